@@ -1,0 +1,61 @@
+// Lint rules, including the layering of ARCHITECTURE.md:
+// cli -> server -> runtime -> (cuda, media, shot); convert is used by cli and tests.
+import tseslint from 'typescript-eslint';
+
+const http = ['fastify', 'fastify/*', '@fastify/*'];
+const layer = (folder) => [`**/${folder}/**`, `../${folder}/*`, `../../${folder}/*`, `../../../${folder}/*`];
+const restrict = (patterns, why) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message: why }] }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'models/**', '.tmp/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read the environment in src/config only (STYLE.md §5).',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/runtime/**'],
+    rules: restrict([...http, ...layer('server'), ...layer('cli')], 'src/runtime knows no HTTP and no CLI (ARCHITECTURE.md).'),
+  },
+  {
+    files: ['src/media/**'],
+    rules: restrict(
+      [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],
+      'src/media knows no ORT and no HTTP (ARCHITECTURE.md).',
+    ),
+  },
+  {
+    files: ['src/shot/**'],
+    rules: restrict(
+      [...http, 'onnxruntime-node', 'sharp', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert'), ...layer('media')],
+      'src/shot is pure domain code: no ORT, no HTTP (ARCHITECTURE.md).',
+    ),
+  },
+  {
+    files: ['src/cuda/**'],
+    rules: restrict([...http, ...layer('server'), ...layer('runtime'), ...layer('cli')], 'src/cuda sits below the runtime (ARCHITECTURE.md).'),
+  },
+  {
+    files: ['src/convert/**'],
+    rules: restrict([...http, ...layer('server'), ...layer('cli')], 'src/convert knows no HTTP and no CLI (ARCHITECTURE.md).'),
+  },
+  {
+    files: ['src/server/**'],
+    rules: restrict(['onnxruntime-node', ...layer('cli')], 'src/server knows no ORT; it talks to the engine API (ARCHITECTURE.md).'),
+  },
+  {
+    files: ['src/config/**', 'tests/**', 'bench/**', 'src/cli/**'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

@@ -1,0 +1,67 @@
+// How weights are stored in each model variant (ARCHITECTURE.md "Model files"): fp32 (no file
+// suffix), fp16 (`_fp16`, for the CUDA provider; onnxruntime-node cannot take bf16 tensors) and q4
+// (`_q4`, int4 weight-only MatMulNBits for the CPU provider, activations in float32).
+import { ElementType } from '../onnx/onnx-types.js';
+import { float32ToFloat16Bits } from '../float16.js';
+import { quantizeQ4 } from '../quantize-q4.js';
+
+export type WeightFormat = 'fp32' | 'fp16' | 'q4';
+
+export const WEIGHT_FORMATS: readonly WeightFormat[] = ['fp32', 'fp16', 'q4'];
+
+export interface Q4Settings {
+  blockSize: number;
+  accuracyLevel: number;
+  symmetric: boolean;
+}
+
+export function fileSuffix(format: WeightFormat): string {
+  return format === 'fp32' ? '' : `_${format}`;
+}
+
+export type EncodedLinear =
+  | { kind: 'dense'; elementType: ElementType; bytes: Uint8Array }
+  | { kind: 'q4'; packed: Uint8Array; scales: Uint8Array; zeroPoints: Uint8Array | undefined; blockSize: number; blockCount: number };
+
+/** Float values in the given element type as little-endian bytes. */
+export function encodeFloatTensor(values: Float32Array, type: ElementType): Uint8Array {
+  if (type === ElementType.float16) {
+    const bits = float32ToFloat16Bits(values);
+    return new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+  }
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** [out, in] -> [in, out], the layout ONNX MatMul takes for `x @ W`. */
+export function transpose(weight: Float32Array, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(rows * columns);
+  const tile = 64;
+  for (let rowStart = 0; rowStart < rows; rowStart += tile) {
+    const rowEnd = Math.min(rows, rowStart + tile);
+    for (let columnStart = 0; columnStart < columns; columnStart += tile) {
+      const columnEnd = Math.min(columns, columnStart + tile);
+      for (let row = rowStart; row < rowEnd; row += 1) {
+        for (let column = columnStart; column < columnEnd; column += 1) {
+          out[column * rows + row] = weight[row * columns + column]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function encodeLinearWeight(weight: Float32Array, outFeatures: number, inFeatures: number, format: WeightFormat, q4: Q4Settings): EncodedLinear {
+  if (format === 'q4') {
+    const quantized = quantizeQ4(weight, outFeatures, inFeatures, { blockSize: q4.blockSize, symmetric: q4.symmetric });
+    return {
+      kind: 'q4',
+      packed: quantized.packed,
+      scales: new Uint8Array(quantized.scales.buffer, quantized.scales.byteOffset, quantized.scales.byteLength),
+      zeroPoints: quantized.zeroPoints,
+      blockSize: quantized.blockSize,
+      blockCount: quantized.nBlocks,
+    };
+  }
+  const elementType = format === 'fp16' ? ElementType.float16 : ElementType.float32;
+  return { kind: 'dense', elementType, bytes: encodeFloatTensor(transpose(weight, outFeatures, inFeatures), elementType) };
+}

@@ -1,0 +1,88 @@
+// Errors of the media layer (image decode/resize, video probe/sampling). Each failure has its own class
+// with a stable string `code`, so the HTTP layer can map it to a status without parsing messages:
+//
+//   unsupported_format        -> 415  the bytes are not an image/video format we accept
+//   corrupt_media             -> 422  a supported format, but the bytes cannot be decoded (empty, truncated)
+//   unsupported_aspect_ratio  -> 422  longer side / shorter side exceeds qwen-vl-utils' MAX_RATIO (200)
+//   invalid_media_options     -> 400  request options (min_pixels, resized_height, fps, ...) are invalid
+//   media_too_large           -> 413  too many bytes, pixels, frames or seconds (see media-limits.ts)
+//   media_timeout             -> 504  decoding took longer than its wall-time budget
+//   media_aborted             -> 499  the caller aborted (client went away)
+//
+// Messages are written for API users and never contain library text (libvips/ffmpeg messages leak
+// paths and versions); the library error is kept as `cause` for logs.
+
+export const MEDIA_ERROR_CODES = [
+  'unsupported_format',
+  'corrupt_media',
+  'unsupported_aspect_ratio',
+  'invalid_media_options',
+  'media_too_large',
+  'media_timeout',
+  'media_aborted',
+] as const;
+
+export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
+
+export class MediaError extends Error {
+  readonly code: MediaErrorCode;
+
+  constructor(code: MediaErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MediaError';
+    this.code = code;
+  }
+}
+
+export class UnsupportedFormatError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unsupported_format', message, options);
+    this.name = 'UnsupportedFormatError';
+  }
+}
+
+export class CorruptMediaError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('corrupt_media', message, options);
+    this.name = 'CorruptMediaError';
+  }
+}
+
+export class UnsupportedAspectRatioError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unsupported_aspect_ratio', message, options);
+    this.name = 'UnsupportedAspectRatioError';
+  }
+}
+
+export class InvalidMediaOptionsError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_media_options', message, options);
+    this.name = 'InvalidMediaOptionsError';
+  }
+}
+
+export class MediaTooLargeError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('media_too_large', message, options);
+    this.name = 'MediaTooLargeError';
+  }
+}
+
+export class MediaTimeoutError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('media_timeout', message, options);
+    this.name = 'MediaTimeoutError';
+  }
+}
+
+export class MediaAbortedError extends MediaError {
+  constructor(message = 'Media processing was aborted.', options?: { cause?: unknown }) {
+    super('media_aborted', message, options);
+    this.name = 'MediaAbortedError';
+  }
+}
+
+export function isMediaError(value: unknown): value is MediaError {
+  return value instanceof MediaError;
+}

@@ -51,6 +51,13 @@ export default tseslint.config(
     rules: restrict([...http, ...layer('server'), ...layer('cli')], 'src/convert knows no HTTP and no CLI (ARCHITECTURE.md).'),
   },
   {
+    files: ['src/model-format/**'],
+    rules: restrict(
+      [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],
+      'src/model-format describes the model folder both convert and runtime use: it imports neither (ARCHITECTURE.md).',
+    ),
+  },
+  {
     files: ['src/server/**'],
     rules: restrict(['onnxruntime-node', ...layer('cli')], 'src/server knows no ORT; it talks to the engine API (ARCHITECTURE.md).'),
   },

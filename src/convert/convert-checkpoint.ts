@@ -14,10 +14,11 @@ import { LayerWriter } from './qwen2-5-vl/layer-writer.js';
 import { writeDecoderGraph } from './qwen2-5-vl/decoder-graph.js';
 import { writeEmbedGraph } from './qwen2-5-vl/embed-graph.js';
 import { writeVisionGraph } from './qwen2-5-vl/vision-graph.js';
-import { fileSuffix, type Q4Settings, type WeightFormat } from './qwen2-5-vl/weight-format.js';
+import type { Q4Settings, WeightFormat } from './qwen2-5-vl/weight-format.js';
+import { graphFileName, type GraphName } from '../model-format/model-files.js';
 import { writeModelFolderFiles } from './model-folder-files.js';
 import { writeManifest, CONVERTER_VERSION } from './manifest.js';
-import type { ModelConfig } from './model-config.js';
+import type { ModelConfig } from '../model-format/model-config.js';
 import type { TensorSource } from './tensor-source.js';
 
 export const DEFAULT_Q4_SETTINGS: Q4Settings = { blockSize: 32, accuracyLevel: 4, symmetric: false };
@@ -42,7 +43,7 @@ export interface ConversionResult {
 
 type GraphWriter = (layers: LayerWriter, config: ModelConfig) => Promise<void>;
 
-const GRAPHS: { baseName: string; write: GraphWriter }[] = [
+const GRAPHS: { baseName: GraphName; write: GraphWriter }[] = [
   { baseName: 'embed_tokens', write: (layers, config) => writeEmbedGraph(layers, config.text) },
   { baseName: 'vision_encoder', write: (layers, config) => writeVisionGraph(layers, config.vision) },
   { baseName: 'decoder_model_merged', write: (layers, config) => writeDecoderGraph(layers, config.text) },
@@ -63,7 +64,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
     const source = countingSource(checkpoint.source, checkpoint, progress);
     for (const format of options.formats) {
       for (const graphSpec of GRAPHS) {
-        const fileName = `${graphSpec.baseName}${fileSuffix(format)}.onnx`;
+        const fileName = graphFileName(graphSpec.baseName, format);
         progress.detail?.(fileName);
         const graph = new GraphBuilder({
           graphName: graphSpec.baseName,

@@ -104,7 +104,7 @@ export function quantizeQ4(weight: Float32Array, n: number, k: number, options: 
       let zeroPoint: number;
       if (symmetric) {
         // The weight of largest magnitude maps to -8 exactly; its opposite clamps to 7.
-        scale = Math.fround((-minimum > maximum ? minimum : maximum) / -Q4_SYMMETRIC_ZERO_POINT);
+        scale = Math.fround((maximum > -minimum ? maximum : minimum) / -Q4_SYMMETRIC_ZERO_POINT);
         zeroPoint = Q4_SYMMETRIC_ZERO_POINT;
       } else {
         // The range always holds 0 (minimum and maximum start at 0), so 0 is exactly

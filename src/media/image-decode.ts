@@ -16,7 +16,7 @@
 // One deliberate difference: the EXIF orientation is applied by default (PIL's `open` does not), so a
 // phone photo is seen upright; pass `applyExifOrientation: false` for the reference behaviour.
 import sharp from 'sharp';
-import type { Metadata, Sharp } from 'sharp';
+import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import {
   CorruptMediaError,
   MediaAbortedError,
@@ -143,7 +143,7 @@ async function readMetadata(bytes: Uint8Array, format: ImageFormat): Promise<Met
   return metadata;
 }
 
-async function render(pipeline: Sharp, format: ImageFormat): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+async function render(pipeline: Sharp, format: ImageFormat): Promise<{ data: Buffer; info: OutputInfo }> {
   try {
     return await pipeline.toBuffer({ resolveWithObject: true });
   } catch (error) {

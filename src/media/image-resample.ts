@@ -167,22 +167,21 @@ function resampleColumns(
   const { kernelSize, bounds, weights } = coefficients;
   const stride = width * channels;
   const output = new Uint8Array(outputHeight * stride);
-  const sums = new Float64Array(stride);
   for (let y = 0; y < outputHeight; y += 1) {
     const first = (bounds[y * 2] as number) - rowShift;
     const count = bounds[y * 2 + 1] as number;
     const weightBase = y * kernelSize;
-    sums.fill(HALF);
-    // Row-major accumulation keeps memory access sequential; the sums are exact integers either way.
-    for (let tap = 0; tap < count; tap += 1) {
-      const weight = weights[weightBase + tap] as number;
-      const rowStart = (first + tap) * stride;
-      for (let index = 0; index < stride; index += 1) {
-        sums[index] = (sums[index] as number) + (source[rowStart + index] as number) * weight;
-      }
-    }
+    const firstRowStart = first * stride;
     const outStart = y * stride;
-    for (let index = 0; index < stride; index += 1) output[outStart + index] = clip8(sums[index] as number);
+    for (let index = 0; index < stride; index += 1) {
+      let sum = HALF;
+      let position = firstRowStart + index;
+      for (let tap = 0; tap < count; tap += 1) {
+        sum += (source[position] as number) * (weights[weightBase + tap] as number);
+        position += stride;
+      }
+      output[outStart + index] = clip8(sum);
+    }
   }
   return output;
 }

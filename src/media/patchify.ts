@@ -98,7 +98,7 @@ export function patchify(frames: readonly Uint8Array[], height: number, width: n
   const gridH = height / patch;
   const gridW = width / patch;
   const columns = CHANNELS * temporal * patch * patch;
-  const { columnOffset, columnFrame, columnChannel } = columnLayout(width, patch, temporal);
+  const plane = patch * patch;
   const pixelValues = new Float32Array(gridT * gridH * gridW * columns);
   const rowStride = width * CHANNELS;
 
@@ -113,14 +113,27 @@ export function patchify(frames: readonly Uint8Array[], height: number, width: n
       for (let blockX = 0; blockX < gridW / merge; blockX += 1) {
         for (let mergeY = 0; mergeY < merge; mergeY += 1) {
           for (let mergeX = 0; mergeX < merge; mergeX += 1) {
-            const patchY = blockY * merge + mergeY;
-            const patchX = blockX * merge + mergeX;
-            const origin = patchY * patch * rowStride + patchX * patch * CHANNELS;
-            for (let column = 0; column < columns; column += 1) {
-              const frame = group[columnFrame[column] as number] as Uint8Array;
-              const value = frame[origin + (columnOffset[column] as number)] as number;
-              pixelValues[out] = table[(columnChannel[column] as number) + value] as number;
-              out += 1;
+            const origin = (blockY * merge + mergeY) * patch * rowStride + (blockX * merge + mergeX) * patch * CHANNELS;
+            // Columns: [channel][frame][y][x].
+            for (let channel = 0; channel < CHANNELS; channel += 1) {
+              const tableBase = channel * 256;
+              for (let k = 0; k < temporal; k += 1) {
+                const frame = group[k] as Uint8Array;
+                if (k > 0 && frame === group[k - 1]) {
+                  // A repeated frame (every still image): copy the plane just written.
+                  pixelValues.copyWithin(out, out - plane, out);
+                  out += plane;
+                  continue;
+                }
+                for (let y = 0; y < patch; y += 1) {
+                  let source = origin + y * rowStride + channel;
+                  for (let x = 0; x < patch; x += 1) {
+                    pixelValues[out] = table[tableBase + (frame[source] as number)] as number;
+                    source += CHANNELS;
+                    out += 1;
+                  }
+                }
+              }
             }
           }
         }
@@ -128,28 +141,6 @@ export function patchify(frames: readonly Uint8Array[], height: number, width: n
     }
   }
   return { pixelValues, gridThw: [gridT, gridH, gridW] };
-}
-
-/** For each of the C·T·P·P columns: source offset within the patch, frame within the group, table base. */
-function columnLayout(width: number, patch: number, temporal: number) {
-  const columns = CHANNELS * temporal * patch * patch;
-  const columnOffset = new Int32Array(columns);
-  const columnFrame = new Int32Array(columns);
-  const columnChannel = new Int32Array(columns);
-  let column = 0;
-  for (let channel = 0; channel < CHANNELS; channel += 1) {
-    for (let frame = 0; frame < temporal; frame += 1) {
-      for (let y = 0; y < patch; y += 1) {
-        for (let x = 0; x < patch; x += 1) {
-          columnOffset[column] = (y * width + x) * CHANNELS + channel;
-          columnFrame[column] = frame;
-          columnChannel[column] = channel * 256;
-          column += 1;
-        }
-      }
-    }
-  }
-  return { columnOffset, columnFrame, columnChannel };
 }
 
 function validate(

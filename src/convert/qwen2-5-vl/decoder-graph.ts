@@ -17,7 +17,7 @@
 // (seqlens_k), and on CPU it runs a fused kernel whose memory does not grow with sequence^2 (a
 // 7,900-token video prompt would otherwise need gigabytes of scores per layer). Its built-in
 // rotary takes 1-D positions only, so M-RoPE is applied to q and k before it (do_rotary = 0).
-import type { TextConfig } from '../model-config.js';
+import type { TextConfig } from '../../model-format/model-config.js';
 import { MICROSOFT_DOMAIN } from '../onnx/graph-builder.js';
 import { ElementType, attribute } from '../onnx/onnx-types.js';
 import type { LayerWriter } from './layer-writer.js';

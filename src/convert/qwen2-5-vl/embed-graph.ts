@@ -1,7 +1,7 @@
 // Token embedding as its own graph (`embed_tokens*.onnx`): input_ids int64 [batch, sequence] ->
 // inputs_embeds float32 [batch, sequence, hidden]. Kept apart from the decoder so the runtime can
 // place vision features at the image/video pad tokens before the decoder runs.
-import type { TextConfig } from '../model-config.js';
+import type { TextConfig } from '../../model-format/model-config.js';
 import { ElementType, attribute } from '../onnx/onnx-types.js';
 import { encodeFloatTensor } from './weight-format.js';
 import type { LayerWriter } from './layer-writer.js';

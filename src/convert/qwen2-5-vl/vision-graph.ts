@@ -20,7 +20,7 @@
 // blocks attend within each frame: rows of one frame are contiguous, so they are a reshape to
 // [frames, patches/frame] and onnxruntime's MultiHeadAttention runs them with its fused CPU
 // (flash) kernel, whose memory does not grow with patches^2.
-import type { VisionConfig } from '../model-config.js';
+import type { VisionConfig } from '../../model-format/model-config.js';
 import { MICROSOFT_DOMAIN, type GraphBuilder } from '../onnx/graph-builder.js';
 import { ElementType, attribute } from '../onnx/onnx-types.js';
 import type { LayerWriter } from './layer-writer.js';

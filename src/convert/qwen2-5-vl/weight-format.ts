@@ -5,18 +5,14 @@ import { ElementType } from '../onnx/onnx-types.js';
 import { float32ToFloat16Bits } from '../float16.js';
 import { quantizeQ4 } from '../quantize-q4.js';
 
-export type WeightFormat = 'fp32' | 'fp16' | 'q4';
+import type { WeightFormat } from '../../model-format/model-files.js';
 
-export const WEIGHT_FORMATS: readonly WeightFormat[] = ['fp32', 'fp16', 'q4'];
+export type { WeightFormat };
 
 export interface Q4Settings {
   blockSize: number;
   accuracyLevel: number;
   symmetric: boolean;
-}
-
-export function fileSuffix(format: WeightFormat): string {
-  return format === 'fp32' ? '' : `_${format}`;
 }
 
 export type EncodedLinear =

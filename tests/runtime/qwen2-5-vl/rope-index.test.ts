@@ -103,7 +103,7 @@ describe('computeRopeIndex behaviour', () => {
     // row 1 takes grid 1×4×6 (2×3 merged): h-axis 1,1,1,2,2,2 and w-axis 1,2,3,1,2,3
     expect(Array.from(withGrids.positionIds.subarray(21, 28), Number)).toEqual([0, 1, 1, 1, 2, 2, 2]);
     expect(Array.from(withGrids.positionIds.subarray(35, 42), Number)).toEqual([0, 1, 2, 3, 1, 2, 3]);
-    expect(withGrids.ropeDeltas).toEqual([6 + 1 - 7, 4 + 1 - 7]);
+    expect(withGrids.ropeDeltas).toEqual([6 + 1 - 7, 3 + 1 - 7]);
   });
 
   it('fills padding with 1 and measures the delta against the padded length', () => {

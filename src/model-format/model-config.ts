@@ -56,7 +56,10 @@ export interface ModelConfig {
 }
 
 export class ModelConfigError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: 'config_missing' | 'config_invalid' = 'config_invalid',
+  ) {
     super(message);
     this.name = 'ModelConfigError';
   }

@@ -1,0 +1,52 @@
+// The conversation shape the tokenizer renders: OpenAI chat messages after the server has fetched
+// and decoded media. Media parts carry no pixels here; the caller passes each item's patch grid
+// (from preprocessing) in the order the parts appear, and the tokenizer reserves one pad token per
+// merged patch for the vision features the model runner will scatter in.
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+export interface ImagePart {
+  type: 'image';
+}
+
+export interface VideoPart {
+  type: 'video';
+}
+
+export type ContentPart = TextPart | ImagePart | VideoPart;
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string | readonly ContentPart[];
+}
+
+/**
+ * A media item's patch grid as Qwen2.5-VL preprocessing reports it (`image_grid_thw` /
+ * `video_grid_thw`): temporal groups, then patch rows and columns before spatial merging.
+ */
+export interface VisionGrid {
+  t: number;
+  h: number;
+  w: number;
+}
+
+/** A request the chat template or tokenizer cannot turn into a prompt (the caller's fault: HTTP 400). */
+export class PromptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PromptError';
+  }
+}
+
+/** A model folder whose tokenizer files are missing or malformed. */
+export class TokenizerLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerLoadError';
+  }
+}

@@ -1,0 +1,234 @@
+// The tokenizer and chat template of one model folder: prompts in, token ids out (with vision
+// placeholders expanded), and token ids back to text. Built on transformers.js, constructed from
+// already-read files so no code path can reach the network.
+import { PreTrainedTokenizer, type Message } from '@huggingface/transformers';
+import { PromptError, TokenizerLoadError, type ChatMessage, type VisionGrid } from './chat-message.js';
+import { byteLevelTokenToBytes } from './byte-level-alphabet.js';
+import { decodeTokens, type DetokenizerOptions, type TokenTextSource } from './incremental-detokenizer.js';
+import { joinPieces, withSentinels } from './prompt-template.js';
+import { AddedTokenSplitter, piecesToUnits, type AddedTokenSpec } from './prompt-units.js';
+import { TextOutputStream, type TextOutputOptions } from './text-output-stream.js';
+
+export interface ChatTokenizerFiles {
+  /** Parsed tokenizer.json. */
+  tokenizerJson: Record<string, unknown>;
+  /** Parsed tokenizer_config.json. */
+  tokenizerConfig: Record<string, unknown>;
+  /** The Jinja chat template to render conversations with. */
+  chatTemplate: string;
+}
+
+export interface ChatTokenizerOptions {
+  /** Vision patches merged into one language token per side (Qwen2.5-VL `spatial_merge_size`, 2). */
+  spatialMergeSize?: number;
+}
+
+export interface RenderPromptOptions {
+  /** Patch grid of each image part, in the order the parts appear in the conversation. */
+  imageGrids?: readonly VisionGrid[];
+  /** Patch grid of each video part, in order. */
+  videoGrids?: readonly VisionGrid[];
+  /** End with the assistant turn opener so the model answers. Default true. */
+  addGenerationPrompt?: boolean;
+}
+
+export interface RenderedPrompt {
+  tokenIds: number[];
+  /** The rendered prompt with a single pad per media item (as `apply_chat_template(tokenize=False)`). */
+  text: string;
+}
+
+const DEFAULT_SPATIAL_MERGE_SIZE = 2;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readAddedTokens(tokenizerJson: Record<string, unknown>): Array<AddedTokenSpec & { special: boolean }> {
+  const entries = tokenizerJson.added_tokens;
+  if (!Array.isArray(entries)) throw new TokenizerLoadError('tokenizer.json: added_tokens must be a list');
+  return entries.map((entry: unknown, index) => {
+    if (!isRecord(entry) || typeof entry.id !== 'number' || typeof entry.content !== 'string') {
+      throw new TokenizerLoadError(`tokenizer.json: added_tokens[${index}] needs a numeric id and a string content`);
+    }
+    return { id: entry.id, content: entry.content, lstrip: entry.lstrip === true, rstrip: entry.rstrip === true, special: entry.special === true };
+  });
+}
+
+function readVocabulary(tokenizerJson: Record<string, unknown>): Record<string, unknown> {
+  const model = tokenizerJson.model;
+  if (!isRecord(model) || !isRecord(model.vocab)) throw new TokenizerLoadError('tokenizer.json: model.vocab must be an object');
+  return model.vocab;
+}
+
+export class ChatTokenizer implements TokenTextSource {
+  /** One past the largest id the tokenizer knows (the model's logits may be wider: padded rows). */
+  readonly vocabularySize: number;
+  readonly eosTokenId: number;
+  readonly padTokenId: number | undefined;
+  readonly imagePadTokenId: number;
+  readonly videoPadTokenId: number;
+  readonly visionStartTokenId: number;
+  readonly visionEndTokenId: number;
+  readonly chatTemplate: string;
+  private readonly spatialMergeSize: number;
+  /** Renders templates and knows every added token. */
+  private readonly templateTokenizer: PreTrainedTokenizer;
+  /** The same BPE with no added tokens at all: caller text can only ever become ordinary tokens. */
+  private readonly textTokenizer: PreTrainedTokenizer;
+  private readonly splitter: AddedTokenSplitter;
+  private readonly addedById: ReadonlyMap<number, AddedTokenSpec & { special: boolean }>;
+  private readonly specialIds: ReadonlySet<number>;
+  private readonly tokenStrings: ReadonlyArray<string | undefined>;
+  private readonly bytesCache: Array<Uint8Array | undefined>;
+
+  constructor(files: ChatTokenizerFiles, options: ChatTokenizerOptions = {}) {
+    const { tokenizerJson, tokenizerConfig, chatTemplate } = files;
+    const added = readAddedTokens(tokenizerJson);
+    this.addedById = new Map(added.map((token) => [token.id, token]));
+    this.specialIds = new Set(added.filter((token) => token.special).map((token) => token.id));
+    this.splitter = new AddedTokenSplitter(added);
+    this.chatTemplate = chatTemplate;
+    this.spatialMergeSize = options.spatialMergeSize ?? DEFAULT_SPATIAL_MERGE_SIZE;
+    if (!Number.isInteger(this.spatialMergeSize) || this.spatialMergeSize < 1) {
+      throw new TokenizerLoadError(`spatial merge size must be a positive integer, found ${this.spatialMergeSize}`);
+    }
+
+    const strings: Array<string | undefined> = [];
+    for (const [token, id] of Object.entries(readVocabulary(tokenizerJson))) {
+      if (typeof id === 'number' && Number.isInteger(id) && id >= 0) strings[id] = token;
+    }
+    for (const token of added) strings[token.id] = undefined;
+    this.vocabularySize = Math.max(strings.length, ...added.map((token) => token.id + 1));
+    this.tokenStrings = strings;
+    this.bytesCache = new Array<Uint8Array | undefined>(this.vocabularySize);
+
+    try {
+      this.templateTokenizer = new PreTrainedTokenizer(tokenizerJson, tokenizerConfig);
+      this.textTokenizer = new PreTrainedTokenizer(
+        { ...tokenizerJson, added_tokens: [] },
+        { ...tokenizerConfig, added_tokens_decoder: {}, additional_special_tokens: [], chat_template: null },
+      );
+    } catch (error) {
+      throw new TokenizerLoadError(`tokenizer.json could not be loaded: ${(error as Error).message}`);
+    }
+
+    const idOf = (content: string): number => {
+      const token = this.splitter.get(content);
+      if (token === undefined) throw new TokenizerLoadError(`tokenizer.json has no ${content} token; is this a Qwen2.5-VL tokenizer?`);
+      return token.id;
+    };
+    this.imagePadTokenId = idOf('<|image_pad|>');
+    this.videoPadTokenId = idOf('<|video_pad|>');
+    this.visionStartTokenId = idOf('<|vision_start|>');
+    this.visionEndTokenId = idOf('<|vision_end|>');
+    const eosToken = this.templateTokenizer.eos_token;
+    if (typeof eosToken !== 'string') throw new TokenizerLoadError('tokenizer_config.json has no eos_token');
+    this.eosTokenId = idOf(eosToken);
+    const padToken = this.templateTokenizer.pad_token;
+    this.padTokenId = typeof padToken === 'string' ? this.splitter.get(padToken)?.id : undefined;
+  }
+
+  /**
+   * Ordinary text -> ids. Text that looks like a control token ("<|im_end|>") is tokenised as the
+   * characters it is made of; no output id is ever an added token.
+   */
+  encodeText(text: string): number[] {
+    if (text.length === 0) return [];
+    const ids = this.textTokenizer.encode(text, { add_special_tokens: false });
+    for (const id of ids) {
+      // Fail closed: a vocabulary that lists a control token as an ordinary BPE entry would break
+      // the guarantee above.
+      if (this.specialIds.has(id)) throw new Error(`tokenizer produced control token ${id} from plain text`);
+    }
+    return ids;
+  }
+
+  /**
+   * Renders a conversation with the chat template and tokenizes it. Template text is parsed for
+   * control tokens; message text never is. Each image (video) part becomes
+   * `<|vision_start|>` + t*h*w/merge² pads + `<|vision_end|>`, using the grids in order.
+   */
+  renderPrompt(messages: readonly ChatMessage[], options: RenderPromptOptions = {}): RenderedPrompt {
+    const imageCounts = this.padCounts(options.imageGrids ?? [], 'image');
+    const videoCounts = this.padCounts(options.videoGrids ?? [], 'video');
+    const conversation = withSentinels(messages);
+    const rendered = this.templateTokenizer.apply_chat_template(conversation.messages as Message[], {
+      chat_template: this.chatTemplate,
+      add_generation_prompt: options.addGenerationPrompt ?? true,
+      tokenize: false,
+    });
+    const pieces = conversation.split(rendered);
+    const tokenIds: number[] = [];
+    let imageIndex = 0;
+    let videoIndex = 0;
+    for (const unit of piecesToUnits(pieces, this.splitter, this.addedById)) {
+      if (unit.kind === 'text') {
+        for (const id of this.encodeText(unit.text)) tokenIds.push(id);
+      } else if (unit.id === this.imagePadTokenId) {
+        pushRepeated(tokenIds, unit.id, imageCounts[imageIndex++]);
+      } else if (unit.id === this.videoPadTokenId) {
+        pushRepeated(tokenIds, unit.id, videoCounts[videoIndex++]);
+      } else {
+        tokenIds.push(unit.id);
+      }
+    }
+    if (imageIndex !== imageCounts.length || videoIndex !== videoCounts.length) {
+      throw new PromptError(
+        `the conversation has ${imageIndex} image and ${videoIndex} video parts, but ${imageCounts.length} image and ${videoCounts.length} video grids were given`,
+      );
+    }
+    return { tokenIds, text: joinPieces(pieces) };
+  }
+
+  /** Ids -> text, skipping control tokens by default; ids past the vocabulary are ignored. */
+  decode(tokenIds: Iterable<number>, options: DetokenizerOptions = {}): string {
+    return decodeTokens(this, tokenIds, options);
+  }
+
+  /** A streaming decoder for one generated sequence, with stop strings. */
+  createOutputStream(options: TextOutputOptions = {}): TextOutputStream {
+    return new TextOutputStream(this, options);
+  }
+
+  tokenBytes(tokenId: number): Uint8Array | undefined {
+    const cached = this.bytesCache[tokenId];
+    if (cached !== undefined) return cached;
+    const token = this.tokenStrings[tokenId];
+    if (token === undefined) return undefined;
+    const bytes = byteLevelTokenToBytes(token) ?? new TextEncoder().encode(token);
+    this.bytesCache[tokenId] = bytes;
+    return bytes;
+  }
+
+  addedTokenText(tokenId: number): string | undefined {
+    return this.addedById.get(tokenId)?.content;
+  }
+
+  isSpecialToken(tokenId: number): boolean {
+    return this.specialIds.has(tokenId);
+  }
+
+  /** The id of an added token by its text (e.g. "<|im_end|>"), if the tokenizer has it. */
+  addedTokenId(content: string): number | undefined {
+    return this.splitter.get(content)?.id;
+  }
+
+  private padCounts(grids: readonly VisionGrid[], kind: 'image' | 'video'): number[] {
+    const merge = this.spatialMergeSize;
+    return grids.map((grid, index) => {
+      const { t, h, w } = grid;
+      const valid = [t, h, w].every((value) => Number.isInteger(value) && value > 0) && h % merge === 0 && w % merge === 0;
+      if (!valid) {
+        throw new PromptError(`${kind} grid ${index} (${t}x${h}x${w}) must be positive integers with h and w multiples of ${merge}`);
+      }
+      return (t * h * w) / (merge * merge);
+    });
+  }
+}
+
+function pushRepeated(target: number[], value: number, count: number | undefined): void {
+  // More pads than grids: reported by the count check after the loop.
+  if (count === undefined) return;
+  for (let index = 0; index < count; index++) target.push(value);
+}

@@ -1,0 +1,167 @@
+// Runs onnxruntime's own MatMulNBits kernel on weights quantized by quantizeQ4: if the packing,
+// scale or zero-point layout were off by a nibble, a block or a row, the outputs would not match
+// a plain matmul against dequantizeQ4's weights.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GraphBuilder, MICROSOFT_DOMAIN } from '../../src/convert/onnx/graph-builder.js';
+import { ElementType, attribute } from '../../src/convert/onnx/onnx-types.js';
+import { dequantizeQ4, matMulNBitsDims, quantizeQ4, type QuantizedQ4Weight } from '../../src/convert/quantize-q4.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'shotvl-q4-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const ROWS = 3; // M: a few tokens
+
+async function runMatMulNBits(quantized: QuantizedQ4Weight, input: Float32Array, accuracyLevel: number): Promise<Float32Array> {
+  const fileName = `q4-${quantized.blockSize}-${quantized.k}-${quantized.zeroPoints ? 'zp' : 'sym'}-${accuracyLevel}.onnx`;
+  const graph = new GraphBuilder({ graphName: 'matmul_q4', directory, fileName, producerVersion: 'test' });
+  const dims = matMulNBitsDims(quantized);
+  const a = graph.input('a', ElementType.float32, [ROWS, quantized.k]);
+  const b = graph.weight('b', ElementType.uint8, dims.packed, quantized.packed);
+  const scales = graph.weight('scales', ElementType.float32, dims.scales, new Uint8Array(quantized.scales.buffer));
+  const inputs = [a, b, scales];
+  if (quantized.zeroPoints !== undefined) inputs.push(graph.weight('zero_points', ElementType.uint8, dims.zeroPoints, quantized.zeroPoints));
+  const y = graph.op1(
+    'MatMulNBits',
+    inputs,
+    {
+      K: attribute.int(quantized.k),
+      N: attribute.int(quantized.n),
+      bits: attribute.int(4),
+      block_size: attribute.int(quantized.blockSize),
+      accuracy_level: attribute.int(accuracyLevel),
+    },
+    MICROSOFT_DOMAIN,
+  );
+  graph.output('y', y, ElementType.float32, [ROWS, quantized.n]);
+  graph.save();
+  const session = await ort.InferenceSession.create(join(directory, fileName), { intraOpNumThreads: 1 });
+  try {
+    const result = await session.run({ a: new ort.Tensor('float32', input, [ROWS, quantized.k]) });
+    return result.y!.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+/** input [ROWS, k] times weight^T, weight [n, k] (PyTorch Linear layout), in doubles. */
+function referenceMatMul(input: Float32Array, weight: Float32Array, n: number, k: number): Float64Array {
+  const output = new Float64Array(ROWS * n);
+  for (let row = 0; row < ROWS; row += 1) {
+    for (let column = 0; column < n; column += 1) {
+      let sum = 0;
+      for (let inner = 0; inner < k; inner += 1) sum += input[row * k + inner]! * weight[column * k + inner]!;
+      output[row * n + column] = sum;
+    }
+  }
+  return output;
+}
+
+/** max |actual - expected| / max |expected|: scale-free, and not blown up by outputs near 0. */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  let largest = 0;
+  for (let index = 0; index < expected.length; index += 1) {
+    worst = Math.max(worst, Math.abs(actual[index]! - expected[index]!));
+    largest = Math.max(largest, Math.abs(expected[index]!));
+  }
+  return worst / largest;
+}
+
+/** sqrt(mean((actual - expected)^2) / mean(expected^2)): the noise a layer adds, relative. */
+function relativeRmsError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let noise = 0;
+  let signal = 0;
+  for (let index = 0; index < expected.length; index += 1) {
+    noise += (actual[index]! - expected[index]!) ** 2;
+    signal += expected[index]! ** 2;
+  }
+  return Math.sqrt(noise / signal);
+}
+
+/** Weights like a trained Linear layer's: Gaussian rows of different scale and offset, rare outliers. */
+function linearWeight(n: number, k: number, random: () => number): Float32Array {
+  const weight = new Float32Array(n * k);
+  for (let row = 0; row < n; row += 1) {
+    const rowScale = 0.02 * (0.5 + random());
+    const rowOffset = (random() - 0.5) * rowScale;
+    for (let column = 0; column < k; column += 1) {
+      const gaussian = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      const outlier = random() < 0.002 ? 4 : 1;
+      weight[row * k + column] = (gaussian * rowScale + rowOffset) * outlier;
+    }
+  }
+  return weight;
+}
+
+const summary: string[] = [];
+afterAll(() => console.info(`MatMulNBits vs matmul (relative error)\n${summary.join('\n')}`));
+
+// K values leave a short last block (except 256 / 64) and, for 16, 32 and 128, an odd number
+// of blocks, so zero-point rows end in a half-used byte.
+const CASES = [
+  { blockSize: 16, k: 72 },
+  { blockSize: 32, k: 200 },
+  { blockSize: 64, k: 256 },
+  { blockSize: 128, k: 300 },
+] as const;
+const N = 33;
+
+describe('quantizeQ4 with onnxruntime MatMulNBits', () => {
+  for (const { blockSize, k } of CASES) {
+    for (const symmetric of [false, true]) {
+      const label = `block ${blockSize}, K ${k}, ${symmetric ? 'symmetric' : 'asymmetric'}`;
+      it(`matches a matmul against the dequantized weights (${label})`, async () => {
+        const random = seededRandom(blockSize * 1000 + k + (symmetric ? 1 : 0));
+        const weight = linearWeight(N, k, random);
+        const input = Float32Array.from({ length: ROWS * k }, () => random() * 2 - 1);
+        const quantized = quantizeQ4(weight, N, k, { blockSize, symmetric });
+        const dequantized = dequantizeQ4(quantized);
+        const expected = referenceMatMul(input, dequantized, N, k);
+        const original = referenceMatMul(input, weight, N, k);
+
+        const exact = relativeError(await runMatMulNBits(quantized, input, 0), expected);
+        // accuracy_level 4 quantizes A to int8 per block inside the kernel and reads the
+        // weights through a different (prepacked) path: a layout bug would be far above 2%.
+        const int8 = relativeError(await runMatMulNBits(quantized, input, 4), expected);
+        const quantization = relativeRmsError(expected, original);
+        summary.push(
+          `  ${label}: ORT vs dequantized max ${exact.toExponential(1)} (level 0), ${int8.toExponential(1)} (level 4);` +
+            ` q4 vs fp32 weights max ${relativeError(expected, original).toExponential(1)}, rms ${quantization.toExponential(1)}`,
+        );
+
+        expect(exact).toBeLessThan(1e-5);
+        expect(int8).toBeLessThan(2e-2);
+        // 4-bit noise on Gaussian weights: a step of about 0.3 standard deviations, so about 10%.
+        expect(quantization).toBeLessThan(0.15);
+        expect(quantization).toBeGreaterThan(0.01); // the weights really were quantized
+      });
+    }
+  }
+
+  it('fails the comparison when the zero points are misplaced (the test can see layout bugs)', async () => {
+    const random = seededRandom(7);
+    const weight = linearWeight(N, 200, random);
+    const input = Float32Array.from({ length: ROWS * 200 }, () => random() * 2 - 1);
+    const quantized = quantizeQ4(weight, N, 200, { blockSize: 32 });
+    const expected = referenceMatMul(input, dequantizeQ4(quantized), N, 200);
+    // Swap the two nibbles of every zero-point byte: block 2i reads block 2i+1's zero point.
+    const swapped = quantized.zeroPoints!.map((byte) => ((byte & 0x0f) << 4) | (byte >> 4));
+    const actual = await runMatMulNBits({ ...quantized, zeroPoints: swapped }, input, 0);
+    expect(relativeError(actual, expected)).toBeGreaterThan(1e-3);
+  });
+});
+
+/** mulberry32: a small deterministic generator, so failures reproduce. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -5,8 +5,10 @@
 //   npx tsx bench/matmul-q4.ts            all shapes
 //   npx tsx bench/matmul-q4.ts --quick    without the 151936-wide lm_head (about 1 GiB of fp32)
 //
-// Prints a Markdown table: median ms per call, speed-up over fp32 at the same shape, and the
-// largest output difference relative to the fp32 output's largest magnitude.
+// Prints a Markdown table: median ms per call with the caches flushed first (cold: what a decode
+// step that streams all layers sees) and repeated on cached weights (hot), speed-ups over fp32 at
+// the same shape, and the largest output difference relative to the fp32 output's largest
+// magnitude.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { float32ToFloat16Bits } from '../src/convert/float16.js';
 import { GraphBuilder, MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
 import { ElementType, attribute } from '../src/convert/onnx/onnx-types.js';
 import { matMulNBitsDims, quantizeQ4 } from '../src/convert/quantize-q4.js';
+import { SeededRandom } from '../src/convert/seeded-random.js';
 
 /** Qwen2.5-VL 3B: hidden 2048, MLP 11008, vocabulary 151936. */
 const ALL_SHAPES = [
@@ -29,10 +32,9 @@ const BLOCK_SIZES = [32, 64, 128] as const;
 const ACCURACY_LEVELS = [0, 1, 4] as const;
 const THREADS = 2;
 const WARMUP_RUNS = 3;
-/** Runs per measurement: enough for a stable median, capped so the lm_head stays quick. */
-const MIN_RUNS = 7;
-const MAX_RUNS = 40;
-const TARGET_MEASURE_MS = 1500;
+/** Rounds over each group of sessions; every round times one cold and three hot calls. */
+const ROUNDS = 9;
+const HOT_RUNS = 3;
 
 const directory = mkdtempSync(join(tmpdir(), 'shotvl-bench-q4-'));
 
@@ -40,29 +42,6 @@ interface Variant {
   label: string;
   /** Adds the weight initializers and nodes; returns the output value's name. */
   build: (graph: GraphBuilder, input: string) => string;
-}
-
-interface Measurement {
-  milliseconds: number;
-  output: Float32Array;
-}
-
-/** xorshift32 with Box-Muller: fast enough to fill a 311M-value lm_head in a few seconds. */
-function fillGaussian(target: Float32Array, standardDeviation: number, seed: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  const uniform = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return ((state >>> 0) + 0.5) / 4294967296;
-  };
-  for (let index = 0; index < target.length; index += 2) {
-    const radius = Math.sqrt(-2 * Math.log(uniform())) * standardDeviation;
-    const angle = 2 * Math.PI * uniform();
-    target[index] = radius * Math.cos(angle);
-    if (index + 1 < target.length) target[index + 1] = radius * Math.sin(angle);
-  }
-  return target;
 }
 
 /** [n, k] (PyTorch Linear) to [k, n] (ONNX MatMul's B), in tiles to stay in cache. */
@@ -92,7 +71,11 @@ function fp32Variant(transposed: Float32Array, n: number, k: number): Variant {
   };
 }
 
-/** ORT's CPU provider has no fp16 MatMul: it casts to fp32 (the cast of a constant is folded). */
+/**
+ * ORT's CPU provider has no fp16 MatMul, so fp16 weights go through a Cast to fp32. ORT folds
+ * the Cast of a constant at load (fp32 in memory again) unless the result exceeds 1 GiB, as the
+ * lm_head's does: then it casts on every call.
+ */
 function fp16Variant(transposed: Float32Array, n: number, k: number): Variant {
   return {
     label: 'fp16 weights + Cast',
@@ -146,22 +129,76 @@ async function createSession(variant: Variant, k: number, n: number): Promise<or
   }
 }
 
-async function measure(session: ort.InferenceSession, input: ort.Tensor): Promise<Measurement> {
-  let output = new Float32Array(0);
-  const run = async (): Promise<number> => {
-    const start = performance.now();
-    const result = await session.run({ a: input });
-    const elapsed = performance.now() - start;
-    output = result.y!.data as Float32Array;
-    return elapsed;
-  };
-  let single = Infinity;
-  for (let index = 0; index < WARMUP_RUNS; index += 1) single = Math.min(single, await run());
-  const runs = Math.max(MIN_RUNS, Math.min(MAX_RUNS, Math.round(TARGET_MEASURE_MS / single)));
-  const times: number[] = [];
-  for (let index = 0; index < runs; index += 1) times.push(await run());
-  times.sort((left, right) => left - right);
-  return { milliseconds: times[Math.floor(runs / 2)]!, output };
+/**
+ * The L3 cache here (hundreds of MiB) holds a whole q4 layer, so a matmul repeated on the same
+ * weights is faster than in a real decode step, which streams every layer's weights from DRAM.
+ * Dirtying one float in every 64-byte line of a buffer larger than that evicts them.
+ */
+const CACHE_FLUSH_FLOATS = (256 * 1024 * 1024) / 4;
+let cacheFlushBuffer: Float32Array | undefined;
+function flushCaches(): void {
+  cacheFlushBuffer ??= new Float32Array(CACHE_FLUSH_FLOATS);
+  for (let index = 0; index < cacheFlushBuffer.length; index += 16) cacheFlushBuffer[index] = index;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** One session's timings at one row count, collected over interleaved rounds. */
+interface Series {
+  variant: string;
+  rows: number;
+  cold: number[];
+  hot: number[];
+  output: Float32Array;
+  loadSeconds: number;
+}
+
+async function timedRun(session: ort.InferenceSession, input: ort.Tensor): Promise<{ milliseconds: number; output: Float32Array }> {
+  const start = performance.now();
+  const result = await session.run({ a: input });
+  return { milliseconds: performance.now() - start, output: result.y!.data as Float32Array };
+}
+
+/**
+ * Measures a group of sessions round-robin, so a burst of load from the machine's other users
+ * hits every variant alike instead of whichever happened to run during it. Each round and row
+ * count: a cold call (after a cache flush), then the median of three hot calls.
+ */
+async function measureGroup(sessions: Array<{ variant: string; session: ort.InferenceSession; loadSeconds: number }>, inputs: ort.Tensor[]): Promise<Series[]> {
+  const series: Series[] = [];
+  for (const { variant, session, loadSeconds } of sessions) {
+    for (const [index, input] of inputs.entries()) {
+      let output: Float32Array = new Float32Array(0);
+      for (let run = 0; run < WARMUP_RUNS; run += 1) output = (await timedRun(session, input)).output;
+      series.push({ variant, rows: ROW_COUNTS[index]!, cold: [], hot: [], output, loadSeconds });
+    }
+  }
+  for (let round = 0; round < ROUNDS; round += 1) {
+    let position = 0;
+    for (const { session } of sessions) {
+      for (const input of inputs) {
+        const current = series[position]!;
+        position += 1;
+        flushCaches();
+        current.cold.push((await timedRun(session, input)).milliseconds);
+        const hot: number[] = [];
+        for (let run = 0; run < HOT_RUNS; run += 1) hot.push((await timedRun(session, input)).milliseconds);
+        current.hot.push(median(hot));
+      }
+    }
+  }
+  return series;
+}
+
+/**
+ * The median over rounds of fp32 time / variant time, each ratio from one round: the two were
+ * timed seconds apart, so the machine's other load mostly cancels out of the ratio.
+ */
+function pairedSpeedUp(baseline: number[], variant: number[]): number {
+  return median(variant.map((milliseconds, round) => baseline[round]! / milliseconds));
 }
 
 /** max |actual - reference| / max |reference|. */
@@ -179,62 +216,92 @@ interface Row {
   shape: string;
   rows: number;
   variant: string;
-  milliseconds: number;
-  speedUp: number;
+  coldMilliseconds: number;
+  coldSpeedUp: number;
+  hotMilliseconds: number;
+  hotSpeedUp: number;
   error: number;
   loadSeconds: number;
 }
 
+/**
+ * Each group runs beside the fp32 session, and speed-ups compare with the fp32 timings of the
+ * same rounds (the fp32 row shows the median over all groups). Groups bound memory: the lm_head alone is 1.2 GiB in fp32 before ORT prepacks it.
+ */
 async function benchmarkShape(shape: (typeof ALL_SHAPES)[number], seed: number): Promise<Row[]> {
   const { k, n } = shape;
+  const shapeLabel = `${shape.name} K=${k} N=${n}`;
   // Linear weights of a trained 2048-wide model have a standard deviation of about 0.02.
-  const weight = fillGaussian(new Float32Array(n * k), 0.02, seed);
-  const inputs = ROW_COUNTS.map((rows) => new ort.Tensor('float32', fillGaussian(new Float32Array(rows * k), 1, seed + rows), [rows, k]));
-  const makeVariants: Array<() => Variant[]> = [
-    () => [fp32Variant(transpose(weight, n, k), n, k)],
+  const weight = new SeededRandom(seed, `${shape.name} weight`).fillNormal(new Float32Array(n * k), 0, 0.02);
+  const inputs = ROW_COUNTS.map((rows) => {
+    const values = new SeededRandom(seed, `${shape.name} input ${rows}`).fillNormal(new Float32Array(rows * k), 0, 1);
+    return new ort.Tensor('float32', values, [rows, k]);
+  });
+  const open = async (variant: Variant): Promise<{ variant: string; session: ort.InferenceSession; loadSeconds: number }> => {
+    const start = performance.now();
+    const session = await createSession(variant, k, n);
+    return { variant: variant.label, session, loadSeconds: (performance.now() - start) / 1000 };
+  };
+  const baseline = await open(fp32Variant(transpose(weight, n, k), n, k));
+  const groups: Array<() => Variant[]> = [
     ...BLOCK_SIZES.map((blockSize) => () => q4Variants(weight, n, k, blockSize)),
     () => [fp16Variant(transpose(weight, n, k), n, k)],
   ];
   const rows: Row[] = [];
-  const reference: Measurement[] = [];
-  for (const make of makeVariants) {
-    for (const variant of make()) {
-      const loadStart = performance.now();
-      const session = await createSession(variant, k, n);
-      const loadSeconds = (performance.now() - loadStart) / 1000;
-      for (const [index, input] of inputs.entries()) {
-        const result = await measure(session, input);
-        reference[index] ??= result;
-        const baseline = reference[index]!;
-        rows.push({
-          shape: `${shape.name} K=${k} N=${n}`,
-          rows: ROW_COUNTS[index]!,
-          variant: variant.label,
-          milliseconds: result.milliseconds,
-          speedUp: baseline.milliseconds / result.milliseconds,
-          error: relativeError(result.output, baseline.output),
-          loadSeconds,
-        });
-        const last = rows[rows.length - 1]!;
-        console.error(`  ${last.shape} M=${last.rows} ${last.variant}: ${last.milliseconds.toFixed(3)} ms`);
-      }
-      await session.release();
+  const fp32Cold: number[][] = ROW_COUNTS.map(() => []);
+  const fp32Hot: number[][] = ROW_COUNTS.map(() => []);
+  let references: Float32Array[] = [];
+  for (const makeGroup of groups) {
+    const opened = [baseline];
+    for (const variant of makeGroup()) opened.push(await open(variant));
+    const series = await measureGroup(opened, inputs);
+    const baselineSeries = series.filter((entry) => entry.variant === baseline.variant);
+    if (references.length === 0) references = baselineSeries.map((entry) => entry.output);
+    baselineSeries.forEach((entry, index) => {
+      fp32Cold[index]!.push(...entry.cold);
+      fp32Hot[index]!.push(...entry.hot);
+    });
+    for (const entry of series) {
+      if (entry.variant === baseline.variant) continue;
+      const index = ROW_COUNTS.indexOf(entry.rows as (typeof ROW_COUNTS)[number]);
+      const reference = baselineSeries[index]!;
+      const row: Row = {
+        shape: shapeLabel,
+        rows: entry.rows,
+        variant: entry.variant,
+        coldMilliseconds: median(entry.cold),
+        coldSpeedUp: pairedSpeedUp(reference.cold, entry.cold),
+        hotMilliseconds: median(entry.hot),
+        hotSpeedUp: pairedSpeedUp(reference.hot, entry.hot),
+        error: relativeError(entry.output, references[index]!),
+        loadSeconds: entry.loadSeconds,
+      };
+      rows.push(row);
+      console.error(`  ${shapeLabel} M=${row.rows} ${row.variant}: cold ${row.coldMilliseconds.toFixed(3)} ms, hot ${row.hotMilliseconds.toFixed(3)} ms`);
     }
+    for (const entry of opened.slice(1)) await entry.session.release();
   }
-  return rows;
+  await baseline.session.release();
+  const baselineRows = ROW_COUNTS.map((rowCount, index): Row => {
+    const [cold, hot] = [median(fp32Cold[index]!), median(fp32Hot[index]!)];
+    return { shape: shapeLabel, rows: rowCount, variant: baseline.variant, coldMilliseconds: cold, coldSpeedUp: 1, hotMilliseconds: hot, hotSpeedUp: 1, error: 0, loadSeconds: baseline.loadSeconds };
+  });
+  // fp32 first, then the variants in the order measured; grouped by M (the sort is stable).
+  return [...baselineRows, ...rows].sort((left, right) => left.rows - right.rows);
 }
 
 function printTable(rows: Row[]): void {
-  console.log('| shape | M | weights | ms | speed-up vs fp32 | max rel. error vs fp32 | load s |');
-  console.log('|---|---:|---|---:|---:|---:|---:|');
-  const ordered = [...rows].sort((left, right) => left.shape.localeCompare(right.shape) || left.rows - right.rows);
-  for (const row of ordered) {
+  console.log('| shape | M | weights | cold ms | cold speed-up | hot ms | hot speed-up | max rel. error vs fp32 | load s |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
     const cells = [
       row.shape,
       String(row.rows),
       row.variant,
-      row.milliseconds.toFixed(3),
-      `${row.speedUp.toFixed(2)}x`,
+      row.coldMilliseconds.toFixed(3),
+      `${row.coldSpeedUp.toFixed(2)}x`,
+      row.hotMilliseconds.toFixed(3),
+      `${row.hotSpeedUp.toFixed(2)}x`,
       row.error === 0 ? '0' : row.error.toExponential(1),
       row.loadSeconds.toFixed(2),
     ];
@@ -253,6 +320,7 @@ async function main(): Promise<void> {
     rmSync(directory, { recursive: true, force: true });
   }
   printTable(rows);
+  console.error(`peak RSS ${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(1)} GiB`);
 }
 
 await main();

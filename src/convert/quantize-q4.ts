@@ -177,6 +177,12 @@ export function dequantizeQ4(quantized: QuantizedQ4Weight): Float32Array {
   checkShape('dequantizeQ4', n, k, blockSize, n * k);
   const zeroPointRowBytes = zeroPointBytesPerRow(nBlocks);
   const blockBytes = blockSize / 2;
+  const sizesMatch =
+    nBlocks === Math.ceil(k / blockSize) &&
+    packed.length === n * nBlocks * blockBytes &&
+    scales.length === n * nBlocks &&
+    (zeroPoints === undefined || zeroPoints.length === n * zeroPointRowBytes);
+  if (!sizesMatch) throw new RangeError(`dequantizeQ4: tensor sizes do not match [${n}, ${k}] in blocks of ${blockSize}`);
   const weight = new Float32Array(n * k);
   for (let row = 0; row < n; row += 1) {
     for (let column = 0; column < k; column += 1) {

@@ -6,7 +6,6 @@
 // output. Normals: Marsaglia's polar method, both values of each pair used. The state is seeded from a 128-bit
 // hash of the seed and the name (four multiply-xorshift lanes, murmur3-style finalisers).
 
-const TWO_PI = 2 * Math.PI;
 const TWO_TO_MINUS_32 = 2 ** -32;
 
 function finalize(hash: number): number {

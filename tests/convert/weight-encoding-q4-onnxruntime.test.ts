@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, MICROSOFT_DOMAIN } from '../../src/convert/onnx/graph-builder.js';
 import { ElementType, attribute } from '../../src/convert/onnx/onnx-types.js';
 import { dequantizeQ4, matMulNBitsDims, quantizeQ4, type QuantizedQ4Weight } from '../../src/convert/quantize-q4.js';
+import { SeededRandom } from '../../src/convert/seeded-random.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'shotvl-q4-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -83,18 +84,19 @@ function relativeRmsError(actual: ArrayLike<number>, expected: ArrayLike<number>
 }
 
 /** Weights like a trained Linear layer's: Gaussian rows of different scale and offset, rare outliers. */
-function linearWeight(n: number, k: number, random: () => number): Float32Array {
+function linearWeight(n: number, k: number, random: SeededRandom): Float32Array {
   const weight = new Float32Array(n * k);
   for (let row = 0; row < n; row += 1) {
-    const rowScale = 0.02 * (0.5 + random());
-    const rowOffset = (random() - 0.5) * rowScale;
-    for (let column = 0; column < k; column += 1) {
-      const gaussian = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-      const outlier = random() < 0.002 ? 4 : 1;
-      weight[row * k + column] = (gaussian * rowScale + rowOffset) * outlier;
-    }
+    const rowScale = 0.02 * (0.5 + random.nextUniform());
+    const rowOffset = (random.nextUniform() - 0.5) * rowScale;
+    const values = random.fillNormal(weight.subarray(row * k, (row + 1) * k), rowOffset, rowScale);
+    for (let column = 0; column < k; column += 1) if (random.nextUniform() < 0.002) values[column]! *= 4;
   }
   return weight;
+}
+
+function uniformInput(length: number, random: SeededRandom): Float32Array {
+  return Float32Array.from({ length }, () => random.nextUniform() * 2 - 1);
 }
 
 const summary: string[] = [];
@@ -115,9 +117,9 @@ describe('quantizeQ4 with onnxruntime MatMulNBits', () => {
     for (const symmetric of [false, true]) {
       const label = `block ${blockSize}, K ${k}, ${symmetric ? 'symmetric' : 'asymmetric'}`;
       it(`matches a matmul against the dequantized weights (${label})`, async () => {
-        const random = seededRandom(blockSize * 1000 + k + (symmetric ? 1 : 0));
+        const random = new SeededRandom(blockSize * 1000 + k, symmetric ? 'symmetric' : 'asymmetric');
         const weight = linearWeight(N, k, random);
-        const input = Float32Array.from({ length: ROWS * k }, () => random() * 2 - 1);
+        const input = uniformInput(ROWS * k, random);
         const quantized = quantizeQ4(weight, N, k, { blockSize, symmetric });
         const dequantized = dequantizeQ4(quantized);
         const expected = referenceMatMul(input, dequantized, N, k);
@@ -143,9 +145,9 @@ describe('quantizeQ4 with onnxruntime MatMulNBits', () => {
   }
 
   it('fails the comparison when the zero points are misplaced (the test can see layout bugs)', async () => {
-    const random = seededRandom(7);
+    const random = new SeededRandom(7, 'misplaced zero points');
     const weight = linearWeight(N, 200, random);
-    const input = Float32Array.from({ length: ROWS * 200 }, () => random() * 2 - 1);
+    const input = uniformInput(ROWS * 200, random);
     const quantized = quantizeQ4(weight, N, 200, { blockSize: 32 });
     const expected = referenceMatMul(input, dequantizeQ4(quantized), N, 200);
     // Swap the two nibbles of every zero-point byte: block 2i reads block 2i+1's zero point.
@@ -154,14 +156,3 @@ describe('quantizeQ4 with onnxruntime MatMulNBits', () => {
     expect(relativeError(actual, expected)).toBeGreaterThan(1e-3);
   });
 });
-
-/** mulberry32: a small deterministic generator, so failures reproduce. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -34,6 +34,11 @@ describe('the option rule', () => {
     expect(inferOptionLetter('B B', options)).toBe('B');
   });
 
+  it('splits on exactly the official punctuation .()[],:;!*#{}', () => {
+    for (const character of '.()[],:;!*#{}') expect(inferOptionLetter(`Answer${character}B${character}`, options)).toBe('B');
+    for (const character of '"\'-_/<>?') expect(inferOptionLetter(`Answer ${character}B${character}`, options)).toBeNull();
+  });
+
   it('is undecided on several letters or none', () => {
     expect(inferOptionLetter('A or B', options)).toBeNull();
     expect(inferOptionLetter('Medium Close Up', options)).toBeNull();

@@ -43,7 +43,9 @@ export interface MessageOptions {
 
 export class MediaReadError extends Error {
   constructor(readonly path: string, cause: unknown) {
-    super(`cannot read media ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    // System errors read best by their code (ENOENT); media errors by their message.
+    const system = cause as NodeJS.ErrnoException;
+    super(`cannot read media ${path}: ${system.syscall !== undefined && system.code !== undefined ? system.code : system.message}`, { cause });
     this.name = 'MediaReadError';
   }
 }

@@ -136,7 +136,9 @@ export class PredictionWriter {
    * it is cut off so that the next record starts on a line of its own.
    */
   static async open(file: string): Promise<PredictionWriter> {
-    const handle = await open(file, 'a+');
+    const handle = await open(file, 'a+').catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot open ${file} for appending: ${error.code ?? error.message}`);
+    });
     const { size } = await handle.stat();
     if (size > 0) {
       const text = (await handle.readFile()).toString('utf8');

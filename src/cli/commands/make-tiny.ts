@@ -28,19 +28,28 @@ function parseNonNegativeInteger(text: string | undefined, option: string): numb
   return Number(text);
 }
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        preset: { type: 'string', default: 'tiny' },
+        seed: { type: 'string' },
+        untied: { type: 'boolean', default: false },
+        'max-shard-size': { type: 'string' },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // parseArgs throws TypeErrors (unknown option, missing value): they are usage errors.
+    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      preset: { type: 'string', default: 'tiny' },
-      seed: { type: 'string' },
-      untied: { type: 'boolean', default: false },
-      'max-shard-size': { type: 'string' },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
     return 0;

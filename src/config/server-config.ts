@@ -1,0 +1,217 @@
+// The HTTP server's settings, read once from command-line flags and SHOTVL_* environment variables
+// (a flag wins over its variable, a variable over the default), validated, and frozen. Nothing else
+// in the project reads these variables; `shotvl serve` calls `loadServerConfig` and passes the result
+// down. `parseServerConfig` is the same thing as a pure function, for tests.
+//
+// The API key is stored non-enumerable, so spreading, JSON.stringify or a logger never prints it;
+// `describeServerConfig` is the one log-friendly view and says only whether a key is set.
+import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
+import { FlagError, readFlags, type FlagDefinition, type FlagValues } from './command-line-flags.js';
+import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
+
+export const DEFAULT_MODEL = 'Vchitect/ShotVL-3B';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `auto` picks CUDA when a usable GPU is found and falls back to the CPU provider. */
+export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
+
+export interface MediaFetchSettings {
+  /** Time to open a TCP/TLS connection to a media host (per redirect hop). */
+  readonly connectTimeoutMs: number;
+  /** Wall time for one media URL, redirects and body included. */
+  readonly totalTimeoutMs: number;
+  /** Largest media body accepted (downloads and decoded data: URLs); enforced while streaming. */
+  readonly maxBytes: number;
+  /** Redirects followed by hand, each hop re-checked against the address rules. */
+  readonly maxRedirects: number;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** A Hugging Face repo id, a model folder, or `tiny` (built locally, no network). */
+  readonly model: string;
+  /** The id clients send as `model`; undefined = the engine's model id. */
+  readonly servedModelName: string | undefined;
+  readonly device: Device;
+  /** Bearer key required on /v1/*, /tokenize and /detokenize; non-enumerable (never logged). */
+  readonly apiKey: string | undefined;
+  /** Largest request body (JSON with base64 media), in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Most image and video parts in one request. */
+  readonly maxMediaItemsPerRequest: number;
+  /** Absolute folder under which `file://` media URLs may be read; undefined = file:// refused. */
+  readonly allowedLocalMediaPath: string | undefined;
+  /** Lets media URLs reach loopback, private, link-local and metadata addresses (trusted networks only). */
+  readonly allowPrivateMediaUrls: boolean;
+  readonly mediaFetch: MediaFetchSettings;
+  /** Requests waiting for the engine beyond which new ones get 503 + Retry-After. */
+  readonly maxQueuedRequests: number;
+  /** On SIGTERM: how long in-flight requests may run before they are aborted. */
+  readonly drainGraceMs: number;
+  readonly logLevel: LogLevel;
+  /** Origins allowed by CORS; empty = CORS off (no headers), ['*'] = any origin. */
+  readonly corsOrigins: readonly string[];
+}
+
+export class ServerConfigError extends Error {
+  readonly code = 'invalid_server_config';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServerConfigError';
+  }
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+interface Setting {
+  flag: string;
+  env: string;
+  boolean?: boolean;
+}
+
+/** Every knob: its flag and its environment variable (README lists them with defaults). */
+export const SERVER_SETTINGS = {
+  host: { flag: 'host', env: 'SHOTVL_HOST' },
+  port: { flag: 'port', env: 'SHOTVL_PORT' },
+  model: { flag: 'model', env: 'SHOTVL_MODEL' },
+  servedModelName: { flag: 'served-model-name', env: 'SHOTVL_SERVED_MODEL_NAME' },
+  device: { flag: 'device', env: 'SHOTVL_DEVICE' },
+  apiKey: { flag: 'api-key', env: 'SHOTVL_API_KEY' },
+  bodyLimit: { flag: 'body-limit', env: 'SHOTVL_BODY_LIMIT' },
+  maxMediaItems: { flag: 'max-media-items', env: 'SHOTVL_MAX_MEDIA_ITEMS' },
+  allowedLocalMediaPath: { flag: 'allowed-local-media-path', env: 'SHOTVL_ALLOWED_LOCAL_MEDIA_PATH' },
+  allowPrivateMediaUrls: { flag: 'allow-private-media-urls', env: 'SHOTVL_ALLOW_PRIVATE_MEDIA_URLS', boolean: true },
+  mediaConnectTimeout: { flag: 'media-connect-timeout', env: 'SHOTVL_MEDIA_CONNECT_TIMEOUT' },
+  mediaFetchTimeout: { flag: 'media-fetch-timeout', env: 'SHOTVL_MEDIA_FETCH_TIMEOUT' },
+  mediaMaxBytes: { flag: 'media-max-bytes', env: 'SHOTVL_MEDIA_MAX_BYTES' },
+  mediaMaxRedirects: { flag: 'media-max-redirects', env: 'SHOTVL_MEDIA_MAX_REDIRECTS' },
+  maxQueuedRequests: { flag: 'max-queued-requests', env: 'SHOTVL_MAX_QUEUED_REQUESTS' },
+  drainGrace: { flag: 'drain-grace', env: 'SHOTVL_DRAIN_GRACE' },
+  logLevel: { flag: 'log-level', env: 'SHOTVL_LOG_LEVEL' },
+  corsOrigins: { flag: 'cors-origins', env: 'SHOTVL_CORS_ORIGINS' },
+} as const satisfies Record<string, Setting>;
+
+export const SERVER_FLAGS: readonly FlagDefinition[] = Object.values(SERVER_SETTINGS).map((setting: Setting) => ({
+  name: setting.flag,
+  boolean: setting.boolean === true,
+}));
+
+/** Reads one setting: the flag, else the variable (blank = unset); `parse` gets the source name for its errors. */
+function reader(flags: FlagValues, environment: Environment) {
+  return function read<T>(setting: Setting, fallback: T, parse: (text: string, source: string) => T): T {
+    const flagValue = flags.get(setting.flag);
+    if (flagValue !== undefined) return parse(flagValue, `--${setting.flag}`);
+    const environmentValue = environment[setting.env]?.trim();
+    if (environmentValue !== undefined && environmentValue !== '') return parse(environmentValue, setting.env);
+    return fallback;
+  };
+}
+
+function wrap<T>(parse: (text: string) => T): (text: string, source: string) => T {
+  return (text, source) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new ServerConfigError(`${source}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}
+
+const text = (value: string): string => value.trim();
+const optionalText = (value: string): string | undefined => (value.trim() === '' ? undefined : value.trim());
+
+function parseBoolean(value: string): boolean {
+  const lowered = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lowered)) return true;
+  if (['false', '0', 'no', 'off'].includes(lowered)) return false;
+  throw new Error(`expected true or false, got '${value}'`);
+}
+
+function parseDevice(value: string): Device {
+  const device = value.trim().toLowerCase();
+  if (!/^(auto|cpu|cuda(:\d+)?)$/.test(device)) throw new Error(`expected auto, cpu, cuda or cuda:N, got '${value}'`);
+  return device as Device;
+}
+
+function parseLogLevel(value: string): LogLevel {
+  const level = value.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  return level as LogLevel;
+}
+
+function parseOrigins(value: string): readonly string[] {
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new Error(`'${origin}' is not an origin such as https://example.com`);
+    }
+    if (url.origin !== origin) throw new Error(`'${origin}' is not an origin such as https://example.com (no path or trailing slash)`);
+  }
+  return origins;
+}
+
+/**
+ * Builds the frozen configuration from `argv` (flags only, e.g. `['--port', '9000']`) and an
+ * environment. Relative paths resolve against `workingDirectory`. Throws ServerConfigError.
+ */
+export function parseServerConfig(argv: readonly string[], environment: Environment, workingDirectory = '/'): ServerConfig {
+  let flags: FlagValues;
+  try {
+    flags = readFlags(argv, SERVER_FLAGS);
+  } catch (error) {
+    if (error instanceof FlagError) throw new ServerConfigError(error.message);
+    throw error;
+  }
+  const read = reader(flags, environment);
+  const s = SERVER_SETTINGS;
+  const localPath = read(s.allowedLocalMediaPath, undefined, wrap(optionalText));
+  const config = {
+    host: read(s.host, '0.0.0.0', wrap(text)),
+    port: read(s.port, 8000, wrap((value) => parseInteger(value, 0, 65_535))),
+    model: read(s.model, DEFAULT_MODEL, wrap(text)),
+    servedModelName: read(s.servedModelName, undefined, wrap(optionalText)),
+    device: read(s.device, 'auto' as Device, wrap(parseDevice)),
+    bodyLimitBytes: read(s.bodyLimit, 64 * 1024 * 1024, wrap((value) => parseByteSize(value, 1024, 4 * 1024 ** 3))),
+    maxMediaItemsPerRequest: read(s.maxMediaItems, 8, wrap((value) => parseInteger(value, 0, 1024))),
+    allowedLocalMediaPath: localPath === undefined ? undefined : isAbsolute(localPath) ? resolve(localPath) : resolve(workingDirectory, localPath),
+    allowPrivateMediaUrls: read(s.allowPrivateMediaUrls, false, wrap(parseBoolean)),
+    mediaFetch: Object.freeze({
+      connectTimeoutMs: read(s.mediaConnectTimeout, 10_000, wrap((value) => parseSeconds(value, 0.001, 600))),
+      totalTimeoutMs: read(s.mediaFetchTimeout, 30_000, wrap((value) => parseSeconds(value, 0.001, 3600))),
+      maxBytes: read(s.mediaMaxBytes, DEFAULT_MAX_INPUT_BYTES, wrap((value) => parseByteSize(value, 1, 16 * 1024 ** 3))),
+      maxRedirects: read(s.mediaMaxRedirects, 3, wrap((value) => parseInteger(value, 0, 20))),
+    }),
+    maxQueuedRequests: read(s.maxQueuedRequests, 128, wrap((value) => parseInteger(value, 1, 1_000_000))),
+    drainGraceMs: read(s.drainGrace, 30_000, wrap((value) => parseSeconds(value, 0, 3600))),
+    logLevel: read(s.logLevel, 'info' as LogLevel, wrap(parseLogLevel)),
+    corsOrigins: Object.freeze([...read(s.corsOrigins, [] as readonly string[], wrap(parseOrigins))]),
+  };
+  if (config.model === '') throw new ServerConfigError('--model must not be empty');
+  if (config.host === '') throw new ServerConfigError('--host must not be empty');
+  if (config.mediaFetch.connectTimeoutMs > config.mediaFetch.totalTimeoutMs) {
+    throw new ServerConfigError('--media-connect-timeout must not exceed --media-fetch-timeout');
+  }
+  const apiKey = read(s.apiKey, undefined, wrap(optionalText));
+  Object.defineProperty(config, 'apiKey', { value: apiKey, enumerable: false });
+  return Object.freeze(config) as ServerConfig;
+}
+
+/** Reads the process's own flags and environment; call once at start-up. */
+export function loadServerConfig(argv: readonly string[] = process.argv.slice(2)): ServerConfig {
+  return parseServerConfig(argv, process.env, process.cwd());
+}
+
+/** The configuration as a plain object for one log line, the API key replaced by whether it is set. */
+export function describeServerConfig(config: ServerConfig): Record<string, unknown> {
+  return { ...config, apiKey: config.apiKey === undefined ? 'none' : 'set (redacted)' };
+}

@@ -1,0 +1,153 @@
+// The engine's API: the only thing the HTTP layer (src/server) and the command line know about
+// generation. Submit a request, read an async stream of events, abort through the request's
+// AbortSignal; ask for stats and state. Nothing here knows HTTP.
+
+/** Where a media item's bytes are: a local file (uploads and downloads are spooled to disk), bytes in memory, or a list of encoded frames. */
+export type MediaSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  /** A video given as its frames, each an encoded image (vLLM's `data:video/jpeg;base64,<f1>,<f2>`). */
+  | { kind: 'frames'; frames: Uint8Array[] };
+
+/** Per-item preprocessing settings; the engine clamps them to its configured limits. */
+export interface MediaOptions {
+  minPixels?: number;
+  maxPixels?: number;
+  /** Video sampling rate (frames per second), qwen-vl-utils semantics. */
+  fps?: number;
+}
+
+export interface MediaPart {
+  type: 'image' | 'video';
+  source: MediaSource;
+  options?: MediaOptions;
+}
+
+export type ContentPart = { type: 'text'; text: string } | MediaPart;
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | ContentPart[];
+}
+
+export interface SamplingOptions {
+  /** Upper bound on generated tokens per choice. */
+  maxTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topP: number;
+  /** 0 or -1 = disabled. */
+  topK: number;
+  minP: number;
+  seed?: number;
+  /** Hugging Face semantics: over prompt and generated tokens. 1 = off. */
+  repetitionPenalty: number;
+  /** OpenAI semantics: over generated tokens. 0 = off. */
+  presencePenalty: number;
+  frequencyPenalty: number;
+  /** Token id -> bias added to its logit (clamped to [-100, 100]). */
+  logitBias?: Record<number, number>;
+  stop?: string[];
+  stopTokenIds?: number[];
+  ignoreEos?: boolean;
+  /** Number of choices generated for the prompt. */
+  n: number;
+  /** Report log-probabilities of sampled tokens, with this many alternatives (0 = only the sampled token). */
+  logprobs?: number;
+  /** Constrained choice: the output is exactly one of these strings. */
+  choices?: string[];
+}
+
+export interface GenerationRequest {
+  /** Caller's id, echoed in logs (the HTTP request id). */
+  requestId: string;
+  messages: ChatMessage[];
+  sampling: SamplingOptions;
+  /** Isolates prefix-cache entries between tenants: only requests with the same salt share KV prefixes. */
+  cacheSalt?: string;
+  /** Aborts generation, frees its KV memory and kills its media work. */
+  signal?: AbortSignal;
+}
+
+export interface TokenLogprob {
+  tokenId: number;
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top: { tokenId: number; token: string; logprob: number; bytes: number[] }[];
+}
+
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+export type GenerationEvent =
+  /** The prompt was tokenized and admitted: its size and how much of it came from the prefix cache. */
+  | { type: 'prompt'; promptTokens: number; cachedTokens: number; media: MediaDescription[] }
+  /** New text of one choice (may be empty when a token completes no character yet). */
+  | { type: 'delta'; choice: number; text: string; tokenIds: number[]; logprobs?: TokenLogprob[] }
+  /** One choice is done. For constrained choice, the probability of every allowed string. */
+  | { type: 'finish'; choice: number; reason: FinishReason; choiceProbabilities?: Record<string, number> }
+  /** Last event of a request. */
+  | { type: 'usage'; promptTokens: number; completionTokens: number; cachedTokens: number };
+
+export interface MediaDescription {
+  kind: 'image' | 'video';
+  width: number;
+  height: number;
+  /** Frames sampled (videos). */
+  frames?: number;
+  durationSeconds?: number;
+  /** Vision tokens the item occupies in the prompt. */
+  tokens: number;
+}
+
+export type EngineState = 'loading' | 'ready' | 'draining' | 'stopped' | 'failed';
+
+export interface EngineStats {
+  running: number;
+  waiting: number;
+  kvBytesUsed: number;
+  kvBytesBudget: number;
+  prefixCacheQueries: number;
+  prefixCacheHits: number;
+  visionCacheQueries: number;
+  visionCacheHits: number;
+  promptTokens: number;
+  generatedTokens: number;
+  abortedRequests: number;
+  rejectedRequests: number;
+  finishedRequests: Record<FinishReason, number>;
+  /** Latency samples since the last call to `drainLatencySamples` (seconds). */
+}
+
+export interface LatencySamples {
+  timeToFirstToken: number[];
+  interTokenLatency: number[];
+  endToEndLatency: number[];
+}
+
+export interface ModelDescription {
+  /** The id clients send as `model` (e.g. "Vchitect/ShotVL-3B"). */
+  id: string;
+  maxModelLength: number;
+  /** Defaults from the model's generation_config.json. */
+  generationDefaults: Partial<Pick<SamplingOptions, 'temperature' | 'topP' | 'topK' | 'repetitionPenalty' | 'maxTokens'>>;
+  createdAt: number;
+}
+
+export interface Engine {
+  readonly model: ModelDescription;
+  state(): EngineState;
+  /**
+   * Starts generation. Throws EngineError at once for requests that can never run (context
+   * overflow, overload); errors after admission arrive by rejecting the iterator.
+   */
+  generate(request: GenerationRequest): AsyncIterable<GenerationEvent>;
+  tokenize(input: { text?: string; messages?: ChatMessage[]; addGenerationPrompt?: boolean }): Promise<{ tokens: number[]; maxModelLength: number }>;
+  detokenize(tokens: number[]): Promise<string>;
+  stats(): EngineStats;
+  /** Latency samples recorded since the previous call (for Prometheus histograms). */
+  takeLatencySamples(): LatencySamples;
+  /** Stops admitting requests; resolves when in-flight ones finish or the grace period ends (the rest are aborted). */
+  drain(graceMilliseconds: number): Promise<void>;
+  close(): Promise<void>;
+}

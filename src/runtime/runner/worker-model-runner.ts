@@ -1,0 +1,141 @@
+// The ModelRunner the engine uses in production: a proxy to a worker thread that owns the
+// onnxruntime sessions and the KV caches. Only logits and vision features cross the thread
+// boundary (transferred, not copied).
+import { Worker } from 'node:worker_threads';
+import type { ModelConfig } from '../../model-format/model-config.js';
+import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
+import type { ForwardResult, KvUsage, ModelRunner, SequenceChunk } from './model-runner.js';
+import type { ModelWorkerData, SerializedError, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+export class ModelWorkerError extends Error {
+  readonly code: string;
+  constructor(error: SerializedError) {
+    super(error.message);
+    this.name = error.name;
+    this.code = error.code ?? 'model_worker_error';
+  }
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/**
+ * Starts the worker entry for both layouts: the built `.js` file directly, or the `.ts` source
+ * (under tsx or vitest) through a small bootstrap that registers tsx's loader inside the worker
+ * first (loader hooks of the parent thread do not reach workers on Node 20).
+ */
+function startWorker(data: ModelWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./model-worker.js', import.meta.url), { workerData: data });
+  const entry = new URL('./model-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+export class WorkerModelRunner implements ModelRunner {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly config: ModelConfig,
+    readonly kvBytesPerToken: number,
+  ) {
+    worker.on('message', (message: WorkerResponse) => this.onMessage(message));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`model worker exited with code ${code}`)));
+  }
+
+  static async start(data: ModelWorkerData): Promise<WorkerModelRunner> {
+    const worker = startWorker(data);
+    let onMessage: (message: WorkerResponse) => void = () => undefined;
+    let onError: (error: Error) => void = () => undefined;
+    let onExit: (code: number) => void = () => undefined;
+    const ready = await new Promise<Extract<WorkerResponse, { kind: 'ready' }>>((resolve, reject) => {
+      onMessage = (message) => {
+        if (message.kind === 'ready') resolve(message);
+        else if (message.kind === 'load-failed') reject(new ModelWorkerError(message.error));
+      };
+      onError = reject;
+      onExit = (code) => reject(new Error(`model worker exited with code ${code} while loading`));
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+    })
+      .catch(async (error: unknown) => {
+        await worker.terminate();
+        throw error;
+      })
+      .finally(() => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      });
+    return new WorkerModelRunner(worker, ready.config, ready.kvBytesPerToken);
+  }
+
+  /** Set when the worker died: every later call rejects with it. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  async encodeVision(pixelValues: Float32Array, grid: GridThw): Promise<Float32Array> {
+    return (await this.call({ method: 'encodeVision', pixelValues, grid: [grid[0], grid[1], grid[2]] })) as Float32Array;
+  }
+
+  async forward(chunks: SequenceChunk[]): Promise<ForwardResult> {
+    const entries = (await this.call({ method: 'forward', chunks })) as [number, Float32Array][];
+    return { logits: new Map(entries) };
+  }
+
+  async savePrefix(prefixId: number, sequenceId: number, length: number): Promise<void> {
+    await this.call({ method: 'savePrefix', prefixId, sequenceId, length });
+  }
+
+  async restorePrefix(sequenceId: number, prefixId: number, length: number): Promise<void> {
+    await this.call({ method: 'restorePrefix', sequenceId, prefixId, length });
+  }
+
+  dropPrefix(prefixId: number): void {
+    void this.call({ method: 'dropPrefix', prefixId }).catch(() => undefined);
+  }
+
+  release(sequenceId: number): void {
+    void this.call({ method: 'release', sequenceId }).catch(() => undefined);
+  }
+
+  async usage(): Promise<KvUsage> {
+    return (await this.call({ method: 'usage' })) as KvUsage;
+  }
+
+  async close(): Promise<void> {
+    if (this.failure === undefined) await this.call({ method: 'close' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+
+  private call(body: RequestBody): Promise<unknown> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const request = { ...body, id } as WorkerRequest;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
+
+  private onMessage(message: WorkerResponse): void {
+    if (message.kind !== 'result' && message.kind !== 'error') return;
+    const pending = this.pending.get(message.id);
+    if (pending === undefined) return;
+    this.pending.delete(message.id);
+    if (message.kind === 'result') pending.resolve(message.value);
+    else pending.reject(new ModelWorkerError(message.error));
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,12 @@
+export { ChoiceConstraint, ChoiceTrie } from './choice-constraint.js';
+export type { ChoiceNode, ChoiceTrieOptions } from './choice-constraint.js';
+export { evaluateChoices, renormalise, scoreChoices, scoreSingleTokenChoices } from './choice-scoring.js';
+export type { ChoiceScores } from './choice-scoring.js';
+export { logSumExp, positionLogprobs, topEntries } from './logprobs.js';
+export type { PositionLogprobs, TokenLogprob } from './logprobs.js';
+export { Xoshiro128StarStar, randomSeed } from './random.js';
+export type { RandomSource } from './random.js';
+export { GREEDY_TEMPERATURE, Sampler, SamplingError } from './sampler.js';
+export type { LogprobsMode, SampleResult, SamplerOptions } from './sampler.js';
+export { SamplingParamsError, createSamplingParams, isStopToken } from './sampling-params.js';
+export type { SamplingParams, SamplingParamsContext, SamplingParamsInput } from './sampling-params.js';

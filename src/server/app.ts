@@ -1,0 +1,89 @@
+// buildApp: the Fastify application with every route, hook and the error handler, never listening
+// (tests call app.inject(); lifecycle.ts listens). It talks to the engine only through its API.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../config/server-config.js';
+import type { Engine } from '../runtime/engine/engine-api.js';
+import { registerApiKeyCheck } from './auth.js';
+import { registerCors } from './cors.js';
+import { ApiError, frameworkErrorHandler, registerErrorHandlers } from './errors.js';
+import type { MediaResolver } from './media-resolver.js';
+import { requestIdOf } from './request-id.js';
+import type { RouteContext, ServerState } from './route-context.js';
+import { registerChatCompletionsRoute } from './routes/chat-completions/route.js';
+import { registerDetokenizeRoute } from './routes/detokenize/route.js';
+import { registerDocsRoute } from './routes/docs/route.js';
+import { healthSpec } from './routes/health/schema.js';
+import { registerHealthRoute } from './routes/health/route.js';
+import { metricsSpec } from './routes/metrics/schema.js';
+import { registerMetricsRoute } from './routes/metrics/route.js';
+import { registerModelsRoute } from './routes/models/route.js';
+import { registerOpenApiRoute } from './routes/openapi/route.js';
+import { registerTokenizeRoute } from './routes/tokenize/route.js';
+
+export interface AppOptions {
+  engine: Engine;
+  config: ServerConfig;
+  /** A pino logger; without one, Fastify makes one at config.logLevel. */
+  logger?: FastifyBaseLogger;
+  /** Turns media URLs into bytes (src/server/media/); without one, image and video parts get 400. */
+  mediaResolver?: MediaResolver;
+  /** Shared with lifecycle.ts, which flips `draining` on shutdown. */
+  state?: ServerState;
+}
+
+/** Routes that keep answering while the server drains: orchestrators watch them. */
+const OPEN_WHILE_DRAINING = new Set([healthSpec.url, metricsSpec.url]);
+
+/**
+ * Ajv as an OpenAI-compatible API needs it: no type coercion ("0.5" is not a number), nothing
+ * removed or defaulted behind the client's back, the first error only (allErrors invites DoS),
+ * `verbose` for readable messages, `discriminator` for the content-part union.
+ */
+const AJV_OPTIONS = { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, discriminator: true } as const;
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { config, engine } = options;
+  const state = options.state ?? { draining: false };
+  const app: FastifyInstance = Fastify({
+    ...(options.logger === undefined ? { logger: { level: config.logLevel } } : { loggerInstance: options.logger }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    // Our draining hook answers with the OpenAI envelope instead of Fastify's own 503 body.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: AJV_OPTIONS },
+    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
+  }) as unknown as FastifyInstance;
+  // JSON only: text/plain bodies get 415 rather than a confusing "body must be object".
+  app.removeContentTypeParser('text/plain');
+  registerErrorHandlers(app, { bodyLimit: config.bodyLimitBytes });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerCors(app, config.corsOrigins);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!state.draining || OPEN_WHILE_DRAINING.has(request.routeOptions.url ?? '')) return;
+    reply.header('connection', 'close');
+    throw new ApiError('draining');
+  });
+  registerApiKeyCheck(app, config.apiKey);
+
+  const context: RouteContext = {
+    engine,
+    config,
+    servedModelName: config.servedModelName ?? engine.model.id,
+    mediaResolver: options.mediaResolver,
+    state,
+  };
+  registerChatCompletionsRoute(app, context);
+  registerModelsRoute(app, context);
+  registerTokenizeRoute(app, context);
+  registerDetokenizeRoute(app, context);
+  registerHealthRoute(app, context);
+  registerMetricsRoute(app, context);
+  registerOpenApiRoute(app);
+  registerDocsRoute(app);
+  return app;
+}

@@ -1,0 +1,19 @@
+// What every route registration receives from buildApp: the engine, the configuration and the
+// server's own state. Routes reach the engine only through this.
+import type { ServerConfig } from '../config/server-config.js';
+import type { Engine } from '../runtime/engine/engine-api.js';
+import type { MediaResolver } from './media-resolver.js';
+
+/** Flipped by stopServer: from then on new requests get 503 `draining`. */
+export interface ServerState {
+  draining: boolean;
+}
+
+export interface RouteContext {
+  engine: Engine;
+  config: ServerConfig;
+  /** The id clients send as `model`: --served-model-name, else the engine's model id. */
+  servedModelName: string;
+  mediaResolver: MediaResolver | undefined;
+  state: ServerState;
+}

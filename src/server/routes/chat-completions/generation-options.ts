@@ -1,0 +1,111 @@
+// The checks a JSON schema cannot express, and the mapping of request fields to the engine's
+// SamplingOptions. Unset fields take the model's generation_config.json defaults, then vLLM's.
+import type { MediaOptions, ModelDescription, SamplingOptions } from '../../../runtime/engine/engine-api.js';
+import { ApiError } from '../../errors.js';
+import { assertServedModel } from '../../served-model.js';
+import type { ChatCompletionRequest } from './schema.js';
+
+export interface ChatRequestPlan {
+  sampling: SamplingOptions;
+  stream: boolean;
+  includeUsage: boolean;
+  mediaOptions: MediaOptions;
+  cacheSalt: string | undefined;
+}
+
+/** vLLM's older structured-output fields: silently ignoring them would return unconstrained text. */
+const UNSUPPORTED_GUIDED_FIELDS = ['guided_json', 'guided_regex', 'guided_grammar', 'guided_decoding_backend'] as const;
+
+function unsupported(feature: string, param: string): ApiError {
+  return new ApiError('unsupported_feature', { values: { feature }, param });
+}
+
+function invalidField(param: string, message: string): ApiError {
+  return new ApiError('invalid_request', { message, param });
+}
+
+function checkUnsupportedFeatures(body: ChatCompletionRequest): void {
+  if (body.response_format !== undefined && body.response_format.type !== 'text') {
+    throw unsupported(`response_format type '${body.response_format.type}'`, 'response_format.type');
+  }
+  for (const [key, value] of Object.entries((body.structured_outputs ?? {}) as Record<string, unknown>)) {
+    if (key !== 'choice' && value !== null && value !== undefined && value !== false) throw unsupported(`structured_outputs.${key}`, `structured_outputs.${key}`);
+  }
+  const extra = body as Record<string, unknown>;
+  for (const field of UNSUPPORTED_GUIDED_FIELDS) {
+    if (extra[field] !== undefined && extra[field] !== null) throw unsupported(field, field);
+  }
+  if (body.tools !== undefined && body.tools.length > 0) throw unsupported('Tool calling', 'tools');
+  if (body.tool_choice !== undefined && body.tool_choice !== 'none') throw unsupported('tool_choice', 'tool_choice');
+}
+
+function checkConsistency(body: ChatCompletionRequest): void {
+  if (body.top_logprobs !== undefined && body.top_logprobs > 0 && body.logprobs !== true) {
+    throw invalidField('top_logprobs', "'top_logprobs' requires 'logprobs' to be true.");
+  }
+  if (body.stream_options !== undefined && body.stream !== true) {
+    throw invalidField('stream_options', "'stream_options' is only allowed when 'stream' is true.");
+  }
+  const pixels = body.mm_processor_kwargs;
+  if (pixels?.min_pixels !== undefined && pixels.max_pixels !== undefined && pixels.min_pixels > pixels.max_pixels) {
+    throw invalidField('mm_processor_kwargs.min_pixels', "'mm_processor_kwargs.min_pixels' must not exceed 'max_pixels'.");
+  }
+}
+
+function logitBias(bias: Record<string, unknown> | undefined): Record<number, number> | undefined {
+  if (bias === undefined) return undefined;
+  const result: Record<number, number> = {};
+  for (const [key, value] of Object.entries(bias)) {
+    if (!/^\d{1,9}$/.test(key)) throw invalidField('logit_bias', `Invalid 'logit_bias' key '${key.slice(0, 40)}': keys are token ids.`);
+    result[Number(key)] = value as number;
+  }
+  return result;
+}
+
+function stopStrings(stop: string | string[] | undefined): string[] | undefined {
+  if (stop === undefined) return undefined;
+  const list = (typeof stop === 'string' ? [stop] : stop).filter((text) => text !== '');
+  return list.length === 0 ? undefined : list;
+}
+
+export function planChatRequest(body: ChatCompletionRequest, model: ModelDescription, servedModelName: string): ChatRequestPlan {
+  assertServedModel(body.model, servedModelName);
+  checkUnsupportedFeatures(body);
+  checkConsistency(body);
+  const defaults = model.generationDefaults;
+  const sampling: SamplingOptions = {
+    // Without max_tokens vLLM generates up to the end of the context; the engine clamps this bound.
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? defaults.maxTokens ?? model.maxModelLength,
+    temperature: body.temperature ?? defaults.temperature ?? 1,
+    topP: body.top_p ?? defaults.topP ?? 1,
+    topK: body.top_k ?? defaults.topK ?? 0,
+    minP: body.min_p ?? 0,
+    repetitionPenalty: body.repetition_penalty ?? defaults.repetitionPenalty ?? 1,
+    presencePenalty: body.presence_penalty ?? 0,
+    frequencyPenalty: body.frequency_penalty ?? 0,
+    n: body.n ?? 1,
+  };
+  if (body.seed !== undefined) sampling.seed = body.seed;
+  const bias = logitBias(body.logit_bias as Record<string, unknown> | undefined);
+  if (bias !== undefined) sampling.logitBias = bias;
+  const stop = stopStrings(body.stop);
+  if (stop !== undefined) sampling.stop = stop;
+  if (body.stop_token_ids !== undefined && body.stop_token_ids.length > 0) sampling.stopTokenIds = body.stop_token_ids;
+  if (body.ignore_eos === true) sampling.ignoreEos = true;
+  if (body.logprobs === true) sampling.logprobs = body.top_logprobs ?? 0;
+  const choices = body.structured_outputs?.choice ?? body.guided_choice;
+  if (choices !== undefined) sampling.choices = choices;
+
+  const kwargs = body.mm_processor_kwargs ?? {};
+  const mediaOptions: MediaOptions = {};
+  if (kwargs.min_pixels !== undefined) mediaOptions.minPixels = kwargs.min_pixels;
+  if (kwargs.max_pixels !== undefined) mediaOptions.maxPixels = kwargs.max_pixels;
+  if (kwargs.fps !== undefined) mediaOptions.fps = kwargs.fps;
+  return {
+    sampling,
+    stream: body.stream === true,
+    includeUsage: body.stream === true && body.stream_options?.include_usage === true,
+    mediaOptions,
+    cacheSalt: body.cache_salt,
+  };
+}

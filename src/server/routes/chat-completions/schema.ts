@@ -1,0 +1,199 @@
+// POST /v1/chat/completions: OpenAI's request with vLLM's extensions (top_k, min_p,
+// repetition_penalty, structured_outputs / guided_choice, mm_processor_kwargs, cache_salt,
+// video_url parts), and OpenAI's response and stream chunk shapes. Top-level `null` means "not
+// given" (clients send it for unset fields); unknown top-level fields are accepted and logged.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { errorResponses, type RouteSpec } from '../../openapi/route-spec.js';
+
+/** Choices per request; beyond this, n is a typo or an abuse. */
+export const MAX_CHOICES = 16;
+export const MAX_STOP_SEQUENCES = 16;
+/** OpenAI's and vLLM's cap on top_logprobs. */
+export const MAX_TOP_LOGPROBS = 20;
+
+/** A discriminated union (`type` picks the branch): clean validation errors, and OpenAPI's own keyword. */
+function discriminated<T extends TSchema[]>(branches: [...T], title: string): TSchema {
+  return Type.Unsafe({ type: 'object', oneOf: branches, discriminator: { propertyName: 'type' }, title });
+}
+
+const MediaUrl = (kind: string) =>
+  Type.Union(
+    [
+      Type.String({ description: `A bare URL of the ${kind}` }),
+      Type.Object({
+        url: Type.String({ description: 'data: (base64), http(s): or file: (under --allowed-local-media-path) URL' }),
+        detail: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')], { description: 'Accepted and ignored' })),
+      }),
+    ],
+    { title: `${kind === 'image' ? 'Image' : 'Video'}Url` },
+  );
+
+export const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { title: 'ChatCompletionTextPart' });
+export const ImagePart = Type.Object({ type: Type.Literal('image_url'), image_url: MediaUrl('image') }, { title: 'ChatCompletionImagePart' });
+export const VideoPart = Type.Object(
+  { type: Type.Literal('video_url'), video_url: MediaUrl('video') },
+  { title: 'ChatCompletionVideoPart', description: 'A video file URL, or data:video/jpeg;base64,<frame>,<frame>,... as a list of frames' },
+);
+export const ContentPart = Type.Unsafe<Static<typeof TextPart> | Static<typeof ImagePart> | Static<typeof VideoPart>>(
+  discriminated([TextPart, ImagePart, VideoPart], 'ChatCompletionContentPart'),
+);
+
+export const RequestMessage = Type.Object(
+  {
+    role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')], {
+      description: 'developer is treated as system',
+    }),
+    content: Type.Union([Type.String(), Type.Array(ContentPart, { minItems: 1 })]),
+    name: Type.Optional(Type.String()),
+  },
+  { title: 'ChatCompletionRequestMessage' },
+);
+
+const Probability = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+const Penalty = (description: string) => Type.Number({ minimum: -2, maximum: 2, description });
+
+export const ChatCompletionRequest = Type.Object(
+  {
+    model: Type.Optional(Type.String({ description: 'The served model name (GET /v1/models); defaults to it' })),
+    messages: Type.Array(RequestMessage, { minItems: 1 }),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'Deprecated alias of max_completion_tokens' })),
+    max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2, description: "0 = greedy; default from the model's generation_config.json" })),
+    top_p: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    top_k: Type.Optional(Type.Integer({ minimum: -1, description: '0 or -1 = disabled' })),
+    min_p: Type.Optional(Probability('Minimum probability relative to the most likely token')),
+    seed: Type.Optional(Type.Integer()),
+    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String({ minLength: 1 }), { maxItems: MAX_STOP_SEQUENCES })])),
+    stop_token_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 64 })),
+    ignore_eos: Type.Optional(Type.Boolean()),
+    n: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CHOICES, default: 1 })),
+    logprobs: Type.Optional(Type.Boolean({ default: false })),
+    top_logprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TOP_LOGPROBS, description: 'Needs logprobs: true' })),
+    presence_penalty: Type.Optional(Penalty('OpenAI semantics, over generated tokens')),
+    frequency_penalty: Type.Optional(Penalty('OpenAI semantics, over generated tokens')),
+    repetition_penalty: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Hugging Face semantics; 1 = off' })),
+    logit_bias: Type.Optional(
+      Type.Object({}, { additionalProperties: Type.Number({ minimum: -100, maximum: 100 }), description: 'Token id (as a string) -> bias' }),
+    ),
+    stream: Type.Optional(Type.Boolean({ default: false })),
+    stream_options: Type.Optional(
+      Type.Object({ include_usage: Type.Optional(Type.Boolean()), continuous_usage_stats: Type.Optional(Type.Boolean()) }),
+    ),
+    structured_outputs: Type.Optional(
+      Type.Object(
+        { choice: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1024 })) },
+        { description: 'Only choice is supported; json, regex, grammar get 400', additionalProperties: true },
+      ),
+    ),
+    guided_choice: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1024, description: 'Older alias of structured_outputs.choice' })),
+    response_format: Type.Optional(
+      Type.Object(
+        { type: Type.Union([Type.Literal('text'), Type.Literal('json_object'), Type.Literal('json_schema')]) },
+        { description: 'Only text is supported yet', additionalProperties: true },
+      ),
+    ),
+    mm_processor_kwargs: Type.Optional(
+      Type.Object(
+        {
+          min_pixels: Type.Optional(Type.Integer({ minimum: 1 })),
+          max_pixels: Type.Optional(Type.Integer({ minimum: 1 })),
+          fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Video sampling rate' })),
+        },
+        { additionalProperties: false, description: 'Per-request preprocessing, clamped to the server limits' },
+      ),
+    ),
+    cache_salt: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only requests with the same salt share prefix-cache entries' })),
+    user: Type.Optional(Type.String()),
+    tools: Type.Optional(Type.Array(Type.Unknown(), { description: 'Not supported: must be empty' })),
+    tool_choice: Type.Optional(Type.Unknown()),
+  },
+  { title: 'CreateChatCompletionRequest', additionalProperties: true },
+);
+export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
+
+const TopLogprob = Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]) });
+export const TokenLogprob = Type.Object(
+  {
+    token: Type.String(),
+    logprob: Type.Number(),
+    bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+    top_logprobs: Type.Array(TopLogprob),
+  },
+  { title: 'ChatCompletionTokenLogprob' },
+);
+export const ChoiceLogprobs = Type.Object(
+  { content: Type.Union([Type.Array(TokenLogprob), Type.Null()]), refusal: Type.Null() },
+  { title: 'ChatCompletionChoiceLogprobs' },
+);
+const FinishReason = Type.Union([Type.Literal('stop'), Type.Literal('length')]);
+
+export const Usage = Type.Object(
+  {
+    prompt_tokens: Type.Integer(),
+    completion_tokens: Type.Integer(),
+    total_tokens: Type.Integer(),
+    prompt_tokens_details: Type.Object({ cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }) }),
+  },
+  { title: 'CompletionUsage' },
+);
+export type Usage = Static<typeof Usage>;
+
+export const ChatCompletion = Type.Object(
+  {
+    id: Type.String({ description: 'chatcmpl-...' }),
+    object: Type.Literal('chat.completion'),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object({
+        index: Type.Integer(),
+        message: Type.Object({ role: Type.Literal('assistant'), content: Type.Union([Type.String(), Type.Null()]), refusal: Type.Null() }),
+        logprobs: Type.Union([ChoiceLogprobs, Type.Null()]),
+        finish_reason: FinishReason,
+      }),
+    ),
+    usage: Usage,
+  },
+  { title: 'CreateChatCompletionResponse' },
+);
+export type ChatCompletion = Static<typeof ChatCompletion>;
+
+export const ChatCompletionChunk = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('chat.completion.chunk'),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object({
+        index: Type.Integer(),
+        delta: Type.Object({ role: Type.Optional(Type.Literal('assistant')), content: Type.Optional(Type.String()) }),
+        logprobs: Type.Union([ChoiceLogprobs, Type.Null()]),
+        finish_reason: Type.Union([FinishReason, Type.Null()]),
+      }),
+    ),
+    usage: Type.Optional(Type.Union([Usage, Type.Null()], { description: 'With stream_options.include_usage: null, except in the last chunk' })),
+  },
+  {
+    title: 'CreateChatCompletionStreamResponse',
+    description: 'One server-sent event `data: <chunk>`; the stream ends with `data: [DONE]`. An error after the stream began is sent as `data: {"error": ...}`.',
+  },
+);
+export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;
+
+export const chatCompletionsSpec: RouteSpec = {
+  method: 'POST',
+  url: '/v1/chat/completions',
+  operationId: 'createChatCompletion',
+  summary: 'Chat completion with images and videos (OpenAI-compatible)',
+  tag: 'OpenAI',
+  authenticated: true,
+  body: ChatCompletionRequest,
+  responses: {
+    '200': {
+      description: 'The completion (JSON), or with stream: true a server-sent event stream of chunks',
+      content: { 'application/json': ChatCompletion, 'text/event-stream': ChatCompletionChunk },
+    },
+    ...errorResponses([400, 401, 404, 413, 415, 422, 500, 503]),
+  },
+};

@@ -1,0 +1,43 @@
+// POST /tokenize.
+import type { FastifyInstance } from 'fastify';
+import { routeBase } from '../../openapi/route-spec.js';
+import { toChatMessages } from '../../chat-messages.js';
+import { abortOnClientClose } from '../../client-abort.js';
+import { ApiError } from '../../errors.js';
+import { dropNullFields } from '../../request-fields.js';
+import type { RouteContext } from '../../route-context.js';
+import { assertServedModel } from '../../served-model.js';
+import { TokenizeRequest, tokenizeSpec, type TokenizeResponse } from './schema.js';
+
+export function registerTokenizeRoute(app: FastifyInstance, context: RouteContext): void {
+  app.route<{ Body: TokenizeRequest }>({
+    ...routeBase(tokenizeSpec),
+    schema: { body: TokenizeRequest },
+    preValidation: async (request) => {
+      dropNullFields(request.body);
+    },
+    handler: async (request, reply): Promise<TokenizeResponse> => {
+      const body = request.body;
+      assertServedModel(body.model, context.servedModelName);
+      if ((body.prompt === undefined) === (body.messages === undefined)) {
+        throw new ApiError('invalid_request', { message: "Send exactly one of 'prompt' or 'messages'.", param: body.prompt === undefined ? 'prompt' : 'messages' });
+      }
+      if (body.messages === undefined) {
+        const result = await context.engine.tokenize({ text: body.prompt as string });
+        return { count: result.tokens.length, max_model_len: result.maxModelLength, tokens: result.tokens };
+      }
+      const resolved = await toChatMessages(
+        body.messages,
+        { resolver: context.mediaResolver, maxItems: context.config.maxMediaItemsPerRequest, options: {} },
+        abortOnClientClose(reply),
+        (error) => request.log.warn({ err: error }, 'releasing media failed'),
+      );
+      try {
+        const result = await context.engine.tokenize({ messages: resolved.messages, addGenerationPrompt: body.add_generation_prompt ?? true });
+        return { count: result.tokens.length, max_model_len: result.maxModelLength, tokens: result.tokens };
+      } finally {
+        await resolved.release();
+      }
+    },
+  });
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { describeServerConfig, parseServerConfig, ServerConfigError } from '../../src/config/server-config.js';
+import { parseByteSize, parseSeconds } from '../../src/config/setting-values.js';
+
+describe('parseServerConfig', () => {
+  it('has the documented defaults', () => {
+    const config = parseServerConfig([], {});
+    expect({ ...config }).toEqual({
+      host: '0.0.0.0',
+      port: 8000,
+      model: 'Vchitect/ShotVL-3B',
+      servedModelName: undefined,
+      device: 'auto',
+      bodyLimitBytes: 64 * 1024 * 1024,
+      maxMediaItemsPerRequest: 8,
+      allowedLocalMediaPath: undefined,
+      allowPrivateMediaUrls: false,
+      mediaFetch: { connectTimeoutMs: 10_000, totalTimeoutMs: 30_000, maxBytes: 64 * 1024 * 1024, maxRedirects: 3 },
+      maxQueuedRequests: 128,
+      drainGraceMs: 30_000,
+      logLevel: 'info',
+      corsOrigins: [],
+    });
+    expect(config.apiKey).toBeUndefined();
+  });
+
+  it('reads SHOTVL_* variables, and flags win over them', () => {
+    const environment = { SHOTVL_PORT: '9000', SHOTVL_HOST: '127.0.0.1', SHOTVL_DEVICE: 'cuda:1', SHOTVL_DRAIN_GRACE: '5', SHOTVL_ALLOW_PRIVATE_MEDIA_URLS: 'yes' };
+    const fromEnvironment = parseServerConfig([], environment);
+    expect(fromEnvironment).toMatchObject({ port: 9000, host: '127.0.0.1', device: 'cuda:1', drainGraceMs: 5000, allowPrivateMediaUrls: true });
+    const withFlags = parseServerConfig(['--port', '9100', '--device=cpu', '--no-allow-private-media-urls', '--model', 'tiny'], environment);
+    expect(withFlags).toMatchObject({ port: 9100, host: '127.0.0.1', device: 'cpu', allowPrivateMediaUrls: false, model: 'tiny' });
+  });
+
+  it('parses sizes, durations, lists and paths', () => {
+    const config = parseServerConfig(
+      [
+        '--body-limit', '16MiB',
+        '--media-max-bytes', '500MB',
+        '--media-fetch-timeout', '2.5',
+        '--media-connect-timeout', '1s',
+        '--cors-origins', 'https://a.example, https://b.example',
+        '--allowed-local-media-path', 'media/shots',
+        '--served-model-name', 'shotvl',
+        '--log-level', 'DEBUG',
+      ],
+      {},
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      bodyLimitBytes: 16 * 1024 * 1024,
+      mediaFetch: { maxBytes: 500_000_000, totalTimeoutMs: 2500, connectTimeoutMs: 1000 },
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      allowedLocalMediaPath: '/srv/app/media/shots',
+      servedModelName: 'shotvl',
+      logLevel: 'debug',
+    });
+    expect(parseByteSize('64m', 1, 1e12)).toBe(64 * 1024 * 1024);
+    expect(parseSeconds('0', 0, 1)).toBe(0);
+  });
+
+  it.each([
+    [['--port', '70000'], /--port: expected an integer from 0 to 65535/],
+    [['--port', 'eighty'], /--port: expected an integer/],
+    [['--device', 'tpu'], /--device: expected auto, cpu, cuda or cuda:N/],
+    [['--log-level', 'loud'], /--log-level/],
+    [['--body-limit', 'lots'], /--body-limit: expected a size/],
+    [['--cors-origins', 'https://a.example/path'], /not an origin/],
+    [['--media-connect-timeout', '60', '--media-fetch-timeout', '10'], /must not exceed/],
+    [['--max-media-items', '-1'], /--max-media-items/],
+    [['--prot', '80'], /unknown flag --prot/],
+    [['--port'], /--port needs a value/],
+    [['serve'], /unexpected argument 'serve'/],
+    [['--allow-private-media-urls=maybe'], /takes true or false/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseServerConfig(argv, {})).toThrow(ServerConfigError);
+    expect(() => parseServerConfig(argv, {})).toThrow(message);
+  });
+
+  it('names the environment variable in its errors', () => {
+    expect(() => parseServerConfig([], { SHOTVL_PORT: 'x' })).toThrow(/^SHOTVL_PORT: /);
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(parseServerConfig([], { SHOTVL_PORT: '  ', SHOTVL_API_KEY: '' })).toMatchObject({ port: 8000, apiKey: undefined });
+  });
+
+  it('is frozen all the way down', () => {
+    const config = parseServerConfig([], {});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.mediaFetch)).toBe(true);
+    expect(Object.isFrozen(config.corsOrigins)).toBe(true);
+  });
+
+  it('keeps the API key out of every printable form', () => {
+    const config = parseServerConfig(['--api-key', 'sk-secret-value'], { SHOTVL_API_KEY: 'sk-other' });
+    expect(config.apiKey).toBe('sk-secret-value');
+    expect(JSON.stringify(config)).not.toContain('sk-');
+    expect(JSON.stringify({ ...config })).not.toContain('sk-');
+    expect(describeServerConfig(config)).toMatchObject({ apiKey: 'set (redacted)' });
+    expect(JSON.stringify(describeServerConfig(config))).not.toContain('sk-');
+    expect(describeServerConfig(parseServerConfig([], {}))).toMatchObject({ apiKey: 'none' });
+  });
+});

@@ -1,0 +1,55 @@
+// Validates our responses against OpenAI's own OpenAPI description (../shared/openai/openapi.yaml).
+// That file is OpenAPI 3.1 but still writes `nullable: true` in places; those are rewritten into
+// JSON-Schema unions before Ajv's 2020-12 validator sees them. Ajv and yaml come with fastify and
+// @fastify/swagger-ui (not direct dependencies; tests only).
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { parse } from 'yaml';
+
+const SPEC_FILE = new URL('../../../shared/openai/openapi.yaml', import.meta.url);
+
+export type OpenAiSchemaName = 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ListModelsResponse' | 'ErrorResponse';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** `{type: X, nullable: true}` -> `{type: [X, 'null']}`; `{$ref, nullable: true}` -> `{anyOf: [{$ref}, {type: 'null'}]}`. */
+function rewriteNullable(value: Json): Json {
+  if (Array.isArray(value)) return value.map(rewriteNullable);
+  if (typeof value !== 'object' || value === null) return value;
+  const result: { [key: string]: Json } = {};
+  for (const [key, item] of Object.entries(value)) result[key] = rewriteNullable(item);
+  if (result.nullable !== true) return result;
+  delete result.nullable;
+  if (Array.isArray(result.enum)) result.enum = [...result.enum, null];
+  if (typeof result.type === 'string') {
+    result.type = [result.type, 'null'];
+    return result;
+  }
+  const { description, ...rest } = result;
+  return description === undefined ? { anyOf: [rest, { type: 'null' }] } : { description, anyOf: [rest, { type: 'null' }] };
+}
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<OpenAiSchemaName, ValidateFunction>();
+
+function validator(name: OpenAiSchemaName): ValidateFunction {
+  let validate = validators.get(name);
+  if (validate !== undefined) return validate;
+  if (ajv === undefined) {
+    const document = parse(readFileSync(SPEC_FILE, 'utf8')) as { components: { schemas: Json } };
+    ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema({ $id: 'openai', components: { schemas: rewriteNullable(document.components.schemas) } });
+  }
+  validate = ajv.getSchema(`openai#/components/schemas/${name}`);
+  if (validate === undefined) throw new Error(`no schema ${name} in the OpenAI spec`);
+  validators.set(name, validate);
+  return validate;
+}
+
+/** Throws, listing Ajv's complaints, unless `value` matches OpenAI's schema `name`. */
+export function assertOpenAiShape(name: OpenAiSchemaName, value: unknown): void {
+  const validate = validator(name);
+  if (!validate(value)) {
+    throw new Error(`${name} mismatch:\n${JSON.stringify(validate.errors, null, 2)}\nvalue: ${JSON.stringify(value).slice(0, 2000)}`);
+  }
+}

@@ -17,10 +17,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** `auto` picks CUDA when a usable GPU is found and falls back to the CPU provider. */
 export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 
+/** A subset of src/server/media's MediaFetchLimits: pass it as the loader's `limits`. */
 export interface MediaFetchSettings {
   /** Time to open a TCP/TLS connection to a media host (per redirect hop). */
   readonly connectTimeoutMs: number;
-  /** Wall time for one media URL, redirects and body included. */
+  /** Wall time for one media URL, redirects and body included (64 MiB at ~10 Mbit/s needs ~55 s). */
   readonly totalTimeoutMs: number;
   /** Largest media body accepted (downloads and decoded data: URLs); enforced while streaming. */
   readonly maxBytes: number;
@@ -187,7 +188,7 @@ export function parseServerConfig(argv: readonly string[], environment: Environm
     allowPrivateMediaUrls: read(s.allowPrivateMediaUrls, false, wrap(parseBoolean)),
     mediaFetch: Object.freeze({
       connectTimeoutMs: read(s.mediaConnectTimeout, 10_000, wrap((value) => parseSeconds(value, 0.001, 600))),
-      totalTimeoutMs: read(s.mediaFetchTimeout, 30_000, wrap((value) => parseSeconds(value, 0.001, 3600))),
+      totalTimeoutMs: read(s.mediaFetchTimeout, 60_000, wrap((value) => parseSeconds(value, 0.001, 3600))),
       maxBytes: read(s.mediaMaxBytes, DEFAULT_MAX_INPUT_BYTES, wrap((value) => parseByteSize(value, 1, 16 * 1024 ** 3))),
       maxRedirects: read(s.mediaMaxRedirects, 3, wrap((value) => parseInteger(value, 0, 20))),
     }),

@@ -2,8 +2,8 @@
 // ARCHITECTURE.md (three ONNX graphs per weight format, tokenizer and processor files, and a
 // shotvl.json manifest). Everything is written into a temporary sibling folder that is renamed
 // into place at the end, so a failed or interrupted run leaves nothing behind.
-import { existsSync, mkdirSync, readdirSync, rmSync, renameSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { silentProgress, type ProgressReporter } from '../util/progress.js';
 import { ConversionError } from './conversion-error.js';
@@ -33,6 +33,8 @@ export interface ConvertOptions {
   /** What the manifest records as the source (a repo id and revision, or the folder). */
   sourceDescription?: Record<string, string>;
   progress?: ProgressReporter;
+  /** Aborting stops between tensors; the temporary folder is removed and the error rethrown. */
+  signal?: AbortSignal;
 }
 
 export interface ConversionResult {
@@ -53,15 +55,19 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   const progress = options.progress ?? silentProgress;
   const outputDir = resolve(options.outputDir);
   const config = readModelConfigFile(options.checkpointDir);
-  prepareOutputLocation(outputDir, options.overwrite ?? false);
-  const temporaryDir = join(dirname(outputDir), `.${basename(outputDir)}.partial-${randomBytes(4).toString('hex')}`);
-  mkdirSync(join(temporaryDir, 'onnx'), { recursive: true });
+  checkNotInsideCheckpoint(outputDir, resolve(options.checkpointDir));
+  // Every header is checked here (missing, truncated or mismatched shards) before anything is written.
   const checkpoint = await openCheckpointSource(options.checkpointDir);
+  let createdParent: string | undefined;
+  let temporaryDir: string | undefined;
   try {
+    createdParent = prepareOutputLocation(outputDir, options.overwrite ?? false);
+    temporaryDir = join(dirname(outputDir), `.${basename(outputDir)}.partial-${randomBytes(4).toString('hex')}`);
+    mkdirSync(join(temporaryDir, 'onnx'), { recursive: true });
     const files: string[] = [];
     const totalBytes = checkpoint.totalBytes * options.formats.length;
     progress.start(`converting to ${options.formats.join(', ')}`, totalBytes, 'bytes');
-    const source = countingSource(checkpoint.source, checkpoint, progress);
+    const source = countingSource(checkpoint.source, checkpoint, progress, options.signal);
     for (const format of options.formats) {
       for (const graphSpec of GRAPHS) {
         const fileName = graphFileName(graphSpec.baseName, format);
@@ -90,43 +96,107 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
       q4: options.formats.includes('q4') ? (options.q4 ?? DEFAULT_Q4_SETTINGS) : undefined,
       files,
     });
-    if (existsSync(outputDir)) rmSync(outputDir, { recursive: true, force: true });
-    renameSync(temporaryDir, outputDir);
+    options.signal?.throwIfAborted();
+    moveIntoPlace(temporaryDir, outputDir);
     return { outputDir, files: [...files, 'shotvl.json'], config };
   } catch (error) {
-    rmSync(temporaryDir, { recursive: true, force: true });
+    if (temporaryDir !== undefined) rmSync(temporaryDir, { recursive: true, force: true });
+    // Folders this run created for the output's parent are ours to remove too (empty ones only).
+    if (createdParent !== undefined) removeEmptyFolders(dirname(outputDir), createdParent);
     throw error;
   } finally {
     checkpoint.close();
   }
 }
 
-function prepareOutputLocation(outputDir: string, overwrite: boolean): void {
-  const parent = dirname(outputDir);
-  try {
-    mkdirSync(parent, { recursive: true });
-  } catch {
-    throw new ConversionError('output_unwritable', `cannot create the output folder's parent ${parent}`, parent);
-  }
-  if (existsSync(outputDir) && readdirSync(outputDir).length > 0 && !overwrite) {
-    throw new ConversionError('output_exists', `output folder ${outputDir} exists and is not empty (pass --overwrite to replace it)`, outputDir);
-  }
-  try {
-    // Probe writability now rather than after minutes of conversion.
-    const probe = join(parent, `.${basename(outputDir)}.probe-${process.pid}`);
-    mkdirSync(probe);
-    rmSync(probe, { recursive: true });
-  } catch {
-    throw new ConversionError('output_unwritable', `cannot write in ${parent}`, parent);
+/** Writing into the checkpoint (or replacing a folder that holds it) would destroy the source. */
+function checkNotInsideCheckpoint(outputDir: string, checkpointDir: string): void {
+  const fromOutput = relative(outputDir, checkpointDir);
+  const outside = fromOutput === '..' || fromOutput.startsWith(`..${sep}`) || isAbsolute(fromOutput);
+  if (!outside) {
+    throw new ConversionError('output_exists', `output folder ${outputDir} is or contains the checkpoint folder ${checkpointDir}; choose another output folder`, outputDir);
   }
 }
 
+/**
+ * Checks the output location before minutes of conversion: the parent is created (returning the
+ * first folder created, if any) and probed for writability; an existing non-empty output folder
+ * is refused unless `overwrite`.
+ */
+function prepareOutputLocation(outputDir: string, overwrite: boolean): string | undefined {
+  const parent = dirname(outputDir);
+  let createdParent: string | undefined;
+  try {
+    createdParent = mkdirSync(parent, { recursive: true });
+  } catch (error) {
+    throw new ConversionError('output_unwritable', `cannot create the output folder's parent ${parent} (${errorCode(error)})`, parent);
+  }
+  try {
+    const existing = statSync(outputDir, { throwIfNoEntry: false });
+    if (existing !== undefined && !existing.isDirectory()) {
+      throw new ConversionError('output_exists', `output path ${outputDir} exists and is not a folder`, outputDir);
+    }
+    if (existing !== undefined && !overwrite && readdirSync(outputDir).length > 0) {
+      throw new ConversionError('output_exists', `output folder ${outputDir} exists and is not empty (pass --overwrite to replace it)`, outputDir);
+    }
+    const probe = join(parent, `.${basename(outputDir)}.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      mkdirSync(probe);
+      rmSync(probe, { recursive: true });
+    } catch (error) {
+      throw new ConversionError('output_unwritable', `cannot write the output folder ${outputDir}: its parent ${parent} is not writable (${errorCode(error)})`, parent);
+    }
+  } catch (error) {
+    if (createdParent !== undefined) removeEmptyFolders(parent, createdParent);
+    throw error;
+  }
+  return createdParent;
+}
+
+/**
+ * Renames the finished folder into place. An existing output folder (empty, or replaced with
+ * --overwrite) is first moved aside, so at every moment either the old or the new model is there.
+ */
+function moveIntoPlace(temporaryDir: string, outputDir: string): void {
+  if (statSync(outputDir, { throwIfNoEntry: false }) === undefined) {
+    renameSync(temporaryDir, outputDir);
+    return;
+  }
+  const previous = `${temporaryDir}.previous`;
+  renameSync(outputDir, previous);
+  try {
+    renameSync(temporaryDir, outputDir);
+  } catch (error) {
+    renameSync(previous, outputDir);
+    throw error;
+  }
+  rmSync(previous, { recursive: true, force: true });
+}
+
+/** Removes `from` and its ancestors up to and including `top` while they are empty. */
+function removeEmptyFolders(from: string, top: string): void {
+  const stop = dirname(resolve(top));
+  for (let folder = resolve(from); folder !== stop && folder !== dirname(folder); folder = dirname(folder)) {
+    try {
+      if (readdirSync(folder).length > 0) return;
+      rmSync(folder, { recursive: false, force: true });
+    } catch {
+      return;
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : String(error);
+}
+
 /** Reports bytes read from the checkpoint as conversion progress. */
-function countingSource(source: TensorSource, checkpoint: CheckpointSource, progress: ProgressReporter): TensorSource {
+function countingSource(source: TensorSource, checkpoint: CheckpointSource, progress: ProgressReporter, signal: AbortSignal | undefined): TensorSource {
   return {
     has: (name) => source.has(name),
     shape: (name) => source.shape(name),
     readFloat32: async (name) => {
+      signal?.throwIfAborted();
       const values = await source.readFloat32(name);
       progress.advance(checkpoint.storedBytes(name));
       return values;

@@ -5,17 +5,7 @@
 // the call. stderr is kept (its tail) for logs but never put into an error message: ffmpeg prints
 // paths, versions and library internals.
 import { spawn } from 'node:child_process';
-import { MediaAbortedError, MediaTimeoutError } from './media-errors.js';
-
-/** Raised when the ffmpeg or ffprobe executable cannot be started: a deployment problem, not the media's. */
-export class FfmpegUnavailableError extends Error {
-  readonly code = 'ffmpeg_unavailable';
-
-  constructor(executable: string, options?: { cause?: unknown }) {
-    super(`The media tool "${executable}" could not be started; is ffmpeg installed?`, options);
-    this.name = 'FfmpegUnavailableError';
-  }
-}
+import { FfmpegUnavailableError, MediaAbortedError, MediaTimeoutError } from './media-errors.js';
 
 /** How much of stderr is kept: enough for a decoder's last complaints, bounded for hostile input. */
 const STDERR_TAIL_BYTES = 16 * 1024;
@@ -111,7 +101,8 @@ export function runProcess(executable: string, args: readonly string[], options:
       if (!spawned) {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        reject(failure ?? new FfmpegUnavailableError(executable, { cause: error }));
+        // The message names no path: the executable setting is the operator's, not the client's business.
+        reject(failure ?? new FfmpegUnavailableError('Video decoding is unavailable: ffmpeg could not be started on this server.', { cause: error }));
         return;
       }
       kill(error);

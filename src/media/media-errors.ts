@@ -8,6 +8,7 @@
 //   media_too_large           -> 413  too many bytes, pixels, frames or seconds (see media-limits.ts)
 //   media_timeout             -> 504  decoding took longer than its wall-time budget
 //   media_aborted             -> 499  the caller aborted (client went away)
+//   ffmpeg_unavailable        -> 503  ffmpeg/ffprobe cannot be started: a deployment fault, not the media's
 //
 // Messages are written for API users and never contain library text (libvips/ffmpeg messages leak
 // paths and versions); the library error is kept as `cause` for logs.
@@ -20,6 +21,7 @@ export const MEDIA_ERROR_CODES = [
   'media_too_large',
   'media_timeout',
   'media_aborted',
+  'ffmpeg_unavailable',
 ] as const;
 
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
@@ -81,6 +83,39 @@ export class MediaAbortedError extends MediaError {
     super('media_aborted', message, options);
     this.name = 'MediaAbortedError';
   }
+}
+
+/** The ffmpeg or ffprobe executable cannot be started (not installed, not on PATH, not executable). */
+export class FfmpegUnavailableError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ffmpeg_unavailable', message, options);
+    this.name = 'FfmpegUnavailableError';
+  }
+}
+
+type MediaErrorClass = new (message: string, options?: { cause?: unknown }) => MediaError;
+
+const CLASS_OF_CODE: Readonly<Record<MediaErrorCode, MediaErrorClass>> = Object.freeze({
+  unsupported_format: UnsupportedFormatError,
+  corrupt_media: CorruptMediaError,
+  unsupported_aspect_ratio: UnsupportedAspectRatioError,
+  invalid_media_options: InvalidMediaOptionsError,
+  media_too_large: MediaTooLargeError,
+  media_timeout: MediaTimeoutError,
+  media_aborted: MediaAbortedError,
+  ffmpeg_unavailable: FfmpegUnavailableError,
+});
+
+export function isMediaErrorCode(value: unknown): value is MediaErrorCode {
+  return typeof value === 'string' && (MEDIA_ERROR_CODES as readonly string[]).includes(value);
+}
+
+/**
+ * The MediaError subclass of `code`, rebuilt from its code and message — how an error crosses a
+ * thread boundary (media-worker-pool.ts), where only plain data survives structured cloning.
+ */
+export function mediaErrorFromCode(code: MediaErrorCode, message: string, options?: { cause?: unknown }): MediaError {
+  return new CLASS_OF_CODE[code](message, options);
 }
 
 export function isMediaError(value: unknown): value is MediaError {

@@ -5,6 +5,9 @@
 // different model output. Two Python details are reproduced on purpose:
 //   * `round()` rounds half to even: 854 px / 28 = 30.5 -> 30 -> 840 px (JavaScript Math.round gives 868);
 //   * the floor/ceil branches divide in float64 in Python's order (`height / beta / factor`).
+// One deliberate departure: where 0.0.11's floor branch yields a 0-pixel side (a very narrow image under
+// a small max_pixels; the reference then crashes in PIL), smartResize throws InvalidMediaOptionsError
+// naming the smallest usable max_pixels. Every size 0.0.11 produces validly is produced unchanged.
 import { InvalidMediaOptionsError, UnsupportedAspectRatioError } from './media-errors.js';
 
 /** Side multiple: patch 14 × spatial merge 2. */
@@ -100,14 +103,39 @@ export function smartResize(height: number, width: number, options: SmartResizeO
   let resizedWidth = Math.max(factor, roundByFactor(width, factor));
   if (resizedHeight * resizedWidth > maxPixels) {
     const beta = Math.sqrt((height * width) / maxPixels);
-    resizedHeight = Math.max(factor, floorByFactor(height / beta, factor));
-    resizedWidth = Math.max(factor, floorByFactor(width / beta, factor));
+    resizedHeight = floorByFactor(height / beta, factor);
+    resizedWidth = floorByFactor(width / beta, factor);
+    // 0.0.11 has no `max(factor, ...)` here (a later qwen-vl-utils added it): a narrow image under a
+    // small budget floors its shorter side to 0 and PIL's resize then fails. Keep the reference result
+    // wherever it is valid, and refuse the degenerate case rather than invent a size it never produced.
+    if (resizedHeight < factor || resizedWidth < factor) throw degenerateSizeError(height, width, factor, maxPixels);
   } else if (resizedHeight * resizedWidth < minPixels) {
     const beta = Math.sqrt(minPixels / (height * width));
     resizedHeight = ceilByFactor(height * beta, factor);
     resizedWidth = ceilByFactor(width * beta, factor);
   }
   return { height: resizedHeight, width: resizedWidth };
+}
+
+/**
+ * The budget below which `smart_resize`'s floor branch leaves a side of `height × width` empty: the
+ * smallest integer max_pixels (from the estimate factor²·long/short up) for which both floors reach `factor`.
+ */
+export function smallestUsableMaxPixels(height: number, width: number, factor: number = IMAGE_FACTOR): number {
+  const fits = (maxPixels: number) => {
+    const beta = Math.sqrt((height * width) / maxPixels);
+    return floorByFactor(height / beta, factor) >= factor && floorByFactor(width / beta, factor) >= factor;
+  };
+  let candidate = Math.max(1, Math.floor((factor * factor * Math.max(height, width)) / Math.min(height, width)) - 2);
+  while (!fits(candidate)) candidate += 1;
+  return candidate;
+}
+
+function degenerateSizeError(height: number, width: number, factor: number, maxPixels: number): InvalidMediaOptionsError {
+  return new InvalidMediaOptionsError(
+    `max_pixels ${maxPixels} is too small for a ${width}x${height} image: its shorter side would shrink below ${factor} pixels. ` +
+      `Use max_pixels of at least ${smallestUsableMaxPixels(height, width, factor)} for this aspect ratio.`,
+  );
 }
 
 /** The per-item size options of a qwen-vl-utils message element (`min_pixels`, `resized_height`, ...). */

@@ -143,7 +143,7 @@ function fromFastifyError(error: FastifyLikeError, bodyLimit: number): ApiError 
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('invalid_request', { message: 'The request body does not match its Content-Length.' });
   }
-  // Other client errors of Fastify (bad headers, aborted uploads): their status, our words.
+  // Other client errors of Fastify (bad headers, aborted uploads): 400, naming Fastify's code, not its text.
   if (typeof error.code === 'string' && error.code.startsWith('FST_') && typeof error.statusCode === 'number' && error.statusCode < 500) {
     return new ApiError('invalid_request', { message: `The request could not be processed (${error.code}).` });
   }

@@ -15,7 +15,7 @@ describe('parseServerConfig', () => {
       maxMediaItemsPerRequest: 8,
       allowedLocalMediaPath: undefined,
       allowPrivateMediaUrls: false,
-      mediaFetch: { connectTimeoutMs: 10_000, totalTimeoutMs: 30_000, maxBytes: 64 * 1024 * 1024, maxRedirects: 3 },
+      mediaFetch: { connectTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, maxRedirects: 3 },
       maxQueuedRequests: 128,
       drainGraceMs: 30_000,
       logLevel: 'info',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FfmpegUnavailableError, ProcessOutputTooLargeError, runProcess } from '../../src/media/ffmpeg-process.js';
-import { MediaAbortedError, MediaTimeoutError } from '../../src/media/media-errors.js';
+import { ProcessOutputTooLargeError, runProcess } from '../../src/media/ffmpeg-process.js';
+import { FfmpegUnavailableError, MediaAbortedError, MediaError, MediaTimeoutError } from '../../src/media/media-errors.js';
 import { processIsGone } from './video-fixtures.js';
 
 // Node itself stands in for ffmpeg: a child whose behaviour the test controls exactly.
@@ -79,7 +79,9 @@ describe('runProcess', () => {
   it('reports a missing executable as FfmpegUnavailableError', async () => {
     const error = await runProcess('/nonexistent/ffmpeg-binary', [], { timeoutMs: 1000 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FfmpegUnavailableError);
+    expect(error).toBeInstanceOf(MediaError);
     expect((error as FfmpegUnavailableError).code).toBe('ffmpeg_unavailable');
+    expect((error as Error).message).not.toContain('/nonexistent');
   });
 
   it('keeps only a bounded tail of stderr', async () => {

@@ -103,11 +103,10 @@ export class FakeEngine implements Engine {
       throw new EngineError('overloaded', 'The server is overloaded; retry later.', { retryAfterSeconds: this.overloadedRetryAfterSeconds });
     }
     const promptTokens = promptTokenCount(request.messages);
-    const { maxTokens } = request.sampling;
-    // An unset max_tokens arrives as maxModelLength: clamp it to the room left, as vLLM does.
-    const budget = maxTokens >= this.model.maxModelLength ? this.model.maxModelLength - promptTokens : maxTokens;
+    // Without maxTokens: up to the end of the context, as vLLM does.
+    const budget = request.sampling.maxTokens ?? this.model.maxModelLength - promptTokens;
     if (promptTokens + budget > this.model.maxModelLength || budget < 1) {
-      throw new EngineError('context_length_exceeded', contextLengthMessage(this.model.maxModelLength, promptTokens + maxTokens, promptTokens, maxTokens));
+      throw new EngineError('context_length_exceeded', contextLengthMessage(this.model.maxModelLength, promptTokens + budget, promptTokens, budget));
     }
     this.requests.push(request);
     return this.run(request, promptTokens, budget);

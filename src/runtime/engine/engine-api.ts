@@ -31,8 +31,8 @@ export interface ChatMessage {
 }
 
 export interface SamplingOptions {
-  /** Upper bound on generated tokens per choice. */
-  maxTokens: number;
+  /** Upper bound on generated tokens per choice; absent = up to the model's context length. */
+  maxTokens?: number;
   /** 0 = greedy. */
   temperature: number;
   topP: number;
@@ -116,7 +116,6 @@ export interface EngineStats {
   abortedRequests: number;
   rejectedRequests: number;
   finishedRequests: Record<FinishReason, number>;
-  /** Latency samples since the last call to `drainLatencySamples` (seconds). */
 }
 
 export interface LatencySamples {

@@ -51,5 +51,6 @@ function inline(value: Json): string {
 export function toYaml(value: unknown): string {
   // Round-trip through JSON: drops undefined and symbol keys (TypeBox's Kind), as a JSON reader would.
   const json = JSON.parse(JSON.stringify(value)) as Json;
+  if (typeof json !== 'object' || json === null || isEmptyCollection(json)) return `${inline(json)}\n`;
   return `${lines(json, '').join('\n')}\n`;
 }

@@ -74,8 +74,6 @@ export function planChatRequest(body: ChatCompletionRequest, model: ModelDescrip
   checkConsistency(body);
   const defaults = model.generationDefaults;
   const sampling: SamplingOptions = {
-    // Without max_tokens vLLM generates up to the end of the context; the engine clamps this bound.
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? defaults.maxTokens ?? model.maxModelLength,
     temperature: body.temperature ?? defaults.temperature ?? 1,
     topP: body.top_p ?? defaults.topP ?? 1,
     topK: body.top_k ?? defaults.topK ?? 0,
@@ -85,6 +83,9 @@ export function planChatRequest(body: ChatCompletionRequest, model: ModelDescrip
     frequencyPenalty: body.frequency_penalty ?? 0,
     n: body.n ?? 1,
   };
+  // Without max_tokens (and no model default) the engine generates up to the end of the context, as vLLM does.
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? defaults.maxTokens;
+  if (maxTokens !== undefined) sampling.maxTokens = maxTokens;
   if (body.seed !== undefined) sampling.seed = body.seed;
   const bias = logitBias(body.logit_bias as Record<string, unknown> | undefined);
   if (bias !== undefined) sampling.logitBias = bias;

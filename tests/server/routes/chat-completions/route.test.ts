@@ -66,7 +66,6 @@ describe('non-streaming chat completion', () => {
     const test = setup();
     await post(test, { messages: [userMessage('x')], temperature: null, max_tokens: null });
     expect(test.engine.requests[0]?.sampling).toEqual({
-      maxTokens: 4096,
       temperature: 0.1,
       topP: 0.001,
       topK: 1,

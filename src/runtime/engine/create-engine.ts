@@ -1,0 +1,97 @@
+// Builds an engine for a converted model folder: tokenizer, generation defaults, the model
+// runner (a worker thread by default) and the limits.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WeightFormat } from '../../model-format/model-files.js';
+import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
+import type { ModelRunner } from '../runner/model-runner.js';
+import { WorkerModelRunner } from '../runner/worker-model-runner.js';
+import { OnnxModelRunner } from '../runner/onnx-model-runner.js';
+import { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
+import { readModelConfig } from '../../model-format/read-model-config.js';
+import type { ModelDescription } from './engine-api.js';
+import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engine-limits.js';
+import { InferenceEngine, type EngineLogger } from './inference-engine.js';
+import type { MediaPreprocessor } from './vision-cache.js';
+
+export interface CreateEngineOptions {
+  modelDir: string;
+  /** The name clients send as `model`. */
+  modelId: string;
+  format: WeightFormat;
+  executionProviders?: unknown[];
+  intraOpThreads?: number;
+  mediaPreprocessor: MediaPreprocessor;
+  limits?: Partial<Omit<EngineLimits, 'kvTokenBudget'>>;
+  /** Run onnxruntime on the calling thread (tests, benchmarks) instead of a worker thread. */
+  inProcess?: boolean;
+  logger: EngineLogger;
+}
+
+/** generation_config.json -> request defaults, as vLLM applies them to omitted fields. */
+export function readGenerationDefaults(modelDir: string): ModelDescription['generationDefaults'] {
+  const path = join(modelDir, 'generation_config.json');
+  if (!existsSync(path)) return {};
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const number = (key: string) => (typeof raw[key] === 'number' ? (raw[key] as number) : undefined);
+  const defaults: ModelDescription['generationDefaults'] = {};
+  // do_sample false (or absent, Hugging Face's default) means greedy whatever temperature says.
+  if (raw.do_sample !== true) defaults.temperature = 0;
+  else if (number('temperature') !== undefined) defaults.temperature = number('temperature')!;
+  if (number('top_p') !== undefined) defaults.topP = number('top_p')!;
+  if (number('top_k') !== undefined) defaults.topK = number('top_k')!;
+  if (number('repetition_penalty') !== undefined) defaults.repetitionPenalty = number('repetition_penalty')!;
+  if (number('max_new_tokens') !== undefined) defaults.maxTokens = number('max_new_tokens')!;
+  return defaults;
+}
+
+async function startRunner(options: CreateEngineOptions): Promise<ModelRunner> {
+  const executionProviders = options.executionProviders ?? ['cpu'];
+  if (options.inProcess === true) {
+    const config = readModelConfig(options.modelDir);
+    const sessions = await QwenOnnxSessions.load(options.modelDir, config, {
+      format: options.format,
+      executionProviders: executionProviders as never,
+      ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
+    });
+    return new OnnxModelRunner(sessions);
+  }
+  return WorkerModelRunner.start({
+    modelDir: options.modelDir,
+    format: options.format,
+    executionProviders,
+    ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
+  });
+}
+
+export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {
+  const runner = await startRunner(options);
+  try {
+    const tokenizer = await loadTokenizer(options.modelDir, { spatialMergeSize: runner.config.vision.spatialMergeSize });
+    const limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
+    const maxModelLength = Math.min(limits.maxModelLength, runner.config.text.maxPositionEmbeddings);
+    const kvTokenBudget = Math.max(1, Math.floor(limits.kvCacheBytes / runner.kvBytesPerToken));
+    return new InferenceEngine(
+      runner,
+      tokenizer,
+      options.mediaPreprocessor,
+      {
+        model: { id: options.modelId, maxModelLength, generationDefaults: readGenerationDefaults(options.modelDir), createdAt: Math.floor(Date.now() / 1000) },
+        scheduler: {
+          maxRunningSequences: limits.maxRunningSequences,
+          maxTokensPerStep: limits.maxTokensPerStep,
+          prefillChunkTokens: limits.prefillChunkTokens,
+          kvTokenBudget,
+          maxWaitingSequences: limits.maxWaitingSequences,
+          maxWaitingTokens: limits.maxWaitingTokens,
+        },
+        prefixCacheBytes: limits.prefixCacheBytes,
+        visionCacheBytes: limits.visionCacheBytes,
+      },
+      options.logger,
+    );
+  } catch (error) {
+    await runner.close();
+    throw error;
+  }
+}

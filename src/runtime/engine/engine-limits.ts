@@ -1,0 +1,28 @@
+// Every engine limit, named, with its default and why. The server's config module overrides them.
+import type { SchedulerLimits } from './scheduler.js';
+
+export interface EngineLimits extends SchedulerLimits {
+  /** Longest prompt + completion, in tokens (also capped by the model's max_position_embeddings). */
+  maxModelLength: number;
+  /** KV cache memory for running sequences, in bytes; converted to tokens with the model's bytes per token. */
+  kvCacheBytes: number;
+  /** Memory for saved KV prefixes (prefix cache), in bytes. */
+  prefixCacheBytes: number;
+  /** Memory for cached vision features, in bytes. */
+  visionCacheBytes: number;
+}
+
+export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>> = Object.freeze({
+  /** A 5 s clip at fps 12 is ~7,900 tokens; 32k leaves room for several clips or long answers. */
+  maxModelLength: 32_768,
+  /** Decode batch cap: on CPU, batches beyond ~8 stop adding throughput (bench/batching). */
+  maxRunningSequences: 8,
+  /** Prefill chunk: bounds a step's latency so running decodes keep streaming during a long prompt. */
+  prefillChunkTokens: 512,
+  maxTokensPerStep: 2_048,
+  maxWaitingSequences: 64,
+  maxWaitingTokens: 262_144,
+  kvCacheBytes: 4 * 1024 ** 3,
+  prefixCacheBytes: 2 * 1024 ** 3,
+  visionCacheBytes: 512 * 1024 ** 2,
+});

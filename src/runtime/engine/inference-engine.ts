@@ -1,0 +1,388 @@
+// The engine: requests in, token events out. One loop runs schedule -> model step -> update;
+// requests are prepared (media, vision features, prompt) concurrently before they join the
+// scheduler's queue. Knows nothing of HTTP.
+import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
+import type { ModelRunner, SequenceChunk } from '../runner/model-runner.js';
+import { ChoiceConstraint, ChoiceTrie } from '../sampling/choice-constraint.js';
+import { Sampler } from '../sampling/sampler.js';
+import { createSamplingParams, SamplingParamsError, type SamplingParams } from '../sampling/sampling-params.js';
+import { PromptError } from '../tokenizer/chat-message.js';
+import { ActiveSequence } from './active-sequence.js';
+import type { Engine, EngineState, EngineStats, GenerationEvent, GenerationRequest, LatencySamples, ModelDescription } from './engine-api.js';
+import { contextLengthMessage, EngineError } from './engine-errors.js';
+import { EngineMetrics } from './engine-metrics.js';
+import { EventChannel } from './event-channel.js';
+import { BLOCK_TOKENS, PrefixCache, blockHashes } from './prefix-cache.js';
+import { featuresForRange, mediaHashAt, preparePrompt, type PreparedPrompt } from './prompt-preparation.js';
+import { Scheduler, SchedulerRejectedError, type SchedulerLimits, type StepPlan } from './scheduler.js';
+import { VisionCache, type MediaPreprocessor } from './vision-cache.js';
+
+export interface EngineSettings {
+  model: ModelDescription;
+  scheduler: SchedulerLimits;
+  prefixCacheBytes: number;
+  visionCacheBytes: number;
+}
+
+export interface EngineLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+interface ActiveRequest {
+  request: GenerationRequest;
+  channel: EventChannel<GenerationEvent>;
+  prompt: PreparedPrompt;
+  hashes: string[];
+  sequences: ActiveSequence[];
+  unfinished: number;
+  cachedTokens: number;
+  arrivedAt: number;
+  lastTokenAt: number | undefined;
+}
+
+export class InferenceEngine implements Engine {
+  private currentState: EngineState = 'ready';
+  private readonly scheduler: Scheduler;
+  private readonly prefixCache: PrefixCache;
+  private readonly visionCache: VisionCache;
+  private readonly metrics = new EngineMetrics();
+  private readonly sequences = new Map<number, { sequence: ActiveSequence; owner: ActiveRequest }>();
+  private nextSequenceId = 1;
+  /** Sequences whose KV the runner should free; released between steps, never mid-step. */
+  private readonly releases: number[] = [];
+  private preparing = 0;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void>;
+  private stopping = false;
+
+  constructor(
+    private readonly runner: ModelRunner,
+    private readonly tokenizer: ChatTokenizer,
+    preprocessor: MediaPreprocessor,
+    private readonly settings: EngineSettings,
+    private readonly logger: EngineLogger,
+  ) {
+    this.prefixCache = new PrefixCache(settings.prefixCacheBytes, runner.kvBytesPerToken, (prefixId) => runner.dropPrefix(prefixId));
+    this.scheduler = new Scheduler(settings.scheduler, (spec) => {
+      const owner = this.sequences.get(spec.id)?.owner;
+      return owner === undefined ? undefined : this.prefixCache.peek(owner.hashes);
+    });
+    const mergeUnit = runner.config.vision.spatialMergeSize ** 2;
+    this.visionCache = new VisionCache(runner, preprocessor, settings.visionCacheBytes, mergeUnit);
+    this.loopDone = this.runLoop();
+  }
+
+  get model(): ModelDescription {
+    return this.settings.model;
+  }
+
+  state(): EngineState {
+    return this.currentState;
+  }
+
+  generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
+    if (this.currentState === 'draining' || this.currentState === 'stopped') throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
+    if (this.currentState !== 'ready') throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
+    const limits = this.settings.scheduler;
+    if (this.preparing + this.scheduler.waitingCount >= limits.maxWaitingSequences) {
+      this.metrics.rejected += 1;
+      throw new EngineError('overloaded', 'the server is overloaded: too many requests are waiting', { retryAfterSeconds: this.retryAfterSeconds() });
+    }
+    let owner: ActiveRequest | undefined;
+    const channel = new EventChannel<GenerationEvent>(() => owner !== undefined && this.abortRequest(owner));
+    this.preparing += 1;
+    void this.admit(request, channel, (active) => (owner = active)).finally(() => (this.preparing -= 1));
+    return channel;
+  }
+
+  async tokenize(input: { text?: string; messages?: GenerationRequest['messages']; addGenerationPrompt?: boolean }): Promise<{ tokens: number[]; maxModelLength: number }> {
+    const maxModelLength = this.settings.model.maxModelLength;
+    if (input.text !== undefined) return { tokens: this.tokenizer.encodeText(input.text), maxModelLength };
+    const prompt = await preparePrompt(input.messages ?? [], { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: undefined });
+    return { tokens: Array.from(prompt.tokenIds), maxModelLength };
+  }
+
+  async detokenize(tokens: number[]): Promise<string> {
+    return this.tokenizer.decode(tokens, { skipSpecialTokens: false });
+  }
+
+  stats(): EngineStats {
+    const bytesPerToken = this.runner.kvBytesPerToken;
+    return {
+      running: this.scheduler.runningCount,
+      waiting: this.scheduler.waitingCount + this.preparing,
+      kvBytesUsed: this.scheduler.reservedKvTokens * bytesPerToken,
+      kvBytesBudget: this.settings.scheduler.kvTokenBudget * bytesPerToken,
+      prefixCacheQueries: this.prefixCache.stats.queries,
+      prefixCacheHits: this.prefixCache.stats.hits,
+      visionCacheQueries: this.visionCache.stats.queries,
+      visionCacheHits: this.visionCache.stats.hits,
+      ...this.metrics.counters(),
+    };
+  }
+
+  takeLatencySamples(): LatencySamples {
+    return this.metrics.takeSamples();
+  }
+
+  async drain(graceMilliseconds: number): Promise<void> {
+    if (this.currentState === 'ready') this.currentState = 'draining';
+    const deadline = Date.now() + graceMilliseconds;
+    while ((this.scheduler.hasWork || this.preparing > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const { owner } of [...this.sequences.values()]) this.abortRequest(owner);
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.currentState = 'stopped';
+    for (const { owner } of [...this.sequences.values()]) this.abortRequest(owner);
+    this.wake?.();
+    await this.loopDone;
+    this.prefixCache.clear();
+    await this.runner.close();
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.scheduler.waitingCount + this.preparing) / Math.max(1, this.settings.scheduler.maxRunningSequences)));
+  }
+
+  private async admit(request: GenerationRequest, channel: EventChannel<GenerationEvent>, bind: (owner: ActiveRequest) => void): Promise<void> {
+    const arrivedAt = performance.now();
+    try {
+      request.signal?.throwIfAborted();
+      const prompt = await preparePrompt(request.messages, { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: request.signal });
+      request.signal?.throwIfAborted();
+      const params = this.samplingParams(request, prompt.tokenIds.length);
+      const hashes = blockHashes({ tokenIds: prompt.tokenIds, mediaHashAt: mediaHashAt(prompt), cacheSalt: request.cacheSalt ?? '' });
+      const owner: ActiveRequest = { request, channel, prompt, hashes, sequences: [], unfinished: params.n, cachedTokens: 0, arrivedAt, lastTokenAt: undefined };
+      const maxNewTokens = params.maxTokens ?? this.settings.model.maxModelLength - prompt.tokenIds.length;
+      const specs = Array.from({ length: params.n }, () => ({ id: this.nextSequenceId++, promptLength: prompt.tokenIds.length, maxNewTokens, prefixGroup: this.prefixGroup(prompt, hashes) }));
+      if (!this.scheduler.canQueue(specs)) {
+        this.metrics.rejected += 1;
+        throw new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', { retryAfterSeconds: this.retryAfterSeconds() });
+      }
+      const constraint = this.choiceLimits(request);
+      for (const [choice, spec] of specs.entries()) {
+        const sampler = new Sampler(params, {
+          promptTokenIds: Array.from(prompt.tokenIds),
+          sequenceIndex: choice,
+          ...(constraint === undefined ? {} : { constraint: new ChoiceConstraint(constraint.trie) }),
+        });
+        const output = this.tokenizer.createOutputStream({ stop: [...params.stop] });
+        const sequence = new ActiveSequence(spec.id, choice, prompt, sampler, output, this.tokenizer, {
+          maxNewTokens,
+          stopTokenIds: new Set(request.sampling.ignoreEos === true ? params.stopTokenIds : [...params.stopTokenIds, ...this.runner.config.tokens.eosTokenIds]),
+          ...(constraint === undefined ? {} : { choices: { strings: constraint.strings, singleTokenIds: constraint.singleTokenIds } }),
+        }, (event) => this.onSequenceEvent(owner, event));
+        owner.sequences.push(sequence);
+        this.sequences.set(spec.id, { sequence, owner });
+      }
+      for (const spec of specs) this.scheduler.add(spec);
+      bind(owner);
+      const cached = this.prefixCache.peek(hashes)?.length ?? 0;
+      channel.push({ type: 'prompt', promptTokens: prompt.tokenIds.length, cachedTokens: Math.min(cached, prompt.tokenIds.length - 1), media: prompt.media.map((item) => item.description) });
+      request.signal?.addEventListener('abort', () => this.abortRequest(owner), { once: true });
+      this.wake?.();
+    } catch (error) {
+      for (const [id, entry] of [...this.sequences.entries()]) if (entry.owner.request === request) this.sequences.delete(id);
+      channel.fail(this.asEngineError(error));
+    }
+  }
+
+  private prefixGroup(prompt: PreparedPrompt, hashes: string[]): string | undefined {
+    // Requests about the same media share everything up to the end of the last media item:
+    // group them there so that one prefill serves all (the seven questions of /analyze-shot).
+    const lastMedia = prompt.media[prompt.media.length - 1];
+    const end = lastMedia === undefined ? prompt.tokenIds.length : lastMedia.tokenStart + lastMedia.tokenCount;
+    const block = Math.floor(end / BLOCK_TOKENS) - 1;
+    return block >= 0 ? hashes[block] : undefined;
+  }
+
+  private samplingParams(request: GenerationRequest, promptLength: number): SamplingParams {
+    const maxModelLength = this.settings.model.maxModelLength;
+    const sampling = request.sampling;
+    const maxTokens = sampling.maxTokens ?? maxModelLength - promptLength;
+    if (promptLength + maxTokens > maxModelLength || maxTokens < 1) {
+      throw new EngineError('context_length_exceeded', contextLengthMessage(maxModelLength, promptLength + maxTokens, promptLength, maxTokens), { param: 'messages' });
+    }
+    try {
+      return createSamplingParams(
+        {
+          temperature: sampling.temperature,
+          topP: sampling.topP,
+          topK: sampling.topK,
+          minP: sampling.minP,
+          ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+          repetitionPenalty: sampling.repetitionPenalty,
+          presencePenalty: sampling.presencePenalty,
+          frequencyPenalty: sampling.frequencyPenalty,
+          ...(sampling.logitBias === undefined ? {} : { logitBias: sampling.logitBias }),
+          maxTokens,
+          stop: sampling.stop ?? [],
+          stopTokenIds: sampling.stopTokenIds ?? [],
+          n: sampling.n,
+          logprobs: sampling.logprobs !== undefined,
+          topLogprobs: sampling.logprobs ?? 0,
+        },
+        { vocabularySize: this.runner.config.text.vocabSize },
+      );
+    } catch (error) {
+      if (error instanceof SamplingParamsError) throw new EngineError('invalid_request', error.message, { param: error.parameter });
+      throw error;
+    }
+  }
+
+  private choiceLimits(request: GenerationRequest): { trie: ChoiceTrie; strings: string[]; singleTokenIds: number[] | undefined } | undefined {
+    const strings = request.sampling.choices;
+    if (strings === undefined) return undefined;
+    if (strings.length === 0 || strings.some((choice) => choice === '')) throw new EngineError('invalid_request', 'structured choice needs non-empty strings', { param: 'structured_outputs.choice' });
+    const tokenized = strings.map((choice) => this.tokenizer.encodeText(choice));
+    const single = tokenized.every((ids) => ids.length === 1) && new Set(tokenized.map((ids) => ids[0])).size === tokenized.length;
+    return {
+      trie: new ChoiceTrie(tokenized, { endTokenIds: this.runner.config.tokens.eosTokenIds }),
+      strings,
+      singleTokenIds: single ? tokenized.map((ids) => ids[0]!) : undefined,
+    };
+  }
+
+  private asEngineError(error: unknown): unknown {
+    if (error instanceof EngineError) return error;
+    if (error instanceof SchedulerRejectedError) {
+      this.metrics.rejected += 1;
+      return error.reason === 'never_fits'
+        ? new EngineError('kv_budget_exceeded', `the request can never fit in the KV cache: ${error.message}`, { param: 'max_tokens' })
+        : new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', { retryAfterSeconds: this.retryAfterSeconds() });
+    }
+    if (error instanceof PromptError) return new EngineError('invalid_request', error.message, { param: 'messages' });
+    if (error instanceof SamplingParamsError) return new EngineError('invalid_request', error.message, { param: error.parameter });
+    // Media errors and aborts pass through typed; the HTTP layer maps them.
+    return error;
+  }
+
+  private onSequenceEvent(owner: ActiveRequest, event: GenerationEvent): void {
+    const now = performance.now();
+    if (event.type === 'delta' && event.tokenIds.length > 0) {
+      if (owner.lastTokenAt === undefined) this.metrics.timeToFirstToken.push((now - owner.arrivedAt) / 1000);
+      else this.metrics.interTokenLatency.push((now - owner.lastTokenAt) / 1000);
+      owner.lastTokenAt = now;
+      this.metrics.generatedTokens += event.tokenIds.length;
+    }
+    owner.channel.push(event);
+    if (event.type !== 'finish') return;
+    this.metrics.finished[event.reason] += 1;
+    const sequence = owner.sequences[event.choice]!;
+    if (this.scheduler.remove(sequence.id)) this.releases.push(sequence.id);
+    this.sequences.delete(sequence.id);
+    owner.unfinished -= 1;
+    if (owner.unfinished === 0) {
+      const completionTokens = owner.sequences.reduce((sum, item) => sum + item.generated.length, 0);
+      this.metrics.promptTokens += owner.prompt.tokenIds.length;
+      this.metrics.endToEndLatency.push((now - owner.arrivedAt) / 1000);
+      owner.channel.push({ type: 'usage', promptTokens: owner.prompt.tokenIds.length, completionTokens, cachedTokens: owner.cachedTokens });
+      owner.channel.close();
+    }
+  }
+
+  private abortRequest(owner: ActiveRequest): void {
+    let aborted = false;
+    for (const sequence of owner.sequences) {
+      if (sequence.finishReason !== undefined) continue;
+      aborted = true;
+      sequence.end('abort', false);
+    }
+    if (aborted) this.metrics.aborted += 1;
+    this.wake?.();
+  }
+
+  private async runLoop(): Promise<void> {
+    while (!this.stopping) {
+      for (const id of this.releases.splice(0)) this.runner.release(id);
+      if (!this.scheduler.hasWork) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const plan = this.scheduler.schedule();
+      if (plan.prefills.length === 0 && plan.decodes.length === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      try {
+        await this.runStep(plan);
+      } catch (error) {
+        this.failRunning(plan, error);
+      }
+    }
+  }
+
+  private async runStep(plan: StepPlan): Promise<void> {
+    for (const restore of plan.restores) {
+      const entry = this.sequences.get(restore.sequenceId);
+      await this.runner.restorePrefix(restore.sequenceId, restore.prefixId, restore.length);
+      if (entry !== undefined && entry.sequence.choice === 0) entry.owner.cachedTokens = restore.length;
+      if (entry !== undefined) this.prefixCache.record(entry.owner.prompt.tokenIds.length, restore.length);
+    }
+    const newlyStarted = plan.prefills.filter((chunk) => chunk.start === 0).map((chunk) => this.sequences.get(chunk.sequenceId));
+    for (const entry of newlyStarted) if (entry !== undefined) this.prefixCache.record(entry.owner.prompt.tokenIds.length, 0);
+    const hidden = this.runner.config.text.hiddenSize;
+    const chunks: SequenceChunk[] = [];
+    for (const id of plan.decodes) {
+      const entry = this.sequences.get(id);
+      if (entry === undefined) continue;
+      const position = entry.sequence.nextPosition + entry.owner.prompt.ropeDelta;
+      chunks.push({ sequenceId: id, tokenIds: Int32Array.of(entry.sequence.lastToken), positionIds: BigInt64Array.of(BigInt(position), BigInt(position), BigInt(position)), wantLogits: true });
+    }
+    for (const chunk of plan.prefills) {
+      const entry = this.sequences.get(chunk.sequenceId);
+      if (entry === undefined) continue;
+      const prompt = entry.owner.prompt;
+      const total = prompt.tokenIds.length;
+      const positions = new BigInt64Array(3 * chunk.length);
+      for (let axis = 0; axis < 3; axis += 1) positions.set(prompt.positionIds.subarray(axis * total + chunk.start, axis * total + chunk.start + chunk.length), axis * chunk.length);
+      const features = featuresForRange(prompt, chunk.start, chunk.length, hidden);
+      chunks.push({
+        sequenceId: chunk.sequenceId,
+        tokenIds: prompt.tokenIds.slice(chunk.start, chunk.start + chunk.length),
+        positionIds: positions,
+        wantLogits: chunk.last,
+        ...(features === undefined ? {} : { visionFeatures: features }),
+      });
+    }
+    const result = await this.runner.forward(chunks);
+    this.scheduler.completeStep(plan);
+    for (const chunk of plan.prefills) if (chunk.last) await this.savePrefix(chunk.sequenceId);
+    for (const [id, logits] of result.logits) {
+      const entry = this.sequences.get(id);
+      if (entry === undefined || entry.sequence.finishReason !== undefined) continue;
+      entry.sequence.accept(logits);
+    }
+  }
+
+  private async savePrefix(sequenceId: number): Promise<void> {
+    const entry = this.sequences.get(sequenceId);
+    if (entry === undefined) return;
+    const prefixId = this.prefixCache.reserve(entry.owner.hashes);
+    if (prefixId === undefined) return;
+    await this.runner.savePrefix(prefixId, sequenceId, entry.owner.hashes.length * BLOCK_TOKENS);
+    this.prefixCache.insert(prefixId, entry.owner.hashes);
+  }
+
+  private failRunning(plan: StepPlan, error: unknown): void {
+    this.logger.error({ err: error }, 'model step failed');
+    const failure = new EngineError('engine_failed', 'the model failed while generating', { cause: error });
+    const ids = new Set([...plan.decodes, ...plan.prefills.map((chunk) => chunk.sequenceId)]);
+    for (const id of ids) {
+      const entry = this.sequences.get(id);
+      if (entry === undefined) continue;
+      for (const sequence of entry.owner.sequences) {
+        if (this.scheduler.remove(sequence.id)) this.releases.push(sequence.id);
+        this.sequences.delete(sequence.id);
+      }
+      entry.owner.channel.fail(failure);
+    }
+    if ('failed' in this.runner && (this.runner as { failed?: Error }).failed !== undefined) this.currentState = 'failed';
+  }
+}

@@ -1,0 +1,211 @@
+// The scheduler: a pure state machine (no I/O, no timers) that decides, each step, which
+// sequences decode and which prompt chunks prefill. Invariants:
+// - Each scheduling step is one round of model work: every running decode advances by one token,
+//   and prompt chunks fill the remaining token budget.
+// - Decodes are never starved by prefill: they are scheduled first, and long prompts are
+//   prefilled in chunks of at most `prefillChunkTokens`.
+// - Admission is FIFO. A waiting sequence is only passed over while its prefix group is being
+//   prefilled by another sequence (it will reuse that prefix), never for being large: if the head
+//   of the queue does not fit the KV budget, nothing behind it is admitted either.
+// - KV memory is reserved at admission for the whole sequence (prompt + max new tokens), so an
+//   admitted sequence never runs out of cache and nothing is ever preempted.
+
+export interface SchedulerLimits {
+  /** Sequences decoding or prefilling at once (the decode batch size). */
+  maxRunningSequences: number;
+  /** Tokens fed to the model per step: decodes count one each, prefill chunks their length. */
+  maxTokensPerStep: number;
+  /** Largest prefill chunk of one sequence in one step. */
+  prefillChunkTokens: number;
+  /** KV cache capacity in tokens, shared by all admitted sequences. */
+  kvTokenBudget: number;
+  /** Bounded waiting queue: sequences... */
+  maxWaitingSequences: number;
+  /** ...and their prompt tokens. */
+  maxWaitingTokens: number;
+}
+
+export interface SequenceSpec {
+  id: number;
+  promptLength: number;
+  maxNewTokens: number;
+  /** Sequences sharing a prompt prefix: while one of them prefills, the others wait to reuse it. */
+  prefixGroup?: string;
+}
+
+export interface PrefixMatch {
+  prefixId: number;
+  /** Cached prompt tokens to restore instead of prefilling them. */
+  length: number;
+}
+
+export interface PrefillChunk {
+  sequenceId: number;
+  start: number;
+  length: number;
+  /** The chunk ends the prompt: its logits give the first generated token. */
+  last: boolean;
+}
+
+export interface StepPlan {
+  /** Prefix restores to apply before the step's forward (newly admitted sequences). */
+  restores: { sequenceId: number; prefixId: number; length: number }[];
+  prefills: PrefillChunk[];
+  decodes: number[];
+}
+
+export type SchedulerRejection = 'queue_full' | 'never_fits';
+
+export class SchedulerRejectedError extends Error {
+  constructor(
+    readonly reason: SchedulerRejection,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SchedulerRejectedError';
+  }
+}
+
+interface Entry {
+  spec: SequenceSpec;
+  phase: 'waiting' | 'prefill' | 'decode';
+  /** Prompt tokens already in the KV cache. */
+  processed: number;
+}
+
+export class Scheduler {
+  private readonly waiting: Entry[] = [];
+  /** Admitted sequences in admission order. */
+  private readonly running = new Map<number, Entry>();
+  private reservedTokens = 0;
+  private waitingTokens = 0;
+
+  constructor(
+    readonly limits: SchedulerLimits,
+    /** Looks up a reusable cached prefix for a sequence being admitted (pure: a map lookup). */
+    private readonly prefixProbe: (spec: SequenceSpec) => PrefixMatch | undefined = () => undefined,
+  ) {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`scheduler limit ${name} must be a positive integer, got ${value}`);
+    }
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  get reservedKvTokens(): number {
+    return this.reservedTokens;
+  }
+
+  get hasWork(): boolean {
+    return this.running.size > 0 || this.waiting.length > 0;
+  }
+
+  /** Queues a sequence; throws SchedulerRejectedError when it can never run or the queue is full. */
+  add(spec: SequenceSpec): void {
+    if (spec.promptLength < 1 || spec.maxNewTokens < 1) throw new RangeError(`sequence ${spec.id}: prompt and max new tokens must be positive`);
+    const needed = spec.promptLength + spec.maxNewTokens;
+    if (needed > this.limits.kvTokenBudget) {
+      throw new SchedulerRejectedError('never_fits', `the request needs ${needed} tokens of KV cache but the budget holds ${this.limits.kvTokenBudget}`);
+    }
+    if (this.waiting.length >= this.limits.maxWaitingSequences || this.waitingTokens + spec.promptLength > this.limits.maxWaitingTokens) {
+      throw new SchedulerRejectedError('queue_full', 'the waiting queue is full');
+    }
+    this.waiting.push({ spec, phase: 'waiting', processed: 0 });
+    this.waitingTokens += spec.promptLength;
+  }
+
+  /** Whether `add` would accept these sequences now (all or none). */
+  canQueue(specs: Pick<SequenceSpec, 'promptLength'>[]): boolean {
+    const tokens = specs.reduce((sum, spec) => sum + spec.promptLength, 0);
+    return this.waiting.length + specs.length <= this.limits.maxWaitingSequences && this.waitingTokens + tokens <= this.limits.maxWaitingTokens;
+  }
+
+  /** Removes a sequence wherever it is and frees its reservation. Returns whether it was running. */
+  remove(sequenceId: number): boolean {
+    const entry = this.running.get(sequenceId);
+    if (entry !== undefined) {
+      this.running.delete(sequenceId);
+      this.reservedTokens -= entry.spec.promptLength + entry.spec.maxNewTokens;
+      return true;
+    }
+    const index = this.waiting.findIndex((waiting) => waiting.spec.id === sequenceId);
+    if (index >= 0) {
+      this.waitingTokens -= this.waiting[index]!.spec.promptLength;
+      this.waiting.splice(index, 1);
+    }
+    return false;
+  }
+
+  schedule(): StepPlan {
+    const plan: StepPlan = { restores: [], prefills: [], decodes: [] };
+    let budget = this.limits.maxTokensPerStep;
+    for (const entry of this.running.values()) {
+      if (entry.phase === 'decode' && budget > 0) {
+        plan.decodes.push(entry.spec.id);
+        budget -= 1;
+      }
+    }
+    for (const entry of this.running.values()) {
+      if (entry.phase !== 'prefill' || budget <= 0) continue;
+      budget -= this.planPrefill(entry, budget, plan);
+    }
+    budget = this.admit(budget, plan);
+    return plan;
+  }
+
+  /** Records a step's work as done: prefill progress and decode advances. */
+  completeStep(plan: StepPlan): void {
+    for (const chunk of plan.prefills) {
+      const entry = this.running.get(chunk.sequenceId);
+      if (entry === undefined) continue;
+      entry.processed = chunk.start + chunk.length;
+      if (entry.processed >= entry.spec.promptLength) entry.phase = 'decode';
+    }
+  }
+
+  private admit(budget: number, plan: StepPlan): number {
+    let remaining = budget;
+    const busyGroups = new Set<string>();
+    for (const entry of this.running.values()) if (entry.phase === 'prefill' && entry.spec.prefixGroup !== undefined) busyGroups.add(entry.spec.prefixGroup);
+    let index = 0;
+    while (index < this.waiting.length && remaining > 0 && this.running.size < this.limits.maxRunningSequences) {
+      const entry = this.waiting[index]!;
+      const group = entry.spec.prefixGroup;
+      if (group !== undefined && busyGroups.has(group)) {
+        index += 1;
+        continue;
+      }
+      const needed = entry.spec.promptLength + entry.spec.maxNewTokens;
+      if (this.reservedTokens + needed > this.limits.kvTokenBudget) break;
+      this.waiting.splice(index, 1);
+      this.waitingTokens -= entry.spec.promptLength;
+      this.reservedTokens += needed;
+      entry.phase = 'prefill';
+      const match = this.prefixProbe(entry.spec);
+      // The prompt's last token is always recomputed: its logits give the first generated token.
+      const reusable = match === undefined ? 0 : Math.min(match.length, entry.spec.promptLength - 1);
+      if (match !== undefined && reusable > 0) {
+        plan.restores.push({ sequenceId: entry.spec.id, prefixId: match.prefixId, length: reusable });
+        entry.processed = reusable;
+      }
+      this.running.set(entry.spec.id, entry);
+      if (group !== undefined) busyGroups.add(group);
+      remaining -= this.planPrefill(entry, remaining, plan);
+    }
+    return remaining;
+  }
+
+  private planPrefill(entry: Entry, budget: number, plan: StepPlan): number {
+    const left = entry.spec.promptLength - entry.processed;
+    const length = Math.min(left, this.limits.prefillChunkTokens, budget);
+    if (length <= 0) return 0;
+    plan.prefills.push({ sequenceId: entry.spec.id, start: entry.processed, length, last: length === left });
+    return length;
+  }
+}

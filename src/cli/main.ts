@@ -9,6 +9,8 @@ interface CommandModule {
 }
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  serve: { summary: 'start the OpenAI-compatible HTTP server', load: () => import('./commands/serve.js') },
+  run: { summary: 'answer one question about an image or video in the terminal', load: () => import('./commands/run.js') },
   convert: { summary: 'convert a Hugging Face checkpoint to the ONNX model folder', load: () => import('./commands/convert.js') },
   'make-tiny': { summary: 'write a deterministic random Qwen2.5-VL checkpoint', load: () => import('./commands/make-tiny.js') },
   parity: { summary: 'compare a converted model with a golden set', load: () => import('./commands/parity.js') },

@@ -55,6 +55,24 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   /** Origins allowed by CORS; empty = CORS off (no headers), ['*'] = any origin. */
   readonly corsOrigins: readonly string[];
+  readonly engine: EngineSettings;
+}
+
+/** Model and engine knobs (names follow vLLM's flags where they mean the same thing). */
+export interface EngineSettings {
+  /** Weight format to load: auto = fp16 on CUDA, q4 on CPU (falling back to what the folder has). */
+  readonly dtype: 'auto' | 'fp32' | 'fp16' | 'q4';
+  readonly maxModelLength: number;
+  readonly maxRunningSequences: number;
+  readonly maxTokensPerStep: number;
+  readonly prefillChunkTokens: number;
+  readonly kvCacheBytes: number;
+  readonly prefixCacheBytes: number;
+  readonly visionCacheBytes: number;
+  /** onnxruntime intra-op threads; undefined = onnxruntime's default (all cores). */
+  readonly threads: number | undefined;
+  /** Worker threads for image/video preprocessing. */
+  readonly mediaWorkers: number;
 }
 
 export class ServerConfigError extends Error {
@@ -93,6 +111,16 @@ export const SERVER_SETTINGS = {
   drainGrace: { flag: 'drain-grace', env: 'SHOTVL_DRAIN_GRACE' },
   logLevel: { flag: 'log-level', env: 'SHOTVL_LOG_LEVEL' },
   corsOrigins: { flag: 'cors-origins', env: 'SHOTVL_CORS_ORIGINS' },
+  dtype: { flag: 'dtype', env: 'SHOTVL_DTYPE' },
+  maxModelLength: { flag: 'max-model-len', env: 'SHOTVL_MAX_MODEL_LEN' },
+  maxRunningSequences: { flag: 'max-num-seqs', env: 'SHOTVL_MAX_NUM_SEQS' },
+  maxTokensPerStep: { flag: 'max-num-batched-tokens', env: 'SHOTVL_MAX_NUM_BATCHED_TOKENS' },
+  prefillChunkTokens: { flag: 'prefill-chunk-tokens', env: 'SHOTVL_PREFILL_CHUNK_TOKENS' },
+  kvCacheMemory: { flag: 'kv-cache-memory', env: 'SHOTVL_KV_CACHE_MEMORY' },
+  prefixCacheMemory: { flag: 'prefix-cache-memory', env: 'SHOTVL_PREFIX_CACHE_MEMORY' },
+  visionCacheMemory: { flag: 'vision-cache-memory', env: 'SHOTVL_VISION_CACHE_MEMORY' },
+  threads: { flag: 'threads', env: 'SHOTVL_THREADS' },
+  mediaWorkers: { flag: 'media-workers', env: 'SHOTVL_MEDIA_WORKERS' },
 } as const satisfies Record<string, Setting>;
 
 export const SERVER_FLAGS: readonly FlagDefinition[] = Object.values(SERVER_SETTINGS).map((setting: Setting) => ({
@@ -135,6 +163,12 @@ function parseDevice(value: string): Device {
   const device = value.trim().toLowerCase();
   if (!/^(auto|cpu|cuda(:\d+)?)$/.test(device)) throw new Error(`expected auto, cpu, cuda or cuda:N, got '${value}'`);
   return device as Device;
+}
+
+function parseDtype(value: string): EngineSettings['dtype'] {
+  const dtype = value.trim().toLowerCase();
+  if (!['auto', 'fp32', 'fp16', 'q4'].includes(dtype)) throw new Error(`expected auto, fp32, fp16 or q4, got '${value}'`);
+  return dtype as EngineSettings['dtype'];
 }
 
 function parseLogLevel(value: string): LogLevel {
@@ -196,6 +230,18 @@ export function parseServerConfig(argv: readonly string[], environment: Environm
     drainGraceMs: read(s.drainGrace, 30_000, wrap((value) => parseSeconds(value, 0, 3600))),
     logLevel: read(s.logLevel, 'info' as LogLevel, wrap(parseLogLevel)),
     corsOrigins: Object.freeze([...read(s.corsOrigins, [] as readonly string[], wrap(parseOrigins))]),
+    engine: Object.freeze({
+      dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
+      maxModelLength: read(s.maxModelLength, 32_768, wrap((value) => parseInteger(value, 16, 1_048_576))),
+      maxRunningSequences: read(s.maxRunningSequences, 8, wrap((value) => parseInteger(value, 1, 1024))),
+      maxTokensPerStep: read(s.maxTokensPerStep, 2_048, wrap((value) => parseInteger(value, 1, 1_048_576))),
+      prefillChunkTokens: read(s.prefillChunkTokens, 512, wrap((value) => parseInteger(value, 1, 1_048_576))),
+      kvCacheBytes: read(s.kvCacheMemory, 4 * 1024 ** 3, wrap((value) => parseByteSize(value, 1024 ** 2, 1024 ** 4))),
+      prefixCacheBytes: read(s.prefixCacheMemory, 2 * 1024 ** 3, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
+      visionCacheBytes: read(s.visionCacheMemory, 512 * 1024 ** 2, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
+      threads: read(s.threads, undefined as number | undefined, wrap((value) => parseInteger(value, 1, 1024))),
+      mediaWorkers: read(s.mediaWorkers, 1, wrap((value) => parseInteger(value, 1, 64))),
+    }),
   };
   if (config.model === '') throw new ServerConfigError('--model must not be empty');
   if (config.host === '') throw new ServerConfigError('--host must not be empty');

@@ -84,7 +84,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
           files.push(...graph.save().map((name) => `onnx/${name}`));
         } catch (error) {
           graph.discard();
-          throw error;
+          throw nameTheTensor(error, source.lastRead, fileName);
         }
       }
     }
@@ -190,16 +190,33 @@ function errorCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : String(error);
 }
 
-/** Reports bytes read from the checkpoint as conversion progress. */
-function countingSource(source: TensorSource, checkpoint: CheckpointSource, progress: ProgressReporter, signal: AbortSignal | undefined): TensorSource {
-  return {
-    has: (name) => source.has(name),
-    shape: (name) => source.shape(name),
-    readFloat32: async (name) => {
+/**
+ * Values the encoders refuse (NaN or infinite weights reach the int4 quantizer as RangeErrors) are
+ * a property of the checkpoint: name the tensor last read, which is the one being encoded.
+ */
+function nameTheTensor(error: unknown, tensor: string | undefined, fileName: string): unknown {
+  if (!(error instanceof RangeError) || tensor === undefined) return error;
+  return Object.assign(new ConversionError('source_invalid', `tensor '${tensor}' cannot be written to ${fileName}: ${error.message}`), { cause: error });
+}
+
+/** Reports bytes read from the checkpoint as conversion progress, and remembers the last tensor read. */
+function countingSource(
+  source: TensorSource,
+  checkpoint: CheckpointSource,
+  progress: ProgressReporter,
+  signal: AbortSignal | undefined,
+): TensorSource & { lastRead: string | undefined } {
+  const counting = {
+    lastRead: undefined as string | undefined,
+    has: (name: string) => source.has(name),
+    shape: (name: string) => source.shape(name),
+    readFloat32: async (name: string) => {
       signal?.throwIfAborted();
+      counting.lastRead = name;
       const values = await source.readFloat32(name);
       progress.advance(checkpoint.storedBytes(name));
       return values;
     },
   };
+  return counting;
 }

@@ -8,13 +8,17 @@
 //   4. decode the first frame with a wall-time budget; truncated data is an error.
 //
 // Colour, matched to the reference where it is defined:
-//   * RGBA images are pasted on white with PIL's integer blend (qwen-vl-utils `to_rgb`);
-//   * other images with transparency (palette PNG/GIF, grey+alpha) go through PIL's `convert("RGB")`,
-//     which drops the alpha channel — so we drop it too;
+//   * images PIL opens in mode "RGBA" are pasted on white with PIL's integer blend (qwen-vl-utils
+//     `to_rgb`); which ones those are is decided per format from the file header (pillow-alpha.ts):
+//     e.g. an 8-bit RGBA PNG is, an RGB PNG with a tRNS chunk is not;
+//   * other images with transparency (tRNS, palette PNG/GIF, 8-bit grey+alpha) go through PIL's
+//     `convert("RGB")`, which drops the transparency — so we drop it too;
 //   * embedded ICC profiles are ignored by default, as PIL ignores them (the values the model was
 //     evaluated on); CMYK and greyscale are converted to sRGB RGB by libvips.
-// One deliberate difference: the EXIF orientation is applied by default (PIL's `open` does not), so a
-// phone photo is seen upright; pass `applyExifOrientation: false` for the reference behaviour.
+// Deliberate differences: the EXIF orientation is applied by default (PIL's `open` does not), so a
+// phone photo is seen upright; pass `applyExifOrientation: false` for the reference behaviour. PIL's
+// `convert("RGB")` clips 16-bit greyscale to min(v, 255) (mostly white) and converts CMYK without a
+// profile; libvips scales 16-bit grey to 8 bits and converts CMYK properly. Neither occurs in ShotBench.
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import {
@@ -29,6 +33,7 @@ import {
 import { DEFAULT_MEDIA_LIMITS } from './media-limits.js';
 import type { MediaLimits } from './media-limits.js';
 import { sniffImageFormat } from './image-format.js';
+import { pillowOpensAsRgba } from './pillow-alpha.js';
 import type { ImageFormat } from './image-format.js';
 
 export interface DecodeImageOptions {
@@ -87,7 +92,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeImageOptions
     .raw();
   const { data, info } = await withSignal(render(pipeline, format), options.signal);
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const alphaMode = !metadata.hasAlpha ? 'none' : isTrueRgba(metadata, format) ? 'flattened-on-white' : 'dropped';
+  const alphaMode = !metadata.hasAlpha ? 'none' : pillowOpensAsRgba(bytes, format, metadata) ? 'flattened-on-white' : 'dropped';
   return {
     pixels: toRgb(pixels, info.width, info.height, info.channels, alphaMode),
     width: info.width,
@@ -95,11 +100,6 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeImageOptions
     format,
     alpha: info.channels === 4 || info.channels === 2 ? alphaMode : 'none',
   };
-}
-
-/** PIL opens these as mode "RGBA" (8 or 16 bits, no palette): the only case `to_rgb` pastes on white. */
-function isTrueRgba(metadata: Metadata, format: ImageFormat): boolean {
-  return metadata.hasAlpha === true && metadata.channels === 4 && metadata.isPalette !== true && format !== 'gif' && metadata.space !== 'cmyk';
 }
 
 /**

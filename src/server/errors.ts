@@ -61,6 +61,7 @@ export const ERROR_CATALOGUE = {
   draining: server(503, 'The server is shutting down; retry shortly.'),
   not_ready: server(503, 'The model is still loading; retry shortly.'),
   engine_failed: server(503, 'The inference engine has failed (request id {requestId}).'),
+  ffmpeg_unavailable: server(503, 'Video decoding is unavailable on this server (ffmpeg is not installed).'),
   internal_error: server(500, 'internal error (request id {requestId})'),
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -20,6 +20,18 @@ describe('parseServerConfig', () => {
       drainGraceMs: 30_000,
       logLevel: 'info',
       corsOrigins: [],
+      engine: {
+        dtype: 'auto',
+        maxModelLength: 32_768,
+        maxRunningSequences: 8,
+        maxTokensPerStep: 2_048,
+        prefillChunkTokens: 512,
+        kvCacheBytes: 4 * 1024 ** 3,
+        prefixCacheBytes: 2 * 1024 ** 3,
+        visionCacheBytes: 512 * 1024 ** 2,
+        threads: undefined,
+        mediaWorkers: 1,
+      },
     });
     expect(config.apiKey).toBeUndefined();
   });

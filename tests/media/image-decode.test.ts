@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { deflateSync } from 'node:zlib';
 import { decodeImage, toRgb } from '../../src/media/image-decode.js';
 import { sniffImageFormat } from '../../src/media/image-format.js';
+import { tiffOpensAsRgba } from '../../src/media/pillow-alpha.js';
 import {
   CorruptMediaError,
   MediaAbortedError,
@@ -48,6 +49,47 @@ function pngDeclaring(width: number, height: number): Buffer {
     pngChunk('IDAT', deflateSync(Buffer.alloc(16))),
     pngChunk('IEND', new Uint8Array(0)),
   ]);
+}
+
+/**
+ * A PNG written byte by byte: IHDR with `bitDepth` and `colourType`, optional tRNS, one IDAT holding
+ * `rows` (each row's samples, big-endian for 16 bits, filter type 0 prepended here).
+ */
+function craftPng(width: number, bitDepth: 8 | 16, colourType: 0 | 2 | 4 | 6, rows: number[][], transparency?: number[]): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(rows.length, 4);
+  header.set([bitDepth, colourType, 0, 0, 0], 8);
+  const bytesPerSample = bitDepth / 8;
+  const raw = Buffer.concat(
+    rows.map((row) => {
+      const line = Buffer.alloc(1 + row.length * bytesPerSample);
+      row.forEach((sample, index) => (bitDepth === 16 ? line.writeUInt16BE(sample, 1 + index * 2) : line.writeUInt8(sample, 1 + index)));
+      return line;
+    }),
+  );
+  const trns = transparency === undefined ? [] : [pngChunk('tRNS', Buffer.from(transparency.flatMap((value) => [value >> 8, value & 0xff])))];
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    ...trns,
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+/** A copy of a little-endian TIFF with the first value of its ExtraSamples tag (338) replaced. */
+function setTiffExtraSamples(tiff: Buffer, value: number): Buffer {
+  const copy = Buffer.from(tiff);
+  const ifd = copy.readUInt32LE(4);
+  for (let index = 0; index < copy.readUInt16LE(ifd); index += 1) {
+    const entry = ifd + 2 + index * 12;
+    if (copy.readUInt16LE(entry) === 338) {
+      copy.writeUInt16LE(value, entry + 8);
+      return copy;
+    }
+  }
+  throw new Error('no ExtraSamples tag');
 }
 
 async function rejection(promise: Promise<unknown>): Promise<MediaError> {
@@ -141,6 +183,73 @@ describe('decodeImage colour handling', () => {
     const image = await decodeImage(png);
     expect(image.alpha).toBe('dropped');
     expect(Array.from(image.pixels.subarray(0, 3))).toEqual([200, 100, 50]);
+  });
+
+  // PIL opens these as "RGB" / "L" with the tRNS colour in `info`; to_rgb's convert("RGB") ignores it.
+  it('keeps the colours of a truecolour PNG with a tRNS chunk (PIL mode RGB, not RGBA)', async () => {
+    const png = craftPng(2, 8, 2, [[10, 20, 30, 200, 100, 50]], [10, 20, 30]);
+    expect(await sharp(png).metadata()).toMatchObject({ hasAlpha: true, channels: 4 });
+    const image = await decodeImage(png);
+    expect(image.alpha).toBe('dropped');
+    expect(Array.from(image.pixels)).toEqual([10, 20, 30, 200, 100, 50]);
+  });
+
+  it('keeps the grey of a greyscale PNG with a tRNS chunk (PIL mode L)', async () => {
+    const png = craftPng(2, 8, 0, [[10, 200]], [10]);
+    expect((await sharp(png).metadata()).hasAlpha).toBe(true);
+    const image = await decodeImage(png);
+    expect(image.alpha).toBe('dropped');
+    expect(Array.from(image.pixels)).toEqual([10, 10, 10, 200, 200, 200]);
+  });
+
+  it('keeps a 16-bit truecolour PNG with tRNS as RGB, taking the high byte of each sample as PIL does', async () => {
+    const png = craftPng(1, 16, 2, [[0x0aff, 0x1400, 0x1e80]], [0x0aff, 0x1400, 0x1e80]);
+    const image = await decodeImage(png);
+    expect(image.alpha).toBe('dropped');
+    expect(Array.from(image.pixels)).toEqual([10, 20, 30]);
+  });
+
+  it('drops the alpha of an 8-bit grey+alpha PNG (PIL mode LA, converted to RGB)', async () => {
+    const png = craftPng(2, 8, 4, [[100, 0, 50, 128]]);
+    const image = await decodeImage(png);
+    expect(image.alpha).toBe('dropped');
+    expect(Array.from(image.pixels)).toEqual([100, 100, 100, 50, 50, 50]);
+  });
+
+  it('pastes a 16-bit grey+alpha PNG on white: PIL opens it as RGBA ("LA;16B")', async () => {
+    // High bytes L = 0x80, A = 0x80: DIV255(255·127 + 128·128) = 191.
+    const png = craftPng(1, 16, 4, [[0x80ff, 0x8000]]);
+    const image = await decodeImage(png);
+    expect(image.alpha).toBe('flattened-on-white');
+    expect(Array.from(image.pixels)).toEqual([191, 191, 191]);
+  });
+
+  it('pastes 8- and 16-bit RGBA PNGs on white', async () => {
+    const rgba8 = await decodeImage(craftPng(1, 8, 6, [[200, 100, 50, 128]]));
+    expect(rgba8.alpha).toBe('flattened-on-white');
+    expect(Array.from(rgba8.pixels)).toEqual([227, 177, 152]);
+    const rgba16 = await decodeImage(craftPng(1, 16, 6, [[0xc8ff, 0x6400, 0x3280, 0x80ff]]));
+    expect(rgba16.alpha).toBe('flattened-on-white');
+    expect(Array.from(rgba16.pixels)).toEqual([227, 177, 152]);
+  });
+
+  it('pastes RGBA TIFF and WebP on white (PIL mode RGBA), but not RGBX or grey+alpha TIFF', async () => {
+    const rgba = Buffer.from([200, 100, 50, 128, 200, 100, 50, 128]);
+    const tiff = await sharp(rgba, { raw: { width: 2, height: 1, channels: 4 } }).tiff({ compression: 'none' }).toBuffer();
+    expect(tiffOpensAsRgba(tiff)).toBe(true);
+    expect(await decodeImage(tiff)).toMatchObject({ alpha: 'flattened-on-white', format: 'tiff' });
+    expect(Array.from((await decodeImage(tiff)).pixels.subarray(0, 3))).toEqual([227, 177, 152]);
+    // ExtraSamples = 0 (unspecified): PIL opens "RGBX" and convert("RGB") drops the fourth band.
+    const rgbx = setTiffExtraSamples(tiff, 0);
+    expect(tiffOpensAsRgba(rgbx)).toBe(false);
+    expect(await decodeImage(rgbx)).toMatchObject({ alpha: 'dropped' });
+    expect(Array.from((await decodeImage(rgbx)).pixels.subarray(0, 3))).toEqual([200, 100, 50]);
+    const greyAlpha = await sharp(Buffer.from([100, 128]), { raw: { width: 1, height: 1, channels: 2 } }).toColourspace('b-w').tiff({ compression: 'none' }).toBuffer();
+    expect(await decodeImage(greyAlpha)).toMatchObject({ alpha: 'dropped' });
+    expect(Array.from((await decodeImage(greyAlpha)).pixels)).toEqual([100, 100, 100]);
+    const webp = await solid(2, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4).webp({ lossless: true }).toBuffer();
+    expect(await decodeImage(webp)).toMatchObject({ alpha: 'flattened-on-white', format: 'webp' });
+    expect(Array.from((await decodeImage(webp)).pixels.subarray(0, 3))).toEqual([227, 177, 152]);
   });
 
   it('expands greyscale to RGB', async () => {

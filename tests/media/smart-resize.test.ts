@@ -10,6 +10,7 @@ import {
   resolveImageSize,
   resolveVideoFrameSize,
   roundHalfToEven,
+  smallestUsableMaxPixels,
   smartResize,
   videoPixelBudget,
 } from '../../src/media/smart-resize.js';
@@ -23,6 +24,25 @@ describe('roundHalfToEven', () => {
     expect([0.5, 1.5, 2.5, 30.5, 31.5, -0.5, -1.5, 2.4999, 2.5001].map(roundHalfToEven)).toEqual([0, 2, 2, 30, 32, 0, -2, 2, 3]);
   });
 });
+
+/**
+ * qwen-vl-utils 0.0.11 `smart_resize` transcribed line by line (no `max(factor, ...)` in the floor
+ * branch); undefined where it yields a side below `factor` (PIL's resize then fails).
+ */
+function reference0011(height: number, width: number, minPixels: number, maxPixels: number, factor = IMAGE_FACTOR) {
+  let hBar = Math.max(factor, roundHalfToEven(height / factor) * factor);
+  let wBar = Math.max(factor, roundHalfToEven(width / factor) * factor);
+  if (hBar * wBar > maxPixels) {
+    const beta = Math.sqrt((height * width) / maxPixels);
+    hBar = Math.floor(height / beta / factor) * factor;
+    wBar = Math.floor(width / beta / factor) * factor;
+  } else if (hBar * wBar < minPixels) {
+    const beta = Math.sqrt(minPixels / (height * width));
+    hBar = Math.ceil((height * beta) / factor) * factor;
+    wBar = Math.ceil((width * beta) / factor) * factor;
+  }
+  return hBar >= factor && wBar >= factor ? { height: hBar, width: wBar } : undefined;
+}
 
 describe('smartResize', () => {
   it('rounds 854 px to 840, not 868 (Python round-half-to-even)', () => {
@@ -68,6 +88,42 @@ describe('smartResize', () => {
     expect(() => smartResize(10, 10, { factor: 2.5 })).toThrow(InvalidMediaOptionsError);
   });
 
+  it('equals qwen-vl-utils 0.0.11 wherever it gives a valid size, and refuses its 0-pixel sides', () => {
+    const cases = fc.record({
+      short: fc.integer({ min: 1, max: 5_000 }),
+      ratio: fc.double({ min: 1, max: 200, noNaN: true }),
+      tall: fc.boolean(),
+      minUnits: fc.integer({ min: 4, max: 400 }),
+      maxUnits: fc.integer({ min: 4, max: 16_384 }),
+    });
+    fc.assert(
+      fc.property(cases, ({ short, ratio, tall, minUnits, maxUnits }) => {
+        const long = Math.max(short, Math.floor(short * ratio));
+        const [height, width] = tall ? [long, short] : [short, long];
+        const budget = { minPixels: minUnits * 784, maxPixels: maxUnits * 784 };
+        const expected = reference0011(height, width, budget.minPixels, budget.maxPixels);
+        if (expected === undefined) {
+          expect(() => smartResize(height, width, budget)).toThrow(InvalidMediaOptionsError);
+        } else {
+          expect(smartResize(height, width, budget)).toEqual(expected);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('explains the degenerate case with the smallest max_pixels that works', () => {
+    // 0.0.11: beta = sqrt(100·1000 / 3136) ≈ 5.65, floor(100 / beta / 28) = 0 -> a 0 x 168 image.
+    expect(reference0011(100, 1000, 3136, 3136)).toBeUndefined();
+    expect(() => smartResize(100, 1000, { maxPixels: 3136 })).toThrow(/max_pixels 3136 is too small for a 1000x100 image/);
+    const smallest = smallestUsableMaxPixels(100, 1000);
+    expect(smallest).toBeGreaterThan(3136);
+    expect(() => smartResize(100, 1000, { maxPixels: smallest - 1 })).toThrow(InvalidMediaOptionsError);
+    expect(smartResize(100, 1000, { maxPixels: smallest })).toEqual(reference0011(100, 1000, 3136, smallest));
+    // A 1 x 200 strip under the default budgets never reaches the floor branch.
+    expect(smartResize(1, 200)).toEqual({ height: 28, width: 196 });
+  });
+
   it('gives sides that are multiples of 28, within budget, with the aspect ratio kept within rounding', () => {
     const sizes = fc
       .tuple(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 200 }), fc.boolean())
@@ -81,6 +137,7 @@ describe('smartResize', () => {
       .map(([minUnits, extra]) => ({ minPixels: minUnits * 784, maxPixels: (minUnits * 4 + extra) * 784 }));
     fc.assert(
       fc.property(sizes, budgets, ({ height, width }, { minPixels, maxPixels }) => {
+        if (reference0011(height, width, minPixels, maxPixels) === undefined) return;
         const size = smartResize(height, width, { minPixels, maxPixels });
         const factor = IMAGE_FACTOR;
         expect(size.height % factor).toBe(0);

@@ -52,6 +52,7 @@ describe('error catalogue', () => {
       media_too_large: 413,
       media_timeout: 422,
       media_aborted: 499,
+      ffmpeg_unavailable: 503,
     });
     expect(toErrorReply(new MediaTimeoutError('Decoding took longer than 30 s.'), 'r').body.error.message).toBe('Decoding took longer than 30 s.');
   });

@@ -7,7 +7,7 @@ import { convertCheckpoint, DEFAULT_Q4_SETTINGS } from '../../convert/convert-ch
 import { describeConversionFailure } from '../../convert/describe-failure.js';
 import { Q4_MIN_BLOCK_SIZE } from '../../convert/quantize-q4.js';
 import { isWeightFormat, type WeightFormat } from '../../model-format/model-files.js';
-import { resolveCheckpoint } from '../resolve-checkpoint.js';
+import { resolveCheckpoint, type ResolvedCheckpoint } from '../resolve-checkpoint.js';
 
 const HELP = `usage: shotvl convert <checkpoint-dir | hf-repo-id> <out-dir> [options]
 
@@ -68,8 +68,9 @@ export async function run(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
+  let checkpoint: ResolvedCheckpoint | undefined;
   try {
-    const checkpoint = await resolveCheckpoint(source, { revision: values.revision, progress, signal: controller.signal });
+    checkpoint = await resolveCheckpoint(source, { revision: values.revision, progress, signal: controller.signal });
     const started = Date.now();
     const result = await convertCheckpoint({
       checkpointDir: checkpoint.directory,
@@ -86,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (controller.signal.aborted) throw new CliError('interrupted; no output was written', 130);
-    const message = describeConversionFailure(error);
+    const message = describeConversionFailure(error, { checkpointDir: checkpoint?.directory });
     if (message !== undefined) throw new CliError(message);
     throw error;
   } finally {

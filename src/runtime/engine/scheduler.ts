@@ -88,6 +88,13 @@ export class Scheduler {
     for (const [name, value] of Object.entries(limits)) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`scheduler limit ${name} must be a positive integer, got ${value}`);
     }
+    // Fix (issue 4 review): with fewer step tokens than running sequences, the decodes admitted
+    // last and every prefill were skipped until earlier sequences finished, breaking the "decodes
+    // every step, prefill always progresses" invariant. vLLM enforces the same bound
+    // (max_num_batched_tokens >= max_num_seqs).
+    if (limits.maxTokensPerStep < limits.maxRunningSequences) {
+      throw new RangeError(`scheduler limit maxTokensPerStep (${limits.maxTokensPerStep}) must be at least maxRunningSequences (${limits.maxRunningSequences})`);
+    }
   }
 
   get runningCount(): number {

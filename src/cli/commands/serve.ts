@@ -1,0 +1,104 @@
+// `shotvl serve`: resolves the model (download and convert on first start), picks the device,
+// starts the engine and the HTTP server, and drains on SIGTERM/SIGINT. The only place that listens.
+import pino from 'pino';
+import { CliError } from '../cli-error.js';
+import { TerminalProgressBar } from '../progress-bar.js';
+import { resolveModel } from '../serve/resolve-model.js';
+import { loadServerConfig, describeServerConfig, ServerConfigError, SERVER_SETTINGS } from '../../config/server-config.js';
+import { loadHubSettings } from '../../config/hub-settings.js';
+import { loadCudaEnvironment } from '../../config/cuda-environment.js';
+import { selectDevice } from '../../cuda/select-device.js';
+import { createSystemProbes } from '../../cuda/system-probes.js';
+import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
+import { availableFormats } from '../../model-format/model-files.js';
+import { createEngine } from '../../runtime/engine/create-engine.js';
+import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
+import { MediaLoader } from '../../server/media/media-loader.js';
+import { startServer, stopServer } from '../../server/lifecycle.js';
+
+function help(): string {
+  const flags = Object.values(SERVER_SETTINGS).map((setting) => `  --${setting.flag.padEnd(26)} (env ${setting.env})`);
+  return ['usage: shotvl serve [--model DIR | HF-REPO-ID | tiny] [options]', '', 'options (see README for defaults):', ...flags].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${help()}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadServerConfig(argv);
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'shotvl-server' } });
+  logger.info({ config: describeServerConfig(config) }, 'configuration');
+
+  const probes = createSystemProbes(loadCudaEnvironment());
+  const selection = await selectDevice(config.device, probes, logger);
+  const onCuda = selection.device !== 'cpu';
+  const hub = loadHubSettings();
+  const resolved = await resolveModel(config.model, {
+    modelStore: hub.modelStore,
+    formats: onCuda ? ['fp16'] : ['q4'],
+    progress: new TerminalProgressBar(),
+    log: (message) => logger.info(message),
+  });
+  const requested = config.engine.dtype === 'auto' ? undefined : config.engine.dtype;
+  const choice = chooseWeightFormat(availableFormats(resolved.modelDir), onCuda ? 'cuda' : 'cpu', requested);
+  if (choice.note !== undefined) logger.warn({ format: choice.format }, choice.note);
+  logger.info({ modelDir: resolved.modelDir, format: choice.format, device: selection.device }, 'loading model');
+
+  const mediaPreprocessor = createMediaPreprocessor({ workers: config.engine.mediaWorkers });
+  const engine = await createEngine({
+    modelDir: resolved.modelDir,
+    modelId: config.servedModelName ?? resolved.modelId,
+    format: choice.format,
+    executionProviders: [...selection.executionProviders],
+    ...(config.engine.threads === undefined ? {} : { intraOpThreads: config.engine.threads }),
+    mediaPreprocessor,
+    limits: {
+      maxModelLength: config.engine.maxModelLength,
+      maxRunningSequences: config.engine.maxRunningSequences,
+      maxTokensPerStep: config.engine.maxTokensPerStep,
+      prefillChunkTokens: config.engine.prefillChunkTokens,
+      kvCacheBytes: config.engine.kvCacheBytes,
+      prefixCacheBytes: config.engine.prefixCacheBytes,
+      visionCacheBytes: config.engine.visionCacheBytes,
+      maxWaitingSequences: config.maxQueuedRequests,
+    },
+    logger,
+  });
+  const mediaResolver = new MediaLoader({
+    limits: {
+      maxBytes: config.mediaFetch.maxBytes,
+      connectTimeoutMs: config.mediaFetch.connectTimeoutMs,
+      totalTimeoutMs: config.mediaFetch.totalTimeoutMs,
+      maxRedirects: config.mediaFetch.maxRedirects,
+    },
+    allowPrivateAddresses: config.allowPrivateMediaUrls,
+    ...(config.allowedLocalMediaPath === undefined ? {} : { allowedLocalMediaPath: config.allowedLocalMediaPath }),
+  });
+  const server = await startServer({ engine, config, logger, mediaResolver });
+  logger.info({ url: server.url, model: engine.model.id }, 'listening');
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, graceSeconds: config.drainGraceMs / 1000 }, 'draining');
+      void stopServer(server)
+        .then(() => engine.close())
+        .then(() => mediaResolver.close())
+        .then(() => mediaPreprocessor.close())
+        .finally(resolve);
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  logger.info('stopped');
+  return 0;
+}

@@ -2,6 +2,7 @@
 // logits within 1e-4, identical argmax where the golden margin exceeds 1e-4, identical greedy tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGoldenSet } from '../../src/cli/parity/golden-set.js';
+import { mediaInputs } from '../../src/cli/parity/media-inputs.js';
 import { runParityCase, type CaseResult } from '../../src/cli/parity/run-parity.js';
 import { PARITY_TOLERANCES } from '../../src/cli/parity/tolerances.js';
 import { readModelConfig } from '../../src/model-format/read-model-config.js';
@@ -12,11 +13,16 @@ describe('converted tiny-a against the Hugging Face goldens (fp32)', () => {
   let model: ConvertedModel;
   let sessions: QwenOnnxSessions;
   const results = new Map<string, CaseResult>();
+  const fromMedia = new Map<string, CaseResult>();
 
   beforeAll(async () => {
     model = await convertTinyA(['fp32']);
     sessions = await QwenOnnxSessions.load(model.modelDir, readModelConfig(model.modelDir), { format: 'fp32' });
-    for (const golden of loadGoldenSet(TINY_A_DIR).cases) results.set(golden.name, await runParityCase(sessions, golden, PARITY_TOLERANCES.fp32));
+    const set = loadGoldenSet(TINY_A_DIR);
+    for (const golden of set.cases) {
+      results.set(golden.name, await runParityCase(sessions, golden, PARITY_TOLERANCES.fp32));
+      fromMedia.set(golden.name, await runParityCase(sessions, golden, PARITY_TOLERANCES.fp32, await mediaInputs(set, golden)));
+    }
   });
 
   afterAll(async () => {
@@ -35,5 +41,12 @@ describe('converted tiny-a against the Hugging Face goldens (fp32)', () => {
     const stageNames = result!.stages.map((stage) => stage.stage);
     expect(stageNames).toContain('greedy tokens');
     expect(stageNames).toContain('first decode step logits');
+  });
+
+  it.each(['image', 'video', 'batch2'])('case %s from its media files (PNG -> resize -> pixel values -> logits -> tokens) passes too', (name) => {
+    const result = fromMedia.get(name);
+    expect(result).toBeDefined();
+    for (const stage of result!.stages) expect.soft(stage.passed, `${name} from media: ${stage.stage}`).toBe(true);
+    expect(result!.stages.find((stage) => stage.stage === 'vision features')?.error?.maxAbsolute).toBeLessThanOrEqual(1e-4);
   });
 });

@@ -6,23 +6,26 @@ import { CliError } from '../cli-error.js';
 import { loadGoldenSet } from '../parity/golden-set.js';
 import { runParityCase } from '../parity/run-parity.js';
 import { formatParityReport } from '../parity/parity-report.js';
+import { mediaInputs } from '../parity/media-inputs.js';
 import { PARITY_TOLERANCES } from '../parity/tolerances.js';
 import { availableFormats, isWeightFormat } from '../../model-format/model-files.js';
 import { readModelConfig } from '../../model-format/read-model-config.js';
 import { QwenOnnxSessions } from '../../runtime/qwen2-5-vl/onnx-sessions.js';
 
-const HELP = `usage: shotvl parity <model-dir> <golden-set-dir> [--dtype fp32|fp16|q4] [--case NAME]
+const HELP = `usage: shotvl parity <model-dir> <golden-set-dir> [--dtype fp32|fp16|q4] [--case NAME] [--from-media]
 
 Runs every case of a golden set (cases/meta.json) through the converted model and prints the
 largest absolute and relative error per stage: vision features, embeddings, M-RoPE positions,
 prefill logits, the first decode step, greedy tokens with and without repetition penalty 1.05.
-Exits 1 if a stage is outside the tolerance for the weight format.`;
+Exits 1 if a stage is outside the tolerance for the weight format. --from-media recomputes the
+pixel values from each case's media files (PNG sources resized as its qwen-vl-utils element says,
+or its video frames) instead of using the stored arrays.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { dtype: { type: 'string' }, case: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: { dtype: { type: 'string' }, case: { type: 'string', multiple: true }, 'from-media': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
@@ -41,8 +44,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const selected = values.case === undefined ? golden.cases : golden.cases.filter((item) => values.case!.includes(item.name));
     const results = [];
-    for (const item of selected) results.push(await runParityCase(sessions, item, tolerance));
-    const header = `parity of ${modelDir} (${format}) against ${goldenDir}; tolerance: abs ${tolerance.absolute}, argmax where margin > ${tolerance.argmaxMargin}, greedy ${tolerance.exactGreedy ? 'identical' : 'reported'}`;
+    for (const item of selected) {
+      const media = values['from-media'] === true ? await mediaInputs(golden, item) : {};
+      results.push(await runParityCase(sessions, item, tolerance, media));
+    }
+    const header = `parity of ${modelDir} (${format}) against ${goldenDir}${values['from-media'] === true ? ' from media files' : ''}; tolerance: abs ${tolerance.absolute}, argmax where margin > ${tolerance.argmaxMargin}, greedy ${tolerance.exactGreedy ? 'identical' : 'reported'}`;
     process.stdout.write(`${formatParityReport(results, header)}\n`);
     return results.every((result) => result.stages.every((stage) => stage.passed)) ? 0 : 1;
   } finally {

@@ -158,7 +158,8 @@ export class InferenceEngine implements Engine {
       const hashes = blockHashes({ tokenIds: prompt.tokenIds, mediaHashAt: mediaHashAt(prompt), cacheSalt: request.cacheSalt ?? '' });
       const owner: ActiveRequest = { request, channel, prompt, hashes, sequences: [], unfinished: params.n, cachedTokens: 0, arrivedAt, lastTokenAt: undefined };
       const maxNewTokens = params.maxTokens ?? this.settings.model.maxModelLength - prompt.tokenIds.length;
-      const specs = Array.from({ length: params.n }, () => ({ id: this.nextSequenceId++, promptLength: prompt.tokenIds.length, maxNewTokens, prefixGroup: this.prefixGroup(prompt, hashes) }));
+      const group = this.prefixGroup(prompt, hashes);
+      const specs = Array.from({ length: params.n }, () => ({ id: this.nextSequenceId++, promptLength: prompt.tokenIds.length, maxNewTokens, ...group }));
       if (!this.scheduler.canQueue(specs)) {
         this.metrics.rejected += 1;
         throw new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', { retryAfterSeconds: this.retryAfterSeconds() });
@@ -191,13 +192,14 @@ export class InferenceEngine implements Engine {
     }
   }
 
-  private prefixGroup(prompt: PreparedPrompt, hashes: string[]): string | undefined {
+  private prefixGroup(prompt: PreparedPrompt, hashes: string[]): { prefixGroup: string; prefixGroupLength: number } | undefined {
     // Requests about the same media share everything up to the end of the last media item:
     // group them there so that one prefill serves all (the seven questions of /analyze-shot).
     const lastMedia = prompt.media[prompt.media.length - 1];
     const end = lastMedia === undefined ? prompt.tokenIds.length : lastMedia.tokenStart + lastMedia.tokenCount;
     const block = Math.floor(end / BLOCK_TOKENS) - 1;
-    return block >= 0 ? hashes[block] : undefined;
+    const key = block >= 0 ? hashes[block] : undefined;
+    return key === undefined ? undefined : { prefixGroup: key, prefixGroupLength: (block + 1) * BLOCK_TOKENS };
   }
 
   private samplingParams(request: GenerationRequest, promptLength: number): SamplingParams {

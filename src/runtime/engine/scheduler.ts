@@ -31,6 +31,11 @@ export interface SequenceSpec {
   maxNewTokens: number;
   /** Sequences sharing a prompt prefix: while one of them prefills, the others wait to reuse it. */
   prefixGroup?: string;
+  /**
+   * Prompt tokens the group shares. A member whose cached prefix covers them reuses the group's
+   * prefix and does not hold the group; absent = every member prefilling holds it.
+   */
+  prefixGroupLength?: number;
 }
 
 export interface PrefixMatch {
@@ -71,6 +76,8 @@ interface Entry {
   phase: 'waiting' | 'prefill' | 'decode';
   /** Prompt tokens already in the KV cache. */
   processed: number;
+  /** Computes its group's shared prefix: later members wait for it (see admit). */
+  holdsGroup: boolean;
 }
 
 export class Scheduler {
@@ -123,7 +130,7 @@ export class Scheduler {
     if (this.waiting.length >= this.limits.maxWaitingSequences || this.waitingTokens + spec.promptLength > this.limits.maxWaitingTokens) {
       throw new SchedulerRejectedError('queue_full', 'the waiting queue is full');
     }
-    this.waiting.push({ spec, phase: 'waiting', processed: 0 });
+    this.waiting.push({ spec, phase: 'waiting', processed: 0, holdsGroup: false });
     this.waitingTokens += spec.promptLength;
   }
 
@@ -179,7 +186,7 @@ export class Scheduler {
   private admit(budget: number, plan: StepPlan): number {
     let remaining = budget;
     const busyGroups = new Set<string>();
-    for (const entry of this.running.values()) if (entry.phase === 'prefill' && entry.spec.prefixGroup !== undefined) busyGroups.add(entry.spec.prefixGroup);
+    for (const entry of this.running.values()) if (entry.phase === 'prefill' && entry.holdsGroup) busyGroups.add(entry.spec.prefixGroup!);
     let index = 0;
     while (index < this.waiting.length && remaining > 0 && this.running.size < this.limits.maxRunningSequences) {
       const entry = this.waiting[index]!;
@@ -202,7 +209,13 @@ export class Scheduler {
         entry.processed = reusable;
       }
       this.running.set(entry.spec.id, entry);
-      if (group !== undefined) busyGroups.add(group);
+      // Fix (issue 4 review): a member that restored the group's whole shared prefix only prefills
+      // its own tail; it used to hold the group too, so followers were admitted one per step
+      // (seven questions about one shot took six extra steps). Only a member that computes the
+      // shared prefix holds the group now. (Covering is judged on the cached length, not on
+      // `reusable`, which is capped one short of a prompt that is all shared prefix.)
+      entry.holdsGroup = group !== undefined && (match?.length ?? 0) < (entry.spec.prefixGroupLength ?? Number.POSITIVE_INFINITY);
+      if (entry.holdsGroup) busyGroups.add(group!);
       remaining -= this.planPrefill(entry, remaining, plan);
     }
     return remaining;

@@ -17,8 +17,8 @@ function scheduler(limits: Partial<SchedulerLimits> = {}, probe?: (spec: Sequenc
   return new Scheduler({ ...baseLimits, ...limits }, probe);
 }
 
-function spec(id: number, promptLength: number, maxNewTokens = 4, prefixGroup?: string): SequenceSpec {
-  return { id, promptLength, maxNewTokens, ...(prefixGroup === undefined ? {} : { prefixGroup }) };
+function spec(id: number, promptLength: number, maxNewTokens = 4, prefixGroup?: string, prefixGroupLength?: number): SequenceSpec {
+  return { id, promptLength, maxNewTokens, ...(prefixGroup === undefined ? {} : { prefixGroup }), ...(prefixGroupLength === undefined ? {} : { prefixGroupLength }) };
 }
 
 /** schedule() then completeStep(), as the engine does after a successful forward. */
@@ -168,8 +168,7 @@ describe('Scheduler FIFO admission', () => {
     target.add(spec(2, 60, 10));
     target.add(spec(3, 5, 5));
     for (let round = 0; round < 3; round += 1) {
-      const plan = step(target);
-      expect(prefillIds(plan)).toEqual(round < 6 && plan.prefills.length > 0 ? [1] : []);
+      expect(prefillIds(step(target))).toEqual([1]);
       expect(target.waitingCount).toBe(2);
     }
     target.remove(1);
@@ -182,10 +181,10 @@ describe('Scheduler FIFO admission', () => {
     const cached = new Map<string, number>();
     const probe = (candidate: SequenceSpec) => (candidate.prefixGroup === undefined ? undefined : cached.has(candidate.prefixGroup) ? { prefixId: 7, length: cached.get(candidate.prefixGroup)! } : undefined);
     const target = scheduler({ maxTokensPerStep: 16, prefillChunkTokens: 8 }, probe);
-    target.add(spec(1, 20, 4, 'shot'));
-    target.add(spec(2, 20, 4, 'shot'));
+    target.add(spec(1, 20, 4, 'shot', 16));
+    target.add(spec(2, 20, 4, 'shot', 16));
     target.add(spec(3, 4, 4));
-    target.add(spec(4, 22, 4, 'shot'));
+    target.add(spec(4, 22, 4, 'shot', 16));
 
     let plan = step(target);
     expect(prefillIds(plan)).toEqual([1, 3]);
@@ -200,8 +199,10 @@ describe('Scheduler FIFO admission', () => {
     // The engine saves the leader's prefix once its prompt is in the cache.
     cached.set('shot', 16);
 
+    // Both followers restore the shared prefix in the same step: neither computes it, so neither
+    // holds the group.
     plan = step(target);
-    expect(plan.decodes).toEqual([3, 1]);
+    expect(plan.decodes).toEqual([1, 3]);
     expect(plan.restores).toEqual([
       { sequenceId: 2, prefixId: 7, length: 16 },
       { sequenceId: 4, prefixId: 7, length: 16 },
@@ -210,6 +211,17 @@ describe('Scheduler FIFO admission', () => {
       { sequenceId: 2, start: 16, length: 4, last: true },
       { sequenceId: 4, start: 16, length: 6, last: true },
     ]);
+  });
+
+  it('a follower whose cached prefix stops short of the shared part computes it and holds the group', () => {
+    // Only the system prompt (16 tokens) is cached; the group shares 48 (system prompt + media).
+    const target = scheduler({ maxTokensPerStep: 64, prefillChunkTokens: 64 }, () => ({ prefixId: 1, length: 16 }));
+    target.add(spec(1, 60, 4, 'shot', 48));
+    target.add(spec(2, 60, 4, 'shot', 48));
+    const plan = step(target);
+    expect(plan.restores).toEqual([{ sequenceId: 1, prefixId: 1, length: 16 }]);
+    expect(prefillIds(plan)).toEqual([1]);
+    expect(target.waitingCount).toBe(1);
   });
 
   it('a follower admitted without a cached prefix becomes the next leader', () => {
@@ -281,6 +293,7 @@ interface ModelEntry {
   phase: 'prefill' | 'decode';
   processed: number;
   decoded: number;
+  holdsGroup: boolean;
 }
 
 /** A reference of what the scheduler holds, updated from the plans it returns and checked against them. */
@@ -299,7 +312,9 @@ class SchedulerModel {
   };
 
   add(target: Scheduler, operation: Extract<Operation, { kind: 'add' }>): void {
-    const candidate: SequenceSpec = { id: this.nextId++, promptLength: operation.promptLength, maxNewTokens: operation.maxNewTokens, ...(operation.group === undefined ? {} : { prefixGroup: operation.group }) };
+    // Group 'a' declares its shared length (16 tokens), group 'b' does not (every member holds it).
+    const group = operation.group === undefined ? {} : operation.group === 'a' ? { prefixGroup: 'a', prefixGroupLength: 16 } : { prefixGroup: operation.group };
+    const candidate: SequenceSpec = { id: this.nextId++, promptLength: operation.promptLength, maxNewTokens: operation.maxNewTokens, ...group };
     const waitingTokens = this.waiting.reduce((sum, item) => sum + item.promptLength, 0);
     const expected =
       candidate.promptLength + candidate.maxNewTokens > this.limits.kvTokenBudget
@@ -331,18 +346,19 @@ class SchedulerModel {
     expect(new Set(ids).size).toBe(ids.length);
     // Newly admitted sequences come from the queue, in queue order; FIFO except for busy prefix groups.
     const admitted = ids.filter((id) => !this.running.has(id));
-    const busy = new Set([...this.running.values()].filter((entry) => entry.phase === 'prefill' && entry.spec.prefixGroup !== undefined).map((entry) => entry.spec.prefixGroup!));
+    const busy = new Set([...this.running.values()].filter((entry) => entry.phase === 'prefill' && entry.holdsGroup).map((entry) => entry.spec.prefixGroup!));
     let cursor = 0;
     for (const id of admitted) {
       const index = this.waiting.findIndex((item) => item.id === id);
       expect(index).toBeGreaterThanOrEqual(cursor);
       for (const skipped of this.waiting.slice(cursor, index)) expect(skipped.prefixGroup !== undefined && busy.has(skipped.prefixGroup)).toBe(true);
       const candidate = this.waiting[index]!;
-      if (candidate.prefixGroup !== undefined) busy.add(candidate.prefixGroup);
       cursor = index + 1;
       const match = this.probe(candidate);
       const reusable = match === undefined ? 0 : Math.min(match.length, candidate.promptLength - 1);
-      this.running.set(id, { spec: candidate, phase: 'prefill', processed: reusable, decoded: 0 });
+      const holdsGroup = candidate.prefixGroup !== undefined && (match?.length ?? 0) < (candidate.prefixGroupLength ?? Infinity);
+      if (holdsGroup) busy.add(candidate.prefixGroup!);
+      this.running.set(id, { spec: candidate, phase: 'prefill', processed: reusable, decoded: 0, holdsGroup });
       const restore = plan.restores.find((item) => item.sequenceId === id);
       expect(restore).toEqual(reusable > 0 ? { sequenceId: id, prefixId: 1, length: reusable } : undefined);
     }

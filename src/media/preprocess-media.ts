@@ -245,10 +245,18 @@ async function preprocessVideoItem(item: MediaItem, settings: EffectiveMediaSett
   if (source.kind === 'frames') return fromVideo(await preprocessVideoFrames(source.frames, options, videoContext), hashBytes(settings, source));
   // The file is hashed while ffmpeg reads it (both stream it; the OS cache serves the second reader).
   await fileSize(source.path, context.limits ?? DEFAULT_MEDIA_LIMITS);
-  const hashing = hashFile(startHash(settings), source.path, context.signal);
+  const stopHashing = new AbortController();
+  const forwardAbort = () => stopHashing.abort();
+  context.signal?.addEventListener('abort', forwardAbort, { once: true });
+  const hashing = hashFile(startHash(settings), source.path, stopHashing.signal);
   hashing.catch(() => undefined);
-  const video = await preprocessVideoFile(source.path, options, videoContext);
-  return fromVideo(video, await hashing);
+  try {
+    const video = await preprocessVideoFile(source.path, options, videoContext);
+    return fromVideo(video, await hashing);
+  } finally {
+    stopHashing.abort(); // no-op once hashed; stops reading when preprocessing failed
+    context.signal?.removeEventListener('abort', forwardAbort);
+  }
 }
 
 /**

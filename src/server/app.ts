@@ -9,6 +9,7 @@ import { ApiError, frameworkErrorHandler, registerErrorHandlers } from './errors
 import type { MediaResolver } from './media-resolver.js';
 import { requestIdOf } from './request-id.js';
 import type { RouteContext, ServerState } from './route-context.js';
+import { registerAnalyzeShotRoute } from './routes/analyze-shot/route.js';
 import { registerChatCompletionsRoute } from './routes/chat-completions/route.js';
 import { registerDetokenizeRoute } from './routes/detokenize/route.js';
 import { registerDocsRoute } from './routes/docs/route.js';
@@ -78,6 +79,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     state,
   };
   registerChatCompletionsRoute(app, context);
+  registerAnalyzeShotRoute(app, context);
   registerModelsRoute(app, context);
   registerTokenizeRoute(app, context);
   registerDetokenizeRoute(app, context);

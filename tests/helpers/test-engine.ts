@@ -7,7 +7,7 @@ import { convertTinyA, type ConvertedModel } from './converted-tiny-a.js';
 export const silentLogger = { info() {}, warn() {}, error() {} };
 
 export const noMediaPreprocessor: MediaPreprocessor = {
-  effectiveOptions: () => ({}),
+  contentKey: () => Promise.reject(new Error('this test engine takes no media')),
   preprocess: () => Promise.reject(new Error('this test engine takes no media')),
 };
 

@@ -83,10 +83,12 @@ describe('MediaWorkerPool', () => {
     const result = await pool.run(largeImage);
     const elapsed = performance.now() - started;
     clearInterval(timer);
+    // Also the gap up to now: a block just before the result arrived would otherwise go unseen.
+    longestGap = Math.max(longestGap, performance.now() - last);
     expect(result.gridThw).toEqual([1, 142, 214]);
     expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
-    // In-process, the resample and patchify alone block the thread for several hundred milliseconds.
-    expect(longestGap).toBeLessThan(150);
+    // Measured here: 20–30 ms through the pool; in-process the same call blocks the thread ~700 ms.
+    expect(longestGap).toBeLessThan(200);
   });
 
   it('aborts a video: the caller is released at once and ffmpeg is killed', async () => {
@@ -109,7 +111,7 @@ describe('MediaWorkerPool', () => {
     expect((await pool.run(smallImage)).kind).toBe('image');
   });
 
-  it('aborts an image stuck in synchronous work by replacing its worker after the grace period', async () => {
+  it('aborts an image at once; a worker still busy after the grace period is replaced', async () => {
     const impatient = new MediaWorkerPool({ size: 1, cancelGraceMs: 1 });
     try {
       await impatient.run(smallImage);
@@ -118,6 +120,9 @@ describe('MediaWorkerPool', () => {
       setTimeout(() => controller.abort(), 300);
       await expect(run).rejects.toBeInstanceOf(MediaAbortedError);
       expect(await waitFor(() => impatient.stats().busy === 0, 5000)).toBe(true);
+      // 300 ms in, the worker is usually inside the synchronous resample (it cannot read the cancel),
+      // so it is terminated; when the abort lands during the asynchronous decode it stops by itself.
+      expect(impatient.stats().replacedWorkers).toBeLessThanOrEqual(1);
       expect((await impatient.run(smallImage)).kind).toBe('image');
     } finally {
       await impatient.close();

@@ -71,7 +71,7 @@ describe('preprocessMedia: images', () => {
     expect(await hash({ options: { maxPixels: 16384 * 28 * 28, minPixels: 4 * 28 * 28 } })).toBe(base);
     expect(await hash({ options: { maxPixels: 230400 } })).not.toBe(base);
     const changed = Buffer.from(image640);
-    changed[changed.length - 20] ^= 1;
+    changed.writeUInt8(changed.readUInt8(changed.length - 20) ^ 1, changed.length - 20);
     expect(await hash({ bytes: changed })).not.toBe(base);
   });
 

@@ -45,8 +45,18 @@ export function readGenerationDefaults(modelDir: string): ModelDescription['gene
   return defaults;
 }
 
+/**
+ * In-place KV buffers need onnxruntime to write into the very host buffer it reads (CPU). On a
+ * GPU the bound output is a host copy of a device buffer, so caches are concatenated instead.
+ */
+export function kvModeFor(executionProviders: readonly unknown[]): 'in-place' | 'concat' {
+  const names = executionProviders.map((provider) => (typeof provider === 'string' ? provider : String((provider as { name?: unknown }).name)));
+  return names.every((name) => name === 'cpu') ? 'in-place' : 'concat';
+}
+
 async function startRunner(options: CreateEngineOptions): Promise<ModelRunner> {
   const executionProviders = options.executionProviders ?? ['cpu'];
+  const kvMode = kvModeFor(executionProviders);
   if (options.inProcess === true) {
     const config = readModelConfig(options.modelDir);
     const sessions = await QwenOnnxSessions.load(options.modelDir, config, {
@@ -54,12 +64,13 @@ async function startRunner(options: CreateEngineOptions): Promise<ModelRunner> {
       executionProviders: executionProviders as never,
       ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
     });
-    return new OnnxModelRunner(sessions);
+    return new OnnxModelRunner(sessions, kvMode);
   }
   return WorkerModelRunner.start({
     modelDir: options.modelDir,
     format: options.format,
     executionProviders,
+    kvMode,
     ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
   });
 }

@@ -32,12 +32,16 @@ export interface EngineLogger {
 
 interface ActiveRequest {
   request: GenerationRequest;
+  /** KV positions each of its sequences may reach: prompt + max new tokens. */
+  kvCapacity: number;
   channel: EventChannel<GenerationEvent>;
   prompt: PreparedPrompt;
   hashes: string[];
   sequences: ActiveSequence[];
   unfinished: number;
   cachedTokens: number;
+  /** Tokens reported in delta events (a stop token ends a sequence without one). */
+  emittedTokens: number;
   arrivedAt: number;
   lastTokenAt: number | undefined;
 }
@@ -91,9 +95,19 @@ export class InferenceEngine implements Engine {
       throw new EngineError('overloaded', 'the server is overloaded: too many requests are waiting', { retryAfterSeconds: this.retryAfterSeconds() });
     }
     let owner: ActiveRequest | undefined;
-    const channel = new EventChannel<GenerationEvent>(() => owner !== undefined && this.abortRequest(owner));
+    // Fix (issue 4 review): a reader that stopped while the request was still being prepared
+    // (owner unset) used to be ignored, and the request then ran to completion for nobody.
+    let abandoned = false;
+    const channel = new EventChannel<GenerationEvent>(() => {
+      abandoned = true;
+      if (owner !== undefined) this.abortRequest(owner);
+    });
     this.preparing += 1;
-    void this.admit(request, channel, (active) => (owner = active)).finally(() => (this.preparing -= 1));
+    const bind = (active: ActiveRequest) => {
+      owner = active;
+      if (abandoned) this.abortRequest(active);
+    };
+    void this.admit(request, channel, bind).finally(() => (this.preparing -= 1));
     return channel;
   }
 
@@ -154,10 +168,14 @@ export class InferenceEngine implements Engine {
       request.signal?.throwIfAborted();
       const prompt = await preparePrompt(request.messages, { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: request.signal });
       request.signal?.throwIfAborted();
+      // Fix (issue 4 review): a request still being prepared when the engine closed was queued
+      // behind a loop that had stopped, and its stream never ended.
+      if (this.stopping) throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
       const params = this.samplingParams(request, prompt.tokenIds.length);
       const hashes = blockHashes({ tokenIds: prompt.tokenIds, mediaHashAt: mediaHashAt(prompt), cacheSalt: request.cacheSalt ?? '' });
-      const owner: ActiveRequest = { request, channel, prompt, hashes, sequences: [], unfinished: params.n, cachedTokens: 0, arrivedAt, lastTokenAt: undefined };
       const maxNewTokens = params.maxTokens ?? this.settings.model.maxModelLength - prompt.tokenIds.length;
+      const kvCapacity = prompt.tokenIds.length + maxNewTokens;
+      const owner: ActiveRequest = { request, kvCapacity, channel, prompt, hashes, sequences: [], unfinished: params.n, cachedTokens: 0, emittedTokens: 0, arrivedAt, lastTokenAt: undefined };
       const group = this.prefixGroup(prompt, hashes);
       const specs = Array.from({ length: params.n }, () => ({ id: this.nextSequenceId++, promptLength: prompt.tokenIds.length, maxNewTokens, ...group }));
       if (!this.scheduler.canQueue(specs)) {
@@ -269,6 +287,7 @@ export class InferenceEngine implements Engine {
       if (owner.lastTokenAt === undefined) this.metrics.timeToFirstToken.push((now - owner.arrivedAt) / 1000);
       else this.metrics.interTokenLatency.push((now - owner.lastTokenAt) / 1000);
       owner.lastTokenAt = now;
+      owner.emittedTokens += event.tokenIds.length;
       this.metrics.generatedTokens += event.tokenIds.length;
     }
     owner.channel.push(event);
@@ -280,6 +299,9 @@ export class InferenceEngine implements Engine {
     owner.unfinished -= 1;
     if (owner.unfinished === 0) {
       const completionTokens = owner.sequences.reduce((sum, item) => sum + item.generated.length, 0);
+      // Fix (issue 4 review): the counter missed stop tokens (EOS), which end a sequence without a
+      // delta event but count in usage's completion tokens; add them so the two agree.
+      this.metrics.generatedTokens += completionTokens - owner.emittedTokens;
       this.metrics.promptTokens += owner.prompt.tokenIds.length;
       this.metrics.endToEndLatency.push((now - owner.arrivedAt) / 1000);
       owner.channel.push({ type: 'usage', promptTokens: owner.prompt.tokenIds.length, completionTokens, cachedTokens: owner.cachedTokens });
@@ -323,7 +345,7 @@ export class InferenceEngine implements Engine {
   private async runStep(plan: StepPlan): Promise<void> {
     for (const restore of plan.restores) {
       const entry = this.sequences.get(restore.sequenceId);
-      await this.runner.restorePrefix(restore.sequenceId, restore.prefixId, restore.length);
+      await this.runner.restorePrefix(restore.sequenceId, restore.prefixId, restore.length, entry?.owner.kvCapacity);
       if (entry !== undefined && entry.sequence.choice === 0) entry.owner.cachedTokens = restore.length;
       if (entry !== undefined) this.prefixCache.record(entry.owner.prompt.tokenIds.length, restore.length);
     }
@@ -335,7 +357,13 @@ export class InferenceEngine implements Engine {
       const entry = this.sequences.get(id);
       if (entry === undefined) continue;
       const position = entry.sequence.nextPosition + entry.owner.prompt.ropeDelta;
-      chunks.push({ sequenceId: id, tokenIds: Int32Array.of(entry.sequence.lastToken), positionIds: BigInt64Array.of(BigInt(position), BigInt(position), BigInt(position)), wantLogits: true });
+      chunks.push({
+        sequenceId: id,
+        tokenIds: Int32Array.of(entry.sequence.lastToken),
+        positionIds: BigInt64Array.of(BigInt(position), BigInt(position), BigInt(position)),
+        wantLogits: true,
+        kvCapacity: entry.owner.kvCapacity,
+      });
     }
     for (const chunk of plan.prefills) {
       const entry = this.sequences.get(chunk.sequenceId);
@@ -350,6 +378,7 @@ export class InferenceEngine implements Engine {
         tokenIds: prompt.tokenIds.slice(chunk.start, chunk.start + chunk.length),
         positionIds: positions,
         wantLogits: chunk.last,
+        kvCapacity: entry.owner.kvCapacity,
         ...(features === undefined ? {} : { visionFeatures: features }),
       });
     }

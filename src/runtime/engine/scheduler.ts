@@ -4,8 +4,8 @@
 //   and prompt chunks fill the remaining token budget.
 // - Decodes are never starved by prefill: they are scheduled first, and long prompts are
 //   prefilled in chunks of at most `prefillChunkTokens`.
-// - Admission is FIFO. A waiting sequence is only passed over while its prefix group is being
-//   prefilled by another sequence (it will reuse that prefix), never for being large: if the head
+// - Admission is FIFO. A waiting sequence is only passed over while another member of its prefix
+//   group is computing the group's shared prefix (it will reuse it), never for being large: if the head
 //   of the queue does not fit the KV budget, nothing behind it is admitted either.
 // - KV memory is reserved at admission for the whole sequence (prompt + max new tokens), so an
 //   admitted sequence never runs out of cache and nothing is ever preempted.

@@ -4,7 +4,6 @@ import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
 import type { ModelRunner } from '../runner/model-runner.js';
 import type { MediaDescription, MediaPart } from './engine-api.js';
 import { LruByteCache } from './lru-byte-cache.js';
-import { mediaContentKey } from './media-key.js';
 
 /** What the engine needs from media preprocessing (src/media, usually in a worker pool). */
 export interface PreprocessedMediaItem {
@@ -18,8 +17,11 @@ export interface PreprocessedMediaItem {
 }
 
 export interface MediaPreprocessor {
-  /** The settings the item will be preprocessed with (request options clamped to limits), for the cache key. */
-  effectiveOptions(part: MediaPart): Record<string, number | undefined>;
+  /**
+   * The item's vision-cache key: SHA-256 over its bytes and its effective preprocessing settings,
+   * computed without decoding, so a cache hit skips preprocessing and the encoder alike.
+   */
+  contentKey(part: MediaPart, signal: AbortSignal | undefined): Promise<string>;
   preprocess(part: MediaPart, signal: AbortSignal | undefined): Promise<PreprocessedMediaItem>;
 }
 
@@ -34,7 +36,8 @@ export interface EncodedMedia {
 
 export class VisionCache {
   private readonly cache: LruByteCache<string, EncodedMedia>;
-  private readonly inFlight = new Map<string, Promise<EncodedMedia>>();
+  /** Encodes under way, with the signal of the request that started each. */
+  private readonly inFlight = new Map<string, { work: Promise<EncodedMedia>; signal: AbortSignal | undefined }>();
   readonly stats = { queries: 0, hits: 0 };
 
   constructor(
@@ -51,21 +54,34 @@ export class VisionCache {
   }
 
   async encode(part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
-    const key = await mediaContentKey(part, this.preprocessor.effectiveOptions(part));
+    const key = await this.preprocessor.contentKey(part, signal);
     this.stats.queries += 1;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.stats.hits += 1;
       return cached;
     }
+    if (this.inFlight.has(key)) this.stats.hits += 1;
+    return this.encodeShared(key, part, signal);
+  }
+
+  /** Joins the encode under way for `key`, or starts one. */
+  private async encodeShared(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
     const pending = this.inFlight.get(key);
-    if (pending !== undefined) {
-      this.stats.hits += 1;
-      return pending;
+    if (pending === undefined) {
+      const work = this.encodeFresh(key, part, signal).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, { work, signal });
+      return work;
     }
-    const work = this.encodeFresh(key, part, signal).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, work);
-    return work;
+    try {
+      return await pending.work;
+    } catch (error) {
+      // Fix (issue 4 review): shared work runs under the signal of the request that started it.
+      // When that request is aborted, the others used to fail with its AbortError; now each one
+      // still alive joins (or starts) a fresh encode under its own signal.
+      if (pending.signal?.aborted !== true || signal?.aborted === true) throw error;
+      return this.encodeShared(key, part, signal);
+    }
   }
 
   private async encodeFresh(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {

@@ -32,6 +32,13 @@ export interface DecoderStepInput {
   /** int64 [3, batch, sequence]. */
   positionIds: BigInt64Array;
   past: KvCache;
+  /**
+   * Bind the present outputs to the past tensors themselves: with past and present in one
+   * buffer of fixed capacity, GroupQueryAttention runs in its shared-buffer mode and writes only
+   * the new positions (no copy of the cache). CPU only: on a GPU the bound host buffer is not
+   * the device buffer onnxruntime computes in.
+   */
+  inPlace?: boolean;
   /** Logits for the last k positions of each row (0 = all). */
   logitsToKeep: number;
 }
@@ -110,8 +117,20 @@ export class QwenOnnxSessions {
       feeds[`past_key_values.${layer}.key`] = step.past.keys[layer]!;
       feeds[`past_key_values.${layer}.value`] = step.past.values[layer]!;
     }
-    const result = await this.decoderSession.run(feeds);
+    let fetches: ort.InferenceSession.FetchesType | undefined;
+    if (step.inPlace === true) {
+      const bound: Record<string, ort.Tensor | null> = { logits: null };
+      for (let layer = 0; layer < numLayers; layer += 1) {
+        bound[`present.${layer}.key`] = step.past.keys[layer]!;
+        bound[`present.${layer}.value`] = step.past.values[layer]!;
+      }
+      fetches = bound as ort.InferenceSession.FetchesType;
+    }
+    const result = fetches === undefined ? await this.decoderSession.run(feeds) : await this.decoderSession.run(feeds, fetches);
     const logits = result.logits!;
+    if (step.inPlace === true) {
+      return { logits: logits.data as Float32Array, keptPositions: logits.dims[1]!, present: { ...step.past, length: totalLength } };
+    }
     return {
       logits: logits.data as Float32Array,
       keptPositions: logits.dims[1]!,

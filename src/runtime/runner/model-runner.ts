@@ -17,6 +17,8 @@ export interface SequenceChunk {
   positionIds: BigInt64Array;
   /** Return the logits of the chunk's last token (false for prefill chunks that end mid-prompt). */
   wantLogits: boolean;
+  /** Positions the sequence may reach (prompt + max new tokens): sizes its KV buffer once. */
+  kvCapacity?: number;
 }
 
 export interface ForwardResult {
@@ -45,7 +47,7 @@ export interface ModelRunner {
   /** Keeps a copy of the first `length` cached positions of a sequence under `prefixId`. */
   savePrefix(prefixId: number, sequenceId: number, length: number): Promise<void>;
   /** Starts (or replaces) a sequence's cache with the first `length` positions of a saved prefix. */
-  restorePrefix(sequenceId: number, prefixId: number, length: number): Promise<void>;
+  restorePrefix(sequenceId: number, prefixId: number, length: number, capacity?: number): Promise<void>;
   dropPrefix(prefixId: number): void;
   /** Frees a sequence's cache. */
   release(sequenceId: number): void;

@@ -29,7 +29,7 @@ async function handle(runner: OnnxModelRunner, request: WorkerRequest): Promise<
       await runner.savePrefix(request.prefixId, request.sequenceId, request.length);
       return { value: undefined, transfer: [] };
     case 'restorePrefix':
-      await runner.restorePrefix(request.sequenceId, request.prefixId, request.length);
+      await runner.restorePrefix(request.sequenceId, request.prefixId, request.length, request.capacity);
       return { value: undefined, transfer: [] };
     case 'dropPrefix':
       runner.dropPrefix(request.prefixId);
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       executionProviders: data.executionProviders as ort.InferenceSession.SessionOptions['executionProviders'],
       ...(data.intraOpThreads === undefined ? {} : { intraOpThreads: data.intraOpThreads }),
     });
-    runner = new OnnxModelRunner(sessions);
+    runner = new OnnxModelRunner(sessions, data.kvMode ?? 'in-place');
   } catch (error) {
     post({ kind: 'load-failed', error: serializeError(error) });
     return;

@@ -92,8 +92,8 @@ export class WorkerModelRunner implements ModelRunner {
     await this.call({ method: 'savePrefix', prefixId, sequenceId, length });
   }
 
-  async restorePrefix(sequenceId: number, prefixId: number, length: number): Promise<void> {
-    await this.call({ method: 'restorePrefix', sequenceId, prefixId, length });
+  async restorePrefix(sequenceId: number, prefixId: number, length: number, capacity?: number): Promise<void> {
+    await this.call({ method: 'restorePrefix', sequenceId, prefixId, length, ...(capacity === undefined ? {} : { capacity }) });
   }
 
   dropPrefix(prefixId: number): void {

@@ -8,13 +8,15 @@ export interface ModelWorkerData {
   /** onnxruntime execution providers (structured-clonable), as src/cuda chose them. */
   executionProviders: unknown[];
   intraOpThreads?: number;
+  /** 'in-place' on CPU (no KV copies per step), 'concat' on other execution providers. */
+  kvMode?: 'in-place' | 'concat';
 }
 
 export type WorkerRequest =
   | { id: number; method: 'encodeVision'; pixelValues: Float32Array; grid: [number, number, number] }
   | { id: number; method: 'forward'; chunks: import('./model-runner.js').SequenceChunk[] }
   | { id: number; method: 'savePrefix'; prefixId: number; sequenceId: number; length: number }
-  | { id: number; method: 'restorePrefix'; sequenceId: number; prefixId: number; length: number }
+  | { id: number; method: 'restorePrefix'; sequenceId: number; prefixId: number; length: number; capacity?: number }
   | { id: number; method: 'dropPrefix'; prefixId: number }
   | { id: number; method: 'release'; sequenceId: number }
   | { id: number; method: 'usage' }

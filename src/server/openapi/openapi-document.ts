@@ -55,7 +55,11 @@ function operation(spec: RouteSpec, components: ComponentCollector): JsonObject 
   if (spec.description !== undefined) result.description = spec.description;
   result.tags = [spec.tag];
   result.security = spec.authenticated ? [{ bearerAuth: [] }] : [];
-  if (spec.body !== undefined) result.requestBody = { required: true, content: { 'application/json': { schema: components.convert(spec.body) } } };
+  if (spec.body !== undefined) {
+    const content: JsonObject = { 'application/json': { schema: components.convert(spec.body) } };
+    for (const [type, schema] of Object.entries(spec.bodyContent ?? {})) content[type] = { schema: components.convert(schema) };
+    result.requestBody = { required: true, content };
+  }
   const responses: JsonObject = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     const entry: JsonObject = { description: response.description };
@@ -93,6 +97,7 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[]): JsonObject {
     tags: [
       { name: 'OpenAI', description: 'OpenAI-compatible endpoints' },
       { name: 'vLLM', description: "vLLM's extra endpoints" },
+      { name: 'ShotVL', description: 'Cinematography analysis of stills and clips' },
       { name: 'Operations', description: 'Health, metrics and documentation' },
     ],
     paths,

@@ -4,6 +4,14 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ERROR_CATALOGUE } from '../errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** From RouteSpec.authenticated (routeBase); auth.ts checks the API key when true. Declared so that
+     *  route configs stay assignable once a plugin (@fastify/multipart) adds keys of its own. */
+    authenticated?: boolean;
+  }
+}
+
 export interface ResponseSpec {
   description: string;
   /** Media type -> schema; a plain schema means application/json. */
@@ -21,6 +29,8 @@ export interface RouteSpec {
   /** Requires `Authorization: Bearer` when the server has an API key. */
   authenticated: boolean;
   body?: TSchema;
+  /** Request media types accepted beside application/json (`body`), e.g. multipart/form-data. */
+  bodyContent?: Record<string, TSchema>;
   responses: Record<string, ResponseSpec>;
 }
 

@@ -1,5 +1,6 @@
 // Every route's spec, in the order openapi.yaml lists them.
 import type { RouteSpec } from '../openapi/route-spec.js';
+import { analyzeShotSpec } from './analyze-shot/schema.js';
 import { chatCompletionsSpec } from './chat-completions/schema.js';
 import { detokenizeSpec } from './detokenize/schema.js';
 import { docsSpec } from './docs/schema.js';
@@ -11,6 +12,7 @@ import { tokenizeSpec } from './tokenize/schema.js';
 
 export const ROUTE_SPECS: readonly RouteSpec[] = [
   chatCompletionsSpec,
+  analyzeShotSpec,
   modelsSpec,
   tokenizeSpec,
   detokenizeSpec,

@@ -6,10 +6,11 @@
  * angle 5, lens size 4, lighting type 12, lighting condition 10, composition 6). Camera movement is
  * the exception: vocabularies.ts keeps 38 strings there (frequent compounds such as "Push in and
  * Tilt up" and rare spellings such as "Static" beside "Static shot") so that ShotVL's answers can be
- * matched, but the paper's Table 8 lists 16 movements. Those 16 are the atomic labels that occur in
- * the test set's camera-movement options at least ten times each (every other atomic label occurs
- * at most twelve times and only as a rarer spelling or a compound part), spelled as the test set
- * spells them. 38 options would not even fit the 25 option letters.
+ * matched, but the paper's Table 8 lists 16 movements. Those 16 are the options that occur in the
+ * test set's camera-movement questions at least ten times each (74 to 160 times; Dolly zoom 11),
+ * spelled as the test set spells them, except "Static" (12 times), a rarer spelling of "Static
+ * shot" (126 times). Every other option occurs at most seven times. 38 options would not even fit
+ * the 25 option letters.
  */
 import { SHOT_CATEGORIES, shotDimension } from '../dimensions.js';
 import type { ShotCategory } from '../dimensions.js';

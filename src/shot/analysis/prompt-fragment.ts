@@ -120,6 +120,11 @@ const FRAGMENT_ORDER: readonly ShotCategory[] = [
  */
 export const DEFAULT_FRAGMENT_CONFIDENCE = 0.5;
 
+/** Whether the label has a phrase of its own (every label of the vocabularies does; a test checks). */
+export function hasLabelPhrase(category: ShotCategory, label: string): boolean {
+  return Object.hasOwn(PHRASES[category], label);
+}
+
 /** The prompt phrase of a label; an unknown label (a vocabulary grown later) is lower-cased as is. */
 export function labelPhrase(category: ShotCategory, label: string): string {
   return PHRASES[category][label] ?? label.toLowerCase();

@@ -1,0 +1,62 @@
+// A live server on port 0 over the real tiny-a engine, set up the way `shotvl serve` sets it up:
+// the model runner in a worker thread, the real media preprocessor (sharp, ffmpeg) and the real
+// MediaLoader (data: URLs decoded in memory). For the end-to-end tests in this folder.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
+import { createMediaPreprocessor } from '../../src/runtime/engine/media-preprocessor.js';
+import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
+import { MediaLoader } from '../../src/server/media/media-loader.js';
+import { GOLDEN_DIR } from '../helpers/converted-tiny-a.js';
+import { tinyEngine } from '../helpers/test-engine.js';
+import { testConfig } from '../server/test-app.js';
+
+export const FFMPEG = '/usr/bin/ffmpeg';
+export const hasFfmpeg = existsSync(FFMPEG);
+
+export interface LiveTinyServer {
+  server: RunningServer;
+  engine: InferenceEngine;
+  /** e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** The id /v1/models lists and requests must name. */
+  modelId: string;
+  close(): Promise<void>;
+}
+
+export async function startLiveTinyServer(argv: string[] = []): Promise<LiveTinyServer> {
+  const mediaPreprocessor = createMediaPreprocessor();
+  const { engine, dispose } = await tinyEngine({ mediaPreprocessor, inProcess: false });
+  const mediaResolver = new MediaLoader();
+  let server: RunningServer;
+  try {
+    server = await startServer({ engine, config: testConfig(['--host', '127.0.0.1', '--port', '0', ...argv]), mediaResolver });
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return {
+    server,
+    engine,
+    url: server.url,
+    modelId: engine.model.id,
+    async close() {
+      await stopServer(server, 1000);
+      await dispose();
+      await mediaResolver.close();
+      await mediaPreprocessor.close();
+    },
+  };
+}
+
+/** The golden 100×100 PNG as a data URL (16 image tokens after merging: small and quick). */
+export function goldenImageDataUrl(): string {
+  const bytes = readFileSync(join(GOLDEN_DIR, 'processor/images/img_100x100.png'));
+  return `data:image/png;base64,${bytes.toString('base64')}`;
+}
+
+/** A 1 s, 64×64 H.264 test pattern made with ffmpeg's lavfi testsrc, written to `file`. */
+export function makeTestVideo(file: string, size = '64x64'): void {
+  execFileSync(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=duration=1:size=${size}:rate=10`, '-pix_fmt', 'yuv420p', '-y', file]);
+}

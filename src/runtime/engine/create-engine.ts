@@ -98,6 +98,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
         },
         prefixCacheBytes: limits.prefixCacheBytes,
         visionCacheBytes: limits.visionCacheBytes,
+        defaultMaxTokens: limits.defaultMaxTokens,
       },
       options.logger,
     );

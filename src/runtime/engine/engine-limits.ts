@@ -10,6 +10,8 @@ export interface EngineLimits extends SchedulerLimits {
   prefixCacheBytes: number;
   /** Memory for cached vision features, in bytes. */
   visionCacheBytes: number;
+  /** max_tokens for requests that omit it (KV is reserved for prompt + max_tokens at admission). */
+  defaultMaxTokens: number;
 }
 
 export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>> = Object.freeze({
@@ -25,4 +27,6 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>
   kvCacheBytes: 4 * 1024 ** 3,
   prefixCacheBytes: 2 * 1024 ** 3,
   visionCacheBytes: 512 * 1024 ** 2,
+  /** ShotBench's evaluation generated at most 1024 tokens; 4096 leaves room for long reasoning. */
+  defaultMaxTokens: 4_096,
 });

@@ -22,6 +22,8 @@ export interface EngineSettings {
   scheduler: SchedulerLimits;
   prefixCacheBytes: number;
   visionCacheBytes: number;
+  /** max_tokens of requests that give none. */
+  defaultMaxTokens: number;
 }
 
 export interface EngineLogger {
@@ -173,7 +175,7 @@ export class InferenceEngine implements Engine {
       if (this.stopping) throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
       const params = this.samplingParams(request, prompt.tokenIds.length);
       const hashes = blockHashes({ tokenIds: prompt.tokenIds, mediaHashAt: mediaHashAt(prompt), cacheSalt: request.cacheSalt ?? '' });
-      const maxNewTokens = params.maxTokens ?? this.settings.model.maxModelLength - prompt.tokenIds.length;
+      const maxNewTokens = params.maxTokens ?? Math.min(this.settings.defaultMaxTokens, this.settings.model.maxModelLength - prompt.tokenIds.length);
       const kvCapacity = prompt.tokenIds.length + maxNewTokens;
       const owner: ActiveRequest = { request, kvCapacity, channel, prompt, hashes, sequences: [], unfinished: params.n, cachedTokens: 0, emittedTokens: 0, arrivedAt, lastTokenAt: undefined };
       const group = this.prefixGroup(prompt, hashes);
@@ -215,7 +217,9 @@ export class InferenceEngine implements Engine {
     // group them there so that one prefill serves all (the seven questions of /analyze-shot).
     const lastMedia = prompt.media[prompt.media.length - 1];
     const end = lastMedia === undefined ? prompt.tokenIds.length : lastMedia.tokenStart + lastMedia.tokenCount;
-    const block = Math.floor(end / BLOCK_TOKENS) - 1;
+    // The block holding the media's last token (so the shared prefix covers the whole item),
+    // or the prompt's last full block when the media ends inside the unfinished tail.
+    const block = Math.min(Math.ceil(end / BLOCK_TOKENS), hashes.length) - 1;
     const key = block >= 0 ? hashes[block] : undefined;
     return key === undefined ? undefined : { prefixGroup: key, prefixGroupLength: (block + 1) * BLOCK_TOKENS };
   }
@@ -223,7 +227,9 @@ export class InferenceEngine implements Engine {
   private samplingParams(request: GenerationRequest, promptLength: number): SamplingParams {
     const maxModelLength = this.settings.model.maxModelLength;
     const sampling = request.sampling;
-    const maxTokens = sampling.maxTokens ?? maxModelLength - promptLength;
+    // KV memory is reserved for prompt + max_tokens at admission, so an absent max_tokens gets
+    // a bounded default rather than the whole context (which would serialise such requests).
+    const maxTokens = sampling.maxTokens ?? Math.min(this.settings.defaultMaxTokens, maxModelLength - promptLength);
     if (promptLength + maxTokens > maxModelLength || maxTokens < 1) {
       throw new EngineError('context_length_exceeded', contextLengthMessage(maxModelLength, promptLength + maxTokens, promptLength, maxTokens), { param: 'messages' });
     }
@@ -395,10 +401,16 @@ export class InferenceEngine implements Engine {
   private async savePrefix(sequenceId: number): Promise<void> {
     const entry = this.sequences.get(sequenceId);
     if (entry === undefined) return;
-    const prefixId = this.prefixCache.reserve(entry.owner.hashes);
+    // Prompts with media keep only the prefix through their last media item: that is what other
+    // questions about the same shot share, and one copy of a video's KV (hundreds of MB on the
+    // 3B model) serves them all instead of one copy per question. Text-only prompts keep it all.
+    const owner = entry.owner;
+    const group = owner.prompt.media.length > 0 ? this.prefixGroup(owner.prompt, owner.hashes) : undefined;
+    const hashes = group === undefined ? owner.hashes : owner.hashes.slice(0, group.prefixGroupLength / BLOCK_TOKENS);
+    const prefixId = this.prefixCache.reserve(hashes);
     if (prefixId === undefined) return;
-    await this.runner.savePrefix(prefixId, sequenceId, entry.owner.hashes.length * BLOCK_TOKENS);
-    this.prefixCache.insert(prefixId, entry.owner.hashes);
+    await this.runner.savePrefix(prefixId, sequenceId, hashes.length * BLOCK_TOKENS);
+    this.prefixCache.insert(prefixId, hashes);
   }
 
   private failRunning(plan: StepPlan, error: unknown): void {

@@ -66,6 +66,7 @@ function makeEngine(options: EngineOptions = {}): { engine: InferenceEngine; run
       scheduler: { ...defaultLimits, ...options.limits },
       prefixCacheBytes: options.prefixCacheBytes ?? 1024 ** 3,
       visionCacheBytes: options.visionCacheBytes ?? 1024 ** 3,
+      defaultMaxTokens: 1_024,
     },
     silentLogger,
   );

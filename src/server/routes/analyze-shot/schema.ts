@@ -88,7 +88,10 @@ export const DimensionAnalysis = Type.Object(
     answer: Type.Optional(
       Type.Object({
         letter: Type.Union([Type.String(), Type.Null()], { description: "The letter ShotBench's rules read from <answer>; null when they read none" }),
-        rule: Type.Union([Type.Literal('option'), Type.Literal('text'), Type.Literal('no-answer'), Type.Null()]),
+        rule: Type.Union([Type.Literal('option'), Type.Literal('text'), Type.Literal('no-answer'), Type.Null()], {
+          description: 'What decided: a letter (option), an option text (text), Z (no-answer), or nothing (null)',
+        }),
+        text: Type.String({ description: 'What the rules read: the text inside <answer>...</answer>, else the whole output' }),
         finish_reason: Type.Union([Type.String(), Type.Null()]),
       }),
     ),

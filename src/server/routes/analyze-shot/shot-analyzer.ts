@@ -42,6 +42,8 @@ export interface AnswerDetails {
   letter: string | null;
   /** Which rule decided: option (a letter), text (an option's text), no-answer (Z), or null. */
   rule: 'option' | 'text' | 'no-answer' | null;
+  /** What the rules read: the text inside <answer>...</answer>, else the whole output (stripped). */
+  text: string;
   finish_reason: string | null;
 }
 
@@ -157,7 +159,12 @@ class ShotAnalyzer {
     const repetitionPenalty = this.engine.model.generationDefaults.repetitionPenalty ?? 1;
     const answer = await this.ask(question, reasoningSampling(this.input.maxTokens ?? DEFAULT_REASONING_MAX_TOKENS, repetitionPenalty));
     const parsed = parseReasoningOutput(answer.text, question.options);
-    const details: AnswerDetails = { letter: parsed.letter, rule: parsed.extraction.rule, finish_reason: answer.finishReason ?? null };
+    const details: AnswerDetails = {
+      letter: parsed.letter,
+      rule: parsed.extraction.rule,
+      text: parsed.extraction.answer,
+      finish_reason: answer.finishReason ?? null,
+    };
     const label = parsed.letter === null ? undefined : question.options[parsed.letter];
     const fromToken = parsed.letter === null ? undefined : answerLetterProbabilities(answer.tokens, parsed.letter, question.options);
     if (label !== undefined && fromToken !== undefined) {

@@ -20,8 +20,11 @@ const MiB = 1024 * 1024;
 /** Records the size of the uploaded file each time the engine is asked about it. */
 class FileSizeEngine extends FakeEngine {
   readonly fileSizes: number[] = [];
+  /** Called when the upload is complete and the analysis starts: when a buffering server would hold it all. */
+  onRequest: () => void = () => {};
 
   override generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
+    this.onRequest();
     const part = (request.messages[1]?.content as MediaPart[])[0];
     if (part?.source.kind === 'file') this.fileSizes.push(statSync(part.source.path).size);
     return super.generate(request);
@@ -43,7 +46,7 @@ function exposeGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-function sampleMemory(collect: () => void): { stop(): MemoryPeaks } {
+function sampleMemory(collect: () => void): { sample(): void; stop(): MemoryPeaks } {
   collect();
   const start = process.memoryUsage();
   const base = { rss: start.rss, heapAndBuffers: start.heapUsed + start.arrayBuffers };
@@ -54,8 +57,9 @@ function sampleMemory(collect: () => void): { stop(): MemoryPeaks } {
     peak.rss = Math.max(peak.rss, now.rss);
     peak.heapAndBuffers = Math.max(peak.heapAndBuffers, now.heapUsed + now.arrayBuffers);
   };
-  const timer = setInterval(sample, 10);
+  const timer = setInterval(sample, 50);
   return {
+    sample,
     stop: () => {
       clearInterval(timer);
       return { rss: peak.rss - base.rss, heapAndBuffers: peak.heapAndBuffers - base.heapAndBuffers };
@@ -101,6 +105,7 @@ describe('a 50 MiB multipart upload', () => {
 
   it('streams to disk without holding the clip in memory, and removes it afterwards', async () => {
     const memory = sampleMemory(exposeGc());
+    engine.onRequest = memory.sample;
     const { status, body } = await uploadClip(port);
     const peaks = memory.stop();
     expect(status, body).toBe(200);
@@ -108,8 +113,8 @@ describe('a 50 MiB multipart upload', () => {
     expect(engine.fileSizes).toEqual([CLIP_BYTES, CLIP_BYTES]);
     const part = (engine.requests[0]!.messages[1]!.content as MediaPart[])[0]!;
     expect(() => statSync((part.source as { path: string }).path)).toThrow(/ENOENT/);
-    // Sampled every 10 ms during the upload, after a full collection each time; a server that
-    // buffered the clip would hold 50 MiB (more with copies) by the end of it.
+    // Sampled every 50 ms during the upload and when the analysis starts, after a full collection
+    // each time; a server that buffered the clip would hold 50 MiB (more with copies) by then.
     console.info(`peak growth during a ${CLIP_BYTES / MiB} MiB upload: heap+arrayBuffers ${(peaks.heapAndBuffers / MiB).toFixed(1)} MiB, rss ${(peaks.rss / MiB).toFixed(1)} MiB`);
     expect(peaks.heapAndBuffers).toBeLessThan(16 * MiB);
     expect(peaks.rss).toBeLessThan(32 * MiB);

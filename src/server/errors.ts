@@ -199,9 +199,14 @@ export function toErrorReply(error: unknown, requestId: string, bodyLimit = 0): 
   };
 }
 
+const EXPECTED_UNAVAILABLE: ReadonlySet<string> = new Set(['overloaded', 'draining', 'not_ready']);
+
 function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, bodyLimit: number): FastifyReply {
   const { status, headers, body } = toErrorReply(error, request.id, bodyLimit);
-  if (status >= 500) request.log.error({ err: error, code: body.error.code }, 'request failed');
+  // Load shedding (overloaded, draining, not ready) is the server working as designed: a warning
+  // without a stack. Other 5xx are our bugs or a failed engine and keep the cause for the log.
+  if (status === 503 && EXPECTED_UNAVAILABLE.has(body.error.code)) request.log.warn({ code: body.error.code, status }, body.error.message);
+  else if (status >= 500) request.log.error({ err: error, code: body.error.code }, 'request failed');
   else request.log.info({ code: body.error.code, status, param: body.error.param }, body.error.message);
   // Set here too: errors raised before routing skip the onSend hook that normally adds it.
   return reply.code(status).headers(headers).header('x-request-id', request.id).type('application/json; charset=utf-8').send(body);

@@ -38,8 +38,10 @@ const optionProperties = {
     ),
   ),
   prompt: Type.Optional(Type.String({ maxLength: 8000, description: 'A text-to-video prompt to enrich with the prompt fragment' })),
-  max_pixels: Type.Optional(Type.Integer({ minimum: 1, description: 'Pixel budget per image or video frame; lowered to the ShotBench defaults at most' })),
-  fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Video sampling rate (default and maximum 12, as ShotBench); ignored for images' })),
+  max_pixels: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Pixel budget per image or video frame; may only lower the ShotBench defaults (images 16384*28*28, video frames 360*640)' }),
+  ),
+  fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Video sampling rate; may only lower the ShotBench default of 12; ignored for images' })),
   max_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'reasoning mode: generation limit per dimension (default 1024, as the official evaluation)' })),
   cache_salt: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only requests with the same salt share prefix-cache entries' })),
 };

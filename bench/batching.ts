@@ -1,0 +1,79 @@
+// bench/batching (issue 4): generated tokens/s with 1, 2, 4, 8 concurrent requests through the
+// engine (continuous batching), and the ratio to 1; beside it, the limit: how onnxruntime's own
+// int4 matrix product scales with batch rows on the same decoder shape, measured in the same run.
+//
+//   npx tsx bench/batching.ts <model-dir> [--tokens 16] [--concurrency 1,2,4,8]
+import * as ort from 'onnxruntime-node';
+import { parseArgs } from 'node:util';
+import { GraphBuilder, MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
+import { ElementType, attribute } from '../src/convert/onnx/onnx-types.js';
+import { quantizeQ4 } from '../src/convert/quantize-q4.js';
+import { readModelConfig } from '../src/model-format/read-model-config.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchEngine, greedy, timeRequest } from './bench-engine.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { tokens: { type: 'string', default: '16' }, concurrency: { type: 'string', default: '1,2,4,8' } } });
+function fail(usage: string): never {
+  throw new Error(usage);
+}
+const modelDir: string = positionals[0] ?? fail('usage: npx tsx bench/batching.ts <model-dir>');
+const tokens = Number(values.tokens);
+const levels = values.concurrency.split(',').map(Number);
+
+/** Seconds per call of one MatMulNBits (the fused gate/up projection of a decoder layer) at M rows. */
+async function matmulScaling(rows: number[]): Promise<Map<number, number>> {
+  const text = readModelConfig(modelDir).text;
+  const k = text.hiddenSize;
+  const n = 2 * text.intermediateSize;
+  const directory = mkdtempSync(join(tmpdir(), 'bench-batching-'));
+  const graph = new GraphBuilder({ graphName: 'matmul', directory, fileName: 'matmul.onnx', producerVersion: 'bench' });
+  const weight = new Float32Array(n * k).map((_, index) => Math.sin(index) * 0.02);
+  const q = quantizeQ4(weight, n, k, { blockSize: 32 });
+  const input = graph.input('a', ElementType.float32, ['m', k]);
+  const packed = graph.weight('b', ElementType.uint8, [n, q.nBlocks, 16], q.packed);
+  const scales = graph.weight('scales', ElementType.float32, [n * q.nBlocks], new Uint8Array(q.scales.buffer));
+  const zeros = graph.weight('zeros', ElementType.uint8, [q.zeroPoints!.length], q.zeroPoints!);
+  const output = graph.op1('MatMulNBits', [input, packed, scales, zeros], { K: attribute.int(k), N: attribute.int(n), bits: attribute.int(4), block_size: attribute.int(32), accuracy_level: attribute.int(4) }, MICROSOFT_DOMAIN);
+  graph.output('y', output, ElementType.float32, ['m', n]);
+  graph.save();
+  const session = await ort.InferenceSession.create(join(directory, 'matmul.onnx'), { intraOpNumThreads: 2 });
+  const times = new Map<number, number>();
+  for (const m of rows) {
+    const feed = { a: new ort.Tensor('float32', new Float32Array(m * k).fill(0.1), [m, k]) };
+    for (let warm = 0; warm < 3; warm += 1) await session.run(feed);
+    const samples: number[] = [];
+    for (let round = 0; round < 15; round += 1) {
+      const started = performance.now();
+      await session.run(feed);
+      samples.push((performance.now() - started) / 1000);
+    }
+    times.set(m, samples.sort((a, b) => a - b)[7]!);
+  }
+  await session.release();
+  rmSync(directory, { recursive: true, force: true });
+  return times;
+}
+
+const { engine, close } = await benchEngine(modelDir, { maxRunningSequences: Math.max(...levels) });
+await timeRequest(engine, [{ role: 'user', content: 'warm up' }], greedy(2));
+const rates = new Map<number, number>();
+for (const concurrency of levels) {
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: concurrency }, (_, index) => timeRequest(engine, [{ role: 'user', content: `Describe shot number ${index + 1} of the film in detail.` }], greedy(tokens), `batching-${concurrency}-${index}`)),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  rates.set(concurrency, results.reduce((sum, result) => sum + result.completionTokens, 0) / seconds);
+}
+await close();
+const matmul = await matmulScaling(levels);
+console.log(`batching bench: ${modelDir}, ${tokens} generated tokens per request`);
+console.log('| concurrent | engine tokens/s | vs 1 | MatMulNBits rows/s (gate+up, M rows) | vs 1 |');
+console.log('|---:|---:|---:|---:|---:|');
+for (const concurrency of levels) {
+  const rate = rates.get(concurrency)!;
+  const rowsPerSecond = concurrency / matmul.get(concurrency)!;
+  console.log(`| ${concurrency} | ${rate.toFixed(2)} | ${(rate / rates.get(levels[0]!)!).toFixed(2)}x | ${rowsPerSecond.toFixed(0)} | ${(rowsPerSecond / (levels[0]! / matmul.get(levels[0]!)!)).toFixed(2)}x |`);
+}

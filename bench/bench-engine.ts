@@ -1,0 +1,68 @@
+// Shared pieces of the engine benchmarks: an in-process engine over a converted model folder and
+// a request runner that reports timings. Benchmarks print figures; they are not tests.
+import { availableFormats } from '../src/model-format/model-files.js';
+import { createEngine } from '../src/runtime/engine/create-engine.js';
+import type { InferenceEngine } from '../src/runtime/engine/inference-engine.js';
+import type { ChatMessage, GenerationEvent, SamplingOptions } from '../src/runtime/engine/engine-api.js';
+import { createMediaPreprocessor, type ClosableMediaPreprocessor } from '../src/runtime/engine/media-preprocessor.js';
+
+export const quietLogger = { info() {}, warn() {}, error() {} };
+
+export async function benchEngine(modelDir: string, limits: Record<string, number> = {}): Promise<{ engine: InferenceEngine; media: ClosableMediaPreprocessor; close(): Promise<void> }> {
+  const formats = availableFormats(modelDir);
+  const format = formats.includes('q4') ? 'q4' : formats[0]!;
+  const media = createMediaPreprocessor();
+  const engine = await createEngine({ modelDir, modelId: 'bench', format, mediaPreprocessor: media, logger: quietLogger, inProcess: true, limits });
+  return { engine, media, close: async () => (await engine.close(), await media.close()) };
+}
+
+export function greedy(maxTokens: number, extra: Partial<SamplingOptions> = {}): SamplingOptions {
+  return { maxTokens, temperature: 0, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, n: 1, ignoreEos: true, ...extra };
+}
+
+export interface RequestTiming {
+  seconds: number;
+  firstTokenSeconds: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  text: string;
+  choiceProbabilities?: Record<string, number>;
+}
+
+export async function timeRequest(engine: InferenceEngine, messages: ChatMessage[], sampling: SamplingOptions, cacheSalt?: string): Promise<RequestTiming> {
+  const started = performance.now();
+  let firstToken = 0;
+  const timing: RequestTiming = { seconds: 0, firstTokenSeconds: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, text: '' };
+  const events: AsyncIterable<GenerationEvent> = engine.generate({ requestId: 'bench', messages, sampling, ...(cacheSalt === undefined ? {} : { cacheSalt }) });
+  for await (const event of events) {
+    if (event.type === 'delta') {
+      if (firstToken === 0 && event.tokenIds.length > 0) firstToken = performance.now();
+      timing.text += event.text;
+    } else if (event.type === 'finish' && event.choiceProbabilities !== undefined) {
+      timing.choiceProbabilities = event.choiceProbabilities;
+    } else if (event.type === 'usage') {
+      timing.promptTokens = event.promptTokens;
+      timing.completionTokens = event.completionTokens;
+      timing.cachedTokens = event.cachedTokens;
+    }
+  }
+  timing.seconds = (performance.now() - started) / 1000;
+  timing.firstTokenSeconds = (firstToken - started) / 1000;
+  return timing;
+}
+
+/** A deterministic test card (gradients and edges) as PNG bytes, so no image file is needed. */
+export async function testCard(width: number, height: number): Promise<Uint8Array> {
+  const sharp = (await import('sharp')).default;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const offset = (y * width + x) * 3;
+      pixels[offset] = (x * 255) / width;
+      pixels[offset + 1] = (y * 255) / height;
+      pixels[offset + 2] = ((x >> 5) + (y >> 5)) % 2 === 0 ? 40 : 215;
+    }
+  }
+  return new Uint8Array(await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer());
+}

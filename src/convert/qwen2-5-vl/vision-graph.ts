@@ -21,7 +21,7 @@
 // [frames, patches/frame] and onnxruntime's MultiHeadAttention runs them with its fused CPU
 // (flash) kernel, whose memory does not grow with patches^2.
 import type { VisionConfig } from '../../model-format/model-config.js';
-import { MICROSOFT_DOMAIN, type GraphBuilder } from '../onnx/graph-builder.js';
+import { MICROSOFT_DOMAIN } from '../onnx/graph-builder.js';
 import { ElementType, attribute } from '../onnx/onnx-types.js';
 import type { LayerWriter } from './layer-writer.js';
 

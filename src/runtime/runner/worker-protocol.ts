@@ -1,6 +1,7 @@
 // Messages between the engine thread and the model worker thread.
 import type { ModelConfig } from '../../model-format/model-config.js';
 import type { WeightFormat } from '../../model-format/model-files.js';
+import type { SequenceChunk } from './model-runner.js';
 
 export interface ModelWorkerData {
   modelDir: string;
@@ -14,7 +15,7 @@ export interface ModelWorkerData {
 
 export type WorkerRequest =
   | { id: number; method: 'encodeVision'; pixelValues: Float32Array; grid: [number, number, number] }
-  | { id: number; method: 'forward'; chunks: import('./model-runner.js').SequenceChunk[] }
+  | { id: number; method: 'forward'; chunks: SequenceChunk[] }
   | { id: number; method: 'savePrefix'; prefixId: number; sequenceId: number; length: number }
   | { id: number; method: 'restorePrefix'; sequenceId: number; prefixId: number; length: number; capacity?: number }
   | { id: number; method: 'dropPrefix'; prefixId: number }

@@ -1,0 +1,82 @@
+/**
+ * The results file of `shotvl analyze`: JSON Lines, one object per file as it finishes, either the
+ * analysis (`{"file": ..., "media": ..., "dimensions": ...}`) or the reason it failed
+ * (`{"file": ..., "error": {"code", "message"}}`). A file with an analysis line is done and is
+ * skipped by the next run; a failed file is tried again (its next line supersedes the old one).
+ */
+import { open, readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { CliError } from '../cli-error.js';
+
+export type AnalyzeRecord =
+  | ({ readonly file: string } & Readonly<Record<string, unknown>>)
+  | { readonly file: string; readonly error: { readonly code: string; readonly message: string } };
+
+/**
+ * Files with an analysis in `path` (none when the file does not exist yet). A truncated last line
+ * (an interrupted write) is ignored; any other unreadable line is an error, so a wrong --out is not
+ * silently appended to.
+ */
+export async function readDoneFiles(path: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const status = new Map<string, boolean>();
+  const lines = text.split('\n');
+  lines.forEach((line, position) => {
+    if (line.trim() === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      if (position === lines.length - 1) return;
+      throw new CliError(`${path}:${position + 1}: not a JSON line; is --out the results of shotvl analyze?`);
+    }
+    const file = (record as { file?: unknown } | null)?.file;
+    if (typeof file !== 'string') throw new CliError(`${path}:${position + 1}: a line without "file"; is --out the results of shotvl analyze?`);
+    status.set(file, !('error' in (record as object)));
+  });
+  return new Set([...status.entries()].filter(([, done]) => done).map(([file]) => file));
+}
+
+/** Appends records one line each, in call order; repairs a partial last line left by a crash. */
+export class ResultsWriter {
+  private pending: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly handle: FileHandle) {}
+
+  static async open(path: string): Promise<ResultsWriter> {
+    const handle = await open(path, 'a+').catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot open ${path} for appending: ${error.code ?? error.message}`);
+    });
+    const text = (await handle.readFile()).toString('utf8');
+    if (text.length > 0 && !text.endsWith('\n')) {
+      // A cut-off line is dropped (its file is analyzed again); a complete one only lacks its newline.
+      const lastLine = text.slice(text.lastIndexOf('\n') + 1);
+      let complete = true;
+      try {
+        JSON.parse(lastLine);
+      } catch {
+        complete = false;
+      }
+      if (complete) await handle.appendFile('\n');
+      else await handle.truncate(Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+    }
+    return new ResultsWriter(handle);
+  }
+
+  append(record: AnalyzeRecord): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    this.pending = this.pending.then(() => this.handle.appendFile(line));
+    return this.pending;
+  }
+
+  async close(): Promise<void> {
+    await this.pending.catch(() => undefined);
+    await this.handle.close();
+  }
+}

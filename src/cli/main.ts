@@ -14,6 +14,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   convert: { summary: 'convert a Hugging Face checkpoint to the ONNX model folder', load: () => import('./commands/convert.js') },
   'make-tiny': { summary: 'write a deterministic random Qwen2.5-VL checkpoint', load: () => import('./commands/make-tiny.js') },
   parity: { summary: 'compare a converted model with a golden set', load: () => import('./commands/parity.js') },
+  analyze: { summary: 'tag stills and clips with the ShotBench dimensions, one JSON line each', load: () => import('./commands/analyze.js') },
   bench: { summary: 'ShotBench: run, score and compare against an OpenAI-compatible endpoint', load: () => import('./commands/bench.js') },
 };
 

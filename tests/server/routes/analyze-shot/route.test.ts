@@ -142,6 +142,17 @@ describe('JSON requests', () => {
     expect(test.engine.requests).toHaveLength(0);
   });
 
+  it('requires the API key when the server has one', async () => {
+    const test = setup({ argv: ['--api-key', 'secret'] });
+    const refused = await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL } });
+    expect(refused.statusCode).toBe(401);
+    assertOpenAiShape('ErrorResponse', refused.json());
+    const form = multipartForm([{ name: 'file', value: PNG_BYTES, filename: 'a.png' }]);
+    expect((await test.app.inject({ method: 'POST', url: URL, payload: form.payload, headers: form.headers })).statusCode).toBe(401);
+    const accepted = await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL }, headers: { authorization: 'Bearer secret' } });
+    expect(accepted.statusCode).toBe(200);
+  });
+
   it('passes engine and media failures on as their status', async () => {
     const test = setup();
     const notImage = `data:image/png;base64,${Buffer.from('plain text, not a picture').toString('base64')}`;

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationEvent, GenerationRequest, MediaPart } from '../../../../src/runtime/engine/engine-api.js';
@@ -83,7 +83,7 @@ async function uploadClip(port: number): Promise<{ status: number; body: string 
   const filler = Buffer.alloc(CHUNK_BYTES, 0x2a);
   for (let sent = header.length; sent < CLIP_BYTES; sent += CHUNK_BYTES) await write(filler.subarray(0, Math.min(CHUNK_BYTES, CLIP_BYTES - sent)));
   request.end(tail);
-  const [incoming] = (await response) as [import('node:http').IncomingMessage];
+  const [incoming] = (await response) as [IncomingMessage];
   let body = '';
   for await (const chunk of incoming) body += String(chunk);
   return { status: incoming.statusCode ?? 0, body };

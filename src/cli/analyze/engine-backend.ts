@@ -1,0 +1,84 @@
+/**
+ * --model DIR: an engine in this process (onnxruntime in a worker thread, media preprocessing in a
+ * worker pool), asked exactly as POST /analyze-shot asks it (the route's shot analyzer).
+ */
+import { basename, resolve } from 'node:path';
+import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
+import { MediaError } from '../../media/media-errors.js';
+import { availableFormats, isWeightFormat } from '../../model-format/model-files.js';
+import { createEngine } from '../../runtime/engine/create-engine.js';
+import type { MediaOptions } from '../../runtime/engine/engine-api.js';
+import { EngineError, type EngineErrorCode } from '../../runtime/engine/engine-errors.js';
+import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
+import { analyzeShot } from '../../server/routes/analyze-shot/shot-analyzer.js';
+import { CliError } from '../cli-error.js';
+import { FileAnalysisError, dimensionsFor, sniffFileKind, type AnalysisBackend, type AnalyzeSettings } from './analysis-backend.js';
+
+/** --max-pixels, and --fps for clips, as the analyzer's media options (none when neither applies). */
+function mediaOptionsFor(kind: 'image' | 'video', settings: AnalyzeSettings): { mediaOptions?: MediaOptions } {
+  const options: MediaOptions = {};
+  if (settings.maxPixels !== undefined) options.maxPixels = settings.maxPixels;
+  if (settings.fps !== undefined && kind === 'video') options.fps = settings.fps;
+  return Object.keys(options).length === 0 ? {} : { mediaOptions: options };
+}
+
+/** Engine failures that belong to the request (this file), not to the engine. */
+const FILE_ENGINE_ERRORS: ReadonlySet<EngineErrorCode> = new Set(['invalid_request', 'context_length_exceeded', 'kv_budget_exceeded', 'media_invalid']);
+
+export interface EngineBackendOptions {
+  readonly modelDir: string;
+  readonly dtype?: string;
+  /** Keep onnxruntime on this thread (tests). */
+  readonly inProcess?: boolean;
+}
+
+export async function engineBackend(options: EngineBackendOptions, settings: AnalyzeSettings): Promise<AnalysisBackend> {
+  const modelDir = resolve(options.modelDir);
+  const formats = availableFormats(modelDir);
+  if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
+  if (options.dtype !== undefined && !isWeightFormat(options.dtype)) throw new CliError('--dtype must be fp32, fp16 or q4', 2);
+  const format = chooseWeightFormat(formats, 'cpu', options.dtype as never).format;
+  const mediaPreprocessor = createMediaPreprocessor({ workers: 1 });
+  const modelId = basename(modelDir);
+  const engine = await createEngine({
+    modelDir,
+    modelId,
+    format,
+    mediaPreprocessor,
+    logger: { info() {}, warn() {}, error() {} },
+    ...(options.inProcess === true ? { inProcess: true } : {}),
+  }).catch(async (error: unknown) => {
+    await mediaPreprocessor.close();
+    throw error;
+  });
+  let requests = 0;
+  return {
+    async analyze(file, signal) {
+      const kind = await sniffFileKind(file);
+      const started = performance.now();
+      try {
+        const analysis = await analyzeShot(engine, {
+          requestId: `analyze-${++requests}`,
+          kind,
+          source: { kind: 'file', path: file },
+          dimensions: dimensionsFor(kind, settings.dimensions),
+          mode: settings.mode,
+          ...mediaOptionsFor(kind, settings),
+          ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
+          signal,
+        });
+        return { model: modelId, ...analysis, timings: { total_ms: Math.round(performance.now() - started) } };
+      } catch (error) {
+        if (error instanceof MediaError && error.code !== 'media_aborted' && error.code !== 'ffmpeg_unavailable') {
+          throw new FileAnalysisError(error.code, error.message, { cause: error });
+        }
+        if (error instanceof EngineError && FILE_ENGINE_ERRORS.has(error.code)) throw new FileAnalysisError(error.code, error.message, { cause: error });
+        throw error;
+      }
+    },
+    async close() {
+      await engine.close();
+      await mediaPreprocessor.close();
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // Shapes of the generated checkpoints and the JSON files that sit beside their weights, written as
 // the Hugging Face releases ship them, so that the converter and the runtime meet nothing in a
 // generated checkpoint that a downloaded one would not have.
+import { QWEN2_5_VL_PREPROCESSOR_DEFAULTS } from './model-folder-files.js';
 
 export type PresetName = 'tiny' | 'small' | '3b';
 
@@ -114,18 +115,8 @@ export function buildConfigJson(shape: PresetShape, tieWordEmbeddings: boolean):
   };
 }
 
-/** Qwen2.5-VL's `preprocessor_config.json`: qwen-vl-utils pixel limits, 14-pixel patches, CLIP normalisation. */
-export const PREPROCESSOR_CONFIG = Object.freeze({
-  min_pixels: 3136,
-  max_pixels: 12845056,
-  patch_size: 14,
-  temporal_patch_size: 2,
-  merge_size: 2,
-  image_mean: [0.48145466, 0.4578275, 0.40821073],
-  image_std: [0.26862954, 0.26130258, 0.27577711],
-  image_processor_type: 'Qwen2VLImageProcessor',
-  processor_class: 'Qwen2_5_VLProcessor',
-});
+/** Qwen2.5-VL's `preprocessor_config.json` (one definition, shared with the converter). */
+export const PREPROCESSOR_CONFIG = QWEN2_5_VL_PREPROCESSOR_DEFAULTS;
 
 /**
  * `generation_config.json` as Qwen2.5-VL-3B-Instruct ships it. transformers applies it even to

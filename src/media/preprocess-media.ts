@@ -26,8 +26,7 @@ import {
   type VideoPreprocessContext,
 } from './video-preprocess.js';
 
-// Structurally identical to MediaSource / MediaOptions / MediaPart of src/runtime/engine/engine-api.ts
-// (src/media must not import the runtime; the runtime passes its values here unchanged).
+// The engine's API (src/runtime/engine/engine-api.ts) re-exports these as its media types.
 export type MediaSource =
   | { kind: 'file'; path: string }
   | { kind: 'bytes'; bytes: Uint8Array }

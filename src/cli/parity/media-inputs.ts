@@ -9,6 +9,7 @@ import { patchify, VIDEO_NORMALIZATION } from '../../media/patchify.js';
 import { isRawArrayRef, readRawArray } from '../../util/raw-array.js';
 import type { GoldenCase, GoldenSet } from './golden-set.js';
 import type { MediaOverride } from './run-parity.js';
+import { concatenateFloat32 } from '../../util/concatenate.js';
 
 interface ImageSource {
   path: string;
@@ -37,16 +38,6 @@ function imageSources(record: Record<string, unknown>): ImageSource[] {
   });
 }
 
-function concatenate(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 export async function mediaInputs(set: GoldenSet, golden: GoldenCase): Promise<MediaOverride> {
   const root = dirname(set.directory.replace(/\/+$/, ''));
   const override: MediaOverride = {};
@@ -57,7 +48,7 @@ export async function mediaInputs(set: GoldenSet, golden: GoldenCase): Promise<M
       const size = source.resizedHeight !== undefined && source.resizedWidth !== undefined ? { resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth } : {};
       parts.push((await preprocessImage(readFileSync(join(root, source.path)), { size })).pixelValues);
     }
-    override.pixelValues = concatenate(parts);
+    override.pixelValues = concatenateFloat32(parts);
   }
   const frames = golden.record.video_frames_u8;
   if (isRawArrayRef(frames)) {

@@ -10,6 +10,7 @@ import { compareArrays, mergeStats, NO_ERROR, type ErrorStats } from './error-st
 import type { GoldenCase } from './golden-set.js';
 import { argmax, greedyDecode } from './greedy-decode.js';
 import type { ParityTolerance } from './tolerances.js';
+import { concatenateFloat32 } from '../../util/concatenate.js';
 
 /** The penalty the goldens' second greedy run uses (Qwen2.5-VL's generation_config.json). */
 const GOLDEN_REPETITION_PENALTY = 1.05;
@@ -57,13 +58,7 @@ async function encodeAll(sessions: QwenOnnxSessions, config: ModelConfig, pixels
     const inputs = buildVisionEncoderInputs(grids[index] as GridThw, config.vision);
     parts.push(await sessions.encodeVision(part, inputs));
   }
-  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatenateFloat32(parts);
 }
 
 export async function runParityCase(sessions: QwenOnnxSessions, golden: GoldenCase, tolerance: ParityTolerance, media: MediaOverride = {}): Promise<CaseResult> {

@@ -2,26 +2,13 @@
 // generation. Submit a request, read an async stream of events, abort through the request's
 // AbortSignal; ask for stats and state. Nothing here knows HTTP.
 
-/** Where a media item's bytes are: a local file (uploads and downloads are spooled to disk), bytes in memory, or a list of encoded frames. */
-export type MediaSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'bytes'; bytes: Uint8Array }
-  /** A video given as its frames, each an encoded image (vLLM's `data:video/jpeg;base64,<f1>,<f2>`). */
-  | { kind: 'frames'; frames: Uint8Array[] };
+// Media items are src/media's own types (the runtime may import media; media may not import the
+// runtime): where the bytes are (a local file — uploads and downloads are spooled to disk —, bytes
+// in memory, or a video's encoded frames) and per-item options the engine clamps to its limits.
+import type { MediaItem, MediaOptions, MediaSource } from '../../media/preprocess-media.js';
 
-/** Per-item preprocessing settings; the engine clamps them to its configured limits. */
-export interface MediaOptions {
-  minPixels?: number;
-  maxPixels?: number;
-  /** Video sampling rate (frames per second), qwen-vl-utils semantics. */
-  fps?: number;
-}
-
-export interface MediaPart {
-  type: 'image' | 'video';
-  source: MediaSource;
-  options?: MediaOptions;
-}
+export type { MediaOptions, MediaSource };
+export type MediaPart = MediaItem;
 
 export type ContentPart = { type: 'text'; text: string } | MediaPart;
 

@@ -8,6 +8,7 @@ import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
 import type { ModelConfig } from '../../model-format/model-config.js';
 import type { ChatMessage, MediaDescription, MediaPart } from './engine-api.js';
 import type { VisionCache } from './vision-cache.js';
+import { concatenateFloat32 } from '../../util/concatenate.js';
 
 export interface PreparedMedia {
   key: string;
@@ -105,11 +106,5 @@ export function featuresForRange(prompt: PreparedPrompt, start: number, length: 
   }
   if (parts.length === 0) return undefined;
   if (parts.length === 1) return parts[0]!.slice();
-  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatenateFloat32(parts);
 }

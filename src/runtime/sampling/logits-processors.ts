@@ -168,9 +168,28 @@ function idsAbove(logits: Float32Array, cutoff: number): number[] {
   return ids;
 }
 
-/** By logit descending, lower id first on ties. */
+/** Ids fit in 18 bits (262,144 > every Qwen vocabulary); with a 32-bit order key that is 50 bits, exact in a double. */
+const ID_BITS = 2 ** 18;
+const float32Bits = new Uint32Array(1);
+const float32View = new Float32Array(float32Bits.buffer);
+
+/**
+ * By logit descending, lower id first on ties. Each (logit, id) pair becomes one float64 key whose
+ * ascending numeric order is exactly that order, so the native typed-array sort replaces a
+ * comparator sort (about 10x faster on a flat distribution over the whole vocabulary).
+ */
 function sortDescending(logits: Float32Array, ids: number[]): number[] {
-  return ids.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
+  if (ids.length < 64) return ids.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
+  const keys = new Float64Array(ids.length);
+  ids.forEach((tokenId, index) => {
+    float32View[0] = (logits[tokenId] as number) + 0; // + 0 turns -0 into +0: the comparator ties them
+    const bits = float32Bits[0]!;
+    // IEEE order as unsigned integers (negatives flipped), then reversed for descending order.
+    const ascending = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+    keys[index] = (0xffffffff - ascending) * ID_BITS + tokenId;
+  });
+  keys.sort();
+  return Array.from(keys, (key) => key % ID_BITS);
 }
 
 /** The k-th largest value (1-based) by quickselect: O(n) instead of sorting a flat distribution. */

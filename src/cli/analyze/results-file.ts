@@ -4,8 +4,8 @@
  * (`{"file": ..., "error": {"code", "message"}}`). A file with an analysis line is done and is
  * skipped by the next run; a failed file is tried again (its next line supersedes the old one).
  */
-import { open, readFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { JsonlAppender } from '../jsonl-appender.js';
 import { CliError } from '../cli-error.js';
 
 export type AnalyzeRecord =
@@ -43,40 +43,5 @@ export async function readDoneFiles(path: string): Promise<Set<string>> {
   return new Set([...status.entries()].filter(([, done]) => done).map(([file]) => file));
 }
 
-/** Appends records one line each, in call order; repairs a partial last line left by a crash. */
-export class ResultsWriter {
-  private pending: Promise<void> = Promise.resolve();
-
-  private constructor(private readonly handle: FileHandle) {}
-
-  static async open(path: string): Promise<ResultsWriter> {
-    const handle = await open(path, 'a+').catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot open ${path} for appending: ${error.code ?? error.message}`);
-    });
-    const text = (await handle.readFile()).toString('utf8');
-    if (text.length > 0 && !text.endsWith('\n')) {
-      // A cut-off line is dropped (its file is analyzed again); a complete one only lacks its newline.
-      const lastLine = text.slice(text.lastIndexOf('\n') + 1);
-      let complete = true;
-      try {
-        JSON.parse(lastLine);
-      } catch {
-        complete = false;
-      }
-      if (complete) await handle.appendFile('\n');
-      else await handle.truncate(Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
-    }
-    return new ResultsWriter(handle);
-  }
-
-  append(record: AnalyzeRecord): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
-    this.pending = this.pending.then(() => this.handle.appendFile(line));
-    return this.pending;
-  }
-
-  async close(): Promise<void> {
-    await this.pending.catch(() => undefined);
-    await this.handle.close();
-  }
-}
+/** Appends analysis records one line each, in call order; repairs a partial last line left by a crash. */
+export class ResultsWriter extends JsonlAppender<AnalyzeRecord> {}

@@ -4,8 +4,8 @@
  * the extraction and the judge without the dataset. Official-style files (`prediction` instead of
  * `output`, no options) are read too, with the dataset supplying what they lack.
  */
-import { open, readFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { JsonlAppender } from '../jsonl-appender.js';
 import type { AnswerRule } from '../../shot/answer-extraction.js';
 import { isShotCategory } from '../../shot/dimensions.js';
 import type { ShotCategory } from '../../shot/dimensions.js';
@@ -125,46 +125,5 @@ export function completePredictions(
   });
 }
 
-/** Appends records one line each, in call order, never interleaving. */
-export class PredictionWriter {
-  private pending: Promise<void> = Promise.resolve();
-
-  private constructor(private readonly handle: FileHandle) {}
-
-  /**
-   * Opens `file` for appending, creating it. If an interrupted run left a partial last line,
-   * it is cut off so that the next record starts on a line of its own.
-   */
-  static async open(file: string): Promise<PredictionWriter> {
-    const handle = await open(file, 'a+').catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot open ${file} for appending: ${error.code ?? error.message}`);
-    });
-    const { size } = await handle.stat();
-    if (size > 0) {
-      const text = (await handle.readFile()).toString('utf8');
-      if (!text.endsWith('\n')) {
-        const lastLine = text.slice(text.lastIndexOf('\n') + 1);
-        let complete = true;
-        try {
-          JSON.parse(lastLine);
-        } catch {
-          complete = false;
-        }
-        if (complete) await handle.appendFile('\n');
-        else await handle.truncate(Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
-      }
-    }
-    return new PredictionWriter(handle);
-  }
-
-  append(record: PredictionRecord): Promise<void> {
-    const line = JSON.stringify(record) + '\n';
-    this.pending = this.pending.then(() => this.handle.appendFile(line));
-    return this.pending;
-  }
-
-  async close(): Promise<void> {
-    await this.pending.catch(() => undefined);
-    await this.handle.close();
-  }
-}
+/** Appends prediction records one line each, in call order; repairs a partial last line left by a crash. */
+export class PredictionWriter extends JsonlAppender<PredictionRecord> {}

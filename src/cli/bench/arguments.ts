@@ -1,12 +1,10 @@
 /** Flag parsing helpers shared by the bench sub-commands. */
-import { CliError } from '../cli-error.js';
 import { SHOT_CATEGORIES, parseShotCategory } from '../../shot/dimensions.js';
 import type { ShotCategory } from '../../shot/dimensions.js';
 
-/** Usage errors exit with 2, like the other commands. */
-export function usageError(message: string): CliError {
-  return new CliError(message, 2);
-}
+import { usageError } from '../usage-error.js';
+
+export { parseOrExplain, usageError } from '../usage-error.js';
 
 export function requiredString(value: string | undefined, flag: string): string {
   if (value === undefined || value.length === 0) throw usageError(`${flag} is required`);
@@ -69,13 +67,4 @@ export function jsonObject(value: string | undefined, flag: string): Record<stri
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw usageError(`${flag} must be a JSON object`);
   return parsed as Record<string, unknown>;
-}
-
-/** Runs node:util parseArgs and turns its errors into usage errors. */
-export function parseOrExplain<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
 }

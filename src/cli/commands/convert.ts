@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
+import { parseOrExplain } from '../usage-error.js';
 import { TerminalProgressBar } from '../progress-bar.js';
 import { convertCheckpoint, DEFAULT_Q4_SETTINGS } from '../../convert/convert-checkpoint.js';
 import { describeConversionFailure } from '../../convert/describe-failure.js';
@@ -24,24 +25,23 @@ options:
   --overwrite            replace an existing output folder`;
 
 function parseCommandLine(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dtype: { type: 'string', multiple: true },
-        'q4-block-size': { type: 'string' },
-        'q4-accuracy-level': { type: 'string' },
-        'q4-symmetric': { type: 'boolean' },
-        revision: { type: 'string' },
-        overwrite: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    // parseArgs throws TypeErrors (unknown option, missing value): they are usage errors.
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
+  return parseOrExplain(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          dtype: { type: 'string', multiple: true },
+          'q4-block-size': { type: 'string' },
+          'q4-accuracy-level': { type: 'string' },
+          'q4-symmetric': { type: 'boolean' },
+          revision: { type: 'string' },
+          overwrite: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    HELP,
+  );
 }
 
 export async function run(argv: string[]): Promise<number> {

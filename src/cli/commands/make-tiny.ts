@@ -2,6 +2,7 @@
 // Qwen2.5-VL checkpoint in the Hugging Face layout, for tests and benchmarks without the real weights.
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
+import { parseOrExplain } from '../usage-error.js';
 import { TerminalProgressBar } from '../progress-bar.js';
 import { CheckpointError } from '../../convert/checkpoint-error.js';
 import { makeTinyCheckpoint } from '../../convert/make-tiny.js';
@@ -29,23 +30,22 @@ function parseNonNegativeInteger(text: string | undefined, option: string): numb
 }
 
 function parseCommandLine(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        preset: { type: 'string', default: 'tiny' },
-        seed: { type: 'string' },
-        untied: { type: 'boolean', default: false },
-        'max-shard-size': { type: 'string' },
-        force: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    // parseArgs throws TypeErrors (unknown option, missing value): they are usage errors.
-    throw new CliError(`${(error as Error).message}\n\n${HELP}`, 2);
-  }
+  return parseOrExplain(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          preset: { type: 'string', default: 'tiny' },
+          seed: { type: 'string' },
+          untied: { type: 'boolean', default: false },
+          'max-shard-size': { type: 'string' },
+          force: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    HELP,
+  );
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -3,6 +3,7 @@
 // is outside the tolerance for the model's weight format.
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
+import { parseOrExplain } from '../usage-error.js';
 import { loadGoldenSet } from '../parity/golden-set.js';
 import { runParityCase } from '../parity/run-parity.js';
 import { formatParityReport } from '../parity/parity-report.js';
@@ -22,11 +23,14 @@ pixel values from each case's media files (PNG sources resized as its qwen-vl-ut
 or its video frames) instead of using the stored arrays.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { dtype: { type: 'string' }, case: { type: 'string', multiple: true }, 'from-media': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseOrExplain(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { dtype: { type: 'string' }, case: { type: 'string', multiple: true }, 'from-media': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }),
+    HELP,
+  );
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
     return 0;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
+import { parseOrExplain } from '../usage-error.js';
 import { availableFormats, isWeightFormat } from '../../model-format/model-files.js';
 import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
 import { createEngine } from '../../runtime/engine/create-engine.js';
@@ -23,22 +24,25 @@ model folder (shotvl convert). Options:
   --max-pixels N         per-image / per-frame pixel budget`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      image: { type: 'string' },
-      video: { type: 'string' },
-      system: { type: 'string' },
-      dtype: { type: 'string' },
-      'max-tokens': { type: 'string' },
-      temperature: { type: 'string' },
-      fps: { type: 'string' },
-      'max-pixels': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseOrExplain(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        image: { type: 'string' },
+        video: { type: 'string' },
+        system: { type: 'string' },
+        dtype: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        temperature: { type: 'string' },
+        fps: { type: 'string' },
+        'max-pixels': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+    HELP,
+  );
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
     return 0;

@@ -9,6 +9,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
 import { FlagError, readFlags, type FlagDefinition, type FlagValues } from './command-line-flags.js';
 import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
+import { DEFAULT_ENGINE_LIMITS } from '../runtime/engine/engine-limits.js';
+import { DEFAULT_MEDIA_WORKERS } from '../media/media-worker-pool.js';
 
 export const DEFAULT_MODEL = 'Vchitect/ShotVL-3B';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -232,17 +234,21 @@ export function parseServerConfig(argv: readonly string[], environment: Environm
     corsOrigins: Object.freeze([...read(s.corsOrigins, [] as readonly string[], wrap(parseOrigins))]),
     engine: Object.freeze({
       dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
-      maxModelLength: read(s.maxModelLength, 32_768, wrap((value) => parseInteger(value, 16, 1_048_576))),
-      maxRunningSequences: read(s.maxRunningSequences, 8, wrap((value) => parseInteger(value, 1, 1024))),
-      maxTokensPerStep: read(s.maxTokensPerStep, 2_048, wrap((value) => parseInteger(value, 1, 1_048_576))),
-      prefillChunkTokens: read(s.prefillChunkTokens, 512, wrap((value) => parseInteger(value, 1, 1_048_576))),
-      kvCacheBytes: read(s.kvCacheMemory, 4 * 1024 ** 3, wrap((value) => parseByteSize(value, 1024 ** 2, 1024 ** 4))),
-      prefixCacheBytes: read(s.prefixCacheMemory, 2 * 1024 ** 3, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
-      visionCacheBytes: read(s.visionCacheMemory, 512 * 1024 ** 2, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
+      maxModelLength: read(s.maxModelLength, DEFAULT_ENGINE_LIMITS.maxModelLength, wrap((value) => parseInteger(value, 16, 1_048_576))),
+      maxRunningSequences: read(s.maxRunningSequences, DEFAULT_ENGINE_LIMITS.maxRunningSequences, wrap((value) => parseInteger(value, 1, 1024))),
+      maxTokensPerStep: read(s.maxTokensPerStep, DEFAULT_ENGINE_LIMITS.maxTokensPerStep, wrap((value) => parseInteger(value, 1, 1_048_576))),
+      prefillChunkTokens: read(s.prefillChunkTokens, DEFAULT_ENGINE_LIMITS.prefillChunkTokens, wrap((value) => parseInteger(value, 1, 1_048_576))),
+      kvCacheBytes: read(s.kvCacheMemory, DEFAULT_ENGINE_LIMITS.kvCacheBytes, wrap((value) => parseByteSize(value, 1024 ** 2, 1024 ** 4))),
+      prefixCacheBytes: read(s.prefixCacheMemory, DEFAULT_ENGINE_LIMITS.prefixCacheBytes, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
+      visionCacheBytes: read(s.visionCacheMemory, DEFAULT_ENGINE_LIMITS.visionCacheBytes, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
       threads: read(s.threads, undefined as number | undefined, wrap((value) => parseInteger(value, 1, 1024))),
-      mediaWorkers: read(s.mediaWorkers, 1, wrap((value) => parseInteger(value, 1, 64))),
+      mediaWorkers: read(s.mediaWorkers, DEFAULT_MEDIA_WORKERS, wrap((value) => parseInteger(value, 1, 64))),
     }),
   };
+  if (config.engine.maxTokensPerStep < config.engine.maxRunningSequences) {
+    // Every running sequence decodes one token per step; a smaller step budget would starve some.
+    throw new ServerConfigError('--max-num-batched-tokens must be at least --max-num-seqs');
+  }
   if (config.model === '') throw new ServerConfigError('--model must not be empty');
   if (config.host === '') throw new ServerConfigError('--host must not be empty');
   if (config.mediaFetch.connectTimeoutMs > config.mediaFetch.totalTimeoutMs) {

@@ -113,4 +113,9 @@ describe('parseServerConfig', () => {
     expect(JSON.stringify(describeServerConfig(config))).not.toContain('sk-');
     expect(describeServerConfig(parseServerConfig([], {}))).toMatchObject({ apiKey: 'none' });
   });
+
+  it('refuses a step token budget smaller than the decode batch', () => {
+    expect(() => parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '8'], {})).toThrow(/--max-num-batched-tokens must be at least --max-num-seqs/);
+    expect(parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '16'], {}).engine.maxTokensPerStep).toBe(16);
+  });
 });

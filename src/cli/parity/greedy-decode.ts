@@ -2,33 +2,12 @@
 // no stop at EOS, optional repetition penalty over every current input id.
 import type { KvCache, QwenOnnxSessions } from '../../runtime/qwen2-5-vl/onnx-sessions.js';
 import { decodePositionIds } from '../../runtime/qwen2-5-vl/rope-index.js';
+import { applyRepetitionPenalty, argmax } from '../../runtime/sampling/logits-processors.js';
 
 export interface GreedyRun {
   tokens: number[];
   /** Logits of the first cached decode step (input: the first greedy token). */
   firstStepLogits: Float32Array | undefined;
-}
-
-/** HF RepetitionPenaltyLogitsProcessor: positive scores divided by the penalty, negative multiplied. */
-export function applyRepetitionPenalty(logits: Float32Array, tokenIds: Iterable<number>, penalty: number): void {
-  if (penalty === 1) return;
-  for (const token of new Set(tokenIds)) {
-    const score = logits[token]!;
-    logits[token] = score < 0 ? score * penalty : score / penalty;
-  }
-}
-
-export function argmax(values: ArrayLike<number>, start = 0, length = values.length - start): number {
-  let best = 0;
-  let bestValue = Number.NEGATIVE_INFINITY;
-  for (let index = 0; index < length; index += 1) {
-    const value = values[start + index]!;
-    if (value > bestValue) {
-      bestValue = value;
-      best = index;
-    }
-  }
-  return best;
 }
 
 export async function greedyDecode(
@@ -50,7 +29,7 @@ export async function greedyDecode(
   let cache = options.cache;
   let firstStepLogits: Float32Array | undefined;
   for (let step = 0; step < options.steps; step += 1) {
-    applyRepetitionPenalty(logits, history, options.repetitionPenalty);
+    applyRepetitionPenalty(logits, options.repetitionPenalty, history);
     const token = argmax(logits);
     tokens.push(token);
     history.push(token);

@@ -8,7 +8,8 @@ import { placeVisionFeatures } from '../../runtime/qwen2-5-vl/merge-vision-embed
 import type { GridThw } from '../../runtime/qwen2-5-vl/grid-thw.js';
 import { compareArrays, mergeStats, NO_ERROR, type ErrorStats } from './error-stats.js';
 import type { GoldenCase } from './golden-set.js';
-import { argmax, greedyDecode } from './greedy-decode.js';
+import { greedyDecode } from './greedy-decode.js';
+import { argmax } from '../../runtime/sampling/logits-processors.js';
 import type { ParityTolerance } from './tolerances.js';
 import { concatenateFloat32 } from '../../util/concatenate.js';
 

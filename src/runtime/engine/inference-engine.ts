@@ -353,10 +353,10 @@ export class InferenceEngine implements Engine {
       const entry = this.sequences.get(restore.sequenceId);
       await this.runner.restorePrefix(restore.sequenceId, restore.prefixId, restore.length, entry?.owner.kvCapacity);
       if (entry !== undefined && entry.sequence.choice === 0) entry.owner.cachedTokens = restore.length;
-      if (entry !== undefined) this.prefixCache.record(entry.owner.prompt.tokenIds.length, restore.length);
+      if (entry !== undefined) this.prefixCache.record(restore.length);
     }
     const newlyStarted = plan.prefills.filter((chunk) => chunk.start === 0).map((chunk) => this.sequences.get(chunk.sequenceId));
-    for (const entry of newlyStarted) if (entry !== undefined) this.prefixCache.record(entry.owner.prompt.tokenIds.length, 0);
+    for (const entry of newlyStarted) if (entry !== undefined) this.prefixCache.record(0);
     const hidden = this.runner.config.text.hiddenSize;
     const chunks: SequenceChunk[] = [];
     for (const id of plan.decodes) {

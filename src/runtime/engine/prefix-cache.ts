@@ -84,14 +84,13 @@ export class PrefixCache {
     return undefined;
   }
 
-  /** Records one lookup for the stats (vLLM counts queries and hits in tokens; we count both). */
-  record(promptTokens: number, hitTokens: number): void {
+  /** Records one lookup: a query, and a hit when some of the prompt came from the cache. */
+  record(hitTokens: number): void {
     this.stats.queries += 1;
     if (hitTokens > 0) {
       this.stats.hits += 1;
       this.stats.hitTokens += hitTokens;
     }
-    void promptTokens;
   }
 
   /**

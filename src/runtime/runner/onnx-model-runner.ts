@@ -4,6 +4,7 @@
 import type { ModelConfig } from '../../model-format/model-config.js';
 import type { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
 import { buildVisionEncoderInputs } from '../qwen2-5-vl/vision-inputs.js';
+import { placeVisionFeatures } from '../qwen2-5-vl/merge-vision-embeddings.js';
 import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
 import { ConcatKvStore } from './concat-kv-store.js';
 import { InPlaceKvStore } from './in-place-kv-store.js';
@@ -80,15 +81,7 @@ export class OnnxModelRunner implements ModelRunner {
   private async stepRow(chunk: SequenceChunk): Promise<StepRow> {
     const hidden = this.config.text.hiddenSize;
     const embeds = await this.sessions.embed(BigInt64Array.from(chunk.tokenIds, (id) => BigInt(id)), 1, chunk.tokenIds.length);
-    if (chunk.visionFeatures !== undefined) {
-      let row = 0;
-      chunk.tokenIds.forEach((id, position) => {
-        if (!this.visionPadIds.has(id)) return;
-        embeds.set(chunk.visionFeatures!.subarray(row * hidden, (row + 1) * hidden), position * hidden);
-        row += 1;
-      });
-      if (row * hidden !== chunk.visionFeatures.length) throw new Error(`sequence ${chunk.sequenceId}: ${row} vision pads for ${chunk.visionFeatures.length / hidden} feature rows`);
-    }
+    if (chunk.visionFeatures !== undefined) placeVisionFeatures(embeds, chunk.tokenIds, this.visionPadIds, chunk.visionFeatures, hidden);
     return { sequenceId: chunk.sequenceId, embeds, tokens: chunk.tokenIds.length, positionIds: chunk.positionIds, capacity: chunk.kvCapacity };
   }
 }

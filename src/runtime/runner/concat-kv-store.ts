@@ -4,7 +4,7 @@
 // batched decodes additionally pad the caches into one tensor and split them again.
 import type * as ort from 'onnxruntime-node';
 import type { KvCache, QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
-import { batchKvRows, emptyKvTensor, kvTensorBytes, sliceKvRow, type KvElementType, type KvShape } from './kv-tensors.js';
+import { batchKvRows, kvTensorBytes, sliceKvRow, type KvElementType, type KvShape } from './kv-tensors.js';
 import type { KvStore, StepRow } from './kv-store.js';
 import type { KvUsage } from './model-runner.js';
 
@@ -20,7 +20,7 @@ export class ConcatKvStore implements KvStore {
   ) {}
 
   async runSingle(sessions: QwenOnnxSessions, row: StepRow): Promise<Float32Array> {
-    const past = this.caches.get(row.sequenceId) ?? this.empty();
+    const past = this.caches.get(row.sequenceId) ?? sessions.emptyCache(1);
     const result = await sessions.decode({
       embeds: row.embeds,
       batchSize: 1,
@@ -35,7 +35,7 @@ export class ConcatKvStore implements KvStore {
   }
 
   async runDecodeBatch(sessions: QwenOnnxSessions, rows: StepRow[]): Promise<Float32Array[]> {
-    const caches = rows.map((row) => this.caches.get(row.sequenceId) ?? this.empty());
+    const caches = rows.map((row) => this.caches.get(row.sequenceId) ?? sessions.emptyCache(1));
     const keys: ort.Tensor[] = [];
     const values: ort.Tensor[] = [];
     let maxLength = 0;
@@ -86,11 +86,6 @@ export class ConcatKvStore implements KvStore {
   clear(): void {
     this.caches.clear();
     this.prefixes.clear();
-  }
-
-  private empty(): KvCache {
-    const make = () => emptyKvTensor(this.type, this.shape);
-    return { keys: Array.from({ length: this.layers }, make), values: Array.from({ length: this.layers }, make), length: 0 };
   }
 
   private truncate(cache: KvCache, length: number): KvCache {

@@ -19,10 +19,6 @@ function dataOf(tensor: ort.Tensor): KvArray {
   return tensor.data as KvArray;
 }
 
-export function emptyKvTensor(type: KvElementType, shape: KvShape, batch = 1): ort.Tensor {
-  return new ort.Tensor(type, allocate(type, 0), [batch, shape.kvHeads, 0, shape.headDim]);
-}
-
 /** The first `length` positions of row `row` of a [batch, heads, total, dim] tensor, as [1, heads, length, dim]. */
 export function sliceKvRow(tensor: ort.Tensor, row: number, length: number, type: KvElementType): ort.Tensor {
   const [, heads, total, dim] = tensor.dims as [number, number, number, number];

@@ -6,17 +6,12 @@ import type { ChatMessage as TemplateMessage, ContentPart as TemplatePart } from
 import { computeRopeIndex } from '../qwen2-5-vl/rope-index.js';
 import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
 import type { ModelConfig } from '../../model-format/model-config.js';
-import type { ChatMessage, MediaDescription, MediaPart } from './engine-api.js';
-import type { VisionCache } from './vision-cache.js';
+import type { ChatMessage, MediaPart } from './engine-api.js';
+import type { EncodedMedia, VisionCache } from './vision-cache.js';
 import { concatenateFloat32 } from '../../util/concatenate.js';
 
-export interface PreparedMedia {
-  key: string;
-  kind: 'image' | 'video';
-  features: Float32Array;
-  gridThw: GridThw;
-  secondPerGridTs?: number;
-  description: MediaDescription;
+/** An encoded media item and where its vision pad tokens sit in the prompt. */
+export interface PreparedMedia extends EncodedMedia {
   /** First pad token of the item in the prompt, and how many it has. */
   tokenStart: number;
   tokenCount: number;

@@ -124,21 +124,25 @@ export function selectCandidates(logits: Float32Array, settings: WarperSettings)
     if (value > max) max = value;
   }
   if (!Number.isFinite(max)) throw new RangeError('no token has a finite logit');
-  // min_p: p_i >= minP * p_max  <=>  (l_i - max) / T >= ln(minP)
-  const minPFloor = minP > 0 ? max + temperature * Math.log(minP) : -Infinity;
-  const floor = Math.max(minPFloor, max - NEGLIGIBLE_LOG_WEIGHT * temperature);
   const weightOf = (value: number) => Math.exp((value - max) / temperature);
+  // min_p keeps p_i >= minP * p_max, i.e. weightOf(l_i) >= minP. The test is made on the weight
+  // itself, as the reference computes it: its log-space twin (l_i - max) / T >= ln(minP) differs
+  // at the boundary by rounding (a logit a subnormal below the max has weight 1, not less).
+  const negligibleFloor = max - NEGLIGIBLE_LOG_WEIGHT * temperature;
+  const admissible = (value: number) => value >= negligibleFloor && (minP <= 0 || weightOf(value) >= minP);
+  // For the pruning below: no admissible token lies under this (up to that rounding).
+  const floor = Math.max(minP > 0 ? max + temperature * Math.log(minP) : -Infinity, negligibleFloor);
 
   if (topK === 0 && topP >= 1) {
     const candidates = new CandidateBuilder(logits.length);
     for (let index = 0; index < logits.length; index++) {
       const value = logits[index] as number;
-      if (value >= floor) candidates.push(index, weightOf(value));
+      if (admissible(value)) candidates.push(index, weightOf(value));
     }
     return candidates.build();
   }
 
-  const pool = idsAbove(logits, floor);
+  const pool = admissibleIds(logits, admissible);
   let totalMass = 0;
   for (const tokenId of pool) totalMass += weightOf(logits[tokenId] as number);
   for (const margin of [...PRUNING_MARGINS, NEGLIGIBLE_LOG_WEIGHT]) {
@@ -159,11 +163,11 @@ export function selectCandidates(logits: Float32Array, settings: WarperSettings)
   throw new Error('unreachable: the last margin keeps the whole pool');
 }
 
-/** Ids with logit >= cutoff (a finite cutoff, so -inf never passes), in id order. */
-function idsAbove(logits: Float32Array, cutoff: number): number[] {
+/** Ids whose logit passes `admissible`, in id order. */
+function admissibleIds(logits: Float32Array, admissible: (value: number) => boolean): number[] {
   const ids: number[] = [];
   for (let index = 0; index < logits.length; index++) {
-    if ((logits[index] as number) >= cutoff) ids.push(index);
+    if (admissible(logits[index] as number)) ids.push(index);
   }
   return ids;
 }

@@ -6,8 +6,9 @@ import { makeTinyCheckpoint, presetParameters } from '../../src/convert/make-tin
 import { parseModelConfig } from '../../src/model-format/model-config.js';
 import { openCheckpoint } from '../../src/convert/safetensors-reader.js';
 import { withTemporaryFolder } from './safetensors-fixtures.js';
+import { sharedPath } from '../helpers/shared-dir.js';
 
-const GOLDEN_MODEL = new URL('../../../shared/golden/tiny-a/model', import.meta.url).pathname;
+const GOLDEN_MODEL = sharedPath('golden', 'tiny-a', 'model');
 
 async function digestOfFolder(folder: string): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};

@@ -5,8 +5,9 @@ import { CheckpointError } from '../../src/convert/checkpoint-error.js';
 import type { CheckpointErrorCode } from '../../src/convert/checkpoint-error.js';
 import { openCheckpoint } from '../../src/convert/safetensors-reader.js';
 import { buildSafetensors, float32Bytes, uint16Bytes, withTemporaryFolder } from './safetensors-fixtures.js';
+import { sharedPath } from '../helpers/shared-dir.js';
 
-const GOLDEN_MODEL = new URL('../../../shared/golden/tiny-a/model', import.meta.url).pathname;
+const GOLDEN_MODEL = sharedPath('golden', 'tiny-a', 'model');
 
 async function expectCode(promise: Promise<unknown>, code: CheckpointErrorCode, mentions: string): Promise<CheckpointError> {
   const error = await promise.then(

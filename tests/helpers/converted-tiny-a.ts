@@ -1,11 +1,12 @@
 // Converts the golden tiny-a checkpoint once per test file into a temporary folder.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { convertCheckpoint } from '../../src/convert/convert-checkpoint.js';
 import type { WeightFormat } from '../../src/model-format/model-files.js';
+import { sharedPath } from './shared-dir.js';
 
-export const GOLDEN_DIR = resolve(import.meta.dirname, '../../../shared/golden');
+export const GOLDEN_DIR = sharedPath('golden');
 export const TINY_A_DIR = join(GOLDEN_DIR, 'tiny-a');
 
 export interface ConvertedModel {

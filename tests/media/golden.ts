@@ -1,10 +1,10 @@
 // Paths and loaders for the Hugging Face reference data in ../shared/golden (see its README.md).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { RawArrayRef } from '../../src/util/raw-array.js';
+import { sharedPath } from '../helpers/shared-dir.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
+export const GOLDEN_DIR = `${sharedPath('golden')}/`;
 export const PROCESSOR_DIR = join(GOLDEN_DIR, 'processor');
 
 export interface GoldenImageCase {

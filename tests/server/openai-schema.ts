@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
+import { sharedPath } from '../helpers/shared-dir.js';
 
-const SPEC_FILE = new URL('../../../shared/openai/openapi.yaml', import.meta.url);
+const SPEC_FILE = sharedPath('openai', 'openapi.yaml');
 
 export type OpenAiSchemaName = 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ListModelsResponse' | 'ErrorResponse';
 

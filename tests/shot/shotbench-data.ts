@@ -1,8 +1,8 @@
 // The ShotBench files in ../shared/shotbench (questions, vocabularies, official ShotVL-3B outputs).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { sharedPath } from '../helpers/shared-dir.js';
 
-export const SHOTBENCH_DIRECTORY = fileURLToPath(new URL('../../../shared/shotbench/', import.meta.url));
+export const SHOTBENCH_DIRECTORY = `${sharedPath('shotbench')}/`;
 
 export interface SharedQuestion {
   index: number;

@@ -2,11 +2,11 @@
 // (README.md there: §6 rope/, §7 tiny-a/).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readInt64AsNumbers, type RawArrayRef } from '../../../src/util/raw-array.js';
 import type { GridThw } from '../../../src/runtime/qwen2-5-vl/grid-thw.js';
+import { sharedPath } from '../../helpers/shared-dir.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../../shared/golden/', import.meta.url));
+export const GOLDEN_DIR = `${sharedPath('golden')}/`;
 export const ROPE_DIR = join(GOLDEN_DIR, 'rope');
 export const TINY_CASES_DIR = join(GOLDEN_DIR, 'tiny-a', 'cases');
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,8 +13,9 @@ import {
   type WarperSettings,
 } from '../../../src/runtime/sampling/logits-processors.js';
 import { readFloat32, readInt64AsNumbers, type RawArrayRef } from '../../../src/util/raw-array.js';
+import { sharedPath } from '../../helpers/shared-dir.js';
 
-const GOLDEN = fileURLToPath(new URL('../../../../shared/golden/tiny-a/cases', import.meta.url));
+const GOLDEN = sharedPath('golden', 'tiny-a', 'cases');
 
 interface GoldenStep {
   topk_ids: number[][];

@@ -1,6 +1,7 @@
 // Lint rules, including the layering of ARCHITECTURE.md:
 // cli -> server -> runtime -> (cuda, media, shot); convert is used by cli and tests.
 import tseslint from 'typescript-eslint';
+import prettierConfig from 'eslint-config-prettier';
 
 const http = ['fastify', 'fastify/*', '@fastify/*'];
 const layer = (folder) => [`**/${folder}/**`, `../${folder}/*`, `../../${folder}/*`, `../../../${folder}/*`];
@@ -11,6 +12,7 @@ const restrict = (patterns, why) => ({
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'models/**', '.tmp/**'] },
   ...tseslint.configs.recommended,
+  prettierConfig,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -26,7 +28,10 @@ export default tseslint.config(
   },
   {
     files: ['src/runtime/**'],
-    rules: restrict([...http, ...layer('server'), ...layer('cli')], 'src/runtime knows no HTTP and no CLI (ARCHITECTURE.md).'),
+    rules: restrict(
+      [...http, ...layer('server'), ...layer('cli')],
+      'src/runtime knows no HTTP and no CLI (ARCHITECTURE.md).',
+    ),
   },
   {
     files: ['src/media/**'],
@@ -38,17 +43,32 @@ export default tseslint.config(
   {
     files: ['src/shot/**'],
     rules: restrict(
-      [...http, 'onnxruntime-node', 'sharp', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert'), ...layer('media')],
+      [
+        ...http,
+        'onnxruntime-node',
+        'sharp',
+        ...layer('server'),
+        ...layer('runtime'),
+        ...layer('cli'),
+        ...layer('convert'),
+        ...layer('media'),
+      ],
       'src/shot is pure domain code: no ORT, no HTTP (ARCHITECTURE.md).',
     ),
   },
   {
     files: ['src/cuda/**'],
-    rules: restrict([...http, ...layer('server'), ...layer('runtime'), ...layer('cli')], 'src/cuda sits below the runtime (ARCHITECTURE.md).'),
+    rules: restrict(
+      [...http, ...layer('server'), ...layer('runtime'), ...layer('cli')],
+      'src/cuda sits below the runtime (ARCHITECTURE.md).',
+    ),
   },
   {
     files: ['src/convert/**'],
-    rules: restrict([...http, ...layer('server'), ...layer('cli')], 'src/convert knows no HTTP and no CLI (ARCHITECTURE.md).'),
+    rules: restrict(
+      [...http, ...layer('server'), ...layer('cli')],
+      'src/convert knows no HTTP and no CLI (ARCHITECTURE.md).',
+    ),
   },
   {
     files: ['src/model-format/**'],
@@ -59,7 +79,10 @@ export default tseslint.config(
   },
   {
     files: ['src/server/**'],
-    rules: restrict(['onnxruntime-node', ...layer('cli')], 'src/server knows no ORT; it talks to the engine API (ARCHITECTURE.md).'),
+    rules: restrict(
+      ['onnxruntime-node', ...layer('cli')],
+      'src/server knows no ORT; it talks to the engine API (ARCHITECTURE.md).',
+    ),
   },
   {
     files: ['src/config/**', 'tests/**', 'bench/**', 'src/cli/**'],

@@ -14,7 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchEngine, greedy, timeRequest } from './bench-engine.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tokens: { type: 'string', default: '16' }, concurrency: { type: 'string', default: '1,2,4,8' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { tokens: { type: 'string', default: '16' }, concurrency: { type: 'string', default: '1,2,4,8' } },
+});
 function fail(usage: string): never {
   throw new Error(usage);
 }
@@ -35,7 +38,18 @@ async function matmulScaling(rows: number[]): Promise<Map<number, number>> {
   const packed = graph.weight('b', ElementType.uint8, [n, q.nBlocks, 16], q.packed);
   const scales = graph.weight('scales', ElementType.float32, [n * q.nBlocks], new Uint8Array(q.scales.buffer));
   const zeros = graph.weight('zeros', ElementType.uint8, [q.zeroPoints!.length], q.zeroPoints!);
-  const output = graph.op1('MatMulNBits', [input, packed, scales, zeros], { K: attribute.int(k), N: attribute.int(n), bits: attribute.int(4), block_size: attribute.int(32), accuracy_level: attribute.int(4) }, MICROSOFT_DOMAIN);
+  const output = graph.op1(
+    'MatMulNBits',
+    [input, packed, scales, zeros],
+    {
+      K: attribute.int(k),
+      N: attribute.int(n),
+      bits: attribute.int(4),
+      block_size: attribute.int(32),
+      accuracy_level: attribute.int(4),
+    },
+    MICROSOFT_DOMAIN,
+  );
   graph.output('y', output, ElementType.float32, ['m', n]);
   graph.save();
   const session = await ort.InferenceSession.create(join(directory, 'matmul.onnx'), { intraOpNumThreads: 2 });
@@ -62,7 +76,14 @@ const rates = new Map<number, number>();
 for (const concurrency of levels) {
   const started = performance.now();
   const results = await Promise.all(
-    Array.from({ length: concurrency }, (_, index) => timeRequest(engine, [{ role: 'user', content: `Describe shot number ${index + 1} of the film in detail.` }], greedy(tokens), `batching-${concurrency}-${index}`)),
+    Array.from({ length: concurrency }, (_, index) =>
+      timeRequest(
+        engine,
+        [{ role: 'user', content: `Describe shot number ${index + 1} of the film in detail.` }],
+        greedy(tokens),
+        `batching-${concurrency}-${index}`,
+      ),
+    ),
   );
   const seconds = (performance.now() - started) / 1000;
   rates.set(concurrency, results.reduce((sum, result) => sum + result.completionTokens, 0) / seconds);
@@ -75,5 +96,7 @@ console.log('|---:|---:|---:|---:|---:|');
 for (const concurrency of levels) {
   const rate = rates.get(concurrency)!;
   const rowsPerSecond = concurrency / matmul.get(concurrency)!;
-  console.log(`| ${concurrency} | ${rate.toFixed(2)} | ${(rate / rates.get(levels[0]!)!).toFixed(2)}x | ${rowsPerSecond.toFixed(0)} | ${(rowsPerSecond / (levels[0]! / matmul.get(levels[0]!)!)).toFixed(2)}x |`);
+  console.log(
+    `| ${concurrency} | ${rate.toFixed(2)} | ${(rate / rates.get(levels[0]!)!).toFixed(2)}x | ${rowsPerSecond.toFixed(0)} | ${(rowsPerSecond / (levels[0]! / matmul.get(levels[0]!)!)).toFixed(2)}x |`,
+  );
 }

@@ -8,16 +8,39 @@ import { createMediaPreprocessor, type ClosableMediaPreprocessor } from '../src/
 
 export const quietLogger = { info() {}, warn() {}, error() {} };
 
-export async function benchEngine(modelDir: string, limits: Record<string, number> = {}): Promise<{ engine: InferenceEngine; media: ClosableMediaPreprocessor; close(): Promise<void> }> {
+export async function benchEngine(
+  modelDir: string,
+  limits: Record<string, number> = {},
+): Promise<{ engine: InferenceEngine; media: ClosableMediaPreprocessor; close(): Promise<void> }> {
   const formats = availableFormats(modelDir);
   const format = formats.includes('q4') ? 'q4' : formats[0]!;
   const media = createMediaPreprocessor();
-  const engine = await createEngine({ modelDir, modelId: 'bench', format, mediaPreprocessor: media, logger: quietLogger, inProcess: true, limits });
+  const engine = await createEngine({
+    modelDir,
+    modelId: 'bench',
+    format,
+    mediaPreprocessor: media,
+    logger: quietLogger,
+    inProcess: true,
+    limits,
+  });
   return { engine, media, close: async () => (await engine.close(), await media.close()) };
 }
 
 export function greedy(maxTokens: number, extra: Partial<SamplingOptions> = {}): SamplingOptions {
-  return { maxTokens, temperature: 0, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, n: 1, ignoreEos: true, ...extra };
+  return {
+    maxTokens,
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    minP: 0,
+    repetitionPenalty: 1,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    n: 1,
+    ignoreEos: true,
+    ...extra,
+  };
 }
 
 export interface RequestTiming {
@@ -30,11 +53,28 @@ export interface RequestTiming {
   choiceProbabilities?: Record<string, number>;
 }
 
-export async function timeRequest(engine: InferenceEngine, messages: ChatMessage[], sampling: SamplingOptions, cacheSalt?: string): Promise<RequestTiming> {
+export async function timeRequest(
+  engine: InferenceEngine,
+  messages: ChatMessage[],
+  sampling: SamplingOptions,
+  cacheSalt?: string,
+): Promise<RequestTiming> {
   const started = performance.now();
   let firstToken = 0;
-  const timing: RequestTiming = { seconds: 0, firstTokenSeconds: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, text: '' };
-  const events: AsyncIterable<GenerationEvent> = engine.generate({ requestId: 'bench', messages, sampling, ...(cacheSalt === undefined ? {} : { cacheSalt }) });
+  const timing: RequestTiming = {
+    seconds: 0,
+    firstTokenSeconds: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    text: '',
+  };
+  const events: AsyncIterable<GenerationEvent> = engine.generate({
+    requestId: 'bench',
+    messages,
+    sampling,
+    ...(cacheSalt === undefined ? {} : { cacheSalt }),
+  });
   for await (const event of events) {
     if (event.type === 'delta') {
       if (firstToken === 0 && event.tokenIds.length > 0) firstToken = performance.now();
@@ -64,5 +104,9 @@ export async function testCard(width: number, height: number): Promise<Uint8Arra
       pixels[offset + 2] = ((x >> 5) + (y >> 5)) % 2 === 0 ? 40 : 215;
     }
   }
-  return new Uint8Array(await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }

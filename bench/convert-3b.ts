@@ -52,13 +52,26 @@ async function step(name: string, args: string[]): Promise<ChildMeasurement> {
 const rows: string[] = [];
 if (!(values['reuse-checkpoint'] && existsSync(join(checkpointDir, 'config.json')))) {
   const made = await step('make-tiny-3b', ['make-tiny', checkpointDir, '--preset', '3b', '--force']);
-  rows.push(`| make-tiny --preset 3b | ${made.seconds.toFixed(0)} | ${gibibytes(made.maxRssBytes)} | ${gibibytes(folderBytes(checkpointDir))} (checkpoint) |`);
+  rows.push(
+    `| make-tiny --preset 3b | ${made.seconds.toFixed(0)} | ${gibibytes(made.maxRssBytes)} | ${gibibytes(folderBytes(checkpointDir))} (checkpoint) |`,
+  );
 }
-const converted = await step(`convert-3b-${values.dtype}`, ['convert', checkpointDir, modelDir, '--dtype', values.dtype, '--overwrite']);
-rows.push(`| convert --dtype ${values.dtype} | ${converted.seconds.toFixed(0)} | ${gibibytes(converted.maxRssBytes)} | ${gibibytes(folderBytes(modelDir))} (model folder) |`);
+const converted = await step(`convert-3b-${values.dtype}`, [
+  'convert',
+  checkpointDir,
+  modelDir,
+  '--dtype',
+  values.dtype,
+  '--overwrite',
+]);
+rows.push(
+  `| convert --dtype ${values.dtype} | ${converted.seconds.toFixed(0)} | ${gibibytes(converted.maxRssBytes)} | ${gibibytes(folderBytes(modelDir))} (model folder) |`,
+);
 
 const cpus = (await import('node:os')).cpus();
-console.log(`\n3b preset conversion, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}\n`);
+console.log(
+  `\n3b preset conversion, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}\n`,
+);
 console.log('| step | wall s | peak RSS GiB | output GiB |');
 console.log('|---|---:|---:|---:|');
 for (const row of rows) console.log(row);
@@ -67,4 +80,6 @@ for (const name of readdirSync(join(modelDir, 'onnx')).sort()) {
   console.log(`| onnx/${name} | ${(statSync(join(modelDir, 'onnx', name)).size / 1024 ** 2).toFixed(1)} |`);
 }
 const within = converted.maxRssBytes < MEMORY_LIMIT_BYTES;
-console.log(`\nq4 conversion peak RSS ${gibibytes(converted.maxRssBytes)} GiB ${within ? '<' : '>='} 8 GiB: ${within ? 'within' : 'OVER'} the issue's limit`);
+console.log(
+  `\nq4 conversion peak RSS ${gibibytes(converted.maxRssBytes)} GiB ${within ? '<' : '>='} 8 GiB: ${within ? 'within' : 'OVER'} the issue's limit`,
+);

@@ -13,7 +13,12 @@ import { readModelConfig } from '../src/model-format/read-model-config.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { format: { type: 'string', default: 'q4' }, contexts: { type: 'string', default: '256,2048,6144' }, batch: { type: 'string', default: '1,4' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    format: { type: 'string', default: 'q4' },
+    contexts: { type: 'string', default: '256,2048,6144' },
+    batch: { type: 'string', default: '1,4' },
+    rounds: { type: 'string', default: '5' },
+  },
 });
 const modelDir = positionals[0];
 if (modelDir === undefined) throw new Error('usage: npx tsx bench/kv-cache.ts <model-dir> [--format q4]');
@@ -21,8 +26,11 @@ const format = values.format as WeightFormat;
 const config = readModelConfig(modelDir);
 const { numLayers, numKeyValueHeads: kv, headDim, hiddenSize } = config.text;
 const kvType = format === 'fp16' ? 'float16' : 'float32';
-const session = await ort.InferenceSession.create(graphPath(modelDir, 'decoder_model_merged', format), { intraOpNumThreads: 2 });
-const allocate = (count: number) => (kvType === 'float16' ? new Uint16Array(count) : new Float32Array(count).fill(0.01));
+const session = await ort.InferenceSession.create(graphPath(modelDir, 'decoder_model_merged', format), {
+  intraOpNumThreads: 2,
+});
+const allocate = (count: number) =>
+  kvType === 'float16' ? new Uint16Array(count) : new Float32Array(count).fill(0.01);
 const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 
 function commonFeeds(batch: number, context: number): Record<string, ort.Tensor> {
@@ -61,14 +69,22 @@ async function inPlaceStep(batch: number, context: number, buffers: ort.Tensor[]
   return performance.now() - started;
 }
 
-console.log(`kv-cache: ${modelDir} (${format}), ${numLayers} layers, KV ${kvType}, ${(numLayers * 2 * kv * headDim * (kvType === 'float16' ? 2 : 4)) / 1024} KiB per token`);
+console.log(
+  `kv-cache: ${modelDir} (${format}), ${numLayers} layers, KV ${kvType}, ${(numLayers * 2 * kv * headDim * (kvType === 'float16' ? 2 : 4)) / 1024} KiB per token`,
+);
 console.log('| batch | context | concat ms/step | in-place ms/step | concat / in-place |');
 console.log('|---:|---:|---:|---:|---:|');
 for (const batch of values.batch.split(',').map(Number)) {
   for (const context of values.contexts.split(',').map(Number)) {
-    const past = Array.from({ length: 2 * numLayers }, () => new ort.Tensor(kvType, allocate(batch * kv * context * headDim), [batch, kv, context, headDim]));
+    const past = Array.from(
+      { length: 2 * numLayers },
+      () => new ort.Tensor(kvType, allocate(batch * kv * context * headDim), [batch, kv, context, headDim]),
+    );
     const capacity = context + 64;
-    const buffers = Array.from({ length: 2 * numLayers }, () => new ort.Tensor(kvType, allocate(batch * kv * capacity * headDim), [batch, kv, capacity, headDim]));
+    const buffers = Array.from(
+      { length: 2 * numLayers },
+      () => new ort.Tensor(kvType, allocate(batch * kv * capacity * headDim), [batch, kv, capacity, headDim]),
+    );
     await concatStep(batch, context, past);
     await inPlaceStep(batch, context, buffers);
     const concat: number[] = [];

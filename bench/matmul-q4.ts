@@ -53,7 +53,8 @@ function transpose(weight: Float32Array, n: number, k: number): Float32Array {
       const rowEnd = Math.min(rowTile + tile, n);
       const columnEnd = Math.min(columnTile + tile, k);
       for (let row = rowTile; row < rowEnd; row += 1) {
-        for (let column = columnTile; column < columnEnd; column += 1) result[column * n + row] = weight[row * k + column]!;
+        for (let column = columnTile; column < columnEnd; column += 1)
+          result[column * n + row] = weight[row * k + column]!;
       }
     }
   }
@@ -67,7 +68,8 @@ function bytesOf(array: Float32Array | Uint16Array): Uint8Array {
 function fp32Variant(transposed: Float32Array, n: number, k: number): Variant {
   return {
     label: 'fp32 MatMul',
-    build: (graph, input) => graph.op1('MatMul', [input, graph.weight('w', ElementType.float32, [k, n], bytesOf(transposed))]),
+    build: (graph, input) =>
+      graph.op1('MatMul', [input, graph.weight('w', ElementType.float32, [k, n], bytesOf(transposed))]),
   };
 }
 
@@ -156,7 +158,10 @@ interface Series {
   loadSeconds: number;
 }
 
-async function timedRun(session: ort.InferenceSession, input: ort.Tensor): Promise<{ milliseconds: number; output: Float32Array }> {
+async function timedRun(
+  session: ort.InferenceSession,
+  input: ort.Tensor,
+): Promise<{ milliseconds: number; output: Float32Array }> {
   const start = performance.now();
   const result = await session.run({ a: input });
   return { milliseconds: performance.now() - start, output: result.y!.data as Float32Array };
@@ -167,7 +172,10 @@ async function timedRun(session: ort.InferenceSession, input: ort.Tensor): Promi
  * hits every variant alike instead of whichever happened to run during it. Each round and row
  * count: a cold call (after a cache flush), then the median of three hot calls.
  */
-async function measureGroup(sessions: Array<{ variant: string; session: ort.InferenceSession; loadSeconds: number }>, inputs: ort.Tensor[]): Promise<Series[]> {
+async function measureGroup(
+  sessions: Array<{ variant: string; session: ort.InferenceSession; loadSeconds: number }>,
+  inputs: ort.Tensor[],
+): Promise<Series[]> {
   const series: Series[] = [];
   for (const { variant, session, loadSeconds } of sessions) {
     for (const [index, input] of inputs.entries()) {
@@ -237,7 +245,9 @@ async function benchmarkShape(shape: (typeof ALL_SHAPES)[number], seed: number):
     const values = new SeededRandom(seed, `${shape.name} input ${rows}`).fillNormal(new Float32Array(rows * k), 0, 1);
     return new ort.Tensor('float32', values, [rows, k]);
   });
-  const open = async (variant: Variant): Promise<{ variant: string; session: ort.InferenceSession; loadSeconds: number }> => {
+  const open = async (
+    variant: Variant,
+  ): Promise<{ variant: string; session: ort.InferenceSession; loadSeconds: number }> => {
     const start = performance.now();
     const session = await createSession(variant, k, n);
     return { variant: variant.label, session, loadSeconds: (performance.now() - start) / 1000 };
@@ -277,21 +287,35 @@ async function benchmarkShape(shape: (typeof ALL_SHAPES)[number], seed: number):
         loadSeconds: entry.loadSeconds,
       };
       rows.push(row);
-      console.error(`  ${shapeLabel} M=${row.rows} ${row.variant}: cold ${row.coldMilliseconds.toFixed(3)} ms, hot ${row.hotMilliseconds.toFixed(3)} ms`);
+      console.error(
+        `  ${shapeLabel} M=${row.rows} ${row.variant}: cold ${row.coldMilliseconds.toFixed(3)} ms, hot ${row.hotMilliseconds.toFixed(3)} ms`,
+      );
     }
     for (const entry of opened.slice(1)) await entry.session.release();
   }
   await baseline.session.release();
   const baselineRows = ROW_COUNTS.map((rowCount, index): Row => {
     const [cold, hot] = [median(fp32Cold[index]!), median(fp32Hot[index]!)];
-    return { shape: shapeLabel, rows: rowCount, variant: baseline.variant, coldMilliseconds: cold, coldSpeedUp: 1, hotMilliseconds: hot, hotSpeedUp: 1, error: 0, loadSeconds: baseline.loadSeconds };
+    return {
+      shape: shapeLabel,
+      rows: rowCount,
+      variant: baseline.variant,
+      coldMilliseconds: cold,
+      coldSpeedUp: 1,
+      hotMilliseconds: hot,
+      hotSpeedUp: 1,
+      error: 0,
+      loadSeconds: baseline.loadSeconds,
+    };
   });
   // fp32 first, then the variants in the order measured; grouped by M (the sort is stable).
   return [...baselineRows, ...rows].sort((left, right) => left.rows - right.rows);
 }
 
 function printTable(rows: Row[]): void {
-  console.log('| shape | M | weights | cold ms | cold speed-up | hot ms | hot speed-up | max rel. error vs fp32 | load s |');
+  console.log(
+    '| shape | M | weights | cold ms | cold speed-up | hot ms | hot speed-up | max rel. error vs fp32 | load s |',
+  );
   console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const cells = [

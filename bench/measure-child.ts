@@ -22,7 +22,11 @@ export function tsxCommand(script: string, args: string[]): string[] {
   return [process.execPath, '--import', 'tsx', script, ...args];
 }
 
-export async function runMeasured(command: string[], logFile: string, stdoutFile = `${logFile}.stdout`): Promise<ChildMeasurement> {
+export async function runMeasured(
+  command: string[],
+  logFile: string,
+  stdoutFile = `${logFile}.stdout`,
+): Promise<ChildMeasurement> {
   const timeFile = `${logFile}.time`;
   const log = openSync(logFile, 'w');
   const out = openSync(stdoutFile, 'w');

@@ -52,7 +52,8 @@ interface ChildReport {
 /** Current and peak resident set size of this process, from /proc (Linux). */
 function memoryStatus(): { rss: number; peak: number } {
   const status = readFileSync('/proc/self/status', 'utf8');
-  const kilobytes = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const kilobytes = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rss: kilobytes('VmRSS'), peak: kilobytes('VmHWM') };
 }
 
@@ -74,7 +75,9 @@ async function runPrefill(sessions: QwenOnnxSessions, chunkSize: number): Promis
   const draws = new Float32Array(promptTokens);
   random.fillNormal(draws, 0, 1);
   // Token ids spread over the vocabulary (what they are does not change the cost).
-  const ids = BigInt64Array.from(draws, (value, index) => BigInt(Math.abs(Math.floor(value * 40_000 + index * 7919)) % (vocabSize - 1000)));
+  const ids = BigInt64Array.from(draws, (value, index) =>
+    BigInt(Math.abs(Math.floor(value * 40_000 + index * 7919)) % (vocabSize - 1000)),
+  );
   let cache: KvCache = sessions.emptyCache(1);
   let chunks = 0;
   for (let start = 0; start < promptTokens; start += chunkSize) {
@@ -118,7 +121,19 @@ async function runParent(): Promise<void> {
   for (const caseName of values.cases.split(',')) {
     const log = join(repositoryRoot, '.tmp', 'logs', `memory-peaks-${caseName}.log`);
     process.stderr.write(`${caseName}: running (log ${log})\n`);
-    const measured = await runMeasured(tsxCommand(join(repositoryRoot, 'bench/memory-peaks.ts'), ['--child', caseName, '--model', modelDir, '--format', format, '--tokens', String(promptTokens)]), log);
+    const measured = await runMeasured(
+      tsxCommand(join(repositoryRoot, 'bench/memory-peaks.ts'), [
+        '--child',
+        caseName,
+        '--model',
+        modelDir,
+        '--format',
+        format,
+        '--tokens',
+        String(promptTokens),
+      ]),
+      log,
+    );
     if (measured.exitCode !== 0) throw new Error(`${caseName} exited with ${measured.exitCode}; see ${log}`);
     const report = JSON.parse(measured.stdout.trim().split('\n').at(-1)!) as ChildReport;
     const row =
@@ -128,7 +143,9 @@ async function runParent(): Promise<void> {
     rows.push(row);
   }
   const cpus = (await import('node:os')).cpus();
-  console.log(`\n${modelDir} (${format}), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, onnxruntime CPU provider\n`);
+  console.log(
+    `\n${modelDir} (${format}), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, onnxruntime CPU provider\n`,
+  );
   console.log('| case | what | run s | peak RSS GiB | RSS after load GiB | peak - loaded GiB |');
   console.log('|---|---|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);

@@ -12,12 +12,22 @@ import { analysisQuestion } from '../src/shot/analysis/analysis-question.js';
 import type { ChatMessage } from '../src/runtime/engine/engine-api.js';
 import { benchEngine, greedy, testCard, timeRequest } from './bench-engine.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { image: { type: 'string' }, width: { type: 'string', default: '1280' }, height: { type: 'string', default: '720' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    image: { type: 'string' },
+    width: { type: 'string', default: '1280' },
+    height: { type: 'string', default: '720' },
+  },
+});
 function fail(usage: string): never {
   throw new Error(usage);
 }
 const modelDir: string = positionals[0] ?? fail('usage: npx tsx bench/shot-cache.ts <model-dir> [--image FILE]');
-const image = values.image === undefined ? await testCard(Number(values.width), Number(values.height)) : new Uint8Array(readFileSync(values.image));
+const image =
+  values.image === undefined
+    ? await testCard(Number(values.width), Number(values.height))
+    : new Uint8Array(readFileSync(values.image));
 
 const imageCategories = applicableDimensions('image');
 function question(category: (typeof imageCategories)[number]): { messages: ChatMessage[]; letters: string[] } {
@@ -25,7 +35,13 @@ function question(category: (typeof imageCategories)[number]): { messages: ChatM
   return {
     messages: [
       { role: 'system', content: asked.systemPrompt },
-      { role: 'user', content: [{ type: 'image', source: { kind: 'bytes', bytes: image } }, { type: 'text', text: asked.userText }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image', source: { kind: 'bytes', bytes: image } },
+          { type: 'text', text: asked.userText },
+        ],
+      },
     ],
     letters: [...asked.letters],
   };
@@ -35,10 +51,12 @@ async function measure(count: number): Promise<{ seconds: number; cached: number
   const { engine, close } = await benchEngine(modelDir);
   await timeRequest(engine, [{ role: 'user', content: 'warm up' }], greedy(1));
   const started = performance.now();
-  const results = await Promise.all(imageCategories.slice(0, count).map((category) => {
-    const { messages, letters } = question(category);
-    return timeRequest(engine, messages, greedy(1, { choices: letters }));
-  }));
+  const results = await Promise.all(
+    imageCategories.slice(0, count).map((category) => {
+      const { messages, letters } = question(category);
+      return timeRequest(engine, messages, greedy(1, { choices: letters }));
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   await close();
   return { seconds, cached: results.map((result) => result.cachedTokens) };
@@ -47,5 +65,9 @@ async function measure(count: number): Promise<{ seconds: number; cached: number
 const one = await measure(1);
 const seven = await measure(imageCategories.length);
 console.log(`shot-cache bench: ${modelDir}, image ${values.image ?? `${values.width}x${values.height} test card`}`);
-console.log(`one question: ${one.seconds.toFixed(2)} s; ${imageCategories.length} questions: ${seven.seconds.toFixed(2)} s (cached prompt tokens per question: ${seven.cached.join(', ')})`);
-console.log(`cost of ${imageCategories.length} questions / cost of one = ${(seven.seconds / one.seconds).toFixed(2)} (goal <= 1.5)`);
+console.log(
+  `one question: ${one.seconds.toFixed(2)} s; ${imageCategories.length} questions: ${seven.seconds.toFixed(2)} s (cached prompt tokens per question: ${seven.cached.join(', ')})`,
+);
+console.log(
+  `cost of ${imageCategories.length} questions / cost of one = ${(seven.seconds / one.seconds).toFixed(2)} (goal <= 1.5)`,
+);

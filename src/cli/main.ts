@@ -10,17 +10,39 @@ interface CommandModule {
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   serve: { summary: 'start the OpenAI-compatible HTTP server', load: () => import('./commands/serve.js') },
-  run: { summary: 'answer one question about an image or video in the terminal', load: () => import('./commands/run.js') },
-  convert: { summary: 'convert a Hugging Face checkpoint to the ONNX model folder', load: () => import('./commands/convert.js') },
-  'make-tiny': { summary: 'write a deterministic random Qwen2.5-VL checkpoint', load: () => import('./commands/make-tiny.js') },
+  run: {
+    summary: 'answer one question about an image or video in the terminal',
+    load: () => import('./commands/run.js'),
+  },
+  convert: {
+    summary: 'convert a Hugging Face checkpoint to the ONNX model folder',
+    load: () => import('./commands/convert.js'),
+  },
+  'make-tiny': {
+    summary: 'write a deterministic random Qwen2.5-VL checkpoint',
+    load: () => import('./commands/make-tiny.js'),
+  },
   parity: { summary: 'compare a converted model with a golden set', load: () => import('./commands/parity.js') },
-  analyze: { summary: 'tag stills and clips with the ShotBench dimensions, one JSON line each', load: () => import('./commands/analyze.js') },
-  bench: { summary: 'ShotBench: run, score and compare against an OpenAI-compatible endpoint', load: () => import('./commands/bench.js') },
+  analyze: {
+    summary: 'tag stills and clips with the ShotBench dimensions, one JSON line each',
+    load: () => import('./commands/analyze.js'),
+  },
+  bench: {
+    summary: 'ShotBench: run, score and compare against an OpenAI-compatible endpoint',
+    load: () => import('./commands/bench.js'),
+  },
 };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
-  return ['usage: shotvl <command> [options]', '', 'commands:', ...lines, '', "Run 'shotvl <command> --help' for a command's options."].join('\n');
+  return [
+    'usage: shotvl <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "Run 'shotvl <command> --help' for a command's options.",
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -63,7 +63,10 @@ export class TerminalProgressBar implements ProgressReporter {
     this.draw(true);
     const seconds = (Date.now() - this.startedAt) / 1000;
     if (this.stream.isTTY) this.stream.write('\n');
-    else this.stream.write(`${this.label}: done ${formatAmount(this.done, this.unit)} in ${seconds.toFixed(1)} s ${this.detailText}\n`);
+    else
+      this.stream.write(
+        `${this.label}: done ${formatAmount(this.done, this.unit)} in ${seconds.toFixed(1)} s ${this.detailText}\n`,
+      );
   }
 
   private draw(force: boolean): void {
@@ -80,6 +83,8 @@ export class TerminalProgressBar implements ProgressReporter {
       `${this.label} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ` +
       `${(fraction * 100).toFixed(1)}% ${formatAmount(this.done, this.unit)}/${formatAmount(this.total, this.unit)} ` +
       `${formatAmount(Math.round(rate), this.unit)}/s ETA ${formatSeconds(eta)} ${this.detailText}`;
-    this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1).padEnd(Math.min(120, (this.stream.columns ?? 120) - 1))}`);
+    this.stream.write(
+      `\r${line.slice(0, (this.stream.columns ?? 120) - 1).padEnd(Math.min(120, (this.stream.columns ?? 120) - 1))}`,
+    );
   }
 }

@@ -41,17 +41,26 @@ function isUnmistakablyPath(source: string): boolean {
   return /^(\.|\/|~)/.test(source) || source.includes('\\') || source.split('/').length > 2;
 }
 
-export async function resolveCheckpoint(source: string, options: ResolveCheckpointOptions = {}): Promise<ResolvedCheckpoint> {
+export async function resolveCheckpoint(
+  source: string,
+  options: ResolveCheckpointOptions = {},
+): Promise<ResolvedCheckpoint> {
   const local = statSync(source, { throwIfNoEntry: false });
   if (local !== undefined) {
-    if (!local.isDirectory()) throw new CliError(`${source} is a file; expected a checkpoint folder (config.json + *.safetensors) or a Hugging Face repo id`);
-    if (options.revision !== undefined) throw new CliError(`--revision applies to Hugging Face repo ids, not to the local folder ${source}`, 2);
+    if (!local.isDirectory())
+      throw new CliError(
+        `${source} is a file; expected a checkpoint folder (config.json + *.safetensors) or a Hugging Face repo id`,
+      );
+    if (options.revision !== undefined)
+      throw new CliError(`--revision applies to Hugging Face repo ids, not to the local folder ${source}`, 2);
     const directory = resolve(source);
     return { directory, description: { path: directory } };
   }
   if (isUnmistakablyPath(source)) throw new CliError(`checkpoint folder ${source} does not exist`);
   if (!isRepoId(source)) {
-    throw new CliError(`'${source}' is neither an existing checkpoint folder nor a Hugging Face repo id (owner/name, e.g. Vchitect/ShotVL-3B)`);
+    throw new CliError(
+      `'${source}' is neither an existing checkpoint folder nor a Hugging Face repo id (owner/name, e.g. Vchitect/ShotVL-3B)`,
+    );
   }
   return downloadRepository(source, options);
 }
@@ -81,7 +90,10 @@ async function downloadRepository(repoId: string, options: ResolveCheckpointOpti
   } catch (error) {
     if (!(error instanceof HubError)) throw error;
     // A 404 for something that may also have been meant as a relative path: say both.
-    const hint = error.code === 'hub_not_found' && !error.message.includes(`${repoId}/`) ? ` (and there is no local folder named ${repoId})` : '';
+    const hint =
+      error.code === 'hub_not_found' && !error.message.includes(`${repoId}/`)
+        ? ` (and there is no local folder named ${repoId})`
+        : '';
     throw new CliError(`${error.message}${hint}`);
   }
 }

@@ -43,7 +43,10 @@ export function readFlags(argv: readonly string[], definitions: readonly FlagDef
     }
     if (definition.boolean === true) {
       if (negated && inline !== undefined) throw new FlagError(`--${name} takes no value`);
-      values.set(definition.name, negated ? 'false' : inline === undefined ? 'true' : booleanText(definition.name, inline));
+      values.set(
+        definition.name,
+        negated ? 'false' : inline === undefined ? 'true' : booleanText(definition.name, inline),
+      );
       continue;
     }
     let value = inline;

@@ -4,6 +4,8 @@ export interface CudaEnvironment {
   visibleDevices: string | undefined;
 }
 
-export function loadCudaEnvironment(environment: Readonly<Record<string, string | undefined>> = process.env): CudaEnvironment {
+export function loadCudaEnvironment(
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): CudaEnvironment {
   return { libraryPath: environment.LD_LIBRARY_PATH, visibleDevices: environment.CUDA_VISIBLE_DEVICES };
 }

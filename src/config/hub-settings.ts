@@ -43,10 +43,13 @@ function parseEndpoint(text: string): string {
   } catch {
     throw new HubSettingsError(`HF_ENDPOINT must be an http(s) URL, got '${text}'`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new HubSettingsError(`HF_ENDPOINT must be an http(s) URL, got '${text}'`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new HubSettingsError(`HF_ENDPOINT must be an http(s) URL, got '${text}'`);
   // A token in the URL would be sent to every host and printed in errors; it belongs in HF_TOKEN.
-  if (url.username !== '' || url.password !== '') throw new HubSettingsError('HF_ENDPOINT must not contain credentials; set HF_TOKEN instead');
-  if (url.search !== '' || url.hash !== '') throw new HubSettingsError(`HF_ENDPOINT must be a base URL without query or fragment, got '${text}'`);
+  if (url.username !== '' || url.password !== '')
+    throw new HubSettingsError('HF_ENDPOINT must not contain credentials; set HF_TOKEN instead');
+  if (url.search !== '' || url.hash !== '')
+    throw new HubSettingsError(`HF_ENDPOINT must be a base URL without query or fragment, got '${text}'`);
   return url.href.replace(/\/+$/, '');
 }
 
@@ -54,7 +57,10 @@ function parseEndpoint(text: string): string {
  * Reads the settings from `environment` (the process environment by default) and returns them
  * frozen. Call it once at start-up and pass the result down.
  */
-export function loadHubSettings(environment: Environment = process.env, workingDirectory = process.cwd()): Readonly<HubSettings> {
+export function loadHubSettings(
+  environment: Environment = process.env,
+  workingDirectory = process.cwd(),
+): Readonly<HubSettings> {
   const cacheHome = nonEmpty(environment.XDG_CACHE_HOME) ?? join(homedir(), '.cache');
   const huggingFaceHome = resolve(workingDirectory, nonEmpty(environment.HF_HOME) ?? join(cacheHome, 'huggingface'));
   return Object.freeze({

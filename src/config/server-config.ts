@@ -169,13 +169,15 @@ function parseDevice(value: string): Device {
 
 function parseDtype(value: string): EngineSettings['dtype'] {
   const dtype = value.trim().toLowerCase();
-  if (!['auto', 'fp32', 'fp16', 'q4'].includes(dtype)) throw new Error(`expected auto, fp32, fp16 or q4, got '${value}'`);
+  if (!['auto', 'fp32', 'fp16', 'q4'].includes(dtype))
+    throw new Error(`expected auto, fp32, fp16 or q4, got '${value}'`);
   return dtype as EngineSettings['dtype'];
 }
 
 function parseLogLevel(value: string): LogLevel {
   const level = value.trim().toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
   return level as LogLevel;
 }
 
@@ -192,7 +194,8 @@ function parseOrigins(value: string): readonly string[] {
     } catch {
       throw new Error(`'${origin}' is not an origin such as https://example.com`);
     }
-    if (url.origin !== origin) throw new Error(`'${origin}' is not an origin such as https://example.com (no path or trailing slash)`);
+    if (url.origin !== origin)
+      throw new Error(`'${origin}' is not an origin such as https://example.com (no path or trailing slash)`);
   }
   return origins;
 }
@@ -201,7 +204,11 @@ function parseOrigins(value: string): readonly string[] {
  * Builds the frozen configuration from `argv` (flags only, e.g. `['--port', '9000']`) and an
  * environment. Relative paths resolve against `workingDirectory`. Throws ServerConfigError.
  */
-export function parseServerConfig(argv: readonly string[], environment: Environment, workingDirectory = '/'): ServerConfig {
+export function parseServerConfig(
+  argv: readonly string[],
+  environment: Environment,
+  workingDirectory = '/',
+): ServerConfig {
   let flags: FlagValues;
   try {
     flags = readFlags(argv, SERVER_FLAGS);
@@ -214,35 +221,112 @@ export function parseServerConfig(argv: readonly string[], environment: Environm
   const localPath = read(s.allowedLocalMediaPath, undefined, wrap(optionalText));
   const config = {
     host: read(s.host, '0.0.0.0', wrap(text)),
-    port: read(s.port, 8000, wrap((value) => parseInteger(value, 0, 65_535))),
+    port: read(
+      s.port,
+      8000,
+      wrap((value) => parseInteger(value, 0, 65_535)),
+    ),
     model: read(s.model, DEFAULT_MODEL, wrap(text)),
     servedModelName: read(s.servedModelName, undefined, wrap(optionalText)),
     device: read(s.device, 'auto' as Device, wrap(parseDevice)),
-    bodyLimitBytes: read(s.bodyLimit, 64 * 1024 * 1024, wrap((value) => parseByteSize(value, 1024, 4 * 1024 ** 3))),
-    maxMediaItemsPerRequest: read(s.maxMediaItems, 8, wrap((value) => parseInteger(value, 0, 1024))),
-    allowedLocalMediaPath: localPath === undefined ? undefined : isAbsolute(localPath) ? resolve(localPath) : resolve(workingDirectory, localPath),
+    bodyLimitBytes: read(
+      s.bodyLimit,
+      64 * 1024 * 1024,
+      wrap((value) => parseByteSize(value, 1024, 4 * 1024 ** 3)),
+    ),
+    maxMediaItemsPerRequest: read(
+      s.maxMediaItems,
+      8,
+      wrap((value) => parseInteger(value, 0, 1024)),
+    ),
+    allowedLocalMediaPath:
+      localPath === undefined
+        ? undefined
+        : isAbsolute(localPath)
+          ? resolve(localPath)
+          : resolve(workingDirectory, localPath),
     allowPrivateMediaUrls: read(s.allowPrivateMediaUrls, false, wrap(parseBoolean)),
     mediaFetch: Object.freeze({
-      connectTimeoutMs: read(s.mediaConnectTimeout, 10_000, wrap((value) => parseSeconds(value, 0.001, 600))),
-      totalTimeoutMs: read(s.mediaFetchTimeout, 60_000, wrap((value) => parseSeconds(value, 0.001, 3600))),
-      maxBytes: read(s.mediaMaxBytes, DEFAULT_MAX_INPUT_BYTES, wrap((value) => parseByteSize(value, 1, 16 * 1024 ** 3))),
-      maxRedirects: read(s.mediaMaxRedirects, 3, wrap((value) => parseInteger(value, 0, 20))),
+      connectTimeoutMs: read(
+        s.mediaConnectTimeout,
+        10_000,
+        wrap((value) => parseSeconds(value, 0.001, 600)),
+      ),
+      totalTimeoutMs: read(
+        s.mediaFetchTimeout,
+        60_000,
+        wrap((value) => parseSeconds(value, 0.001, 3600)),
+      ),
+      maxBytes: read(
+        s.mediaMaxBytes,
+        DEFAULT_MAX_INPUT_BYTES,
+        wrap((value) => parseByteSize(value, 1, 16 * 1024 ** 3)),
+      ),
+      maxRedirects: read(
+        s.mediaMaxRedirects,
+        3,
+        wrap((value) => parseInteger(value, 0, 20)),
+      ),
     }),
-    maxQueuedRequests: read(s.maxQueuedRequests, 128, wrap((value) => parseInteger(value, 1, 1_000_000))),
-    drainGraceMs: read(s.drainGrace, 30_000, wrap((value) => parseSeconds(value, 0, 3600))),
+    maxQueuedRequests: read(
+      s.maxQueuedRequests,
+      128,
+      wrap((value) => parseInteger(value, 1, 1_000_000)),
+    ),
+    drainGraceMs: read(
+      s.drainGrace,
+      30_000,
+      wrap((value) => parseSeconds(value, 0, 3600)),
+    ),
     logLevel: read(s.logLevel, 'info' as LogLevel, wrap(parseLogLevel)),
     corsOrigins: Object.freeze([...read(s.corsOrigins, [] as readonly string[], wrap(parseOrigins))]),
     engine: Object.freeze({
       dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
-      maxModelLength: read(s.maxModelLength, DEFAULT_ENGINE_LIMITS.maxModelLength, wrap((value) => parseInteger(value, 16, 1_048_576))),
-      maxRunningSequences: read(s.maxRunningSequences, DEFAULT_ENGINE_LIMITS.maxRunningSequences, wrap((value) => parseInteger(value, 1, 1024))),
-      maxTokensPerStep: read(s.maxTokensPerStep, DEFAULT_ENGINE_LIMITS.maxTokensPerStep, wrap((value) => parseInteger(value, 1, 1_048_576))),
-      prefillChunkTokens: read(s.prefillChunkTokens, DEFAULT_ENGINE_LIMITS.prefillChunkTokens, wrap((value) => parseInteger(value, 1, 1_048_576))),
-      kvCacheBytes: read(s.kvCacheMemory, DEFAULT_ENGINE_LIMITS.kvCacheBytes, wrap((value) => parseByteSize(value, 1024 ** 2, 1024 ** 4))),
-      prefixCacheBytes: read(s.prefixCacheMemory, DEFAULT_ENGINE_LIMITS.prefixCacheBytes, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
-      visionCacheBytes: read(s.visionCacheMemory, DEFAULT_ENGINE_LIMITS.visionCacheBytes, wrap((value) => parseByteSize(value, 0, 1024 ** 4))),
-      threads: read(s.threads, undefined as number | undefined, wrap((value) => parseInteger(value, 1, 1024))),
-      mediaWorkers: read(s.mediaWorkers, DEFAULT_MEDIA_WORKERS, wrap((value) => parseInteger(value, 1, 64))),
+      maxModelLength: read(
+        s.maxModelLength,
+        DEFAULT_ENGINE_LIMITS.maxModelLength,
+        wrap((value) => parseInteger(value, 16, 1_048_576)),
+      ),
+      maxRunningSequences: read(
+        s.maxRunningSequences,
+        DEFAULT_ENGINE_LIMITS.maxRunningSequences,
+        wrap((value) => parseInteger(value, 1, 1024)),
+      ),
+      maxTokensPerStep: read(
+        s.maxTokensPerStep,
+        DEFAULT_ENGINE_LIMITS.maxTokensPerStep,
+        wrap((value) => parseInteger(value, 1, 1_048_576)),
+      ),
+      prefillChunkTokens: read(
+        s.prefillChunkTokens,
+        DEFAULT_ENGINE_LIMITS.prefillChunkTokens,
+        wrap((value) => parseInteger(value, 1, 1_048_576)),
+      ),
+      kvCacheBytes: read(
+        s.kvCacheMemory,
+        DEFAULT_ENGINE_LIMITS.kvCacheBytes,
+        wrap((value) => parseByteSize(value, 1024 ** 2, 1024 ** 4)),
+      ),
+      prefixCacheBytes: read(
+        s.prefixCacheMemory,
+        DEFAULT_ENGINE_LIMITS.prefixCacheBytes,
+        wrap((value) => parseByteSize(value, 0, 1024 ** 4)),
+      ),
+      visionCacheBytes: read(
+        s.visionCacheMemory,
+        DEFAULT_ENGINE_LIMITS.visionCacheBytes,
+        wrap((value) => parseByteSize(value, 0, 1024 ** 4)),
+      ),
+      threads: read(
+        s.threads,
+        undefined as number | undefined,
+        wrap((value) => parseInteger(value, 1, 1024)),
+      ),
+      mediaWorkers: read(
+        s.mediaWorkers,
+        DEFAULT_MEDIA_WORKERS,
+        wrap((value) => parseInteger(value, 1, 64)),
+      ),
     }),
   };
   if (config.engine.maxTokensPerStep < config.engine.maxRunningSequences) {

@@ -5,7 +5,8 @@ export function parseInteger(text: string, minimum: number, maximum: number): nu
   const trimmed = text.trim();
   if (!/^[+-]?\d+$/.test(trimmed)) throw new Error(`expected an integer, got '${text}'`);
   const value = Number(trimmed);
-  if (value < minimum || value > maximum) throw new Error(`expected an integer from ${minimum} to ${maximum}, got ${value}`);
+  if (value < minimum || value > maximum)
+    throw new Error(`expected an integer from ${minimum} to ${maximum}, got ${value}`);
   return value;
 }
 
@@ -27,9 +28,11 @@ const BYTE_UNITS: Record<string, number> = {
 export function parseByteSize(text: string, minimum: number, maximum: number): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = match === null ? undefined : BYTE_UNITS[(match[2] ?? '').toLowerCase()];
-  if (match === null || unit === undefined) throw new Error(`expected a size such as 67108864, 64MiB or 500MB, got '${text}'`);
+  if (match === null || unit === undefined)
+    throw new Error(`expected a size such as 67108864, 64MiB or 500MB, got '${text}'`);
   const bytes = Math.floor(Number(match[1]) * unit);
-  if (bytes < minimum || bytes > maximum) throw new Error(`expected a size from ${minimum} to ${maximum} bytes, got ${bytes}`);
+  if (bytes < minimum || bytes > maximum)
+    throw new Error(`expected a size from ${minimum} to ${maximum} bytes, got ${bytes}`);
   return bytes;
 }
 

@@ -114,7 +114,11 @@ function checkNotInsideCheckpoint(outputDir: string, checkpointDir: string): voi
   const fromOutput = relative(outputDir, checkpointDir);
   const outside = fromOutput === '..' || fromOutput.startsWith(`..${sep}`) || isAbsolute(fromOutput);
   if (!outside) {
-    throw new ConversionError('output_exists', `output folder ${outputDir} is or contains the checkpoint folder ${checkpointDir}; choose another output folder`, outputDir);
+    throw new ConversionError(
+      'output_exists',
+      `output folder ${outputDir} is or contains the checkpoint folder ${checkpointDir}; choose another output folder`,
+      outputDir,
+    );
   }
 }
 
@@ -129,7 +133,11 @@ function prepareOutputLocation(outputDir: string, overwrite: boolean): string | 
   try {
     createdParent = mkdirSync(parent, { recursive: true });
   } catch (error) {
-    throw new ConversionError('output_unwritable', `cannot create the output folder's parent ${parent} (${errorCode(error)})`, parent);
+    throw new ConversionError(
+      'output_unwritable',
+      `cannot create the output folder's parent ${parent} (${errorCode(error)})`,
+      parent,
+    );
   }
   try {
     const existing = statSync(outputDir, { throwIfNoEntry: false });
@@ -137,14 +145,22 @@ function prepareOutputLocation(outputDir: string, overwrite: boolean): string | 
       throw new ConversionError('output_exists', `output path ${outputDir} exists and is not a folder`, outputDir);
     }
     if (existing !== undefined && !overwrite && readdirSync(outputDir).length > 0) {
-      throw new ConversionError('output_exists', `output folder ${outputDir} exists and is not empty (pass --overwrite to replace it)`, outputDir);
+      throw new ConversionError(
+        'output_exists',
+        `output folder ${outputDir} exists and is not empty (pass --overwrite to replace it)`,
+        outputDir,
+      );
     }
     const probe = join(parent, `.${basename(outputDir)}.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       mkdirSync(probe);
       rmSync(probe, { recursive: true });
     } catch (error) {
-      throw new ConversionError('output_unwritable', `cannot write the output folder ${outputDir}: its parent ${parent} is not writable (${errorCode(error)})`, parent);
+      throw new ConversionError(
+        'output_unwritable',
+        `cannot write the output folder ${outputDir}: its parent ${parent} is not writable (${errorCode(error)})`,
+        parent,
+      );
     }
   } catch (error) {
     if (createdParent !== undefined) removeEmptyFolders(parent, createdParent);
@@ -196,7 +212,10 @@ function errorCode(error: unknown): string {
  */
 function nameTheTensor(error: unknown, tensor: string | undefined, fileName: string): unknown {
   if (!(error instanceof RangeError) || tensor === undefined) return error;
-  return Object.assign(new ConversionError('source_invalid', `tensor '${tensor}' cannot be written to ${fileName}: ${error.message}`), { cause: error });
+  return Object.assign(
+    new ConversionError('source_invalid', `tensor '${tensor}' cannot be written to ${fileName}: ${error.message}`),
+    { cause: error },
+  );
 }
 
 /** Reports bytes read from the checkpoint as conversion progress, and remembers the last tensor read. */

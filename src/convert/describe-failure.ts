@@ -29,7 +29,12 @@ function describe(error: unknown, context: FailureContext): string | undefined {
   if (error instanceof CheckpointError || error instanceof MissingTensorError || error instanceof TensorShapeError) {
     return withFolder(error.message, context.checkpointDir);
   }
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string' && WRITE_FAILURES[error.code] !== undefined) {
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    WRITE_FAILURES[error.code] !== undefined
+  ) {
     const path = 'path' in error && error.path !== undefined ? ` ${String(error.path)}` : ' the output folder';
     return `cannot write${path}: ${WRITE_FAILURES[error.code]}`;
   }

@@ -8,8 +8,12 @@ const scratch = new DataView(new ArrayBuffer(4));
  * PyTorch's `.to(torch.bfloat16)` does. NaN stays NaN (quiet, sign kept): truncating the mantissa
  * of a NaN could otherwise turn it into an infinity.
  */
-export function float32ToBfloat16(source: Float32Array, target: Uint16Array = new Uint16Array(source.length)): Uint16Array {
-  if (target.length < source.length) throw new RangeError(`bfloat16 target holds ${target.length} values, source has ${source.length}`);
+export function float32ToBfloat16(
+  source: Float32Array,
+  target: Uint16Array = new Uint16Array(source.length),
+): Uint16Array {
+  if (target.length < source.length)
+    throw new RangeError(`bfloat16 target holds ${target.length} values, source has ${source.length}`);
   const bits = new Uint32Array(source.buffer, source.byteOffset, source.length);
   for (let index = 0; index < bits.length; index += 1) {
     const value = bits[index]!;
@@ -25,7 +29,10 @@ export function float32ToBfloat16(source: Float32Array, target: Uint16Array = ne
 }
 
 /** Widens bfloat16 bit patterns to float32 (exact: bfloat16 is a truncated float32). */
-export function bfloat16ToFloat32(source: Uint16Array, target: Float32Array = new Float32Array(source.length)): Float32Array {
+export function bfloat16ToFloat32(
+  source: Uint16Array,
+  target: Float32Array = new Float32Array(source.length),
+): Float32Array {
   const bits = new Uint32Array(target.buffer, target.byteOffset, source.length);
   for (let index = 0; index < source.length; index += 1) bits[index] = source[index]! << 16;
   return target;
@@ -45,7 +52,10 @@ export function float16BitsToNumber(half: number): number {
 let float16Table: Float32Array | undefined;
 
 /** Widens IEEE binary16 bit patterns to float32 (exact: every binary16 value is a float32). */
-export function float16ToFloat32(source: Uint16Array, target: Float32Array = new Float32Array(source.length)): Float32Array {
+export function float16ToFloat32(
+  source: Uint16Array,
+  target: Float32Array = new Float32Array(source.length),
+): Float32Array {
   if (float16Table === undefined) {
     float16Table = new Float32Array(65536);
     for (let bits = 0; bits < 65536; bits += 1) float16Table[bits] = float16BitsToNumber(bits);

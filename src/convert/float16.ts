@@ -28,7 +28,8 @@ const HALF_QUIET_NAN_BIT = 0x0200;
  */
 function encodeMagnitude(magnitudeBits: number, value: number): number {
   if (magnitudeBits >= FLOAT32_BITS_HALF_OVERFLOW) {
-    if (magnitudeBits > FLOAT32_BITS_INFINITY) return HALF_INFINITY | HALF_QUIET_NAN_BIT | ((magnitudeBits >>> 13) & 0x03ff);
+    if (magnitudeBits > FLOAT32_BITS_INFINITY)
+      return HALF_INFINITY | HALF_QUIET_NAN_BIT | ((magnitudeBits >>> 13) & 0x03ff);
     return HALF_INFINITY;
   }
   if (magnitudeBits < FLOAT32_BITS_HALF_MIN_NORMAL) {
@@ -57,7 +58,10 @@ export function float32ToFloat16Bit(value: number): number {
  * infinities and NaN handled). Writes into `output` when given (it must be as long as `input`),
  * so a large tensor can be converted in slices without a second full-size allocation.
  */
-export function float32ToFloat16Bits(input: Float32Array, output: Uint16Array = new Uint16Array(input.length)): Uint16Array {
+export function float32ToFloat16Bits(
+  input: Float32Array,
+  output: Uint16Array = new Uint16Array(input.length),
+): Uint16Array {
   if (output.length !== input.length) {
     throw new RangeError(`float32ToFloat16Bits: output holds ${output.length} values, input ${input.length}`);
   }
@@ -112,7 +116,10 @@ function float16DecodeTable(): Uint32Array {
 }
 
 /** Decodes float16 bit patterns to float32 (exact: every float16 is a float32). */
-export function float16BitsToFloat32(input: Uint16Array, output: Float32Array = new Float32Array(input.length)): Float32Array {
+export function float16BitsToFloat32(
+  input: Uint16Array,
+  output: Float32Array = new Float32Array(input.length),
+): Float32Array {
   if (output.length !== input.length) {
     throw new RangeError(`float16BitsToFloat32: output holds ${output.length} values, input ${input.length}`);
   }

@@ -59,15 +59,26 @@ export function isCheckpointFile(path: string): boolean {
 
 function checkRepoId(repoId: string): void {
   if (!REPO_ID.test(repoId) || repoId.includes('..')) {
-    throw new HubError('hub_invalid_argument', `'${repoId}' is not a Hugging Face repository id (expected owner/name, e.g. Vchitect/ShotVL-3B)`);
+    throw new HubError(
+      'hub_invalid_argument',
+      `'${repoId}' is not a Hugging Face repository id (expected owner/name, e.g. Vchitect/ShotVL-3B)`,
+    );
   }
 }
 
 /** Paths come from the server: they must stay inside the target folder. */
 function checkRepositoryPath(repoId: string, path: string): void {
   const segments = path.split('/');
-  const unsafe = path.startsWith('/') || path.includes('\\') || path.includes('\0') || segments.some((segment) => segment === '' || segment === '.' || segment === '..');
-  if (unsafe || path.endsWith('.incomplete')) throw new HubError('hub_response_invalid', `${repoId}: the listing names an unsafe file path ${JSON.stringify(path)}`);
+  const unsafe =
+    path.startsWith('/') ||
+    path.includes('\\') ||
+    path.includes('\0') ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..');
+  if (unsafe || path.endsWith('.incomplete'))
+    throw new HubError(
+      'hub_response_invalid',
+      `${repoId}: the listing names an unsafe file path ${JSON.stringify(path)}`,
+    );
 }
 
 interface Listing {
@@ -76,15 +87,21 @@ interface Listing {
 }
 
 function parseListing(repoId: string, body: unknown): Listing {
-  const invalid = (detail: string) => new HubError('hub_response_invalid', `${repoId}: unexpected file listing from the hub (${detail})`);
+  const invalid = (detail: string) =>
+    new HubError('hub_response_invalid', `${repoId}: unexpected file listing from the hub (${detail})`);
   if (typeof body !== 'object' || body === null) throw invalid('not a JSON object');
   const { sha, siblings } = body as { sha?: unknown; siblings?: unknown };
   if (!Array.isArray(siblings)) throw invalid("no 'siblings' list");
   const files: RemoteFile[] = [];
   for (const sibling of siblings as unknown[]) {
-    const entry = sibling as { rfilename?: unknown; size?: unknown; lfs?: { sha256?: unknown; oid?: unknown; size?: unknown } | null };
+    const entry = sibling as {
+      rfilename?: unknown;
+      size?: unknown;
+      lfs?: { sha256?: unknown; oid?: unknown; size?: unknown } | null;
+    };
     if (typeof entry?.rfilename !== 'string') throw invalid("a sibling without 'rfilename'");
-    const lfsSha = entry.lfs?.sha256 ?? (typeof entry.lfs?.oid === 'string' ? entry.lfs.oid.replace(/^sha256:/, '') : undefined);
+    const lfsSha =
+      entry.lfs?.sha256 ?? (typeof entry.lfs?.oid === 'string' ? entry.lfs.oid.replace(/^sha256:/, '') : undefined);
     const size = entry.lfs?.size ?? entry.size;
     files.push({
       path: entry.rfilename,
@@ -96,7 +113,9 @@ function parseListing(repoId: string, body: unknown): Listing {
 }
 
 async function listRepository(client: HubClient, repoId: string, revision: string): Promise<Listing> {
-  const url = new URL(`${client.endpoint.href.replace(/\/$/, '')}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`);
+  const url = new URL(
+    `${client.endpoint.href.replace(/\/$/, '')}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`,
+  );
   url.searchParams.set('blobs', 'true');
   const answered = await hubGet(client, url, { accept: 'application/json' });
   if (answered.response.status !== 200) throw await statusError(client, answered, repoId, `${repoId}@${revision}`);
@@ -105,7 +124,10 @@ async function listRepository(client: HubClient, repoId: string, revision: strin
     body = await answered.response.json();
   } catch (error) {
     if (client.signal?.aborted) throw client.signal.reason;
-    throw new HubError('hub_response_invalid', `${repoId}: the file listing is not valid JSON (${(error as Error).message})`);
+    throw new HubError(
+      'hub_response_invalid',
+      `${repoId}: the file listing is not valid JSON (${(error as Error).message})`,
+    );
   }
   return parseListing(repoId, body);
 }
@@ -124,15 +146,25 @@ function parseEndpoint(endpoint: string): URL {
 export async function downloadSnapshot(repoId: string, options: HubDownloadOptions): Promise<DownloadedSnapshot> {
   checkRepoId(repoId);
   const revision = options.revision ?? 'main';
-  if (revision === '' || revision.length > 256) throw new HubError('hub_invalid_argument', `invalid revision '${revision}'`);
-  const client: HubClient = { endpoint: parseEndpoint(options.endpoint), token: options.token, fetch: options.fetch ?? fetch, signal: options.signal };
+  if (revision === '' || revision.length > 256)
+    throw new HubError('hub_invalid_argument', `invalid revision '${revision}'`);
+  const client: HubClient = {
+    endpoint: parseEndpoint(options.endpoint),
+    token: options.token,
+    fetch: options.fetch ?? fetch,
+    signal: options.signal,
+  };
   const progress = options.progress ?? silentProgress;
   const include = options.include ?? isCheckpointFile;
 
   const listing = await listRepository(client, repoId, revision);
   const selected = listing.files.filter((file) => include(file.path));
   for (const file of selected) checkRepositoryPath(repoId, file.path);
-  if (options.include === undefined && (!selected.some((file) => file.path === 'config.json') || !selected.some((file) => file.path.endsWith('.safetensors')))) {
+  if (
+    options.include === undefined &&
+    (!selected.some((file) => file.path === 'config.json') ||
+      !selected.some((file) => file.path.endsWith('.safetensors')))
+  ) {
     throw new HubError(
       'hub_not_a_checkpoint',
       `${repoId}@${revision} has no config.json or no .safetensors weights; it is not a checkpoint this project can load`,
@@ -144,11 +176,20 @@ export async function downloadSnapshot(repoId: string, options: HubDownloadOptio
   const folder = join(options.cacheDir, `${owner}--${name}`, encodeURIComponent(commit));
 
   const downloaded: string[] = [];
-  progress.start(`download ${repoId}`, selected.reduce((sum, file) => sum + (file.size ?? 0), 0), 'bytes');
+  progress.start(
+    `download ${repoId}`,
+    selected.reduce((sum, file) => sum + (file.size ?? 0), 0),
+    'bytes',
+  );
   for (const file of selected) {
     options.signal?.throwIfAborted();
     progress.detail?.(file.path);
-    const outcome = await downloadHubFile(client, { repoId, revision: commit, file, destination: join(folder, ...file.path.split('/')) }, progress, options.attempts ?? 3);
+    const outcome = await downloadHubFile(
+      client,
+      { repoId, revision: commit, file, destination: join(folder, ...file.path.split('/')) },
+      progress,
+      options.attempts ?? 3,
+    );
     if (outcome === 'downloaded') downloaded.push(file.path);
   }
   progress.finish();

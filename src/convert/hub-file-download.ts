@@ -43,7 +43,9 @@ async function hashExisting(path: string, hash: Hash): Promise<void> {
 
 function resolveUrl(client: HubClient, target: FileTarget): URL {
   const path = target.file.path.split('/').map(encodeURIComponent).join('/');
-  return new URL(`${client.endpoint.href.replace(/\/$/, '')}/${target.repoId}/resolve/${encodeURIComponent(target.revision)}/${path}`);
+  return new URL(
+    `${client.endpoint.href.replace(/\/$/, '')}/${target.repoId}/resolve/${encodeURIComponent(target.revision)}/${path}`,
+  );
 }
 
 /** Parses `Content-Range: bytes start-end/total` (total may be `*`). */
@@ -62,16 +64,28 @@ interface Expectation {
  * One request: resumes from the partial file when there is one, appends the body, and returns the
  * size and SHA-256 the file should have. Throws a retryable HubError when the transfer breaks.
  */
-async function transfer(client: HubClient, target: FileTarget, partial: string, report: (bytesOnDisk: number) => void): Promise<Expectation> {
+async function transfer(
+  client: HubClient,
+  target: FileTarget,
+  partial: string,
+  report: (bytesOnDisk: number) => void,
+): Promise<Expectation> {
   const what = `${target.repoId}/${target.file.path}`;
   let existing = (await sizeOf(partial)) ?? 0;
   if (target.file.size !== undefined && existing > target.file.size) {
     await rm(partial, { force: true });
     existing = 0;
   }
-  const answered: HubResponse = await hubGet(client, resolveUrl(client, target), existing > 0 ? { range: `bytes=${existing}-` } : {});
+  const answered: HubResponse = await hubGet(
+    client,
+    resolveUrl(client, target),
+    existing > 0 ? { range: `bytes=${existing}-` } : {},
+  );
   const { response } = answered;
-  const expected: Expectation = { size: target.file.size ?? answered.linkedSize, sha256: target.file.sha256 ?? answered.linkedSha256 };
+  const expected: Expectation = {
+    size: target.file.size ?? answered.linkedSize,
+    sha256: target.file.sha256 ?? answered.linkedSha256,
+  };
   if (response.status === 416 && existing > 0) {
     await response.body?.cancel();
     // The partial file already has every byte: verify it as is.
@@ -80,16 +94,27 @@ async function transfer(client: HubClient, target: FileTarget, partial: string, 
       return expected;
     }
     await rm(partial, { force: true });
-    throw new HubError('hub_interrupted', `${what}: the server rejected the resume offset ${existing}; starting over`, true, 416);
+    throw new HubError(
+      'hub_interrupted',
+      `${what}: the server rejected the resume offset ${existing}; starting over`,
+      true,
+      416,
+    );
   }
-  if (response.status !== 200 && response.status !== 206) throw await statusError(client, answered, target.repoId, what);
+  if (response.status !== 200 && response.status !== 206)
+    throw await statusError(client, answered, target.repoId, what);
   let offset = 0;
   if (response.status === 206) {
     const range = parseContentRange(response.headers.get('content-range'));
     if (range === undefined || range.start !== existing) {
       await response.body?.cancel();
       await rm(partial, { force: true });
-      throw new HubError('hub_response_invalid', `${what}: partial response starts at the wrong offset (${response.headers.get('content-range')})`, true, 206);
+      throw new HubError(
+        'hub_response_invalid',
+        `${what}: partial response starts at the wrong offset (${response.headers.get('content-range')})`,
+        true,
+        206,
+      );
     }
     offset = existing;
     expected.size ??= range.total;
@@ -112,7 +137,11 @@ async function transfer(client: HubClient, target: FileTarget, partial: string, 
     if (client.signal?.aborted) throw client.signal.reason;
     if (error instanceof HubError) throw error;
     const written = (await handle.stat()).size;
-    throw new HubError('hub_interrupted', `${what}: transfer interrupted after ${written} bytes (${(error as Error).message}); the next attempt resumes`, true);
+    throw new HubError(
+      'hub_interrupted',
+      `${what}: transfer interrupted after ${written} bytes (${(error as Error).message}); the next attempt resumes`,
+      true,
+    );
   } finally {
     await handle.close();
   }
@@ -123,11 +152,19 @@ async function verify(target: FileTarget, partial: string, expected: Expectation
   const what = `${target.repoId}/${target.file.path}`;
   const size = (await sizeOf(partial)) ?? 0;
   if (expected.size !== undefined && size < expected.size) {
-    throw new HubError('hub_interrupted', `${what}: transfer ended early at ${size} of ${expected.size} bytes; the next attempt resumes`, true);
+    throw new HubError(
+      'hub_interrupted',
+      `${what}: transfer ended early at ${size} of ${expected.size} bytes; the next attempt resumes`,
+      true,
+    );
   }
   if (expected.size !== undefined && size > expected.size) {
     await rm(partial, { force: true });
-    throw new HubError('hub_integrity', `${what}: received ${size} bytes, the hub announced ${expected.size}; the partial file was deleted`, true);
+    throw new HubError(
+      'hub_integrity',
+      `${what}: received ${size} bytes, the hub announced ${expected.size}; the partial file was deleted`,
+      true,
+    );
   }
   if (expected.sha256 !== undefined) {
     // Hashing after the transfer (rather than while streaming) also covers bytes from earlier runs.
@@ -136,7 +173,11 @@ async function verify(target: FileTarget, partial: string, expected: Expectation
     const actual = hash.digest('hex');
     if (actual !== expected.sha256) {
       await rm(partial, { force: true });
-      throw new HubError('hub_integrity', `${what}: SHA-256 ${actual} does not match the hub's ${expected.sha256}; the partial file was deleted`, true);
+      throw new HubError(
+        'hub_integrity',
+        `${what}: SHA-256 ${actual} does not match the hub's ${expected.sha256}; the partial file was deleted`,
+        true,
+      );
     }
   }
 }
@@ -145,7 +186,12 @@ async function verify(target: FileTarget, partial: string, expected: Expectation
  * Downloads `target` unless a complete file is already there. Retryable failures are retried up to
  * `attempts` times, each attempt resuming what the previous one left.
  */
-export async function downloadHubFile(client: HubClient, target: FileTarget, progress: ProgressReporter, attempts: number): Promise<'downloaded' | 'present'> {
+export async function downloadHubFile(
+  client: HubClient,
+  target: FileTarget,
+  progress: ProgressReporter,
+  attempts: number,
+): Promise<'downloaded' | 'present'> {
   const existing = await sizeOf(target.destination);
   if (existing !== undefined && (target.file.size === undefined || existing === target.file.size)) {
     progress.advance(existing);

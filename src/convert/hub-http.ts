@@ -49,14 +49,23 @@ export function unreachableError(client: HubClient, url: URL, error: unknown): H
  * GETs `url`, following redirects by hand (at most {@link MAX_REDIRECTS}). Authorization goes only
  * to the hub's origin; a redirect from https to http is refused.
  */
-export async function hubGet(client: HubClient, url: URL, extraHeaders: Record<string, string> = {}): Promise<HubResponse> {
+export async function hubGet(
+  client: HubClient,
+  url: URL,
+  extraHeaders: Record<string, string> = {},
+): Promise<HubResponse> {
   let current = url;
   let linkedSha256: string | undefined;
   let linkedSize: number | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     // identity: a compressed body would not match Content-Length, Range offsets or the SHA-256.
-    const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'shotvl-server', ...extraHeaders };
-    if (client.token !== undefined && current.origin === client.endpoint.origin) headers.authorization = `Bearer ${client.token}`;
+    const headers: Record<string, string> = {
+      'accept-encoding': 'identity',
+      'user-agent': 'shotvl-server',
+      ...extraHeaders,
+    };
+    if (client.token !== undefined && current.origin === client.endpoint.origin)
+      headers.authorization = `Bearer ${client.token}`;
     let response: Response;
     try {
       response = await client.fetch(current, { headers, redirect: 'manual', signal: client.signal });
@@ -72,11 +81,19 @@ export async function hubGet(client: HubClient, url: URL, extraHeaders: Record<s
     if (!REDIRECT_STATUSES.has(response.status)) return { response, url: current, linkedSha256, linkedSize };
     await response.body?.cancel();
     const location = response.headers.get('location');
-    if (location === null) throw new HubError('hub_response_invalid', `redirect without a Location header from ${current.origin}${current.pathname}`);
+    if (location === null)
+      throw new HubError(
+        'hub_response_invalid',
+        `redirect without a Location header from ${current.origin}${current.pathname}`,
+      );
     const next = new URL(location, current);
-    if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new HubError('hub_response_invalid', `redirect to unsupported URL scheme ${next.protocol}`);
+    if (next.protocol !== 'https:' && next.protocol !== 'http:')
+      throw new HubError('hub_response_invalid', `redirect to unsupported URL scheme ${next.protocol}`);
     if (current.protocol === 'https:' && next.protocol === 'http:') {
-      throw new HubError('hub_response_invalid', `refusing redirect from https to plain http (${next.origin}) while fetching ${url.pathname}`);
+      throw new HubError(
+        'hub_response_invalid',
+        `refusing redirect from https to plain http (${next.origin}) while fetching ${url.pathname}`,
+      );
     }
     current = next;
   }
@@ -92,14 +109,24 @@ function hubErrorDetail(response: Response): { code: string | null; message: str
  * Maps a failed response to a HubError naming `what` (a repository or a file). 401 and 403 explain
  * HF_TOKEN and gated models; 5xx and 429 are retryable.
  */
-export async function statusError(client: HubClient, answered: HubResponse, repoId: string, what: string): Promise<HubError> {
+export async function statusError(
+  client: HubClient,
+  answered: HubResponse,
+  repoId: string,
+  what: string,
+): Promise<HubError> {
   const { response, url } = answered;
   await response.body?.cancel().catch(() => undefined);
   const status = response.status;
   if (url.origin !== client.endpoint.origin) {
     // The file host after a redirect (a CDN with signed URLs): a 403 there is an expired
     // signature, not a missing token, and a fresh request to the hub gets a fresh URL.
-    return new HubError('hub_http_error', `${what}: the file host ${url.origin} answered HTTP ${status}`, status === 403 || status === 429 || status >= 500, status);
+    return new HubError(
+      'hub_http_error',
+      `${what}: the file host ${url.origin} answered HTTP ${status}`,
+      status === 403 || status === 429 || status >= 500,
+      status,
+    );
   }
   const { code, message } = hubErrorDetail(response);
   const detail = message === null ? '' : ` (hub says: ${message})`;
@@ -109,14 +136,34 @@ export async function statusError(client: HubClient, answered: HubResponse, repo
       client.token === undefined
         ? `If it is private or gated, create a read token at ${client.endpoint.origin}/settings/tokens and set HF_TOKEN.`
         : 'The token in HF_TOKEN was rejected: check that it is valid and has read access.';
-    return new HubError('hub_unauthorized', `${what}: access denied (401): the repository is private, gated or does not exist${detail}. ${hint}`, false, status);
+    return new HubError(
+      'hub_unauthorized',
+      `${what}: access denied (401): the repository is private, gated or does not exist${detail}. ${hint}`,
+      false,
+      status,
+    );
   }
   if (status === 403) {
-    const gated = code === 'GatedRepo' ? `it is gated: accept its conditions at ${page} with the account of your token, then` : 'your token has no access to it:';
-    return new HubError('hub_forbidden', `${what}: access forbidden (403)${detail}; ${gated} set HF_TOKEN to a token with read access.`, false, status);
+    const gated =
+      code === 'GatedRepo'
+        ? `it is gated: accept its conditions at ${page} with the account of your token, then`
+        : 'your token has no access to it:';
+    return new HubError(
+      'hub_forbidden',
+      `${what}: access forbidden (403)${detail}; ${gated} set HF_TOKEN to a token with read access.`,
+      false,
+      status,
+    );
   }
   if (status === 404) {
-    const kind = code === 'RevisionNotFound' ? 'revision not found' : code === 'EntryNotFound' ? 'file not found' : code === 'RepoNotFound' ? 'repository not found' : 'not found';
+    const kind =
+      code === 'RevisionNotFound'
+        ? 'revision not found'
+        : code === 'EntryNotFound'
+          ? 'file not found'
+          : code === 'RepoNotFound'
+            ? 'repository not found'
+            : 'not found';
     return new HubError('hub_not_found', `${what}: ${kind} (404) on ${client.endpoint.origin}${detail}`, false, status);
   }
   const retryable = status === 429 || status >= 500;

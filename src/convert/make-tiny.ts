@@ -47,7 +47,10 @@ export interface MadeCheckpoint {
 }
 
 /** The parameters a preset has, without writing anything (for planning and tests). */
-export function presetParameters(preset: PresetName, tieWordEmbeddings = true): { config: Record<string, unknown>; parameters: ParameterSpec[] } {
+export function presetParameters(
+  preset: PresetName,
+  tieWordEmbeddings = true,
+): { config: Record<string, unknown>; parameters: ParameterSpec[] } {
   const config = buildConfigJson(PRESETS[preset], tieWordEmbeddings);
   return { config, parameters: qwen25VlParameters(parseModelConfig(config)) };
 }
@@ -60,7 +63,13 @@ async function writeJson(folder: string, name: string, value: unknown): Promise<
   await writeFile(join(folder, name), `${JSON.stringify(value, null, 2)}\n`);
 }
 
-async function writeWeights(folder: string, parameters: ParameterSpec[], seed: number, options: MakeTinyOptions, label: string): Promise<{ files: string[]; totalBytes: number }> {
+async function writeWeights(
+  folder: string,
+  parameters: ParameterSpec[],
+  seed: number,
+  options: MakeTinyOptions,
+  label: string,
+): Promise<{ files: string[]; totalBytes: number }> {
   const progress = options.progress ?? silentProgress;
   const writer = await SafetensorsWriter.create(
     folder,
@@ -100,7 +109,11 @@ export async function makeTinyCheckpoint(outDir: string, options: MakeTinyOption
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
   const folder = resolve(outDir);
   if (!options.overwrite && (await pathExists(folder))) {
-    throw new CheckpointError('output_exists', `${folder} already exists; choose another folder or allow overwriting`, folder);
+    throw new CheckpointError(
+      'output_exists',
+      `${folder} already exists; choose another folder or allow overwriting`,
+      folder,
+    );
   }
   const { config, parameters } = presetParameters(preset, options.tieWordEmbeddings ?? true);
   await mkdir(dirname(folder), { recursive: true });

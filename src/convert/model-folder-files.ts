@@ -52,8 +52,13 @@ export async function writeModelFolderFiles(checkpointDir: string, outputDir: st
     }
   }
   const ownProcessor = join(checkpointDir, 'preprocessor_config.json');
-  const processor = existsSync(ownProcessor) ? (JSON.parse(readFileSync(ownProcessor, 'utf8')) as Record<string, unknown>) : {};
-  writeFileSync(join(outputDir, 'preprocessor_config.json'), JSON.stringify({ ...QWEN2_5_VL_PREPROCESSOR_DEFAULTS, ...processor }, null, 2) + '\n');
+  const processor = existsSync(ownProcessor)
+    ? (JSON.parse(readFileSync(ownProcessor, 'utf8')) as Record<string, unknown>)
+    : {};
+  writeFileSync(
+    join(outputDir, 'preprocessor_config.json'),
+    JSON.stringify({ ...QWEN2_5_VL_PREPROCESSOR_DEFAULTS, ...processor }, null, 2) + '\n',
+  );
   written.push('preprocessor_config.json');
   return written;
 }

@@ -43,7 +43,11 @@ export interface QuantizedQ4Weight {
 }
 
 /** The ONNX dims of the MatMulNBits initializers for `weight`, in the layout ORT's quantizer writes. */
-export function matMulNBitsDims(weight: QuantizedQ4Weight): { packed: number[]; scales: number[]; zeroPoints: number[] } {
+export function matMulNBitsDims(weight: QuantizedQ4Weight): {
+  packed: number[];
+  scales: number[];
+  zeroPoints: number[];
+} {
   return {
     packed: [weight.n, weight.nBlocks, weight.blockSize / 2],
     scales: [weight.n * weight.nBlocks],
@@ -97,7 +101,9 @@ export function quantizeQ4(weight: Float32Array, n: number, k: number, options: 
         nonFinite += value - value;
       }
       if (nonFinite !== 0) {
-        throw new RangeError(`quantizeQ4: weight row ${row}, columns ${start - rowStart}..${end - rowStart - 1} hold NaN or Infinity`);
+        throw new RangeError(
+          `quantizeQ4: weight row ${row}, columns ${start - rowStart}..${end - rowStart - 1} hold NaN or Infinity`,
+        );
       }
 
       let scale: number;
@@ -138,12 +144,21 @@ function quantizeNibble(value: number, inverse: number, offset: number): number 
 }
 
 /** The hot loop (every block but a short last one): no bounds checks against K. */
-function packFullBlock(weight: Float32Array, start: number, blockBytes: number, scale: number, zeroPoint: number, packed: Uint8Array, byteStart: number): void {
+function packFullBlock(
+  weight: Float32Array,
+  start: number,
+  blockBytes: number,
+  scale: number,
+  zeroPoint: number,
+  packed: Uint8Array,
+  byteStart: number,
+): void {
   const inverse = scale === 0 ? 0 : 1 / scale;
   const offset = zeroPoint + 0.5;
   for (let byte = 0; byte < blockBytes; byte += 1) {
     const index = start + 2 * byte;
-    packed[byteStart + byte] = quantizeNibble(weight[index]!, inverse, offset) | (quantizeNibble(weight[index + 1]!, inverse, offset) << 4);
+    packed[byteStart + byte] =
+      quantizeNibble(weight[index]!, inverse, offset) | (quantizeNibble(weight[index + 1]!, inverse, offset) << 4);
   }
 }
 
@@ -182,7 +197,8 @@ export function dequantizeQ4(quantized: QuantizedQ4Weight): Float32Array {
     packed.length === n * nBlocks * blockBytes &&
     scales.length === n * nBlocks &&
     (zeroPoints === undefined || zeroPoints.length === n * zeroPointRowBytes);
-  if (!sizesMatch) throw new RangeError(`dequantizeQ4: tensor sizes do not match [${n}, ${k}] in blocks of ${blockSize}`);
+  if (!sizesMatch)
+    throw new RangeError(`dequantizeQ4: tensor sizes do not match [${n}, ${k}] in blocks of ${blockSize}`);
   const weight = new Float32Array(n * k);
   for (let row = 0; row < n; row += 1) {
     for (let column = 0; column < k; column += 1) {
@@ -191,7 +207,9 @@ export function dequantizeQ4(quantized: QuantizedQ4Weight): Float32Array {
       const byte = packed[blockIndex * blockBytes + ((column % blockSize) >>> 1)]!;
       const value = column & 1 ? byte >>> 4 : byte & 0x0f;
       const zeroPoint =
-        zeroPoints === undefined ? Q4_SYMMETRIC_ZERO_POINT : (zeroPoints[row * zeroPointRowBytes + (block >>> 1)]! >>> ((block & 1) << 2)) & 0x0f;
+        zeroPoints === undefined
+          ? Q4_SYMMETRIC_ZERO_POINT
+          : (zeroPoints[row * zeroPointRowBytes + (block >>> 1)]! >>> ((block & 1) << 2)) & 0x0f;
       // Math.fround: the kernel multiplies in float32, and tests compare against these values.
       weight[row * k + column] = Math.fround((value - zeroPoint) * scales[blockIndex]!);
     }

@@ -84,7 +84,9 @@ function visionParameters(config: ModelConfig): ParameterSpec[] {
 function textParameters(config: ModelConfig): ParameterSpec[] {
   const text = config.text;
   const hidden = text.hiddenSize;
-  const parameters: ParameterSpec[] = [{ name: 'model.embed_tokens.weight', shape: [text.vocabSize, hidden], init: 'embedding' }];
+  const parameters: ParameterSpec[] = [
+    { name: 'model.embed_tokens.weight', shape: [text.vocabSize, hidden], init: 'embedding' },
+  ];
   for (let layer = 0; layer < text.numLayers; layer += 1) {
     const prefix = `model.layers.${layer}`;
     parameters.push(
@@ -100,11 +102,14 @@ function textParameters(config: ModelConfig): ParameterSpec[] {
     );
   }
   parameters.push(norm('model.norm.weight', hidden));
-  if (!text.tieWordEmbeddings) parameters.push({ name: 'lm_head.weight', shape: [text.vocabSize, hidden], init: 'embedding' });
+  if (!text.tieWordEmbeddings)
+    parameters.push({ name: 'lm_head.weight', shape: [text.vocabSize, hidden], init: 'embedding' });
   return parameters;
 }
 
 /** All parameters, sorted by name (the order PyTorch's safetensors writer stores them in). */
 export function qwen25VlParameters(config: ModelConfig): ParameterSpec[] {
-  return [...textParameters(config), ...visionParameters(config)].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...textParameters(config), ...visionParameters(config)].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 }

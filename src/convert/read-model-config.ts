@@ -7,7 +7,8 @@ export function readModelConfigFile(folder: string): ModelConfig {
   try {
     return readModelConfig(folder);
   } catch (error) {
-    if (error instanceof ModelConfigError) throw new ConversionError(error.code, error.message, `${folder}/config.json`);
+    if (error instanceof ModelConfigError)
+      throw new ConversionError(error.code, error.message, `${folder}/config.json`);
     throw error;
   }
 }

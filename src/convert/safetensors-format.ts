@@ -70,7 +70,11 @@ function corrupt(file: string, detail: string, tensor?: string): CheckpointError
 /** Reads the 8-byte length prefix and checks it against the file size. */
 export function readHeaderLength(prefix: Uint8Array, file: string, fileSize: number): number {
   if (prefix.byteLength < 8 || fileSize < 8) {
-    throw new CheckpointError('file_truncated', `${file}: file is ${fileSize} bytes, too short to hold a safetensors header`, file);
+    throw new CheckpointError(
+      'file_truncated',
+      `${file}: file is ${fileSize} bytes, too short to hold a safetensors header`,
+      file,
+    );
   }
   const length = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (length < 2n || length > BigInt(MAX_HEADER_BYTES)) {
@@ -92,7 +96,8 @@ function isSafeNonNegativeInteger(value: unknown): value is number {
 }
 
 function parseEntry(file: string, name: string, value: unknown): HeaderEntry {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(file, `entry '${name}' is not an object`, name);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw corrupt(file, `entry '${name}' is not an object`, name);
   const record = value as Record<string, unknown>;
   const { dtype, shape, data_offsets: offsets } = record;
   if (typeof dtype !== 'string' || DTYPE_BYTES[dtype] === undefined) {
@@ -128,13 +133,15 @@ export function parseHeader(json: Uint8Array, file: string, fileSize: number): P
   } catch (error) {
     throw corrupt(file, `header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw corrupt(file, 'header is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw corrupt(file, 'header is not a JSON object');
   // Null-prototype records: names come from the file, and '__proto__' must stay an ordinary key.
   const metadata = Object.create(null) as Record<string, string>;
   const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(file, '__metadata__ is not an object');
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw corrupt(file, '__metadata__ is not an object');
       for (const [key, text] of Object.entries(value as Record<string, unknown>)) {
         if (typeof text !== 'string') throw corrupt(file, `__metadata__.${key} is not a string`);
         metadata[key] = text;
@@ -169,7 +176,10 @@ export function parseHeader(json: Uint8Array, file: string, fileSize: number): P
  * Serialises a header (length prefix included), padded with spaces so that the byte buffer starts
  * at a multiple of {@link HEADER_ALIGNMENT}. Entries are written in the given order.
  */
-export function serializeHeader(entries: readonly HeaderEntry[], metadata: Readonly<Record<string, string>>): Uint8Array {
+export function serializeHeader(
+  entries: readonly HeaderEntry[],
+  metadata: Readonly<Record<string, string>>,
+): Uint8Array {
   const object = Object.create(null) as Record<string, unknown>;
   for (const entry of entries) {
     object[entry.name] = { dtype: entry.dtype, shape: entry.shape, data_offsets: [entry.begin, entry.end] };

@@ -51,10 +51,15 @@ export interface CheckpointReader {
  * truncation) before any tensor is read, so a broken download fails at once with the file named.
  */
 export async function openCheckpoint(folder: string): Promise<CheckpointReader> {
-  if (endianness() !== 'LE') throw new Error('safetensors data is little-endian; this reader supports little-endian hosts only');
+  if (endianness() !== 'LE')
+    throw new Error('safetensors data is little-endian; this reader supports little-endian hosts only');
   const folderStat = await stat(folder).catch(() => undefined);
   if (folderStat === undefined || !folderStat.isDirectory()) {
-    throw new CheckpointError('checkpoint_not_found', `checkpoint folder ${folder} does not exist or is not a folder`, folder);
+    throw new CheckpointError(
+      'checkpoint_not_found',
+      `checkpoint folder ${folder} does not exist or is not a folder`,
+      folder,
+    );
   }
   const files = await listWeightFiles(folder);
   const handles = new Map<string, FileHandle>();
@@ -66,7 +71,12 @@ export async function openCheckpoint(folder: string): Promise<CheckpointReader> 
       for (const [name, location] of await readShardHeader(handle, file)) {
         const existing = tensors.get(name);
         if (existing !== undefined) {
-          throw new CheckpointError('index_mismatch', `tensor '${name}' is stored in both ${existing.file} and ${file}`, file, name);
+          throw new CheckpointError(
+            'index_mismatch',
+            `tensor '${name}' is stored in both ${existing.file} and ${file}`,
+            file,
+            name,
+          );
         }
         tensors.set(name, location);
       }
@@ -108,7 +118,8 @@ async function listWeightFiles(folder: string): Promise<WeightFiles> {
 }
 
 function parseIndex(text: string): Map<string, string> {
-  const corrupt = (detail: string) => new CheckpointError('index_corrupt', `${INDEX_FILE_NAME}: ${detail}`, INDEX_FILE_NAME);
+  const corrupt = (detail: string) =>
+    new CheckpointError('index_corrupt', `${INDEX_FILE_NAME}: ${detail}`, INDEX_FILE_NAME);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -116,7 +127,8 @@ function parseIndex(text: string): Map<string, string> {
     throw corrupt(`not valid JSON (${(error as Error).message})`);
   }
   const weightMap = (parsed as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw corrupt("no 'weight_map' object");
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap))
+    throw corrupt("no 'weight_map' object");
   const map = new Map<string, string>();
   for (const [tensor, file] of Object.entries(weightMap as Record<string, unknown>)) {
     // Shard names come from a downloaded file: they must not reach outside the folder.
@@ -135,7 +147,11 @@ async function openShard(folder: string, file: string, fromIndex: boolean): Prom
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw fromIndex
-        ? new CheckpointError('shard_missing', `shard ${file} named by ${INDEX_FILE_NAME} is missing from ${folder}`, file)
+        ? new CheckpointError(
+            'shard_missing',
+            `shard ${file} named by ${INDEX_FILE_NAME} is missing from ${folder}`,
+            file,
+          )
         : new CheckpointError('weights_not_found', `${file} is missing from ${folder}`, file);
     }
     throw error;
@@ -148,7 +164,11 @@ async function readExactly(handle: FileHandle, target: Uint8Array, position: num
     const length = Math.min(READ_CHUNK_BYTES, target.byteLength - filled);
     const { bytesRead } = await handle.read(target, filled, length, position + filled);
     if (bytesRead === 0) {
-      throw new CheckpointError('file_truncated', `${file}: unexpected end of file at byte ${position + filled} (the file shrank while open?)`, file);
+      throw new CheckpointError(
+        'file_truncated',
+        `${file}: unexpected end of file at byte ${position + filled} (the file shrank while open?)`,
+        file,
+      );
     }
     filled += bytesRead;
   }
@@ -183,7 +203,10 @@ async function readShardHeader(handle: FileHandle, file: string): Promise<Map<st
   return locations;
 }
 
-function checkIndexAgainstShards(weightMap: Map<string, string> | undefined, tensors: Map<string, TensorLocation>): void {
+function checkIndexAgainstShards(
+  weightMap: Map<string, string> | undefined,
+  tensors: Map<string, TensorLocation>,
+): void {
   if (weightMap === undefined) return;
   for (const [tensor, file] of weightMap) {
     const location = tensors.get(tensor);
@@ -251,7 +274,12 @@ class FolderCheckpointReader implements CheckpointReader {
   private locate(name: string): TensorLocation {
     const location = this.tensors.get(name);
     if (location === undefined) {
-      throw new CheckpointError('tensor_not_found', `tensor '${name}' is not in the checkpoint at ${this.folder}`, undefined, name);
+      throw new CheckpointError(
+        'tensor_not_found',
+        `tensor '${name}' is not in the checkpoint at ${this.folder}`,
+        undefined,
+        name,
+      );
     }
     return location;
   }

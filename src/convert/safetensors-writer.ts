@@ -53,7 +53,10 @@ export interface WrittenCheckpoint {
   totalBytes: number;
 }
 
-function planShards(tensors: readonly TensorDeclaration[], maxShardBytes: number | undefined): { planned: PlannedTensor[]; entriesPerShard: HeaderEntry[][] } {
+function planShards(
+  tensors: readonly TensorDeclaration[],
+  maxShardBytes: number | undefined,
+): { planned: PlannedTensor[]; entriesPerShard: HeaderEntry[][] } {
   const names = new Set<string>();
   const entriesPerShard: HeaderEntry[][] = [[]];
   const planned: PlannedTensor[] = [];
@@ -61,9 +64,20 @@ function planShards(tensors: readonly TensorDeclaration[], maxShardBytes: number
   for (const declaration of tensors) {
     const dtype = declaration.dtype ?? 'BF16';
     const shape = [...declaration.shape];
-    if (names.has(declaration.name)) throw new CheckpointError('write_invalid', `tensor '${declaration.name}' is declared twice`, undefined, declaration.name);
+    if (names.has(declaration.name))
+      throw new CheckpointError(
+        'write_invalid',
+        `tensor '${declaration.name}' is declared twice`,
+        undefined,
+        declaration.name,
+      );
     if (!shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 0)) {
-      throw new CheckpointError('write_invalid', `tensor '${declaration.name}' has invalid shape [${shape.join(', ')}]`, undefined, declaration.name);
+      throw new CheckpointError(
+        'write_invalid',
+        `tensor '${declaration.name}' has invalid shape [${shape.join(', ')}]`,
+        undefined,
+        declaration.name,
+      );
     }
     names.add(declaration.name);
     const elements = elementCount(shape);
@@ -73,7 +87,13 @@ function planShards(tensors: readonly TensorDeclaration[], maxShardBytes: number
       shardBytes = 0;
     }
     const shardIndex = entriesPerShard.length - 1;
-    entriesPerShard[shardIndex]!.push({ name: declaration.name, dtype, shape, begin: shardBytes, end: shardBytes + bytes });
+    entriesPerShard[shardIndex]!.push({
+      name: declaration.name,
+      dtype,
+      shape,
+      begin: shardBytes,
+      end: shardBytes + bytes,
+    });
     planned.push({ name: declaration.name, dtype, shape, elements, shardIndex, offset: shardBytes });
     shardBytes += bytes;
   }
@@ -110,7 +130,11 @@ export class SafetensorsWriter {
   }
 
   /** Creates the weight files in `folder` (which must exist) and writes their headers. */
-  static async create(folder: string, tensors: readonly TensorDeclaration[], options: SafetensorsWriterOptions = {}): Promise<SafetensorsWriter> {
+  static async create(
+    folder: string,
+    tensors: readonly TensorDeclaration[],
+    options: SafetensorsWriterOptions = {},
+  ): Promise<SafetensorsWriter> {
     const { planned, entriesPerShard } = planShards(tensors, options.maxShardBytes);
     const metadata = options.metadata ?? { format: 'pt' };
     const shards: Shard[] = [];
@@ -150,11 +174,22 @@ export class SafetensorsWriter {
    * Values are rounded to the declared dtype (BF16: round to nearest even).
    */
   async append(name: string, values: Float32Array): Promise<void> {
-    if (this.closed) throw new CheckpointError('write_invalid', `cannot write tensor '${name}': the writer is closed`, undefined, name);
+    if (this.closed)
+      throw new CheckpointError(
+        'write_invalid',
+        `cannot write tensor '${name}': the writer is closed`,
+        undefined,
+        name,
+      );
     const tensor = this.planned[this.current];
     if (tensor === undefined || tensor.name !== name) {
       const expected = tensor === undefined ? 'no more tensors' : `tensor '${tensor.name}'`;
-      throw new CheckpointError('write_invalid', `tensor '${name}' written out of order: expected ${expected}`, undefined, name);
+      throw new CheckpointError(
+        'write_invalid',
+        `tensor '${name}' written out of order: expected ${expected}`,
+        undefined,
+        name,
+      );
     }
     if (this.writtenElements + values.length > tensor.elements) {
       throw new CheckpointError(

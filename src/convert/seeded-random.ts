@@ -44,7 +44,8 @@ export class SeededRandom {
 
   /** A stream for one tensor: `seed` is any non-negative safe integer, `name` the tensor name. */
   constructor(seed: number, name: string) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
     [this.s0, this.s1, this.s2, this.s3] = hash128(`${seed}\u0000${name}`);
     // The all-zero state is the one fixed point of xoshiro; the hash makes it all but impossible.
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;

@@ -56,7 +56,11 @@ export function withCanonicalNames(source: TensorSource, names: Iterable<string>
 }
 
 /** Reads a tensor after checking its shape against the one the config implies. */
-export async function readChecked(source: TensorSource, name: string, expected: readonly number[]): Promise<Float32Array> {
+export async function readChecked(
+  source: TensorSource,
+  name: string,
+  expected: readonly number[],
+): Promise<Float32Array> {
   if (!source.has(name)) throw new MissingTensorError(name);
   const found = source.shape(name);
   if (found.length !== expected.length || found.some((dimension, index) => dimension !== expected[index])) {

@@ -34,22 +34,67 @@ export const VOCAB_SIZE = 151936;
 export const PRESETS: Readonly<Record<PresetName, PresetShape>> = {
   // The shapes of ../shared/golden/tiny-a (README §7): builds in about a second.
   tiny: {
-    text: { hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKeyValueHeads: 2, mropeSection: [2, 3, 3], maxWindowLayers: 70 },
-    vision: { depth: 4, hiddenSize: 64, intermediateSize: 128, numHeads: 4, outHiddenSize: 64, fullAttentionBlockIndexes: [1, 3] },
+    text: {
+      hiddenSize: 64,
+      intermediateSize: 128,
+      numLayers: 2,
+      numHeads: 4,
+      numKeyValueHeads: 2,
+      mropeSection: [2, 3, 3],
+      maxWindowLayers: 70,
+    },
+    vision: {
+      depth: 4,
+      hiddenSize: 64,
+      intermediateSize: 128,
+      numHeads: 4,
+      outHiddenSize: 64,
+      fullAttentionBlockIndexes: [1, 3],
+    },
   },
   // Qwen2.5-0.5B's text width (hidden 896, MLP 4864, 14 heads, 2 KV heads, head_dim 64) with 8
   // instead of 24 layers, and a half-width 8-block vision tower (head_dim 64, full attention in
   // every fourth block as in the 3B); mrope_section [8, 12, 12] keeps the 3B's 2:3:3 split.
   // About 301 M parameters, 0.6 GB in BF16: big enough for realistic timings, quick to generate.
   small: {
-    text: { hiddenSize: 896, intermediateSize: 4864, numLayers: 8, numHeads: 14, numKeyValueHeads: 2, mropeSection: [8, 12, 12], maxWindowLayers: 8 },
-    vision: { depth: 8, hiddenSize: 640, intermediateSize: 1710, numHeads: 10, outHiddenSize: 896, fullAttentionBlockIndexes: [3, 7] },
+    text: {
+      hiddenSize: 896,
+      intermediateSize: 4864,
+      numLayers: 8,
+      numHeads: 14,
+      numKeyValueHeads: 2,
+      mropeSection: [8, 12, 12],
+      maxWindowLayers: 8,
+    },
+    vision: {
+      depth: 8,
+      hiddenSize: 640,
+      intermediateSize: 1710,
+      numHeads: 10,
+      outHiddenSize: 896,
+      fullAttentionBlockIndexes: [3, 7],
+    },
   },
   // Qwen2.5-VL-3B-Instruct, which ShotVL-3B fine-tunes without changing the architecture
   // (its config.json): 3.75 B parameters, 7.5 GB in BF16.
   '3b': {
-    text: { hiddenSize: 2048, intermediateSize: 11008, numLayers: 36, numHeads: 16, numKeyValueHeads: 2, mropeSection: [16, 24, 24], maxWindowLayers: 70 },
-    vision: { depth: 32, hiddenSize: 1280, intermediateSize: 3420, numHeads: 16, outHiddenSize: 2048, fullAttentionBlockIndexes: [7, 15, 23, 31] },
+    text: {
+      hiddenSize: 2048,
+      intermediateSize: 11008,
+      numLayers: 36,
+      numHeads: 16,
+      numKeyValueHeads: 2,
+      mropeSection: [16, 24, 24],
+      maxWindowLayers: 70,
+    },
+    vision: {
+      depth: 32,
+      hiddenSize: 1280,
+      intermediateSize: 3420,
+      numHeads: 16,
+      outHiddenSize: 2048,
+      fullAttentionBlockIndexes: [7, 15, 23, 31],
+    },
   },
 };
 

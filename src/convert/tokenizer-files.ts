@@ -157,5 +157,8 @@ export async function writeTokenizerFiles(outDir: string): Promise<void> {
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'tokenizer.json'), JSON.stringify(tokenizer));
   await writeFile(join(outDir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig(addedTokens), null, 2)}\n`);
-  await writeFile(join(outDir, 'chat_template.json'), `${JSON.stringify({ chat_template: QWEN2_5_VL_CHAT_TEMPLATE }, null, 2)}\n`);
+  await writeFile(
+    join(outDir, 'chat_template.json'),
+    `${JSON.stringify({ chat_template: QWEN2_5_VL_CHAT_TEMPLATE }, null, 2)}\n`,
+  );
 }

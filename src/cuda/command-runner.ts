@@ -3,8 +3,7 @@
 import { execFile } from 'node:child_process';
 
 export type CommandResult =
-  | { ok: true; stdout: string }
-  | { ok: false; reason: 'not_found' | 'timed_out' | 'failed'; message: string };
+  { ok: true; stdout: string } | { ok: false; reason: 'not_found' | 'timed_out' | 'failed'; message: string };
 
 export type CommandRunner = (file: string, args: readonly string[], timeoutMs: number) => Promise<CommandResult>;
 
@@ -44,7 +43,10 @@ export const runCommand: CommandRunner = (file, args, timeoutMs) =>
         } else {
           // nvidia-smi reports "couldn't communicate with the NVIDIA driver" on stdout, others on stderr.
           const detail = firstLine(stderr) ?? firstLine(stdout) ?? '';
-          const exit = typeof failure.code === 'number' ? `exited with status ${failure.code}` : String(failure.message ?? 'failed');
+          const exit =
+            typeof failure.code === 'number'
+              ? `exited with status ${failure.code}`
+              : String(failure.message ?? 'failed');
           resolve({ ok: false, reason: 'failed', message: `${file} ${exit}${detail === '' ? '' : `: ${detail}`}` });
         }
       },

@@ -64,7 +64,8 @@ function deviceProblems(deviceId: number, report: NvidiaDeviceReport): CudaProbl
     ];
   }
   if (deviceId >= visible) {
-    const restriction = visible < physical ? ` (CUDA_VISIBLE_DEVICES='${report.visibleDevices}' of ${physical} GPUs)` : '';
+    const restriction =
+      visible < physical ? ` (CUDA_VISIBLE_DEVICES='${report.visibleDevices}' of ${physical} GPUs)` : '';
     return [
       {
         part: 'device_not_found',
@@ -97,22 +98,34 @@ function libraryProblems(report: CudaLibraryReport): CudaProblem[] {
     return component === undefined ? soname : `${soname} (${component})`;
   });
   const others = report.missing.flatMap(({ soname, otherVersions }) =>
-    otherVersions.length === 0 ? [] : [`found ${otherVersions.join(', ')}, another major version, which cannot replace ${soname}`],
+    otherVersions.length === 0
+      ? []
+      : [`found ${otherVersions.join(', ')}, another major version, which cannot replace ${soname}`],
   );
-  const how = report.method === 'ldd' ? `the dynamic loader cannot find ${names.join(', ')} for ${CUDA_PROVIDER_LIBRARIES[0]}` : `${names.join(', ')} not found (ldconfig cache, LD_LIBRARY_PATH, /usr/local/cuda*)`;
+  const how =
+    report.method === 'ldd'
+      ? `the dynamic loader cannot find ${names.join(', ')} for ${CUDA_PROVIDER_LIBRARIES[0]}`
+      : `${names.join(', ')} not found (ldconfig cache, LD_LIBRARY_PATH, /usr/local/cuda*)`;
   return [
     {
       part: 'libraries_missing',
       summary: `the CUDA 12 runtime libraries or cuDNN 9 are missing: ${how}${others.length === 0 ? '' : `; ${others.join('; ')}`}`,
       fix:
-        'install the CUDA 12 libraries and cuDNN 9 (Debian/Ubuntu with NVIDIA\'s apt repository: cuda-libraries-12-<minor> and libcudnn9-cuda-12; ' +
+        "install the CUDA 12 libraries and cuDNN 9 (Debian/Ubuntu with NVIDIA's apt repository: cuda-libraries-12-<minor> and libcudnn9-cuda-12; " +
         'or use the nvidia/cuda:12.x-cudnn-runtime image) and make them findable through ldconfig or LD_LIBRARY_PATH',
     },
   ];
 }
 
-async function staticProblems(deviceId: number, probes: CudaProbes): Promise<{ problems: CudaProblem[]; libraries: CudaLibraryReport; devices: NvidiaDeviceReport; directory: string }> {
-  const [devices, provider, libraries] = await Promise.all([probes.nvidiaDevices(), probes.providerLibraries(), probes.cudaLibraries()]);
+async function staticProblems(
+  deviceId: number,
+  probes: CudaProbes,
+): Promise<{ problems: CudaProblem[]; libraries: CudaLibraryReport; devices: NvidiaDeviceReport; directory: string }> {
+  const [devices, provider, libraries] = await Promise.all([
+    probes.nvidiaDevices(),
+    probes.providerLibraries(),
+    probes.cudaLibraries(),
+  ]);
   const problems = [...deviceProblems(deviceId, devices), ...providerProblems(provider), ...libraryProblems(libraries)];
   return { problems, libraries, devices, directory: provider.directory };
 }
@@ -155,6 +168,15 @@ export async function checkCuda(deviceId: number, probes: CudaProbes): Promise<C
     return { ok: true, gpuName };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, problems: [{ part: 'session_failed', summary: `the CUDA check failed unexpectedly: ${message}`, fix: 'run with --device cpu, and report this' }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          part: 'session_failed',
+          summary: `the CUDA check failed unexpectedly: ${message}`,
+          fix: 'run with --device cpu, and report this',
+        },
+      ],
+    };
   }
 }

@@ -60,7 +60,10 @@ export interface CudaProbes {
 }
 
 /** Provider files onnxruntime-node's install script puts beside the binding (script/install-metadata.js, manifest linux/x64:cuda12). */
-export const CUDA_PROVIDER_LIBRARIES: readonly string[] = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
+export const CUDA_PROVIDER_LIBRARIES: readonly string[] = [
+  'libonnxruntime_providers_cuda.so',
+  'libonnxruntime_providers_shared.so',
+];
 
 /**
  * Libraries libonnxruntime_providers_cuda.so (onnxruntime 1.30, CUDA 12 build) links against, besides

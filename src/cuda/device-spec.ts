@@ -25,11 +25,15 @@ export function parseDeviceSpec(text: string): DeviceSpec {
   const index = match[1]!;
   // Decimal digits only, no sign, no leading zeros: '1.0', '+1', '0x1', '01' and '' are typos.
   if (!/^(0|[1-9][0-9]*)$/.test(index)) {
-    throw new InvalidDeviceError(`Invalid device '${text}': the CUDA device index must be a whole number such as 0 or 1; ${EXPECTED}`);
+    throw new InvalidDeviceError(
+      `Invalid device '${text}': the CUDA device index must be a whole number such as 0 or 1; ${EXPECTED}`,
+    );
   }
   const deviceId = Number(index);
   if (deviceId > MAX_CUDA_DEVICE_ID) {
-    throw new InvalidDeviceError(`Invalid device '${text}': CUDA device index ${index} is larger than ${MAX_CUDA_DEVICE_ID}`);
+    throw new InvalidDeviceError(
+      `Invalid device '${text}': CUDA device index ${index} is larger than ${MAX_CUDA_DEVICE_ID}`,
+    );
   }
   return { kind: 'cuda', deviceId };
 }

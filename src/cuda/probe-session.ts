@@ -13,7 +13,9 @@ import { PROBE_INPUT, PROBE_INPUT_VALUES, PROBE_OUTPUT, buildProbeModel } from '
 /** onnxruntime's session log level 3 (error): the caller reports the failure itself. */
 const SESSION_LOG_LEVEL = 3;
 
-export async function runProbeSession(executionProviders: ort.InferenceSession.ExecutionProviderConfig[]): Promise<SessionCheck> {
+export async function runProbeSession(
+  executionProviders: ort.InferenceSession.ExecutionProviderConfig[],
+): Promise<SessionCheck> {
   let session: ort.InferenceSession | undefined;
   try {
     session = await ort.InferenceSession.create(buildProbeModel(), {
@@ -25,8 +27,15 @@ export async function runProbeSession(executionProviders: ort.InferenceSession.E
     const result = await session.run({ [PROBE_INPUT]: new ort.Tensor('float32', input, [input.length]) });
     const output = result[PROBE_OUTPUT]?.data;
     const expected = PROBE_INPUT_VALUES.map((value) => value * 2);
-    if (!(output instanceof Float32Array) || output.length !== expected.length || expected.some((value, index) => output[index] !== value)) {
-      return { ok: false, message: `the probe session ran but returned ${String(output)} instead of ${expected.join(',')}` };
+    if (
+      !(output instanceof Float32Array) ||
+      output.length !== expected.length ||
+      expected.some((value, index) => output[index] !== value)
+    ) {
+      return {
+        ok: false,
+        message: `the probe session ran but returned ${String(output)} instead of ${expected.join(',')}`,
+      };
     }
     return { ok: true };
   } catch (error) {

@@ -3,7 +3,11 @@
 // line that says why; an explicit `cuda` that cannot run throws a CudaUnavailableError that lists
 // every missing piece and its fix. See cuda-execution-provider.ts for what CUDA costs per run.
 import { checkCuda, type CudaProblem } from './cuda-check.js';
-import { cpuExecutionProviders, cudaExecutionProviders, type ExecutionProviderList } from './cuda-execution-provider.js';
+import {
+  cpuExecutionProviders,
+  cudaExecutionProviders,
+  type ExecutionProviderList,
+} from './cuda-execution-provider.js';
 import type { CudaProbes } from './cuda-probes.js';
 import { CudaUnavailableError, type CudaMissingPart } from './device-errors.js';
 import { formatDeviceSpec, parseDeviceSpec, type DeviceSpec } from './device-spec.js';
@@ -41,7 +45,12 @@ function cpuSelection(reason: string): DeviceSelection {
 }
 
 function cudaSelection(deviceId: number, reason: string): DeviceSelection {
-  return { device: { cuda: deviceId }, executionProviders: cudaExecutionProviders(deviceId), preferredWeightFormat: 'fp16', reason };
+  return {
+    device: { cuda: deviceId },
+    executionProviders: cudaExecutionProviders(deviceId),
+    preferredWeightFormat: 'fp16',
+    reason,
+  };
 }
 
 function unavailableMessage(requested: string, problems: readonly CudaProblem[]): string {
@@ -54,7 +63,11 @@ function unavailableMessage(requested: string, problems: readonly CudaProblem[])
  * InvalidDeviceError for a malformed string and CudaUnavailableError for an explicit CUDA device
  * that cannot run; never throws for `auto` or `cpu`.
  */
-export async function selectDevice(requested: DeviceSpec | string, probes: CudaProbes, logger: DeviceLogger): Promise<DeviceSelection> {
+export async function selectDevice(
+  requested: DeviceSpec | string,
+  probes: CudaProbes,
+  logger: DeviceLogger,
+): Promise<DeviceSelection> {
   const spec = typeof requested === 'string' ? parseDeviceSpec(requested) : requested;
   const asked = formatDeviceSpec(spec);
 
@@ -69,7 +82,10 @@ export async function selectDevice(requested: DeviceSpec | string, probes: CudaP
   if (check.ok) {
     const gpu = check.gpuName === undefined ? '' : ` (${check.gpuName})`;
     const selection = cudaSelection(deviceId, `CUDA device ${deviceId}${gpu} ran a test session`);
-    logger.info({ device: `cuda:${deviceId}`, requested: asked, gpu: check.gpuName }, `Running on CUDA device ${deviceId}${gpu}`);
+    logger.info(
+      { device: `cuda:${deviceId}`, requested: asked, gpu: check.gpuName },
+      `Running on CUDA device ${deviceId}${gpu}`,
+    );
     return selection;
   }
 
@@ -77,7 +93,12 @@ export async function selectDevice(requested: DeviceSpec | string, probes: CudaP
   if (spec.kind === 'cuda') {
     throw new CudaUnavailableError(primary.part, unavailableMessage(asked, check.problems));
   }
-  const fields = { device: 'cpu', requested: asked, missing: check.problems.map((problem) => problem.part), fix: primary.fix };
+  const fields = {
+    device: 'cpu',
+    requested: asked,
+    missing: check.problems.map((problem) => problem.part),
+    fix: primary.fix,
+  };
   const message = `CUDA not used, running on CPU: ${primary.summary}`;
   if (EXPECTED_ON_CPU_HOSTS.includes(primary.part)) logger.info(fields, message);
   else logger.warn(fields, message);

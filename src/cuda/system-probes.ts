@@ -156,7 +156,10 @@ export function createSystemProbes(options: SystemProbeOptions = {}): CudaProbes
 
     async providerLibraries() {
       const directory = binding();
-      return { directory, missing: CUDA_PROVIDER_LIBRARIES.filter((name) => !fileSystem.exists(join(directory, name))) };
+      return {
+        directory,
+        missing: CUDA_PROVIDER_LIBRARIES.filter((name) => !fileSystem.exists(join(directory, name))),
+      };
     },
 
     async nvidiaDevices(): Promise<NvidiaDeviceReport> {
@@ -166,19 +169,26 @@ export function createSystemProbes(options: SystemProbeOptions = {}): CudaProbes
         .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)))
         .map((name) => join(deviceDirectory, name));
       const result = await run('nvidia-smi', ['-L'], timeoutMs);
-      const smi = result.ok ? { ok: true as const, gpus: parseNvidiaSmiList(result.stdout) } : { ok: false as const, message: result.message };
+      const smi = result.ok
+        ? { ok: true as const, gpus: parseNvidiaSmiList(result.stdout) }
+        : { ok: false as const, message: result.message };
       return { deviceFiles, smi, visibleDevices: options.visibleDevices };
     },
 
     async cudaLibraries(): Promise<CudaLibraryReport> {
       const available = await availableLibraries();
-      const describe = (soname: string): MissingLibrary => ({ soname, otherVersions: otherVersions(soname, available) });
+      const describe = (soname: string): MissingLibrary => ({
+        soname,
+        otherVersions: otherVersions(soname, available),
+      });
       const providerPath = join(binding(), CUDA_PROVIDER_LIBRARIES[0]!);
       if (fileSystem.exists(providerPath)) {
         const ldd = await run('ldd', [providerPath], timeoutMs);
         if (ldd.ok) return { method: 'ldd', missing: parseLddMissing(ldd.stdout).map(describe) };
       }
-      const missing = CUDA_PROVIDER_DEPENDENCIES.map((library) => library.soname).filter((soname) => !available.has(soname));
+      const missing = CUDA_PROVIDER_DEPENDENCIES.map((library) => library.soname).filter(
+        (soname) => !available.has(soname),
+      );
       return { method: 'scan', missing: missing.map(describe) };
     },
 

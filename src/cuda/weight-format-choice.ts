@@ -38,9 +38,15 @@ export interface WeightFormatChoice {
  * Picks the format to load. An explicit `requested` format wins when the folder has it (and must be
  * there); otherwise the device's preference order decides.
  */
-export function chooseWeightFormat(available: readonly WeightFormat[], device: 'cpu' | 'cuda', requested?: WeightFormat): WeightFormatChoice {
+export function chooseWeightFormat(
+  available: readonly WeightFormat[],
+  device: 'cpu' | 'cuda',
+  requested?: WeightFormat,
+): WeightFormatChoice {
   if (available.length === 0) {
-    throw new WeightFormatError('The model folder has no complete weight format (onnx/embed_tokens, vision_encoder and decoder_model_merged for fp32, fp16 or q4); convert the model first');
+    throw new WeightFormatError(
+      'The model folder has no complete weight format (onnx/embed_tokens, vision_encoder and decoder_model_merged for fp32, fp16 or q4); convert the model first',
+    );
   }
   const listed = available.join(', ');
   const preference = WEIGHT_FORMAT_PREFERENCE[device];
@@ -50,9 +56,15 @@ export function chooseWeightFormat(available: readonly WeightFormat[], device: '
       throw new WeightFormatError(`The model folder has no ${requested} weights (available: ${listed})`);
     }
     if (requested === preferred) return { format: requested };
-    return { format: requested, note: `${requested} as requested; ${FALLBACK_NOTES[device][requested] ?? `${preferred} is the usual choice on ${device}`}` };
+    return {
+      format: requested,
+      note: `${requested} as requested; ${FALLBACK_NOTES[device][requested] ?? `${preferred} is the usual choice on ${device}`}`,
+    };
   }
   const format = preference.find((candidate) => available.includes(candidate))!;
   if (format === preferred) return { format };
-  return { format, note: `no ${preferred} weights in the folder (available: ${listed}); using ${format}: ${FALLBACK_NOTES[device][format]}` };
+  return {
+    format,
+    note: `no ${preferred} weights in the folder (available: ${listed}); using ${format}: ${FALLBACK_NOTES[device][format]}`,
+  };
 }

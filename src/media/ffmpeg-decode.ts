@@ -34,7 +34,8 @@ export function selectExpression(indices: readonly number[]): string {
   const unique = [...new Set(indices)].sort((a, b) => a - b);
   if (unique.length === 0) throw new RangeError('at least one frame index is needed');
   for (const index of unique) {
-    if (!Number.isInteger(index) || index < 0) throw new RangeError(`frame index must be a non-negative integer, got ${index}`);
+    if (!Number.isInteger(index) || index < 0)
+      throw new RangeError(`frame index must be a non-negative integer, got ${index}`);
   }
   const sum = (terms: readonly number[]): string => {
     if (terms.length === 1) return `eq(n\\,${terms[0]})`;
@@ -48,19 +49,35 @@ export function selectExpression(indices: readonly number[]): string {
 export function decodeArguments(path: string, probe: VideoProbe, indices: readonly number[], threads = 0): string[] {
   const unique = new Set(indices).size;
   return [
-    '-nostdin', '-hide_banner', '-v', 'error',
-    '-protocol_whitelist', 'file',
-    '-threads', String(threads),
-    '-f', DEMUXER_OF[probe.container],
-    '-i', path,
-    '-map', `0:${probe.streamIndex}`,
-    '-an', '-sn', '-dn',
+    '-nostdin',
+    '-hide_banner',
+    '-v',
+    'error',
+    '-protocol_whitelist',
+    'file',
+    '-threads',
+    String(threads),
+    '-f',
+    DEMUXER_OF[probe.container],
+    '-i',
+    path,
+    '-map',
+    `0:${probe.streamIndex}`,
+    '-an',
+    '-sn',
+    '-dn',
     // The scale filter is a no-op at the probed size; it only guards against streams whose frame
     // size changes midway, which would otherwise shift every following frame boundary in the pipe.
-    '-vf', `select=${selectExpression(indices)},scale=${probe.width}:${probe.height}`,
-    '-fps_mode', 'passthrough',
-    '-frames:v', String(unique),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24',
+    '-vf',
+    `select=${selectExpression(indices)},scale=${probe.width}:${probe.height}`,
+    '-fps_mode',
+    'passthrough',
+    '-frames:v',
+    String(unique),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
     'pipe:1',
   ];
 }
@@ -117,7 +134,9 @@ export async function decodeSelectedFrames(
     },
   });
   if (result.exitCode !== 0) {
-    throw new CorruptMediaError('The video cannot be decoded; it may be truncated or damaged.', { cause: new Error(result.stderrTail) });
+    throw new CorruptMediaError('The video cannot be decoded; it may be truncated or damaged.', {
+      cause: new Error(result.stderrTail),
+    });
   }
   if (decoded < uniqueCount || filled !== 0) {
     throw new CorruptMediaError(

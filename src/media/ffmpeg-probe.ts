@@ -47,7 +47,8 @@ export function parseRational(value: unknown): number | undefined {
 }
 
 function positiveNumber(value: unknown): number | undefined {
-  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
   return Number.isFinite(number) && number > 0 ? number : undefined;
 }
 
@@ -95,21 +96,28 @@ export function parseFfprobeOutput(output: unknown, container: VideoContainer): 
   if (stream === undefined) throw new UnsupportedFormatError('The file contains no video stream.');
   const codedWidth = positiveInteger(stream.width);
   const codedHeight = positiveInteger(stream.height);
-  if (codedWidth === undefined || codedHeight === undefined) throw new CorruptMediaError('The video stream has no valid frame size.');
+  if (codedWidth === undefined || codedHeight === undefined)
+    throw new CorruptMediaError('The video stream has no valid frame size.');
   const rotation = streamRotation(stream);
   const swap = rotation === 90 || rotation === 270;
   const declaredFrameCount = positiveInteger(stream.nb_frames);
   let durationSeconds = positiveNumber(stream.duration) ?? positiveNumber(format.duration);
-  const frameRate = parseRational(stream.avg_frame_rate) ?? parseRational(stream.r_frame_rate) ??
-    (declaredFrameCount !== undefined && durationSeconds !== undefined ? declaredFrameCount / durationSeconds : undefined);
+  const frameRate =
+    parseRational(stream.avg_frame_rate) ??
+    parseRational(stream.r_frame_rate) ??
+    (declaredFrameCount !== undefined && durationSeconds !== undefined
+      ? declaredFrameCount / durationSeconds
+      : undefined);
   if (frameRate === undefined) throw new CorruptMediaError('The video stream has no frame rate.');
-  if (durationSeconds === undefined && declaredFrameCount !== undefined) durationSeconds = declaredFrameCount / frameRate;
+  if (durationSeconds === undefined && declaredFrameCount !== undefined)
+    durationSeconds = declaredFrameCount / frameRate;
   if (durationSeconds === undefined) throw new CorruptMediaError('The video has no duration.');
   return {
     container,
     formatName: typeof format.format_name === 'string' ? format.format_name : '',
     codecName: typeof stream.codec_name === 'string' ? stream.codec_name : '',
-    streamIndex: typeof stream.index === 'number' && Number.isInteger(stream.index) && stream.index >= 0 ? stream.index : 0,
+    streamIndex:
+      typeof stream.index === 'number' && Number.isInteger(stream.index) && stream.index >= 0 ? stream.index : 0,
     width: swap ? codedHeight : codedWidth,
     height: swap ? codedWidth : codedHeight,
     codedWidth,
@@ -133,10 +141,25 @@ const MAX_PROBE_OUTPUT_BYTES = 1024 * 1024;
 
 function commonArguments(container: VideoContainer): string[] {
   // -f: only the sniffed demuxer (see video-container.ts); file: only local files, never URLs.
-  return ['-v', 'error', '-hide_banner', '-protocol_whitelist', 'file', '-f', DEMUXER_OF[container], '-print_format', 'json'];
+  return [
+    '-v',
+    'error',
+    '-hide_banner',
+    '-protocol_whitelist',
+    'file',
+    '-f',
+    DEMUXER_OF[container],
+    '-print_format',
+    'json',
+  ];
 }
 
-async function runProbeJson(path: string, container: VideoContainer, extra: readonly string[], options: FfprobeOptions): Promise<unknown> {
+async function runProbeJson(
+  path: string,
+  container: VideoContainer,
+  extra: readonly string[],
+  options: FfprobeOptions,
+): Promise<unknown> {
   const result = await runProcess(options.ffprobePath, [...commonArguments(container), ...extra, '-i', path], {
     timeoutMs: options.timeoutMs,
     signal: options.signal,
@@ -162,7 +185,11 @@ async function runProbeJson(path: string, container: VideoContainer, extra: read
 }
 
 /** Probes the container and stream headers (no decoding). */
-export async function probeVideoFile(path: string, container: VideoContainer, options: FfprobeOptions): Promise<VideoProbe> {
+export async function probeVideoFile(
+  path: string,
+  container: VideoContainer,
+  options: FfprobeOptions,
+): Promise<VideoProbe> {
   const output = await runProbeJson(path, container, ['-show_format', '-show_streams'], options);
   return parseFfprobeOutput(output, container);
 }

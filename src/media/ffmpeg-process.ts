@@ -50,7 +50,11 @@ export class ProcessOutputTooLargeError extends Error {
  * what a failure means). Rejects with MediaAbortedError, MediaTimeoutError, FfmpegUnavailableError,
  * ProcessOutputTooLargeError or the error thrown by `onStdout`; in every case the process is dead.
  */
-export function runProcess(executable: string, args: readonly string[], options: RunProcessOptions): Promise<ProcessResult> {
+export function runProcess(
+  executable: string,
+  args: readonly string[],
+  options: RunProcessOptions,
+): Promise<ProcessResult> {
   return new Promise<ProcessResult>((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(new MediaAbortedError());
@@ -67,7 +71,10 @@ export function runProcess(executable: string, args: readonly string[], options:
       if (failure === undefined) failure = reason;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => kill(new MediaTimeoutError(`Media decoding took longer than ${options.timeoutMs} ms.`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => kill(new MediaTimeoutError(`Media decoding took longer than ${options.timeoutMs} ms.`)),
+      options.timeoutMs,
+    );
     const onAbort = () => kill(new MediaAbortedError());
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -102,7 +109,12 @@ export function runProcess(executable: string, args: readonly string[], options:
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         // The message names no path: the executable setting is the operator's, not the client's business.
-        reject(failure ?? new FfmpegUnavailableError('Video decoding is unavailable: ffmpeg could not be started on this server.', { cause: error }));
+        reject(
+          failure ??
+            new FfmpegUnavailableError('Video decoding is unavailable: ffmpeg could not be started on this server.', {
+              cause: error,
+            }),
+        );
         return;
       }
       kill(error);

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Writes `bytes` to a fresh temporary file, runs `work(path)`, then deletes the file and its folder. */
-export async function withTemporaryFile<T>(bytes: Uint8Array, work: (path: string) => Promise<T>, directory: string = tmpdir()): Promise<T> {
+export async function withTemporaryFile<T>(
+  bytes: Uint8Array,
+  work: (path: string) => Promise<T>,
+  directory: string = tmpdir(),
+): Promise<T> {
   const folder = await mkdtemp(join(directory, 'shotvl-video-'));
   try {
     const path = join(folder, 'input');

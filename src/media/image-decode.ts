@@ -72,11 +72,15 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeImageOptions
   const height = metadata.pageHeight ?? metadata.height;
   if (!(width > 0) || !(height > 0)) throw new CorruptMediaError(`The ${format} header has no valid image size.`);
   if (width * height > limits.maxImagePixels) {
-    throw new MediaTooLargeError(`The image is ${width}x${height} pixels; the limit is ${limits.maxImagePixels} pixels.`);
+    throw new MediaTooLargeError(
+      `The image is ${width}x${height} pixels; the limit is ${limits.maxImagePixels} pixels.`,
+    );
   }
   const ratio = Math.max(width, height) / Math.min(width, height);
   if (ratio > limits.maxAspectRatio) {
-    throw new UnsupportedAspectRatioError(`The image aspect ratio ${ratio.toFixed(1)} (${width}x${height}) exceeds ${limits.maxAspectRatio}.`);
+    throw new UnsupportedAspectRatioError(
+      `The image aspect ratio ${ratio.toFixed(1)} (${width}x${height}) exceeds ${limits.maxAspectRatio}.`,
+    );
   }
 
   const pipeline = sharp(bytes, {
@@ -92,7 +96,11 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeImageOptions
     .raw();
   const { data, info } = await withSignal(render(pipeline, format), options.signal);
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const alphaMode = !metadata.hasAlpha ? 'none' : pillowOpensAsRgba(bytes, format, metadata) ? 'flattened-on-white' : 'dropped';
+  const alphaMode = !metadata.hasAlpha
+    ? 'none'
+    : pillowOpensAsRgba(bytes, format, metadata)
+      ? 'flattened-on-white'
+      : 'dropped';
   return {
     pixels: toRgb(pixels, info.width, info.height, info.channels, alphaMode),
     width: info.width,
@@ -107,7 +115,13 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeImageOptions
  * (`BLEND(a, 255, v) = DIV255(255·(255 − a) + v·a)`, DIV255(x) = ((x + 128) >> 8 + x + 128) >> 8),
  * or dropped.
  */
-export function toRgb(pixels: Uint8Array, width: number, height: number, channels: number, alpha: 'none' | 'flattened-on-white' | 'dropped'): Uint8Array {
+export function toRgb(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  alpha: 'none' | 'flattened-on-white' | 'dropped',
+): Uint8Array {
   if (channels === 3) return pixels;
   const count = width * height;
   const rgb = new Uint8Array(count * 3);

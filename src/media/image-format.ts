@@ -19,7 +19,12 @@ const AVIF_BRANDS = new Set(['avif', 'avis']);
 
 function isAvif(bytes: Uint8Array): boolean {
   if (!startsWith(bytes, ascii('ftyp'), 4)) return false;
-  const boxSize = (((bytes[0] as number) << 24) | ((bytes[1] as number) << 16) | ((bytes[2] as number) << 8) | (bytes[3] as number)) >>> 0;
+  const boxSize =
+    (((bytes[0] as number) << 24) |
+      ((bytes[1] as number) << 16) |
+      ((bytes[2] as number) << 8) |
+      (bytes[3] as number)) >>>
+    0;
   const end = Math.min(boxSize, bytes.length, 256);
   const decoder = new TextDecoder('latin1');
   for (let offset = 8; offset + 4 <= end; offset += 4) {

@@ -66,12 +66,19 @@ export function validateImageSizeOptions(options: ImageSizeOptions): ImageSizeOp
 }
 
 /** Resize + patchify of an already decoded RGB image. Pure. */
-export function preprocessDecodedImage(image: Pick<DecodedImage, 'pixels' | 'width' | 'height'>, size: ImageSizeOptions = {}): PreprocessedImage {
+export function preprocessDecodedImage(
+  image: Pick<DecodedImage, 'pixels' | 'width' | 'height'>,
+  size: ImageSizeOptions = {},
+): PreprocessedImage {
   validateImageSizeOptions(size);
   const target = resolveImageSize(image.height, image.width, size, IMAGE_FACTOR);
   // PIL.Image.resize returns a copy without resampling when the size is unchanged; so does resamplePillow.
-  const resizedPixels = resamplePillow(image.pixels, image.width, image.height, 3, target.width, target.height, { filter: BICUBIC });
-  const { pixelValues, gridThw } = patchify([resizedPixels], target.height, target.width, { normalization: IMAGE_NORMALIZATION });
+  const resizedPixels = resamplePillow(image.pixels, image.width, image.height, 3, target.width, target.height, {
+    filter: BICUBIC,
+  });
+  const { pixelValues, gridThw } = patchify([resizedPixels], target.height, target.width, {
+    normalization: IMAGE_NORMALIZATION,
+  });
   return {
     pixelValues,
     gridThw,
@@ -84,9 +91,13 @@ export function preprocessDecodedImage(image: Pick<DecodedImage, 'pixels' | 'wid
 }
 
 /** Untrusted image bytes -> model inputs. Throws MediaError subclasses only. */
-export async function preprocessImage(bytes: Uint8Array, options: PreprocessImageOptions = {}): Promise<PreprocessedImage> {
+export async function preprocessImage(
+  bytes: Uint8Array,
+  options: PreprocessImageOptions = {},
+): Promise<PreprocessedImage> {
   const size = validateImageSizeOptions(options.size ?? {});
   const decoded = await decodeImage(bytes, options);
-  if (options.signal?.aborted) throw new MediaAbortedError('Image processing was aborted.', { cause: options.signal.reason });
+  if (options.signal?.aborted)
+    throw new MediaAbortedError('Image processing was aborted.', { cause: options.signal.reason });
   return { ...preprocessDecodedImage(decoded, size), format: decoded.format };
 }

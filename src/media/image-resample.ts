@@ -60,7 +60,13 @@ export interface AxisCoefficients {
  * Pillow's `precompute_coeffs` followed by `normalize_coeffs_8bpc`. `start`/`end` are the source box
  * edges on this axis; Pillow holds them as C floats, so they are rounded to float32 here too.
  */
-export function axisCoefficients(inputSize: number, start: number, end: number, outputSize: number, filter: ResampleFilter): AxisCoefficients {
+export function axisCoefficients(
+  inputSize: number,
+  start: number,
+  end: number,
+  outputSize: number,
+  filter: ResampleFilter,
+): AxisCoefficients {
   const in0 = Math.fround(start);
   const in1 = Math.fround(end);
   const scale = Math.fround(in1 - in0) / outputSize;
@@ -208,10 +214,13 @@ export function resamplePillow(
   const filter = options.filter ?? BICUBIC;
   const box = options.box ?? [0, 0, width, height];
   for (const value of [width, height, outputWidth, outputHeight]) {
-    if (!Number.isInteger(value) || value <= 0) throw new InvalidMediaOptionsError('Resize sizes must be positive integers.');
+    if (!Number.isInteger(value) || value <= 0)
+      throw new InvalidMediaOptionsError('Resize sizes must be positive integers.');
   }
-  if (!Number.isInteger(channels) || channels < 1 || channels > 4) throw new InvalidMediaOptionsError('Images must have 1 to 4 channels.');
-  if (pixels.length !== width * height * channels) throw new InvalidMediaOptionsError('The pixel buffer does not match its size.');
+  if (!Number.isInteger(channels) || channels < 1 || channels > 4)
+    throw new InvalidMediaOptionsError('Images must have 1 to 4 channels.');
+  if (pixels.length !== width * height * channels)
+    throw new InvalidMediaOptionsError('The pixel buffer does not match its size.');
   const [left, top, right, bottom] = box;
   if (!(left >= 0 && top >= 0 && right <= width && bottom <= height && right > left && bottom > top)) {
     throw new InvalidMediaOptionsError('The resize box must lie inside the image.');
@@ -226,7 +235,8 @@ export function resamplePillow(
   let rowShift = 0;
   if (needHorizontal) {
     const firstRow = vertical.bounds[0] as number;
-    const lastRow = (vertical.bounds[outputHeight * 2 - 2] as number) + (vertical.bounds[outputHeight * 2 - 1] as number);
+    const lastRow =
+      (vertical.bounds[outputHeight * 2 - 2] as number) + (vertical.bounds[outputHeight * 2 - 1] as number);
     const horizontal = axisCoefficients(width, left, right, outputWidth, filter);
     current = resampleRows(pixels, width, channels, firstRow, lastRow - firstRow, outputWidth, horizontal);
     currentWidth = outputWidth;

@@ -64,7 +64,10 @@ const INTEGER_LIMITS: ReadonlySet<keyof MediaLimits> = new Set([
  * Each limit must be a positive finite number (an integer for counts); anything else is a
  * configuration mistake and throws `InvalidMediaOptionsError`.
  */
-export function mergeMediaLimits(overrides: Partial<MediaLimits> = {}, base: MediaLimits = DEFAULT_MEDIA_LIMITS): MediaLimits {
+export function mergeMediaLimits(
+  overrides: Partial<MediaLimits> = {},
+  base: MediaLimits = DEFAULT_MEDIA_LIMITS,
+): MediaLimits {
   const merged: Record<string, number> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;

@@ -16,7 +16,12 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import 'sharp';
 import { MediaAbortedError } from './media-errors.js';
 import type { MediaLimits } from './media-limits.js';
-import { deserializeError, type MediaWorkerData, type PoolToWorkerMessage, type WorkerToPoolMessage } from './media-worker-protocol.js';
+import {
+  deserializeError,
+  type MediaWorkerData,
+  type PoolToWorkerMessage,
+  type WorkerToPoolMessage,
+} from './media-worker-protocol.js';
 import type { MediaItem, PreprocessedMedia } from './preprocess-media.js';
 
 export interface MediaWorkerPoolOptions {
@@ -87,7 +92,8 @@ export class MediaWorkerPool {
 
   constructor(private readonly options: MediaWorkerPoolOptions = {}) {
     const size = options.size ?? DEFAULT_MEDIA_WORKERS;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`The media worker pool size must be a positive integer; got ${size}.`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`The media worker pool size must be a positive integer; got ${size}.`);
     this.size = size;
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
   }

@@ -33,7 +33,8 @@ export interface SerializedError {
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof MediaError) {
-    const cause = error.cause instanceof Error ? error.cause.message : error.cause === undefined ? undefined : String(error.cause);
+    const cause =
+      error.cause instanceof Error ? error.cause.message : error.cause === undefined ? undefined : String(error.cause);
     return { name: error.name, message: error.message, mediaCode: error.code, cause };
   }
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };

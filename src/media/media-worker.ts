@@ -2,7 +2,12 @@
 // result back with its pixel buffer transferred. A 'cancel' message aborts the job's AbortSignal, which
 // kills its ffmpeg/ffprobe processes and makes the job fail with MediaAbortedError.
 import { parentPort, workerData } from 'node:worker_threads';
-import { serializeError, type MediaWorkerData, type PoolToWorkerMessage, type WorkerToPoolMessage } from './media-worker-protocol.js';
+import {
+  serializeError,
+  type MediaWorkerData,
+  type PoolToWorkerMessage,
+  type WorkerToPoolMessage,
+} from './media-worker-protocol.js';
 import { preprocessMedia } from './preprocess-media.js';
 
 const port = parentPort;

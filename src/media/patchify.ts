@@ -54,8 +54,10 @@ export function normalizationTable(options: NormalizationOptions): Float32Array 
     // float32 arithmetic on float32 operands: a float64 result rounded once to float32 equals the
     // correctly rounded float32 operation (53 ≥ 2·24 + 2 bits), so Math.fround reproduces numpy/torch.
     const inverse32 = Math.fround(1 / rescale);
-    const mean32 = options.formula === 'fused' ? Math.fround(Math.fround(channelMean) * inverse32) : Math.fround(channelMean);
-    const std32 = options.formula === 'fused' ? Math.fround(Math.fround(channelStd) * inverse32) : Math.fround(channelStd);
+    const mean32 =
+      options.formula === 'fused' ? Math.fround(Math.fround(channelMean) * inverse32) : Math.fround(channelMean);
+    const std32 =
+      options.formula === 'fused' ? Math.fround(Math.fround(channelStd) * inverse32) : Math.fround(channelStd);
     for (let value = 0; value < 256; value += 1) {
       const scaled = options.formula === 'fused' ? value : Math.fround(value * rescale);
       table[channel * 256 + value] = Math.fround(Math.fround(scaled - mean32) / std32);
@@ -87,7 +89,12 @@ export interface PatchifyResult {
  * Patches `frames` (each `height × width × 3` uint8 RGB, row-major) into `pixel_values`.
  * `height` and `width` must be multiples of patchSize·mergeSize (smart_resize guarantees it).
  */
-export function patchify(frames: readonly Uint8Array[], height: number, width: number, options: PatchifyOptions = {}): PatchifyResult {
+export function patchify(
+  frames: readonly Uint8Array[],
+  height: number,
+  width: number,
+  options: PatchifyOptions = {},
+): PatchifyResult {
   const patch = options.patchSize ?? PATCH_SIZE;
   const temporal = options.temporalPatchSize ?? TEMPORAL_PATCH_SIZE;
   const merge = options.mergeSize ?? MERGE_SIZE;
@@ -152,11 +159,23 @@ function validate(
   merge: number,
   table: Float32Array,
 ): void {
-  for (const [name, value] of [['patchSize', patch], ['temporalPatchSize', temporal], ['mergeSize', merge]] as const) {
-    if (!Number.isInteger(value) || value <= 0) throw new InvalidMediaOptionsError(`${name} must be a positive integer.`);
+  for (const [name, value] of [
+    ['patchSize', patch],
+    ['temporalPatchSize', temporal],
+    ['mergeSize', merge],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw new InvalidMediaOptionsError(`${name} must be a positive integer.`);
   }
   const unit = patch * merge;
-  if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0 || height % unit !== 0 || width % unit !== 0) {
+  if (
+    !Number.isInteger(height) ||
+    !Number.isInteger(width) ||
+    height <= 0 ||
+    width <= 0 ||
+    height % unit !== 0 ||
+    width % unit !== 0
+  ) {
     throw new InvalidMediaOptionsError(`Frame size ${width}x${height} is not a positive multiple of ${unit}.`);
   }
   if (frames.length === 0) throw new InvalidMediaOptionsError('At least one frame is needed.');
@@ -165,5 +184,6 @@ function validate(
       throw new InvalidMediaOptionsError(`Every frame must hold ${width}x${height} RGB bytes.`);
     }
   }
-  if (table.length !== CHANNELS * 256) throw new InvalidMediaOptionsError('The normalisation table must have 3×256 entries.');
+  if (table.length !== CHANNELS * 256)
+    throw new InvalidMediaOptionsError('The normalisation table must have 3×256 entries.');
 }

@@ -78,7 +78,8 @@ export function tiffOpensAsRgba(bytes: Uint8Array): boolean | undefined {
     const first = view.getUint16(entry + 8, little);
     if (tag === TIFF_PHOTOMETRIC) photometric = first;
     else if (tag === TIFF_SAMPLES_PER_PIXEL) samplesPerPixel = first;
-    else if (tag === TIFF_EXTRA_SAMPLES) extraSamples = count === 1 ? [first] : count === 2 ? [first, view.getUint16(entry + 10, little)] : [0, 0, 0];
+    else if (tag === TIFF_EXTRA_SAMPLES)
+      extraSamples = count === 1 ? [first] : count === 2 ? [first, view.getUint16(entry + 10, little)] : [0, 0, 0];
   }
   if (photometric === undefined) return undefined;
   const onlyAlpha = extraSamples.length === 1 && (extraSamples[0] === 1 || extraSamples[0] === 2);

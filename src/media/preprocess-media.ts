@@ -17,7 +17,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { preprocessImage } from './image-preprocess.js';
 import { CorruptMediaError, InvalidMediaOptionsError, MediaAbortedError, MediaTooLargeError } from './media-errors.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './media-limits.js';
-import { MAX_PIXELS, MIN_PIXELS, SHOTBENCH_VIDEO_FPS, SHOTBENCH_VIDEO_MAX_PIXELS, VIDEO_MIN_PIXELS } from './smart-resize.js';
+import {
+  MAX_PIXELS,
+  MIN_PIXELS,
+  SHOTBENCH_VIDEO_FPS,
+  SHOTBENCH_VIDEO_MAX_PIXELS,
+  VIDEO_MIN_PIXELS,
+} from './smart-resize.js';
 import {
   preprocessVideoBytes,
   preprocessVideoFile,
@@ -89,7 +95,11 @@ export interface EffectiveMediaSettings {
 const PIPELINE_VERSION = 'qwen-vl-utils-0.0.11/v1';
 
 export const IMAGE_DEFAULTS = Object.freeze({ minPixels: MIN_PIXELS, maxPixels: MAX_PIXELS });
-export const VIDEO_DEFAULTS = Object.freeze({ minPixels: VIDEO_MIN_PIXELS, maxPixels: SHOTBENCH_VIDEO_MAX_PIXELS, fps: SHOTBENCH_VIDEO_FPS });
+export const VIDEO_DEFAULTS = Object.freeze({
+  minPixels: VIDEO_MIN_PIXELS,
+  maxPixels: SHOTBENCH_VIDEO_MAX_PIXELS,
+  fps: SHOTBENCH_VIDEO_FPS,
+});
 
 function checkPixels(name: string, value: unknown, low: number, high: number): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < low || value > high) {
@@ -101,8 +111,10 @@ function checkPixels(name: string, value: unknown, low: number, high: number): a
 export function resolveMediaSettings(item: MediaItem): EffectiveMediaSettings {
   const options = item.options ?? {};
   const frames = item.source.kind === 'frames';
-  if (item.type === 'image' && frames) throw new InvalidMediaOptionsError('An image cannot be given as a list of frames.');
-  if (item.type === 'image' && options.fps !== undefined) throw new InvalidMediaOptionsError('fps applies to videos, not images.');
+  if (item.type === 'image' && frames)
+    throw new InvalidMediaOptionsError('An image cannot be given as a list of frames.');
+  if (item.type === 'image' && options.fps !== undefined)
+    throw new InvalidMediaOptionsError('fps applies to videos, not images.');
   const defaults = item.type === 'image' ? IMAGE_DEFAULTS : VIDEO_DEFAULTS;
   const maxPixels = options.maxPixels ?? defaults.maxPixels;
   checkPixels('max_pixels', maxPixels, MIN_PIXELS, defaults.maxPixels);
@@ -110,12 +122,21 @@ export function resolveMediaSettings(item: MediaItem): EffectiveMediaSettings {
   // max_pixels: qwen-vl-utils then lets max_pixels win, and so do we.
   if (options.minPixels !== undefined) checkPixels('min_pixels', options.minPixels, MIN_PIXELS, maxPixels);
   const minPixels = options.minPixels ?? defaults.minPixels;
-  const settings: EffectiveMediaSettings = { pipeline: PIPELINE_VERSION, type: item.type, source: frames ? 'frames' : 'encoded', minPixels, maxPixels };
+  const settings: EffectiveMediaSettings = {
+    pipeline: PIPELINE_VERSION,
+    type: item.type,
+    source: frames ? 'frames' : 'encoded',
+    minPixels,
+    maxPixels,
+  };
   if (item.type === 'video') {
     const fps = options.fps ?? VIDEO_DEFAULTS.fps;
-    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) throw new InvalidMediaOptionsError(`fps must be a positive number; got ${String(fps)}.`);
+    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0)
+      throw new InvalidMediaOptionsError(`fps must be a positive number; got ${String(fps)}.`);
     if (!frames && fps > VIDEO_DEFAULTS.fps) {
-      throw new InvalidMediaOptionsError(`fps may be at most ${VIDEO_DEFAULTS.fps} (the rate videos are sampled at by default); got ${fps}.`);
+      throw new InvalidMediaOptionsError(
+        `fps may be at most ${VIDEO_DEFAULTS.fps} (the rate videos are sampled at by default); got ${fps}.`,
+      );
     }
     settings.fps = fps;
   }
@@ -148,7 +169,8 @@ function startHash(settings: EffectiveMediaSettings): Hash {
 async function fileSize(path: string, limits: MediaLimits): Promise<number> {
   const { size } = await stat(path);
   if (size === 0) throw new CorruptMediaError('The media file is empty (0 bytes).');
-  if (size > limits.maxInputBytes) throw new MediaTooLargeError(`The media file is ${size} bytes; the limit is ${limits.maxInputBytes} bytes.`);
+  if (size > limits.maxInputBytes)
+    throw new MediaTooLargeError(`The media file is ${size} bytes; the limit is ${limits.maxInputBytes} bytes.`);
   return size;
 }
 
@@ -198,7 +220,11 @@ function fromVideo(video: PreprocessedVideo, contentHash: string): PreprocessedM
   };
 }
 
-async function preprocessImageItem(item: MediaItem, settings: EffectiveMediaSettings, context: PreprocessMediaContext): Promise<PreprocessedMedia> {
+async function preprocessImageItem(
+  item: MediaItem,
+  settings: EffectiveMediaSettings,
+  context: PreprocessMediaContext,
+): Promise<PreprocessedMedia> {
   const limits = context.limits ?? DEFAULT_MEDIA_LIMITS;
   let bytes: Uint8Array;
   if (item.source.kind === 'file') {
@@ -230,7 +256,11 @@ async function preprocessImageItem(item: MediaItem, settings: EffectiveMediaSett
   };
 }
 
-async function preprocessVideoItem(item: MediaItem, settings: EffectiveMediaSettings, context: PreprocessMediaContext): Promise<PreprocessedMedia> {
+async function preprocessVideoItem(
+  item: MediaItem,
+  settings: EffectiveMediaSettings,
+  context: PreprocessMediaContext,
+): Promise<PreprocessedMedia> {
   const options = { fps: settings.fps, minPixels: settings.minPixels, maxPixels: settings.maxPixels };
   const videoContext: VideoPreprocessContext = {
     limits: context.limits,
@@ -240,8 +270,10 @@ async function preprocessVideoItem(item: MediaItem, settings: EffectiveMediaSett
     onProcessSpawn: context.onProcessSpawn,
   };
   const source = item.source;
-  if (source.kind === 'bytes') return fromVideo(await preprocessVideoBytes(source.bytes, options, videoContext), hashBytes(settings, source));
-  if (source.kind === 'frames') return fromVideo(await preprocessVideoFrames(source.frames, options, videoContext), hashBytes(settings, source));
+  if (source.kind === 'bytes')
+    return fromVideo(await preprocessVideoBytes(source.bytes, options, videoContext), hashBytes(settings, source));
+  if (source.kind === 'frames')
+    return fromVideo(await preprocessVideoFrames(source.frames, options, videoContext), hashBytes(settings, source));
   // The file is hashed while ffmpeg reads it (both stream it; the OS cache serves the second reader).
   await fileSize(source.path, context.limits ?? DEFAULT_MEDIA_LIMITS);
   const stopHashing = new AbortController();
@@ -263,11 +295,16 @@ async function preprocessVideoItem(item: MediaItem, settings: EffectiveMediaSett
  * Throws MediaError subclasses for anything wrong with the item or its options, MediaAbortedError
  * when `signal` aborts (ffmpeg processes are killed), and FfmpegUnavailableError when ffmpeg is missing.
  */
-export async function preprocessMedia(item: MediaItem, context: PreprocessMediaContext = {}): Promise<PreprocessedMedia> {
+export async function preprocessMedia(
+  item: MediaItem,
+  context: PreprocessMediaContext = {},
+): Promise<PreprocessedMedia> {
   const settings = resolveMediaSettings(item);
   if (context.signal?.aborted) throw new MediaAbortedError(undefined, { cause: context.signal.reason });
-  const result = item.type === 'image' ? await preprocessImageItem(item, settings, context) : await preprocessVideoItem(item, settings, context);
+  const result =
+    item.type === 'image'
+      ? await preprocessImageItem(item, settings, context)
+      : await preprocessVideoItem(item, settings, context);
   if (context.signal?.aborted) throw new MediaAbortedError(undefined, { cause: context.signal.reason });
   return result;
 }
-

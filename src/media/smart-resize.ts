@@ -131,7 +131,12 @@ export function smallestUsableMaxPixels(height: number, width: number, factor: n
   return candidate;
 }
 
-function degenerateSizeError(height: number, width: number, factor: number, maxPixels: number): InvalidMediaOptionsError {
+function degenerateSizeError(
+  height: number,
+  width: number,
+  factor: number,
+  maxPixels: number,
+): InvalidMediaOptionsError {
   return new InvalidMediaOptionsError(
     `max_pixels ${maxPixels} is too small for a ${width}x${height} image: its shorter side would shrink below ${factor} pixels. ` +
       `Use max_pixels of at least ${smallestUsableMaxPixels(height, width, factor)} for this aspect ratio.`,
@@ -152,7 +157,12 @@ export interface ImageSizeOptions {
  * budgets, and `min_pixels`/`max_pixels` are then ignored. Callers that accept user options should
  * reject a lone `resized_height` or `resized_width` (qwen-vl-utils silently ignores it).
  */
-export function resolveImageSize(height: number, width: number, options: ImageSizeOptions = {}, factor = IMAGE_FACTOR): Size {
+export function resolveImageSize(
+  height: number,
+  width: number,
+  options: ImageSizeOptions = {},
+  factor = IMAGE_FACTOR,
+): Size {
   if (options.resizedHeight !== undefined && options.resizedWidth !== undefined) {
     return smartResize(options.resizedHeight, options.resizedWidth, { factor });
   }
@@ -173,11 +183,17 @@ export interface VideoPixelBudgetOptions {
  * `fetch_video`'s per-frame pixel budget for `frameCount` sampled frames:
  * max = min(ele.max_pixels, max(min(VIDEO_MAX_PIXELS, total_pixels / nframes · FRAME_FACTOR), int(min_pixels · 1.05))).
  */
-export function videoPixelBudget(frameCount: number, options: VideoPixelBudgetOptions = {}): { minPixels: number; maxPixels: number } {
+export function videoPixelBudget(
+  frameCount: number,
+  options: VideoPixelBudgetOptions = {},
+): { minPixels: number; maxPixels: number } {
   requirePositive('frame count', frameCount);
   const minPixels = options.minPixels ?? VIDEO_MIN_PIXELS;
   const totalPixels = options.totalPixels ?? VIDEO_TOTAL_PIXELS;
-  const budget = Math.max(Math.min(VIDEO_MAX_PIXELS, (totalPixels / frameCount) * FRAME_FACTOR), Math.trunc(minPixels * 1.05));
+  const budget = Math.max(
+    Math.min(VIDEO_MAX_PIXELS, (totalPixels / frameCount) * FRAME_FACTOR),
+    Math.trunc(minPixels * 1.05),
+  );
   const maxPixels = Math.min(options.maxPixels ?? budget, budget);
   return { minPixels, maxPixels };
 }

@@ -121,7 +121,8 @@ export function resizeBicubicAntialias(image: RawImage, outputWidth: number, out
   if (!Number.isInteger(channels) || channels < 1 || data.length !== width * height * channels) {
     throw new RangeError(`image buffer holds ${data.length} bytes, expected ${width}x${height}x${channels}`);
   }
-  const horizontal = outputWidth === width ? Float32Array.from(data) : resampleRows(data, width, height, channels, outputWidth);
+  const horizontal =
+    outputWidth === width ? Float32Array.from(data) : resampleRows(data, width, height, channels, outputWidth);
   const rowLength = outputWidth * channels;
   const output = new Uint8Array(outputHeight * rowLength);
   if (outputHeight === height) {
@@ -133,7 +134,13 @@ export function resizeBicubicAntialias(image: RawImage, outputWidth: number, out
 }
 
 /** Pass 1 (width): every source row to `outputWidth` float32 samples per channel. */
-function resampleRows(data: Uint8Array, width: number, height: number, channels: number, outputWidth: number): Float32Array {
+function resampleRows(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outputWidth: number,
+): Float32Array {
   if (channels === 3) return resampleRowsRgb(data, width, height, outputWidth);
   const result = new Float32Array(height * outputWidth * channels);
   const { start, size, weights, stride } = antialiasBicubicWeights(width, outputWidth);
@@ -145,7 +152,8 @@ function resampleRows(data: Uint8Array, width: number, height: number, channels:
       const first = rowIn + start[x]! * channels;
       for (let c = 0; c < channels; c++) {
         let sum = fround(data[first + c]! * weights[weightBase]!);
-        for (let j = 1; j < size[x]!; j++) sum = fround(sum + fround(data[first + j * channels + c]! * weights[weightBase + j]!));
+        for (let j = 1; j < size[x]!; j++)
+          sum = fround(sum + fround(data[first + j * channels + c]! * weights[weightBase + j]!));
         result[rowOut + x * channels + c] = sum;
       }
     }
@@ -185,7 +193,13 @@ function resampleRowsRgb(data: Uint8Array, width: number, height: number, output
 }
 
 /** Pass 2 (height): whole rows are accumulated tap by tap, then clamped and rounded to uint8. */
-function resampleColumns(horizontal: Float32Array, height: number, rowLength: number, outputHeight: number, output: Uint8Array): void {
+function resampleColumns(
+  horizontal: Float32Array,
+  height: number,
+  rowLength: number,
+  outputHeight: number,
+  output: Uint8Array,
+): void {
   const axis = antialiasBicubicWeights(height, outputHeight);
   const { start, size, weights, stride } = axis;
   const sum = new Float32Array(rowLength);

@@ -33,12 +33,15 @@ function ascii(bytes: Uint8Array, start: number, length: number): string {
 /** The container of `bytes` (the file's first VIDEO_SNIFF_BYTES or more), or undefined if not allowed. */
 export function sniffVideoContainer(bytes: Uint8Array): VideoContainer | undefined {
   if (bytes.length >= 8 && ISO_BMFF_FIRST_BOXES.has(ascii(bytes, 4, 4))) return 'mp4';
-  if (bytes.length >= 4 && bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) return 'matroska';
+  if (bytes.length >= 4 && bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)
+    return 'matroska';
   if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'AVI ') return 'avi';
   if (bytes.length >= 4 && ascii(bytes, 0, 4) === 'OggS') return 'ogg';
   if (bytes.length >= 4 && ascii(bytes, 0, 3) === 'FLV' && bytes[3] === 0x01) return 'flv';
-  if (bytes.length >= 4 && bytes[0] === 0x00 && bytes[1] === 0x00 && bytes[2] === 0x01 && bytes[3] === 0xba) return 'mpeg';
+  if (bytes.length >= 4 && bytes[0] === 0x00 && bytes[1] === 0x00 && bytes[2] === 0x01 && bytes[3] === 0xba)
+    return 'mpeg';
   // MPEG-TS: a sync byte 0x47 every 188 bytes.
-  if (bytes.length >= VIDEO_SNIFF_BYTES && bytes[0] === 0x47 && bytes[188] === 0x47 && bytes[376] === 0x47) return 'mpegts';
+  if (bytes.length >= VIDEO_SNIFF_BYTES && bytes[0] === 0x47 && bytes[188] === 0x47 && bytes[376] === 0x47)
+    return 'mpegts';
   return undefined;
 }

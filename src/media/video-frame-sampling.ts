@@ -89,7 +89,10 @@ export function validateVideoSamplingOptions(options: VideoSamplingOptions): voi
     // qwen-vl-utils silently ignores a lone one; an API should say so.
     throw new InvalidMediaOptionsError('Give resized_height and resized_width together.');
   }
-  for (const [name, value] of [['video_start', options.videoStart], ['video_end', options.videoEnd]] as const) {
+  for (const [name, value] of [
+    ['video_start', options.videoStart],
+    ['video_end', options.videoEnd],
+  ] as const) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
       throw new InvalidMediaOptionsError(`${name} must be a non-negative number of seconds.`);
     }
@@ -101,17 +104,24 @@ export function validateVideoSamplingOptions(options: VideoSamplingOptions): voi
  * whole stream. The start rounds up and the end down to whole frames, both clamped to the stream.
  */
 export function videoFrameRange(options: VideoSamplingOptions, totalFrames: number, videoFps: number): FrameRange {
-  if (!(videoFps > 0) || !Number.isFinite(videoFps)) throw new InvalidMediaOptionsError('The video has no usable frame rate.');
-  if (!Number.isInteger(totalFrames) || totalFrames <= 0) throw new InvalidMediaOptionsError('The video has no frames.');
+  if (!(videoFps > 0) || !Number.isFinite(videoFps))
+    throw new InvalidMediaOptionsError('The video has no usable frame rate.');
+  if (!Number.isInteger(totalFrames) || totalFrames <= 0)
+    throw new InvalidMediaOptionsError('The video has no frames.');
   if (options.videoStart === undefined && options.videoEnd === undefined) {
     return { start: 0, end: totalFrames - 1, count: totalFrames };
   }
   const duration = totalFrames / videoFps;
   const clamp = (seconds: number) => Math.max(0, Math.min(seconds, duration));
   const start = options.videoStart === undefined ? 0 : Math.ceil(clamp(options.videoStart) * videoFps);
-  const end = options.videoEnd === undefined ? totalFrames - 1 : Math.min(Math.floor(clamp(options.videoEnd) * videoFps), totalFrames - 1);
+  const end =
+    options.videoEnd === undefined
+      ? totalFrames - 1
+      : Math.min(Math.floor(clamp(options.videoEnd) * videoFps), totalFrames - 1);
   if (start >= end) {
-    throw new InvalidMediaOptionsError(`The clip from video_start to video_end holds no frames of this ${duration.toFixed(2)} s video.`);
+    throw new InvalidMediaOptionsError(
+      `The clip from video_start to video_end holds no frames of this ${duration.toFixed(2)} s video.`,
+    );
   }
   return { start, end, count: end - start + 1 };
 }
@@ -158,9 +168,10 @@ export function linspaceFloat32(start: number, end: number, steps: number): Floa
   const step = Math.fround(Math.fround(end32 - start32) / (steps - 1));
   const halfway = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) {
-    values[i] = i < halfway
-      ? Math.fround(start32 + Math.fround(step * i))
-      : Math.fround(end32 - Math.fround(step * (steps - 1 - i)));
+    values[i] =
+      i < halfway
+        ? Math.fround(start32 + Math.fround(step * i))
+        : Math.fround(end32 - Math.fround(step * (steps - 1 - i)));
   }
   return values;
 }
@@ -204,6 +215,7 @@ export function frameSizePlan(
  * It is not derived from the sampled frames' actual rate. get_rope_index later casts it to int64.
  */
 export function secondPerGridTs(processorFps: number = FPS, temporalPatchSize: number = TEMPORAL_PATCH_SIZE): number {
-  if (!(processorFps > 0) || !Number.isFinite(processorFps)) throw new InvalidMediaOptionsError('fps must be a positive number.');
+  if (!(processorFps > 0) || !Number.isFinite(processorFps))
+    throw new InvalidMediaOptionsError('fps must be a positive number.');
   return temporalPatchSize / processorFps;
 }

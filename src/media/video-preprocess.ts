@@ -97,13 +97,17 @@ function checkProbeLimits(probe: VideoProbe, limits: MediaLimits): void {
     );
   }
   if (probe.width * probe.height > limits.maxVideoFramePixels) {
-    throw new MediaTooLargeError(`Video frames of ${probe.width}x${probe.height} exceed the limit of ${limits.maxVideoFramePixels} pixels.`);
+    throw new MediaTooLargeError(
+      `Video frames of ${probe.width}x${probe.height} exceed the limit of ${limits.maxVideoFramePixels} pixels.`,
+    );
   }
 }
 
 function checkFrameCount(frameCount: number, limits: MediaLimits): void {
   if (frameCount > limits.maxVideoFrames) {
-    throw new MediaTooLargeError(`${frameCount} frames were requested from the video; the limit is ${limits.maxVideoFrames}.`);
+    throw new MediaTooLargeError(
+      `${frameCount} frames were requested from the video; the limit is ${limits.maxVideoFrames}.`,
+    );
   }
 }
 
@@ -130,20 +134,32 @@ export async function preprocessVideoFile(
   const absolutePath = resolvePath(path);
   const { size } = await stat(absolutePath);
   if (size === 0) throw new CorruptMediaError('The video is empty (0 bytes).');
-  if (size > limits.maxInputBytes) throw new MediaTooLargeError(`The video is ${size} bytes; the limit is ${limits.maxInputBytes} bytes.`);
+  if (size > limits.maxInputBytes)
+    throw new MediaTooLargeError(`The video is ${size} bytes; the limit is ${limits.maxInputBytes} bytes.`);
   const container = sniffVideoContainer(await readHead(absolutePath, VIDEO_SNIFF_BYTES));
   if (container === undefined) {
-    throw new UnsupportedFormatError('The data is not a supported video container (MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV or Ogg).');
+    throw new UnsupportedFormatError(
+      'The data is not a supported video container (MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV or Ogg).',
+    );
   }
   // `file:` keeps ffmpeg from reading a protocol out of the path.
   const input = `file:${absolutePath}`;
   const processOptions = { timeoutMs: limits.ffmpegTimeoutMs, signal: context.signal, onSpawn: context.onProcessSpawn };
-  const probe = await probeVideoFile(input, container, { ...processOptions, ffprobePath: context.ffprobePath ?? 'ffprobe' });
+  const probe = await probeVideoFile(input, container, {
+    ...processOptions,
+    ffprobePath: context.ffprobePath ?? 'ffprobe',
+  });
   checkProbeLimits(probe, limits);
-  const totalFrames = probe.declaredFrameCount ??
+  const totalFrames =
+    probe.declaredFrameCount ??
     (await countVideoPackets(input, probe, { ...processOptions, ffprobePath: context.ffprobePath ?? 'ffprobe' }));
 
-  const plan = planVideoSampling(options, { totalFrames, videoFps: probe.frameRate, width: probe.width, height: probe.height });
+  const plan = planVideoSampling(options, {
+    totalFrames,
+    videoFps: probe.frameRate,
+    width: probe.width,
+    height: probe.height,
+  });
   checkFrameCount(plan.frameCount, limits);
   throwIfAborted(context.signal);
 
@@ -192,7 +208,9 @@ export async function preprocessVideoBytes(
     throw new MediaTooLargeError(`The video is ${bytes.length} bytes; the limit is ${limits.maxInputBytes} bytes.`);
   }
   if (sniffVideoContainer(bytes.subarray(0, VIDEO_SNIFF_BYTES)) === undefined) {
-    throw new UnsupportedFormatError('The data is not a supported video container (MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV or Ogg).');
+    throw new UnsupportedFormatError(
+      'The data is not a supported video container (MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV or Ogg).',
+    );
   }
   throwIfAborted(context.signal);
   return withTemporaryFile(bytes, (path) => preprocessVideoFile(path, options, context));
@@ -212,7 +230,9 @@ export async function preprocessVideoFrames(
   const limits = context.limits ?? DEFAULT_MEDIA_LIMITS;
   validateVideoSamplingOptions(options);
   if (options.nframes !== undefined || options.videoStart !== undefined || options.videoEnd !== undefined) {
-    throw new InvalidMediaOptionsError('nframes, video_start and video_end apply to video files, not to a list of frames.');
+    throw new InvalidMediaOptionsError(
+      'nframes, video_start and video_end apply to video files, not to a list of frames.',
+    );
   }
   if (images.length === 0) throw new InvalidMediaOptionsError('A video given as frames needs at least one frame.');
   checkFrameCount(images.length, limits);
@@ -231,7 +251,11 @@ export async function preprocessVideoFrames(
   const { resized } = frameSizePlan(options, paddedCount, first.height, first.width);
   const frames = decoded.map((frame) => {
     throwIfAborted(context.signal);
-    return resizeBicubicAntialias({ data: frame.pixels, width: frame.width, height: frame.height, channels: 3 }, resized.width, resized.height).data;
+    return resizeBicubicAntialias(
+      { data: frame.pixels, width: frame.width, height: frame.height, channels: 3 },
+      resized.width,
+      resized.height,
+    ).data;
   });
   const { pixelValues, gridThw } = patchifyFrames(frames, resized);
   const sampleFps = options.fps ?? FPS;

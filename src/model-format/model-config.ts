@@ -120,16 +120,24 @@ function parseTextConfig(section: Json, top: Json): TextConfig {
   const numHeads = number('num_attention_heads');
   const numKeyValueHeads = optionalNumber(pick(section, top, 'num_key_value_heads'), 'num_key_value_heads', numHeads);
   const headDim = optionalNumber(pick(section, top, 'head_dim'), 'head_dim', hiddenSize / numHeads);
-  if (!Number.isInteger(headDim)) throw new ModelConfigError(`config.json: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}`);
+  if (!Number.isInteger(headDim))
+    throw new ModelConfigError(
+      `config.json: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}`,
+    );
   if (numHeads % numKeyValueHeads !== 0) {
-    throw new ModelConfigError(`config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`);
+    throw new ModelConfigError(
+      `config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`,
+    );
   }
   const ropeScaling = pick(section, top, 'rope_scaling');
   const mropeSection = isObject(ropeScaling) ? ropeScaling.mrope_section : undefined;
-  if (mropeSection === undefined) throw new ModelConfigError("config.json: 'rope_scaling.mrope_section' is required for Qwen2.5-VL");
+  if (mropeSection === undefined)
+    throw new ModelConfigError("config.json: 'rope_scaling.mrope_section' is required for Qwen2.5-VL");
   const sections = integerList(mropeSection, 'rope_scaling.mrope_section');
   if (sections.length !== 3 || sections.reduce((a, b) => a + b, 0) * 2 !== headDim) {
-    throw new ModelConfigError(`config.json: mrope_section ${JSON.stringify(sections)} must have 3 entries summing to head_dim/2 = ${headDim / 2}`);
+    throw new ModelConfigError(
+      `config.json: mrope_section ${JSON.stringify(sections)} must have 3 entries summing to head_dim/2 = ${headDim / 2}`,
+    );
   }
   const tie = pick(section, top, 'tie_word_embeddings');
   return {
@@ -143,7 +151,11 @@ function parseTextConfig(section: Json, top: Json): TextConfig {
     rmsNormEps: optionalNumber(pick(section, top, 'rms_norm_eps'), 'rms_norm_eps', 1e-6),
     ropeTheta: optionalNumber(pick(section, top, 'rope_theta'), 'rope_theta', 1_000_000),
     mropeSection: [sections[0]!, sections[1]!, sections[2]!],
-    maxPositionEmbeddings: optionalNumber(pick(section, top, 'max_position_embeddings'), 'max_position_embeddings', 128_000),
+    maxPositionEmbeddings: optionalNumber(
+      pick(section, top, 'max_position_embeddings'),
+      'max_position_embeddings',
+      128_000,
+    ),
     // Hugging Face's PretrainedConfig defaults tie_word_embeddings to true.
     tieWordEmbeddings: tie === undefined ? true : tie === true,
     hiddenAct: String(pick(section, top, 'hidden_act') ?? 'silu'),
@@ -165,7 +177,10 @@ function parseVisionConfig(section: Json): VisionConfig {
     temporalPatchSize: optionalNumber(section.temporal_patch_size, 'vision_config.temporal_patch_size', 2),
     spatialMergeSize: optionalNumber(section.spatial_merge_size, 'vision_config.spatial_merge_size', 2),
     windowSize: optionalNumber(section.window_size, 'vision_config.window_size', 112),
-    fullAttentionBlockIndexes: section.fullatt_block_indexes === undefined ? [7, 15, 23, 31] : integerList(section.fullatt_block_indexes, 'vision_config.fullatt_block_indexes'),
+    fullAttentionBlockIndexes:
+      section.fullatt_block_indexes === undefined
+        ? [7, 15, 23, 31]
+        : integerList(section.fullatt_block_indexes, 'vision_config.fullatt_block_indexes'),
     outHiddenSize: optionalNumber(section.out_hidden_size, 'vision_config.out_hidden_size', 3584),
     tokensPerSecond: optionalNumber(section.tokens_per_second, 'vision_config.tokens_per_second', 4),
     hiddenAct: String(section.hidden_act ?? 'silu'),

@@ -26,7 +26,9 @@ export function graphPath(modelDir: string, graph: GraphName, format: WeightForm
 
 /** The weight formats whose three graphs are all present in the folder. */
 export function availableFormats(modelDir: string): WeightFormat[] {
-  return WEIGHT_FORMATS.filter((format) => GRAPH_NAMES.every((graph) => existsSync(graphPath(modelDir, graph, format))));
+  return WEIGHT_FORMATS.filter((format) =>
+    GRAPH_NAMES.every((graph) => existsSync(graphPath(modelDir, graph, format))),
+  );
 }
 
 export function isWeightFormat(value: string): value is WeightFormat {

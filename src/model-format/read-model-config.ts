@@ -20,7 +20,8 @@ export function readModelConfig(folder: string): ModelConfig {
   try {
     return parseModelConfig(raw);
   } catch (error) {
-    if (error instanceof ModelConfigError) throw new ModelConfigError(`${path}: ${error.message.replace(/^config\.json: /, '')}`, 'config_invalid');
+    if (error instanceof ModelConfigError)
+      throw new ModelConfigError(`${path}: ${error.message.replace(/^config\.json: /, '')}`, 'config_invalid');
     throw error;
   }
 }

@@ -40,7 +40,14 @@ const OPEN_WHILE_DRAINING = new Set([healthSpec.url, metricsSpec.url]);
  * removed or defaulted behind the client's back, the first error only (allErrors invites DoS),
  * `verbose` for readable messages, `discriminator` for the content-part union.
  */
-const AJV_OPTIONS = { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, discriminator: true } as const;
+const AJV_OPTIONS = {
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: false,
+  allErrors: false,
+  verbose: true,
+  discriminator: true,
+} as const;
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { config, engine } = options;

@@ -46,16 +46,29 @@ function mediaReferences(messages: readonly RequestMessage[]): MediaReference[] 
   return references;
 }
 
-async function releaseAll(resolver: MediaResolver | undefined, sources: readonly MediaSource[], onError: (error: unknown) => void): Promise<void> {
+async function releaseAll(
+  resolver: MediaResolver | undefined,
+  sources: readonly MediaSource[],
+  onError: (error: unknown) => void,
+): Promise<void> {
   if (resolver?.release === undefined) return;
   const release = resolver.release.bind(resolver);
   const results = await Promise.allSettled(sources.map((source) => release(source)));
   for (const result of results) if (result.status === 'rejected') onError(result.reason);
 }
 
-async function resolveAll(references: readonly MediaReference[], media: MediaSettings, signal: AbortSignal, onError: (error: unknown) => void): Promise<MediaSource[]> {
+async function resolveAll(
+  references: readonly MediaReference[],
+  media: MediaSettings,
+  signal: AbortSignal,
+  onError: (error: unknown) => void,
+): Promise<MediaSource[]> {
   const resolver = media.resolver;
-  if (resolver === undefined) throw new ApiError('unsupported_feature', { values: { feature: 'Image and video input on this server' }, param: references[0]?.param ?? null });
+  if (resolver === undefined)
+    throw new ApiError('unsupported_feature', {
+      values: { feature: 'Image and video input on this server' },
+      param: references[0]?.param ?? null,
+    });
   const controller = new AbortController();
   const forwardAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener('abort', forwardAbort, { once: true });
@@ -95,7 +108,10 @@ export async function toChatMessages(
 ): Promise<ResolvedMessages> {
   const references = mediaReferences(messages);
   if (references.length > media.maxItems) {
-    throw new ApiError('too_many_media_items', { values: { limit: media.maxItems, count: references.length }, param: 'messages' });
+    throw new ApiError('too_many_media_items', {
+      values: { limit: media.maxItems, count: references.length },
+      param: 'messages',
+    });
   }
   const sources = references.length === 0 ? [] : await resolveAll(references, media, signal, onReleaseError);
   let next = 0;

@@ -4,7 +4,10 @@
 import type { Engine, GenerationEvent, GenerationRequest } from '../runtime/engine/engine-api.js';
 
 /** Calls `engine.generate`, awaits the first event, and returns an iterable that replays it. */
-export async function startGeneration(engine: Engine, request: GenerationRequest): Promise<AsyncIterable<GenerationEvent>> {
+export async function startGeneration(
+  engine: Engine,
+  request: GenerationRequest,
+): Promise<AsyncIterable<GenerationEvent>> {
   const iterator = engine.generate(request)[Symbol.asyncIterator]();
   let pending: IteratorResult<GenerationEvent> | undefined = await iterator.next();
   const replaying: AsyncIterator<GenerationEvent> = {

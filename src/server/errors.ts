@@ -27,22 +27,39 @@ interface CatalogueEntry {
   readonly message: string;
 }
 
-const invalid = (status: number, message: string): CatalogueEntry => ({ status, type: 'invalid_request_error', message });
+const invalid = (status: number, message: string): CatalogueEntry => ({
+  status,
+  type: 'invalid_request_error',
+  message,
+});
 const server = (status: number, message: string): CatalogueEntry => ({ status, type: 'server_error', message });
 
 export const ERROR_CATALOGUE = {
   invalid_request: invalid(400, '{detail}'),
-  invalid_json: invalid(400, 'We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.'),
+  invalid_json: invalid(
+    400,
+    'We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.',
+  ),
   unsupported_content_type: invalid(415, 'Unsupported Content-Type; send the request body as application/json.'),
   body_too_large: invalid(413, 'The request body is larger than this server accepts ({limit} bytes).'),
-  invalid_api_key: { status: 401, type: 'authentication_error', message: "Missing or incorrect API key. Send it as 'Authorization: Bearer <key>'." },
+  invalid_api_key: {
+    status: 401,
+    type: 'authentication_error',
+    message: "Missing or incorrect API key. Send it as 'Authorization: Bearer <key>'.",
+  },
   model_not_found: invalid(404, "The model '{model}' does not exist. This server serves '{served}'."),
   unknown_url: invalid(404, 'Invalid URL ({method} {url}).'),
   method_not_allowed: invalid(405, '{method} is not allowed on {url}; use {allowed}.'),
   unsupported_feature: invalid(400, '{feature} is not supported yet.'),
-  too_many_media_items: invalid(400, 'At most {limit} images and videos are allowed per request; this one has {count}.'),
+  too_many_media_items: invalid(
+    400,
+    'At most {limit} images and videos are allowed per request; this one has {count}.',
+  ),
   context_length_exceeded: invalid(400, "The request is longer than this model's maximum context length."),
-  kv_budget_exceeded: invalid(400, 'The request needs more KV-cache memory than this server has; shorten it or lower max_tokens or n.'),
+  kv_budget_exceeded: invalid(
+    400,
+    'The request needs more KV-cache memory than this server has; shorten it or lower max_tokens or n.',
+  ),
   // Media: see media-resolver.ts and src/media/media-errors.ts for what each means.
   invalid_media_url: invalid(400, 'The media URL is malformed.'),
   media_url_not_allowed: invalid(400, 'The media URL is not allowed by this server.'),
@@ -88,7 +105,9 @@ export class ApiError extends Error {
   readonly options: ApiErrorOptions;
 
   constructor(code: ApiErrorCode, options: ApiErrorOptions = {}) {
-    super(options.message ?? fillTemplate(ERROR_CATALOGUE[code].message, options.values ?? {}), { cause: options.cause });
+    super(options.message ?? fillTemplate(ERROR_CATALOGUE[code].message, options.values ?? {}), {
+      cause: options.cause,
+    });
     this.name = 'ApiError';
     this.code = code;
     this.options = options;
@@ -145,7 +164,12 @@ function fromFastifyError(error: FastifyLikeError, bodyLimit: number): ApiError 
       return new ApiError('invalid_request', { message: 'The request body does not match its Content-Length.' });
   }
   // Other client errors of Fastify (bad headers, aborted uploads): 400, naming Fastify's code, not its text.
-  if (typeof error.code === 'string' && error.code.startsWith('FST_') && typeof error.statusCode === 'number' && error.statusCode < 500) {
+  if (
+    typeof error.code === 'string' &&
+    error.code.startsWith('FST_') &&
+    typeof error.statusCode === 'number' &&
+    error.statusCode < 500
+  ) {
     return new ApiError('invalid_request', { message: `The request could not be processed (${error.code}).` });
   }
   return undefined;
@@ -189,7 +213,9 @@ export function toErrorReply(error: unknown, requestId: string, bodyLimit = 0): 
   const retryAfter = apiError.options.retryAfterSeconds ?? RETRY_AFTER_SECONDS[apiError.code];
   const values = { seconds: Math.max(1, Math.ceil(retryAfter ?? 1)), ...apiError.options.values, requestId };
   const message =
-    TEMPLATE_ONLY.has(apiError.code) || apiError.options.message === undefined ? fillTemplate(entry.message, values) : apiError.options.message;
+    TEMPLATE_ONLY.has(apiError.code) || apiError.options.message === undefined
+      ? fillTemplate(entry.message, values)
+      : apiError.options.message;
   const headers: Record<string, string> = { ...apiError.options.headers };
   if (retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
   return {
@@ -205,15 +231,23 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown,
   const { status, headers, body } = toErrorReply(error, request.id, bodyLimit);
   // Load shedding (overloaded, draining, not ready) is the server working as designed: a warning
   // without a stack. Other 5xx are our bugs or a failed engine and keep the cause for the log.
-  if (status === 503 && EXPECTED_UNAVAILABLE.has(body.error.code)) request.log.warn({ code: body.error.code, status }, body.error.message);
+  if (status === 503 && EXPECTED_UNAVAILABLE.has(body.error.code))
+    request.log.warn({ code: body.error.code, status }, body.error.message);
   else if (status >= 500) request.log.error({ err: error, code: body.error.code }, 'request failed');
   else request.log.info({ code: body.error.code, status, param: body.error.param }, body.error.message);
   // Set here too: errors raised before routing skip the onSend hook that normally adds it.
-  return reply.code(status).headers(headers).header('x-request-id', request.id).type('application/json; charset=utf-8').send(body);
+  return reply
+    .code(status)
+    .headers(headers)
+    .header('x-request-id', request.id)
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
 
 /** For Fastify's `frameworkErrors` option: errors raised before routing (a malformed URL) use the envelope too. */
-export function frameworkErrorHandler(bodyLimit: number): (error: Error, request: FastifyRequest, reply: FastifyReply) => void {
+export function frameworkErrorHandler(
+  bodyLimit: number,
+): (error: Error, request: FastifyRequest, reply: FastifyReply) => void {
   return (error, request, reply) => {
     sendError(request, reply, error, bodyLimit);
   };
@@ -233,8 +267,21 @@ export function registerErrorHandlers(app: FastifyInstance, options: { bodyLimit
     const url = path.length > 200 ? `${path.slice(0, 200)}...` : path;
     if (allowed.length > 0) {
       const allow = allowed.join(', ');
-      return sendError(request, reply, new ApiError('method_not_allowed', { values: { method: request.method, url, allowed: allow }, headers: { allow } }), options.bodyLimit);
+      return sendError(
+        request,
+        reply,
+        new ApiError('method_not_allowed', {
+          values: { method: request.method, url, allowed: allow },
+          headers: { allow },
+        }),
+        options.bodyLimit,
+      );
     }
-    return sendError(request, reply, new ApiError('unknown_url', { values: { method: request.method, url } }), options.bodyLimit);
+    return sendError(
+      request,
+      reply,
+      new ApiError('unknown_url', { values: { method: request.method, url } }),
+      options.bodyLimit,
+    );
   });
 }

@@ -30,7 +30,8 @@ export interface MediaResolver {
  *   media_fetch_timeout    422  connect or total fetch time exceeded (422, not 408: see errors.ts)
  *   media_too_large        413  more bytes than the media byte limit
  */
-export type MediaFetchErrorCode = 'invalid_media_url' | 'media_url_not_allowed' | 'media_fetch_failed' | 'media_fetch_timeout' | 'media_too_large';
+export type MediaFetchErrorCode =
+  'invalid_media_url' | 'media_url_not_allowed' | 'media_fetch_failed' | 'media_fetch_timeout' | 'media_too_large';
 
 export class MediaFetchError extends Error {
   constructor(

@@ -13,7 +13,10 @@ export function dropNullFields(body: unknown): unknown {
 /** Stop remembering names past this many: random keys must not grow memory without bound. */
 const MAX_REMEMBERED_FIELDS = 1000;
 
-export function unknownFieldReporter(knownFields: readonly string[], route: string): (body: unknown, log: FastifyBaseLogger) => void {
+export function unknownFieldReporter(
+  knownFields: readonly string[],
+  route: string,
+): (body: unknown, log: FastifyBaseLogger) => void {
   const known = new Set(knownFields);
   const reported = new Set<string>();
   return (body, log) => {

@@ -22,15 +22,20 @@ function segments(issue: ValidationIssue): string[] {
     .split('/')
     .slice(1)
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (issue.keyword === 'required' && typeof issue.params.missingProperty === 'string') parts.push(issue.params.missingProperty);
+  if (issue.keyword === 'required' && typeof issue.params.missingProperty === 'string')
+    parts.push(issue.params.missingProperty);
   if (issue.keyword === 'discriminator' && typeof issue.params.tag === 'string') parts.push(issue.params.tag);
-  if (issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string') parts.push(issue.params.additionalProperty);
+  if (issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string')
+    parts.push(issue.params.additionalProperty);
   return parts;
 }
 
 /** `['messages', '0', 'content']` -> `messages[0].content`. */
 export function formatParam(parts: readonly string[]): string {
-  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path === '' ? part : `${path}.${part}`), '');
+  return parts.reduce(
+    (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path === '' ? part : `${path}.${part}`),
+    '',
+  );
 }
 
 function quoteList(values: readonly unknown[]): string {
@@ -51,7 +56,9 @@ function describeGroup(issues: ValidationIssue[], name: string): string {
     return `Invalid type for '${name}': expected ${types.join(' or ')}.`;
   }
   if (issues.every((issue) => issue.keyword === 'const' || issue.keyword === 'enum')) {
-    const allowed = issues.flatMap((issue) => (issue.keyword === 'const' ? [issue.params.allowedValue] : ((issue.params.allowedValues as unknown[]) ?? [])));
+    const allowed = issues.flatMap((issue) =>
+      issue.keyword === 'const' ? [issue.params.allowedValue] : ((issue.params.allowedValues as unknown[]) ?? []),
+    );
     return `Invalid value for '${name}': expected one of ${quoteList([...new Set(allowed)])}.`;
   }
   switch (first.keyword) {
@@ -60,17 +67,22 @@ function describeGroup(issues: ValidationIssue[], name: string): string {
     case 'discriminator': {
       // `name` already ends with the tag (see segments).
       const allowed = discriminatorValues(first);
-      if (first.params.error === 'tag') return `Missing or invalid '${name}'${allowed.length > 0 ? `: expected one of ${quoteList(allowed)}` : ''}.`;
+      if (first.params.error === 'tag')
+        return `Missing or invalid '${name}'${allowed.length > 0 ? `: expected one of ${quoteList(allowed)}` : ''}.`;
       return `Invalid value for '${name}': expected one of ${quoteList(allowed)}.`;
     }
     case 'additionalProperties':
       return `Unrecognized parameter: '${name}'.`;
     case 'minItems':
-      return first.params.limit === 1 ? `'${name}' must not be empty.` : `'${name}' must have at least ${String(first.params.limit)} items.`;
+      return first.params.limit === 1
+        ? `'${name}' must not be empty.`
+        : `'${name}' must have at least ${String(first.params.limit)} items.`;
     case 'maxItems':
       return `'${name}' must have at most ${String(first.params.limit)} items.`;
     case 'minLength':
-      return first.params.limit === 1 ? `'${name}' must not be empty.` : `'${name}' must be at least ${String(first.params.limit)} characters long.`;
+      return first.params.limit === 1
+        ? `'${name}' must not be empty.`
+        : `'${name}' must be at least ${String(first.params.limit)} characters long.`;
     case 'maxLength':
       return `'${name}' must be at most ${String(first.params.limit)} characters long.`;
     case 'minimum':
@@ -84,7 +96,10 @@ function describeGroup(issues: ValidationIssue[], name: string): string {
   }
 }
 
-export function describeValidationError(issues: readonly ValidationIssue[], context: string): { message: string; param: string | null } {
+export function describeValidationError(
+  issues: readonly ValidationIssue[],
+  context: string,
+): { message: string; param: string | null } {
   const relevant = issues.filter((issue) => !SUMMARY_KEYWORDS.has(issue.keyword));
   if (relevant.length === 0) return { message: `The request ${context} is invalid.`, param: null };
   const depth = Math.max(...relevant.map((issue) => segments(issue).length));
@@ -97,7 +112,8 @@ export function describeValidationError(issues: readonly ValidationIssue[], cont
   const param = formatParam(path);
   if (param === '') {
     const first = group[0] as ValidationIssue;
-    if (first.keyword === 'type') return { message: `The request ${context} must be a JSON ${String(first.params.type)}.`, param: null };
+    if (first.keyword === 'type')
+      return { message: `The request ${context} must be a JSON ${String(first.params.type)}.`, param: null };
   }
   return { message: describeGroup(group, param), param: param === '' ? null : param };
 }

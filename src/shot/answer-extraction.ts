@@ -68,7 +68,12 @@ export function extractAnswerLetter(output: string, options: ShotOptions): Answe
   const answer = extractAnswerTag(output);
   const optionLetter = inferOptionLetter(answer, options);
   if (optionLetter !== null) {
-    return { decided: true, letter: optionLetter, rule: optionLetter === NO_ANSWER_LETTER ? 'no-answer' : 'option', answer };
+    return {
+      decided: true,
+      letter: optionLetter,
+      rule: optionLetter === NO_ANSWER_LETTER ? 'no-answer' : 'option',
+      answer,
+    };
   }
   const textLetter = inferOptionText(answer, options);
   if (textLetter !== null) return { decided: true, letter: textLetter, rule: 'text', answer };

@@ -32,13 +32,55 @@ export interface ShotDimension {
 }
 
 const DIMENSIONS: Readonly<Record<ShotCategory, ShotDimension>> = {
-  'shot size': { category: 'shot size', abbreviation: 'SS', title: 'Shot Size', question: "What's the shot size of this shot?", media: 'image' },
-  'shot framing': { category: 'shot framing', abbreviation: 'SF', title: 'Shot Framing', question: "What's the shot framing of this shot?", media: 'image' },
-  'camera angle': { category: 'camera angle', abbreviation: 'CA', title: 'Camera Angle', question: "What's the camera angle of this shot?", media: 'image' },
-  'lens size': { category: 'lens size', abbreviation: 'LS', title: 'Lens Size', question: "What's the lens size of this shot?", media: 'image' },
-  'lighting type': { category: 'lighting type', abbreviation: 'LT', title: 'Lighting Type', question: "What's the lighting type of this shot?", media: 'image' },
-  lighting: { category: 'lighting', abbreviation: 'LC', title: 'Lighting Conditions', question: "What's the lighting of this shot?", media: 'image' },
-  composition: { category: 'composition', abbreviation: 'SC', title: 'Shot Composition', question: "What's the composition of this shot?", media: 'image' },
+  'shot size': {
+    category: 'shot size',
+    abbreviation: 'SS',
+    title: 'Shot Size',
+    question: "What's the shot size of this shot?",
+    media: 'image',
+  },
+  'shot framing': {
+    category: 'shot framing',
+    abbreviation: 'SF',
+    title: 'Shot Framing',
+    question: "What's the shot framing of this shot?",
+    media: 'image',
+  },
+  'camera angle': {
+    category: 'camera angle',
+    abbreviation: 'CA',
+    title: 'Camera Angle',
+    question: "What's the camera angle of this shot?",
+    media: 'image',
+  },
+  'lens size': {
+    category: 'lens size',
+    abbreviation: 'LS',
+    title: 'Lens Size',
+    question: "What's the lens size of this shot?",
+    media: 'image',
+  },
+  'lighting type': {
+    category: 'lighting type',
+    abbreviation: 'LT',
+    title: 'Lighting Type',
+    question: "What's the lighting type of this shot?",
+    media: 'image',
+  },
+  lighting: {
+    category: 'lighting',
+    abbreviation: 'LC',
+    title: 'Lighting Conditions',
+    question: "What's the lighting of this shot?",
+    media: 'image',
+  },
+  composition: {
+    category: 'composition',
+    abbreviation: 'SC',
+    title: 'Shot Composition',
+    question: "What's the composition of this shot?",
+    media: 'image',
+  },
   'camera movement': {
     category: 'camera movement',
     abbreviation: 'CM',

@@ -75,7 +75,11 @@ export function scoreShotBench(items: Iterable<ScorableItem>): ShotBenchScore {
 
 export interface ScoreDifference {
   /** Per dimension in column order: `other - baseline` accuracy, null if either lacks items. */
-  readonly categories: readonly { readonly category: ShotCategory; readonly abbreviation: string; readonly difference: number | null }[];
+  readonly categories: readonly {
+    readonly category: ShotCategory;
+    readonly abbreviation: string;
+    readonly difference: number | null;
+  }[];
   readonly average: number | null;
   readonly overall: number | null;
 }

@@ -33,7 +33,9 @@ export function readRawArray(baseDir: string, ref: RawArrayRef): RawArray {
   const count = elementCount(ref.shape);
   const width = ref.dtype === 'uint8' ? 1 : ref.dtype === 'float32' ? 4 : 8;
   if (bytes.byteLength !== count * width) {
-    throw new Error(`${ref.file}: expected ${count * width} bytes for ${ref.dtype}[${ref.shape.join(',')}], found ${bytes.byteLength}`);
+    throw new Error(
+      `${ref.file}: expected ${count * width} bytes for ${ref.dtype}[${ref.shape.join(',')}], found ${bytes.byteLength}`,
+    );
   }
   // Copy into a fresh, aligned buffer: Node's pooled Buffers may start at an unaligned offset.
   const aligned = new ArrayBuffer(bytes.byteLength);

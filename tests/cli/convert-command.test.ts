@@ -28,7 +28,10 @@ beforeAll(async () => {
   await makeTinyCheckpoint(checkpoint, { preset: 'tiny', maxShardBytes: 12 * 1024 * 1024 });
   checkpointFiles = {};
   for (const name of readdirSync(checkpoint)) {
-    checkpointFiles[name] = { content: new Uint8Array(readFileSync(join(checkpoint, name))), lfs: name.endsWith('.safetensors') };
+    checkpointFiles[name] = {
+      content: new Uint8Array(readFileSync(join(checkpoint, name))),
+      lfs: name.endsWith('.safetensors'),
+    };
   }
   checkpointFiles['README.md'] = { content: new TextEncoder().encode('# not downloaded') };
 });
@@ -49,7 +52,10 @@ afterEach(async () => {
 });
 
 /** Runs the real command line in a child process (asynchronously: the fake hub lives in this one). */
-function runCli(args: string[], environment: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  environment: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPOSITORY, 'src/cli/main.ts'), ...args], {
       cwd: REPOSITORY,
@@ -92,17 +98,30 @@ describe('shotvl convert <hf-repo-id>', () => {
   it('downloads the checkpoint from HF_ENDPOINT with a progress bar and converts it', async () => {
     const huggingFaceHome = join(root, 'hf-home-end-to-end');
     const output = join(root, 'from-hub');
-    const result = await runCli(['convert', REPO_ID, output, '--dtype', 'fp32'], { HF_ENDPOINT: hub.endpoint, HF_HOME: huggingFaceHome });
+    const result = await runCli(['convert', REPO_ID, output, '--dtype', 'fp32'], {
+      HF_ENDPOINT: hub.endpoint,
+      HF_HOME: huggingFaceHome,
+    });
     expect(result.stderr).toContain(`download ${REPO_ID}`);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(`converted ${REPO_ID} -> ${output}`);
-    expect(readdirSync(join(output, 'onnx')).sort()).toEqual(['decoder_model_merged.onnx', 'embed_tokens.onnx', 'vision_encoder.onnx']);
+    expect(readdirSync(join(output, 'onnx')).sort()).toEqual([
+      'decoder_model_merged.onnx',
+      'embed_tokens.onnx',
+      'vision_encoder.onnx',
+    ]);
     const manifest = JSON.parse(readFileSync(join(output, 'shotvl.json'), 'utf8')) as Manifest;
     expect(manifest.source).toEqual({ repo_id: REPO_ID, revision: 'main', commit: COMMIT, endpoint: hub.endpoint });
     // The download is kept (pinned to the commit) for the next run; README.md was not fetched.
     const downloaded = readdirSync(join(huggingFaceHome, 'shotvl-downloads', 'Vchitect--ShotVL-tiny', COMMIT)).sort();
-    expect(downloaded).toEqual(Object.keys(checkpointFiles).filter((name) => name !== 'README.md').sort());
-    expect(hub.requestsTo('files', '.safetensors').length).toBe(Object.keys(checkpointFiles).filter((name) => name.endsWith('.safetensors')).length);
+    expect(downloaded).toEqual(
+      Object.keys(checkpointFiles)
+        .filter((name) => name !== 'README.md')
+        .sort(),
+    );
+    expect(hub.requestsTo('files', '.safetensors').length).toBe(
+      Object.keys(checkpointFiles).filter((name) => name.endsWith('.safetensors')).length,
+    );
 
     // A second conversion (in process) reuses the complete download: only the listing is fetched.
     vi.stubEnv('HF_ENDPOINT', hub.endpoint);
@@ -163,15 +182,23 @@ describe('resolveCheckpoint', () => {
     const file = join(root, 'a-file.json');
     writeFileSync(file, '{}');
     await expect(resolveCheckpoint(file)).rejects.toThrow(`${file} is a file; expected a checkpoint folder`);
-    await expect(resolveCheckpoint('./no/such/checkpoint')).rejects.toThrow('checkpoint folder ./no/such/checkpoint does not exist');
-    await expect(resolveCheckpoint(join(root, 'missing'))).rejects.toThrow(`checkpoint folder ${join(root, 'missing')} does not exist`);
-    await expect(resolveCheckpoint('ShotVL-3B')).rejects.toThrow("'ShotVL-3B' is neither an existing checkpoint folder nor a Hugging Face repo id");
+    await expect(resolveCheckpoint('./no/such/checkpoint')).rejects.toThrow(
+      'checkpoint folder ./no/such/checkpoint does not exist',
+    );
+    await expect(resolveCheckpoint(join(root, 'missing'))).rejects.toThrow(
+      `checkpoint folder ${join(root, 'missing')} does not exist`,
+    );
+    await expect(resolveCheckpoint('ShotVL-3B')).rejects.toThrow(
+      "'ShotVL-3B' is neither an existing checkpoint folder nor a Hugging Face repo id",
+    );
     await expect(resolveCheckpoint(root, { revision: 'v1' })).rejects.toMatchObject({ exitCode: 2 });
   });
 
   it('validates repository ids as the hub does', () => {
-    for (const id of ['Vchitect/ShotVL-3B', 'Qwen/Qwen2.5-VL-3B-Instruct', 'a/b', 'user_1/model.v2']) expect(isRepoId(id), id).toBe(true);
-    for (const id of ['ShotVL-3B', 'a/b/c', '-a/b', 'a/-b', 'a/..b', 'a/b c', '', 'a/', `${'x'.repeat(97)}/b`]) expect(isRepoId(id), id).toBe(false);
+    for (const id of ['Vchitect/ShotVL-3B', 'Qwen/Qwen2.5-VL-3B-Instruct', 'a/b', 'user_1/model.v2'])
+      expect(isRepoId(id), id).toBe(true);
+    for (const id of ['ShotVL-3B', 'a/b/c', '-a/b', 'a/-b', 'a/..b', 'a/b c', '', 'a/', `${'x'.repeat(97)}/b`])
+      expect(isRepoId(id), id).toBe(false);
   });
 });
 
@@ -181,7 +208,9 @@ describe('shotvl convert arguments', () => {
     await expect(runConvert(['a', 'b', 'c'])).rejects.toMatchObject({ exitCode: 2 });
     await expect(runConvert(['a', 'b', '--bogus'])).rejects.toMatchObject({ exitCode: 2 });
     await expect(runConvert(['a', 'b', '--dtype', 'int8'])).rejects.toThrow('--dtype int8: expected fp32, fp16 or q4');
-    await expect(runConvert(['a', 'b', '--q4-block-size', '48'])).rejects.toThrow('--q4-block-size 48: expected a power of two >= 16');
+    await expect(runConvert(['a', 'b', '--q4-block-size', '48'])).rejects.toThrow(
+      '--q4-block-size 48: expected a power of two >= 16',
+    );
     await expect(runConvert(['a', 'b', '--q4-accuracy-level', '5'])).rejects.toMatchObject({ exitCode: 2 });
   });
 });

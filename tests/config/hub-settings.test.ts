@@ -37,7 +37,12 @@ describe('loadHubSettings', () => {
   });
 
   it('rejects endpoints that are not plain http(s) base URLs', () => {
-    for (const endpoint of ['ftp://hub.example.com', 'not a url', 'https://user:pass@hub.example.com', 'https://hub.example.com/?x=1']) {
+    for (const endpoint of [
+      'ftp://hub.example.com',
+      'not a url',
+      'https://user:pass@hub.example.com',
+      'https://hub.example.com/?x=1',
+    ]) {
       expect(() => loadHubSettings({ HF_ENDPOINT: endpoint }), endpoint).toThrow(HubSettingsError);
     }
   });

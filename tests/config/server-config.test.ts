@@ -37,24 +37,53 @@ describe('parseServerConfig', () => {
   });
 
   it('reads SHOTVL_* variables, and flags win over them', () => {
-    const environment = { SHOTVL_PORT: '9000', SHOTVL_HOST: '127.0.0.1', SHOTVL_DEVICE: 'cuda:1', SHOTVL_DRAIN_GRACE: '5', SHOTVL_ALLOW_PRIVATE_MEDIA_URLS: 'yes' };
+    const environment = {
+      SHOTVL_PORT: '9000',
+      SHOTVL_HOST: '127.0.0.1',
+      SHOTVL_DEVICE: 'cuda:1',
+      SHOTVL_DRAIN_GRACE: '5',
+      SHOTVL_ALLOW_PRIVATE_MEDIA_URLS: 'yes',
+    };
     const fromEnvironment = parseServerConfig([], environment);
-    expect(fromEnvironment).toMatchObject({ port: 9000, host: '127.0.0.1', device: 'cuda:1', drainGraceMs: 5000, allowPrivateMediaUrls: true });
-    const withFlags = parseServerConfig(['--port', '9100', '--device=cpu', '--no-allow-private-media-urls', '--model', 'tiny'], environment);
-    expect(withFlags).toMatchObject({ port: 9100, host: '127.0.0.1', device: 'cpu', allowPrivateMediaUrls: false, model: 'tiny' });
+    expect(fromEnvironment).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      device: 'cuda:1',
+      drainGraceMs: 5000,
+      allowPrivateMediaUrls: true,
+    });
+    const withFlags = parseServerConfig(
+      ['--port', '9100', '--device=cpu', '--no-allow-private-media-urls', '--model', 'tiny'],
+      environment,
+    );
+    expect(withFlags).toMatchObject({
+      port: 9100,
+      host: '127.0.0.1',
+      device: 'cpu',
+      allowPrivateMediaUrls: false,
+      model: 'tiny',
+    });
   });
 
   it('parses sizes, durations, lists and paths', () => {
     const config = parseServerConfig(
       [
-        '--body-limit', '16MiB',
-        '--media-max-bytes', '500MB',
-        '--media-fetch-timeout', '2.5',
-        '--media-connect-timeout', '1s',
-        '--cors-origins', 'https://a.example, https://b.example',
-        '--allowed-local-media-path', 'media/shots',
-        '--served-model-name', 'shotvl',
-        '--log-level', 'DEBUG',
+        '--body-limit',
+        '16MiB',
+        '--media-max-bytes',
+        '500MB',
+        '--media-fetch-timeout',
+        '2.5',
+        '--media-connect-timeout',
+        '1s',
+        '--cors-origins',
+        'https://a.example, https://b.example',
+        '--allowed-local-media-path',
+        'media/shots',
+        '--served-model-name',
+        'shotvl',
+        '--log-level',
+        'DEBUG',
       ],
       {},
       '/srv/app',
@@ -94,7 +123,10 @@ describe('parseServerConfig', () => {
   });
 
   it('treats blank variables as unset', () => {
-    expect(parseServerConfig([], { SHOTVL_PORT: '  ', SHOTVL_API_KEY: '' })).toMatchObject({ port: 8000, apiKey: undefined });
+    expect(parseServerConfig([], { SHOTVL_PORT: '  ', SHOTVL_API_KEY: '' })).toMatchObject({
+      port: 8000,
+      apiKey: undefined,
+    });
   });
 
   it('is frozen all the way down', () => {
@@ -115,7 +147,11 @@ describe('parseServerConfig', () => {
   });
 
   it('refuses a step token budget smaller than the decode batch', () => {
-    expect(() => parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '8'], {})).toThrow(/--max-num-batched-tokens must be at least --max-num-seqs/);
-    expect(parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '16'], {}).engine.maxTokensPerStep).toBe(16);
+    expect(() => parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '8'], {})).toThrow(
+      /--max-num-batched-tokens must be at least --max-num-seqs/,
+    );
+    expect(
+      parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '16'], {}).engine.maxTokensPerStep,
+    ).toBe(16);
   });
 });

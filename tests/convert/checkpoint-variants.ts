@@ -26,18 +26,27 @@ export function newerParameterName(name: string): string {
 /** Copies every non-weight file, then re-saves the weights as `options` says. */
 export async function rewriteCheckpoint(from: string, to: string, options: RewriteOptions = {}): Promise<void> {
   for (const name of readdirSync(from)) {
-    if (!name.endsWith('.safetensors') && name !== 'model.safetensors.index.json') copyFileSync(join(from, name), join(to, name));
+    if (!name.endsWith('.safetensors') && name !== 'model.safetensors.index.json')
+      copyFileSync(join(from, name), join(to, name));
   }
   const reader = await openCheckpoint(from);
   try {
-    const sources = [...reader.tensorNames().map((name) => ({ source: name, name })), ...Object.entries(options.copies ?? {}).map(([name, source]) => ({ source, name }))];
+    const sources = [
+      ...reader.tensorNames().map((name) => ({ source: name, name })),
+      ...Object.entries(options.copies ?? {}).map(([name, source]) => ({ source, name })),
+    ];
     const declarations = sources.map(({ source, name }) => ({
       name: options.rename?.(name) ?? name,
       shape: options.shape?.(name, reader.info(source).shape) ?? reader.info(source).shape,
     }));
-    const writer = await SafetensorsWriter.create(to, declarations, options.maxShardBytes === undefined ? {} : { maxShardBytes: options.maxShardBytes });
+    const writer = await SafetensorsWriter.create(
+      to,
+      declarations,
+      options.maxShardBytes === undefined ? {} : { maxShardBytes: options.maxShardBytes },
+    );
     try {
-      for (const [index, { source }] of sources.entries()) await writer.write(declarations[index]!.name, await reader.readFloat32(source));
+      for (const [index, { source }] of sources.entries())
+        await writer.write(declarations[index]!.name, await reader.readFloat32(source));
       await writer.finish();
     } finally {
       await writer.close();
@@ -54,9 +63,27 @@ export function editConfig(folder: string, edit: (config: Record<string, unknown
 
 /** Keys of the text model that a flat (mid-2025) config repeats at the top level. */
 const FLAT_TEXT_KEYS = [
-  'vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'hidden_act',
-  'max_position_embeddings', 'initializer_range', 'rms_norm_eps', 'use_cache', 'tie_word_embeddings', 'rope_theta', 'use_sliding_window',
-  'sliding_window', 'max_window_layers', 'attention_dropout', 'rope_scaling', 'bos_token_id', 'eos_token_id', 'head_dim',
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'hidden_act',
+  'max_position_embeddings',
+  'initializer_range',
+  'rms_norm_eps',
+  'use_cache',
+  'tie_word_embeddings',
+  'rope_theta',
+  'use_sliding_window',
+  'sliding_window',
+  'max_window_layers',
+  'attention_dropout',
+  'rope_scaling',
+  'bos_token_id',
+  'eos_token_id',
+  'head_dim',
 ];
 
 /**

@@ -3,7 +3,19 @@
 // ends with one clear message naming the file or tensor, a non-zero exit, and no partial output
 // (neither the output folder nor a `.partial-*` sibling).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -62,7 +74,9 @@ function expectNothingLeft(parent: string): void {
 }
 
 function shards(folder: string): string[] {
-  return readdirSync(folder).filter((name) => name.endsWith('.safetensors')).sort();
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.safetensors'))
+    .sort();
 }
 
 beforeAll(async () => {
@@ -111,12 +125,16 @@ describe('shotvl convert on bad input', () => {
       unlinkSync(join(checkpoint, victim));
     });
     const error = await convertFails(broken.checkpoint, broken.output);
-    expect(error.message).toBe(`shard ${victim} named by model.safetensors.index.json is missing from ${broken.checkpoint}`);
+    expect(error.message).toBe(
+      `shard ${victim} named by model.safetensors.index.json is missing from ${broken.checkpoint}`,
+    );
     expectNothingLeft(broken.outputParent);
   });
 
   it('an unknown model_type: names config.json and the type', async () => {
-    const broken = brokenCase('llama', (checkpoint) => editConfig(checkpoint, (config) => ({ ...config, model_type: 'llama' })));
+    const broken = brokenCase('llama', (checkpoint) =>
+      editConfig(checkpoint, (config) => ({ ...config, model_type: 'llama' })),
+    );
     const error = await convertFails(broken.checkpoint, broken.output);
     expect(error.message).toContain(join(broken.checkpoint, 'config.json'));
     expect(error.message).toContain('unsupported model_type "llama"');
@@ -129,7 +147,9 @@ describe('shotvl convert on bad input', () => {
     rmSync(join(broken.checkpoint, 'model.safetensors.index.json'));
     // Transposed: the same number of values, so only the shape check can catch it. It sits in the
     // last decoder layer, so the embedding and vision graphs are already written when it fails.
-    await rewriteCheckpoint(good, broken.checkpoint, { shape: (name, shape) => (name === WRONG_SHAPE_TENSOR ? [...shape].reverse() : shape) });
+    await rewriteCheckpoint(good, broken.checkpoint, {
+      shape: (name, shape) => (name === WRONG_SHAPE_TENSOR ? [...shape].reverse() : shape),
+    });
     const error = await convertFails(broken.checkpoint, broken.output);
     expect(error.message).toContain(`tensor '${WRONG_SHAPE_TENSOR}' has shape [128, 64], expected [64, 128]`);
     expectNothingLeft(broken.outputParent);
@@ -161,7 +181,9 @@ describe('shotvl convert on bad input', () => {
 
     // Parents that do not exist yet are created for the output, and removed again on failure.
     const deep = join(broken.outputParent, 'new', 'deeper', 'model');
-    const llama = brokenCase('deep-parents', (checkpoint) => editConfig(checkpoint, (config) => ({ ...config, model_type: 'llama' })));
+    const llama = brokenCase('deep-parents', (checkpoint) =>
+      editConfig(checkpoint, (config) => ({ ...config, model_type: 'llama' })),
+    );
     rmSync(llama.outputParent, { recursive: true });
     await convertFails(llama.checkpoint, deep);
     expectNothingLeft(broken.outputParent);
@@ -189,9 +211,15 @@ describe('shotvl convert on bad input', () => {
         if (advances === 60) controller.abort(new Error('interrupted by test'));
       },
     };
-    await expect(convertCheckpoint({ checkpointDir: broken.checkpoint, outputDir: broken.output, formats: ['q4'], progress, signal: controller.signal })).rejects.toThrow(
-      'interrupted by test',
-    );
+    await expect(
+      convertCheckpoint({
+        checkpointDir: broken.checkpoint,
+        outputDir: broken.output,
+        formats: ['q4'],
+        progress,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('interrupted by test');
     expect(advances).toBe(60);
     expectNothingLeft(broken.outputParent);
   });
@@ -201,10 +229,23 @@ describe('shotvl convert on bad input', () => {
       const path = join(checkpoint, shards(checkpoint)[0]!);
       truncateSync(path, 100);
     });
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY, 'src/cli/main.ts'), 'convert', broken.checkpoint, broken.output, '--dtype', 'q4'], {
-      cwd: REPOSITORY,
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPOSITORY, 'src/cli/main.ts'),
+        'convert',
+        broken.checkpoint,
+        broken.output,
+        '--dtype',
+        'q4',
+      ],
+      {
+        cwd: REPOSITORY,
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

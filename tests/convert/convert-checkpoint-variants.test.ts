@@ -102,7 +102,10 @@ describe('checkpoint variants convert to the same model', () => {
     expectSameOutputs(await convertAndRun(legacySharded), reference);
 
     const newerSharded = folder('newer-names-sharded');
-    await rewriteCheckpoint(join(root, 'legacy'), newerSharded, { rename: newerParameterName, maxShardBytes: 4 * 1024 * 1024 });
+    await rewriteCheckpoint(join(root, 'legacy'), newerSharded, {
+      rename: newerParameterName,
+      maxShardBytes: 4 * 1024 * 1024,
+    });
     expectSameOutputs(await convertAndRun(newerSharded), reference);
   });
 
@@ -121,7 +124,11 @@ describe('checkpoint variants convert to the same model', () => {
     await makeTinyCheckpoint(tied, { preset: 'tiny', seed: 7 });
     const untied = folder('tied-as-untied');
     await rewriteCheckpoint(tied, untied, { copies: { 'lm_head.weight': 'model.embed_tokens.weight' } });
-    editConfig(untied, (config) => ({ ...config, tie_word_embeddings: false, text_config: { ...(config.text_config as object), tie_word_embeddings: false } }));
+    editConfig(untied, (config) => ({
+      ...config,
+      tie_word_embeddings: false,
+      text_config: { ...(config.text_config as object), tie_word_embeddings: false },
+    }));
     const tiedOutputs = await convertAndRun(tied);
     expectSameOutputs(await convertAndRun(untied), tiedOutputs);
     // And the untied reference really is another model (the head is not silently the embeddings).

@@ -52,7 +52,9 @@ export class FakeHub {
   async start(): Promise<void> {
     this.hub = createServer((request, response) => this.serveHub(request, response));
     this.files = createServer((request, response) => this.serveFile(request, response));
-    await Promise.all([this.hub, this.files].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    await Promise.all(
+      [this.hub, this.files].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))),
+    );
   }
 
   async stop(): Promise<void> {
@@ -67,7 +69,12 @@ export class FakeHub {
   }
 
   private record(host: 'hub' | 'files', request: IncomingMessage): void {
-    this.requests.push({ host, path: request.url ?? '', authorization: request.headers.authorization, range: request.headers.range });
+    this.requests.push({
+      host,
+      path: request.url ?? '',
+      authorization: request.headers.authorization,
+      range: request.headers.range,
+    });
   }
 
   private refuse(repository: FakeRepository, request: IncomingMessage, response: ServerResponse): boolean {
@@ -75,9 +82,16 @@ export class FakeHub {
     const authorization = request.headers.authorization;
     if (authorization === `Bearer ${repository.token}`) return false;
     if (authorization === undefined) {
-      response.writeHead(401, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Invalid username or password.' }).end();
+      response
+        .writeHead(401, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Invalid username or password.' })
+        .end();
     } else {
-      response.writeHead(403, repository.gated ? { 'x-error-code': 'GatedRepo', 'x-error-message': 'Access to model is restricted.' } : {}).end();
+      response
+        .writeHead(
+          403,
+          repository.gated ? { 'x-error-code': 'GatedRepo', 'x-error-message': 'Access to model is restricted.' } : {},
+        )
+        .end();
     }
     return true;
   }
@@ -100,13 +114,24 @@ export class FakeHub {
         size: file.content.byteLength,
         ...(file.lfs ? { lfs: { sha256: sha256(file.content), size: file.content.byteLength, pointerSize: 134 } } : {}),
       }));
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: repoId, sha: repository.commit, siblings }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: repoId, sha: repository.commit, siblings }));
       return;
     }
     const path = decodeURIComponent(resolve![3]!);
     const file = repository.files[path];
-    if (file === undefined || this.missingOnResolve.has(path) || decodeURIComponent(resolve![2]!) !== repository.commit) {
-      response.writeHead(404, { 'x-error-code': 'EntryNotFound', 'x-error-message': `${path} does not exist on "${resolve![2]}"` }).end();
+    if (
+      file === undefined ||
+      this.missingOnResolve.has(path) ||
+      decodeURIComponent(resolve![2]!) !== repository.commit
+    ) {
+      response
+        .writeHead(404, {
+          'x-error-code': 'EntryNotFound',
+          'x-error-message': `${path} does not exist on "${resolve![2]}"`,
+        })
+        .end();
       return;
     }
     if (file.lfs) {
@@ -148,7 +173,10 @@ export class FakeHub {
         response.writeHead(416, { 'content-range': `bytes */${content.byteLength}` }).end();
         return;
       }
-      response.writeHead(206, { 'content-range': `bytes ${start}-${content.byteLength - 1}/${content.byteLength}`, 'content-length': String(content.byteLength - start) });
+      response.writeHead(206, {
+        'content-range': `bytes ${start}-${content.byteLength - 1}/${content.byteLength}`,
+        'content-length': String(content.byteLength - start),
+      });
     } else {
       response.writeHead(200, { 'content-length': String(content.byteLength) });
     }

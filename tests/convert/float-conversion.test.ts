@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bfloat16ToFloat32, float16BitsToNumber, float16ToFloat32, float32ToBfloat16, roundToBfloat16 } from '../../src/convert/float-conversion.js';
+import {
+  bfloat16ToFloat32,
+  float16BitsToNumber,
+  float16ToFloat32,
+  float32ToBfloat16,
+  roundToBfloat16,
+} from '../../src/convert/float-conversion.js';
 
 function bitsOf(value: number): number {
   return new Uint32Array(new Float32Array([value]).buffer)[0]!;
@@ -32,13 +38,17 @@ describe('float32ToBfloat16', () => {
   });
 
   it('keeps infinities and NaN, and overflows the largest floats to infinity', () => {
-    const [inf, negativeInf, nan, max] = float32ToBfloat16(new Float32Array([Infinity, -Infinity, NaN, floatOfBits(0x7f7fffff)]));
+    const [inf, negativeInf, nan, max] = float32ToBfloat16(
+      new Float32Array([Infinity, -Infinity, NaN, floatOfBits(0x7f7fffff)]),
+    );
     expect(inf).toBe(0x7f80);
     expect(negativeInf).toBe(0xff80);
     expect(Number.isNaN(floatOfBits(nan! << 16))).toBe(true);
     expect(max).toBe(0x7f80);
     // A NaN whose payload sits only in the low bits must not become an infinity.
-    expect(Number.isNaN(floatOfBits(float32ToBfloat16(new Float32Array([floatOfBits(0x7f800001)]))[0]! << 16))).toBe(true);
+    expect(Number.isNaN(floatOfBits(float32ToBfloat16(new Float32Array([floatOfBits(0x7f800001)]))[0]! << 16))).toBe(
+      true,
+    );
   });
 
   it('matches a reference rounding for arbitrary finite floats', () => {
@@ -59,7 +69,9 @@ describe('float32ToBfloat16', () => {
 
 describe('float16ToFloat32', () => {
   it('decodes normals, subnormals, infinities and NaN', () => {
-    const decoded = float16ToFloat32(new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001, 0x0400, 0x7c00, 0xfc00, 0x8000, 0x3555]));
+    const decoded = float16ToFloat32(
+      new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001, 0x0400, 0x7c00, 0xfc00, 0x8000, 0x3555]),
+    );
     expect(Array.from(decoded.subarray(0, 8))).toEqual([1, -2, 65504, 2 ** -24, 2 ** -14, Infinity, -Infinity, -0]);
     expect(decoded[8]).toBeCloseTo(0.33325195, 7);
     expect(Number.isNaN(float16BitsToNumber(0x7e00))).toBe(true);

@@ -21,7 +21,10 @@ describe('converted tiny-a against the Hugging Face goldens (fp32)', () => {
     const set = loadGoldenSet(TINY_A_DIR);
     for (const golden of set.cases) {
       results.set(golden.name, await runParityCase(sessions, golden, PARITY_TOLERANCES.fp32));
-      fromMedia.set(golden.name, await runParityCase(sessions, golden, PARITY_TOLERANCES.fp32, await mediaInputs(set, golden)));
+      fromMedia.set(
+        golden.name,
+        await runParityCase(sessions, golden, PARITY_TOLERANCES.fp32, await mediaInputs(set, golden)),
+      );
     }
   });
 
@@ -30,23 +33,33 @@ describe('converted tiny-a against the Hugging Face goldens (fp32)', () => {
     model?.cleanup();
   });
 
-  it.each(['image', 'text', 'video', 'batch2'])('case %s: every stage within 1e-4 and greedy tokens identical', (name) => {
-    const result = results.get(name);
-    expect(result).toBeDefined();
-    for (const stage of result!.stages) {
-      expect.soft(stage.passed, `${name}: ${stage.stage} ${JSON.stringify(stage.error ?? stage.mismatches)}`).toBe(true);
-      if (stage.error !== undefined) expect(stage.error.maxAbsolute).toBeLessThanOrEqual(1e-4);
-      if (stage.compared !== undefined) expect(stage.mismatches).toBe(0);
-    }
-    const stageNames = result!.stages.map((stage) => stage.stage);
-    expect(stageNames).toContain('greedy tokens');
-    expect(stageNames).toContain('first decode step logits');
-  });
+  it.each(['image', 'text', 'video', 'batch2'])(
+    'case %s: every stage within 1e-4 and greedy tokens identical',
+    (name) => {
+      const result = results.get(name);
+      expect(result).toBeDefined();
+      for (const stage of result!.stages) {
+        expect
+          .soft(stage.passed, `${name}: ${stage.stage} ${JSON.stringify(stage.error ?? stage.mismatches)}`)
+          .toBe(true);
+        if (stage.error !== undefined) expect(stage.error.maxAbsolute).toBeLessThanOrEqual(1e-4);
+        if (stage.compared !== undefined) expect(stage.mismatches).toBe(0);
+      }
+      const stageNames = result!.stages.map((stage) => stage.stage);
+      expect(stageNames).toContain('greedy tokens');
+      expect(stageNames).toContain('first decode step logits');
+    },
+  );
 
-  it.each(['image', 'video', 'batch2'])('case %s from its media files (PNG -> resize -> pixel values -> logits -> tokens) passes too', (name) => {
-    const result = fromMedia.get(name);
-    expect(result).toBeDefined();
-    for (const stage of result!.stages) expect.soft(stage.passed, `${name} from media: ${stage.stage}`).toBe(true);
-    expect(result!.stages.find((stage) => stage.stage === 'vision features')?.error?.maxAbsolute).toBeLessThanOrEqual(1e-4);
-  });
+  it.each(['image', 'video', 'batch2'])(
+    'case %s from its media files (PNG -> resize -> pixel values -> logits -> tokens) passes too',
+    (name) => {
+      const result = fromMedia.get(name);
+      expect(result).toBeDefined();
+      for (const stage of result!.stages) expect.soft(stage.passed, `${name} from media: ${stage.stage}`).toBe(true);
+      expect(result!.stages.find((stage) => stage.stage === 'vision features')?.error?.maxAbsolute).toBeLessThanOrEqual(
+        1e-4,
+      );
+    },
+  );
 });

@@ -79,7 +79,12 @@ describe('downloadSnapshot', () => {
       expect(snapshot.folder).toBe(join(cacheDir, 'Vchitect--ShotVL-3B', COMMIT));
       expect(snapshot.commit).toBe(COMMIT);
       expect(snapshot.files.sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors', 'tokenizer.json']);
-      expect((await readdir(snapshot.folder)).sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors', 'tokenizer.json']);
+      expect((await readdir(snapshot.folder)).sort()).toEqual([
+        'config.json',
+        'merges.txt',
+        'model.safetensors',
+        'tokenizer.json',
+      ]);
       expect(new Uint8Array(await readFile(join(snapshot.folder, 'model.safetensors')))).toEqual(weights);
       expect(new Uint8Array(await readFile(join(snapshot.folder, 'tokenizer.json')))).toEqual(tokenizer);
       expect(progress.total).toBe(weights.byteLength + config.byteLength + tokenizer.byteLength + 100);
@@ -115,7 +120,11 @@ describe('downloadSnapshot', () => {
     await withTemporaryFolder(async (cacheDir) => {
       hub.cutAfterBytes = 100_000;
       hub.cutsRemaining = 1;
-      await expectHubError(downloadSnapshot(REPO, options(cacheDir, { attempts: 1 })), 'hub_interrupted', 'model.safetensors');
+      await expectHubError(
+        downloadSnapshot(REPO, options(cacheDir, { attempts: 1 })),
+        'hub_interrupted',
+        'model.safetensors',
+      );
       const partial = join(cacheDir, 'Vchitect--ShotVL-3B', COMMIT, 'model.safetensors.incomplete');
       expect((await stat(partial)).size).toBe(100_000);
 
@@ -167,11 +176,27 @@ describe('downloadSnapshot', () => {
 
 describe('downloadSnapshot errors', () => {
   it('explains 401 and 403 with HF_TOKEN and gated access, and succeeds with the right token', async () => {
-    hub.repositories.set('owner/private', { commit: COMMIT, token: 'hf_right', gated: true, files: { 'config.json': { content: config }, 'model.safetensors': { content: weights, lfs: true } } });
+    hub.repositories.set('owner/private', {
+      commit: COMMIT,
+      token: 'hf_right',
+      gated: true,
+      files: { 'config.json': { content: config }, 'model.safetensors': { content: weights, lfs: true } },
+    });
     await withTemporaryFolder(async (cacheDir) => {
-      const unauthorized = await expectHubError(downloadSnapshot('owner/private', options(cacheDir)), 'hub_unauthorized', 'owner/private', 'HF_TOKEN');
+      const unauthorized = await expectHubError(
+        downloadSnapshot('owner/private', options(cacheDir)),
+        'hub_unauthorized',
+        'owner/private',
+        'HF_TOKEN',
+      );
       expect(unauthorized.status).toBe(401);
-      await expectHubError(downloadSnapshot('owner/private', options(cacheDir, { token: 'hf_wrong' })), 'hub_forbidden', 'gated', 'accept its conditions', 'HF_TOKEN');
+      await expectHubError(
+        downloadSnapshot('owner/private', options(cacheDir, { token: 'hf_wrong' })),
+        'hub_forbidden',
+        'gated',
+        'accept its conditions',
+        'HF_TOKEN',
+      );
       const snapshot = await downloadSnapshot('owner/private', options(cacheDir, { token: 'hf_right' }));
       expect(snapshot.downloaded.sort()).toEqual(['config.json', 'model.safetensors']);
       for (const error of [unauthorized]) expect(error.message).not.toContain('hf_');
@@ -181,10 +206,20 @@ describe('downloadSnapshot errors', () => {
   it('reports a missing repository, a missing file and a repository that is no checkpoint', async () => {
     hub.repositories.set('owner/docs', { commit: COMMIT, files: { 'README.md': { content: config } } });
     await withTemporaryFolder(async (cacheDir) => {
-      await expectHubError(downloadSnapshot('owner/missing', options(cacheDir)), 'hub_not_found', 'owner/missing', 'repository not found');
+      await expectHubError(
+        downloadSnapshot('owner/missing', options(cacheDir)),
+        'hub_not_found',
+        'owner/missing',
+        'repository not found',
+      );
       await expectHubError(downloadSnapshot('owner/docs', options(cacheDir)), 'hub_not_a_checkpoint', 'owner/docs');
       hub.missingOnResolve.add('tokenizer.json');
-      await expectHubError(downloadSnapshot(REPO, options(cacheDir)), 'hub_not_found', `${REPO}/tokenizer.json`, 'file not found');
+      await expectHubError(
+        downloadSnapshot(REPO, options(cacheDir)),
+        'hub_not_found',
+        `${REPO}/tokenizer.json`,
+        'file not found',
+      );
     });
   });
 
@@ -194,7 +229,13 @@ describe('downloadSnapshot errors', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await withTemporaryFolder(async (cacheDir) => {
-      await expectHubError(downloadSnapshot(REPO, { endpoint: `http://127.0.0.1:${port}`, cacheDir }), 'hub_unreachable', 'cannot reach', 'local folder', 'ECONNREFUSED');
+      await expectHubError(
+        downloadSnapshot(REPO, { endpoint: `http://127.0.0.1:${port}`, cacheDir }),
+        'hub_unreachable',
+        'cannot reach',
+        'local folder',
+        'ECONNREFUSED',
+      );
     });
   });
 
@@ -202,7 +243,11 @@ describe('downloadSnapshot errors', () => {
     hub.repositories.set('owner/evil', { commit: COMMIT, files: { '../escape.json': { content: config } } });
     await withTemporaryFolder(async (cacheDir) => {
       await expectHubError(downloadSnapshot('../etc', options(cacheDir)), 'hub_invalid_argument');
-      await expectHubError(downloadSnapshot('owner/evil', options(cacheDir, { include: () => true })), 'hub_response_invalid', 'unsafe file path');
+      await expectHubError(
+        downloadSnapshot('owner/evil', options(cacheDir, { include: () => true })),
+        'hub_response_invalid',
+        'unsafe file path',
+      );
     });
   });
 
@@ -210,15 +255,33 @@ describe('downloadSnapshot errors', () => {
     await withTemporaryFolder(async (cacheDir) => {
       const controller = new AbortController();
       controller.abort(new Error('stopped by test'));
-      await expect(downloadSnapshot(REPO, options(cacheDir, { signal: controller.signal }))).rejects.toThrow('stopped by test');
+      await expect(downloadSnapshot(REPO, options(cacheDir, { signal: controller.signal }))).rejects.toThrow(
+        'stopped by test',
+      );
     });
   });
 });
 
 describe('isCheckpointFile', () => {
   it('selects configs, safetensors and tokenizer files at the top level only', () => {
-    const selected = ['config.json', 'model-00001-of-00002.safetensors', 'model.safetensors.index.json', 'merges.txt', 'vocab.json', 'tokenizer.model', 'chat_template.jinja'];
-    const skipped = ['README.md', '.gitattributes', 'pytorch_model.bin', 'onnx/model.onnx', 'onnx/config.json', 'model.gguf', 'logo.png'];
+    const selected = [
+      'config.json',
+      'model-00001-of-00002.safetensors',
+      'model.safetensors.index.json',
+      'merges.txt',
+      'vocab.json',
+      'tokenizer.model',
+      'chat_template.jinja',
+    ];
+    const skipped = [
+      'README.md',
+      '.gitattributes',
+      'pytorch_model.bin',
+      'onnx/model.onnx',
+      'onnx/config.json',
+      'model.gguf',
+      'logo.png',
+    ];
     for (const path of selected) expect(isCheckpointFile(path), path).toBe(true);
     for (const path of skipped) expect(isCheckpointFile(path), path).toBe(false);
   });

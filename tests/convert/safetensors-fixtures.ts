@@ -16,7 +16,11 @@ export function buildSafetensors(tensors: FixtureTensor[], header?: Record<strin
   const object: Record<string, unknown> = {};
   let offset = 0;
   for (const tensor of tensors) {
-    object[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + tensor.data.byteLength] };
+    object[tensor.name] = {
+      dtype: tensor.dtype,
+      shape: tensor.shape,
+      data_offsets: [offset, offset + tensor.data.byteLength],
+    };
     offset += tensor.data.byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(header ?? object));

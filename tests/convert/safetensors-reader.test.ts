@@ -9,7 +9,11 @@ import { sharedPath } from '../helpers/shared-dir.js';
 
 const GOLDEN_MODEL = sharedPath('golden', 'tiny-a', 'model');
 
-async function expectCode(promise: Promise<unknown>, code: CheckpointErrorCode, mentions: string): Promise<CheckpointError> {
+async function expectCode(
+  promise: Promise<unknown>,
+  code: CheckpointErrorCode,
+  mentions: string,
+): Promise<CheckpointError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
@@ -65,7 +69,11 @@ describe('openCheckpoint on hand-built files', () => {
       expect(Array.from(await reader.readFloat32('b.bf16'))).toEqual([1, -2.5, Infinity]);
       expect(Array.from(await reader.readFloat32('c.f16'))).toEqual([1, 2 ** -24, -65504]);
       expect(Array.from(await reader.readBytes('b.bf16'))).toEqual(Array.from(uint16Bytes([0x3f80, 0xc020, 0x7f80])));
-      await expectCode(Promise.resolve().then(() => reader.info('missing.weight')), 'tensor_not_found', "'missing.weight'");
+      await expectCode(
+        Promise.resolve().then(() => reader.info('missing.weight')),
+        'tensor_not_found',
+        "'missing.weight'",
+      );
       await reader.close();
     });
   });
@@ -96,8 +104,15 @@ describe('openCheckpoint on hand-built files', () => {
     await withTemporaryFolder(async (folder) => {
       await writeFile(join(folder, 'model-00001-of-00002.safetensors'), buildSafetensors([sample[0]!]));
       await writeFile(join(folder, 'model-00002-of-00002.safetensors'), buildSafetensors([sample[1]!, sample[2]!]));
-      const weightMap = { 'a.f32': 'model-00001-of-00002.safetensors', 'b.bf16': 'model-00002-of-00002.safetensors', 'c.f16': 'model-00002-of-00002.safetensors' };
-      await writeFile(join(folder, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 34 }, weight_map: weightMap }));
+      const weightMap = {
+        'a.f32': 'model-00001-of-00002.safetensors',
+        'b.bf16': 'model-00002-of-00002.safetensors',
+        'c.f16': 'model-00002-of-00002.safetensors',
+      };
+      await writeFile(
+        join(folder, 'model.safetensors.index.json'),
+        JSON.stringify({ metadata: { total_size: 34 }, weight_map: weightMap }),
+      );
       const reader = await openCheckpoint(folder);
       expect(reader.info('c.f16').file).toBe('model-00002-of-00002.safetensors');
       expect(Array.from(await reader.readFloat32('a.f32'))).toEqual([1, -2, 0.5, Math.fround(3e38)]);
@@ -111,7 +126,11 @@ describe('openCheckpoint on hand-built files', () => {
 
 describe('openCheckpoint errors', () => {
   it('names a missing folder and a folder without weights', async () => {
-    await expectCode(openCheckpoint('/nonexistent/shotvl-checkpoint'), 'checkpoint_not_found', '/nonexistent/shotvl-checkpoint');
+    await expectCode(
+      openCheckpoint('/nonexistent/shotvl-checkpoint'),
+      'checkpoint_not_found',
+      '/nonexistent/shotvl-checkpoint',
+    );
     await withTemporaryFolder(async (folder) => {
       await expectCode(openCheckpoint(folder), 'weights_not_found', 'model.safetensors');
     });
@@ -131,12 +150,48 @@ describe('openCheckpoint errors', () => {
   });
 
   it.each([
-    ['invalid JSON', () => { const bytes = buildSafetensors(sample); bytes[8] = 0x78; return bytes; }, 'not valid UTF-8 JSON'],
-    ['a huge length field', () => { const bytes = buildSafetensors(sample); new DataView(bytes.buffer).setBigUint64(0, 1n << 40n, true); return bytes; }, 'header length'],
-    ['a size that disagrees with the shape', () => buildSafetensors(sample, { x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }), "tensor 'x' F32[3] needs 12 bytes"],
-    ['overlapping tensors', () => buildSafetensors(sample, { x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }), 'overlap'],
-    ['an unknown dtype', () => buildSafetensors(sample, { x: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }), 'unknown dtype'],
-    ['negative offsets', () => buildSafetensors(sample, { x: { dtype: 'F32', shape: [1], data_offsets: [-4, 0] } }), 'invalid data_offsets'],
+    [
+      'invalid JSON',
+      () => {
+        const bytes = buildSafetensors(sample);
+        bytes[8] = 0x78;
+        return bytes;
+      },
+      'not valid UTF-8 JSON',
+    ],
+    [
+      'a huge length field',
+      () => {
+        const bytes = buildSafetensors(sample);
+        new DataView(bytes.buffer).setBigUint64(0, 1n << 40n, true);
+        return bytes;
+      },
+      'header length',
+    ],
+    [
+      'a size that disagrees with the shape',
+      () => buildSafetensors(sample, { x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }),
+      "tensor 'x' F32[3] needs 12 bytes",
+    ],
+    [
+      'overlapping tensors',
+      () =>
+        buildSafetensors(sample, {
+          x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          y: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+        }),
+      'overlap',
+    ],
+    [
+      'an unknown dtype',
+      () => buildSafetensors(sample, { x: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }),
+      'unknown dtype',
+    ],
+    [
+      'negative offsets',
+      () => buildSafetensors(sample, { x: { dtype: 'F32', shape: [1], data_offsets: [-4, 0] } }),
+      'invalid data_offsets',
+    ],
   ])('rejects a header with %s', async (_label, build, mentions) => {
     await withTemporaryFolder(async (folder) => {
       await writeFile(join(folder, 'model.safetensors'), build());
@@ -147,7 +202,10 @@ describe('openCheckpoint errors', () => {
 
   it('rejects dtypes it cannot read, naming the tensor', async () => {
     await withTemporaryFolder(async (folder) => {
-      await writeFile(join(folder, 'model.safetensors'), buildSafetensors([{ name: 'step', dtype: 'I64', shape: [1], data: new Uint8Array(8) }]));
+      await writeFile(
+        join(folder, 'model.safetensors'),
+        buildSafetensors([{ name: 'step', dtype: 'I64', shape: [1], data: new Uint8Array(8) }]),
+      );
       await expectCode(openCheckpoint(folder), 'dtype_unsupported', "tensor 'step' is I64");
     });
   });
@@ -161,7 +219,10 @@ describe('openCheckpoint errors', () => {
       await expectCode(openCheckpoint(folder), 'index_corrupt', 'invalid shard name');
       await mkdir(join(folder, 'sub'));
       await writeFile(join(folder, 'shard.safetensors'), buildSafetensors([sample[0]!]));
-      await writeFile(index, JSON.stringify({ weight_map: { 'a.f32': 'shard.safetensors', 'b.bf16': 'shard.safetensors' } }));
+      await writeFile(
+        index,
+        JSON.stringify({ weight_map: { 'a.f32': 'shard.safetensors', 'b.bf16': 'shard.safetensors' } }),
+      );
       await expectCode(openCheckpoint(folder), 'index_mismatch', "'b.bf16'");
     });
   });

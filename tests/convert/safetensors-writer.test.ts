@@ -16,7 +16,9 @@ function ramp(count: number, scale: number): Float32Array {
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 describe('SafetensorsWriter', () => {
@@ -54,7 +56,8 @@ describe('SafetensorsWriter', () => {
     for (const sliceSize of [1000, 7, 333]) {
       await withTemporaryFolder(async (folder) => {
         const writer = await SafetensorsWriter.create(folder, [{ name: 'x', shape: [10, 100] }]);
-        for (let start = 0; start < values.length; start += sliceSize) await writer.append('x', values.subarray(start, start + sliceSize));
+        for (let start = 0; start < values.length; start += sliceSize)
+          await writer.append('x', values.subarray(start, start + sliceSize));
         await writer.finish();
         digests.push(await sha256(join(folder, 'model.safetensors')));
       });
@@ -66,9 +69,14 @@ describe('SafetensorsWriter', () => {
     const reader = await openCheckpoint(GOLDEN_MODEL);
     const bytes = await readFile(join(GOLDEN_MODEL, 'model.safetensors'));
     const headerLength = Number(bytes.readBigUInt64LE(0));
-    const fileOrder = Object.keys(JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as object).filter((name) => name !== '__metadata__');
+    const fileOrder = Object.keys(JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as object).filter(
+      (name) => name !== '__metadata__',
+    );
     await withTemporaryFolder(async (folder) => {
-      const writer = await SafetensorsWriter.create(folder, fileOrder.map((name) => ({ name, shape: reader.info(name).shape })));
+      const writer = await SafetensorsWriter.create(
+        folder,
+        fileOrder.map((name) => ({ name, shape: reader.info(name).shape })),
+      );
       for (const name of writer.order) await writer.write(name, await reader.readFloat32(name));
       await writer.finish();
       expect(await sha256(join(folder, 'model.safetensors'))).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -87,8 +95,15 @@ describe('SafetensorsWriter', () => {
       const writer = await SafetensorsWriter.create(folder, declarations, { maxShardBytes: 450 });
       for (const { name, shape } of declarations) await writer.write(name, ramp(shape[0]!, 0.5));
       const written = await writer.finish();
-      expect(written.files).toEqual(['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
-      const index = JSON.parse(await readFile(join(folder, 'model.safetensors.index.json'), 'utf8')) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+      expect(written.files).toEqual([
+        'model-00001-of-00003.safetensors',
+        'model-00002-of-00003.safetensors',
+        'model-00003-of-00003.safetensors',
+      ]);
+      const index = JSON.parse(await readFile(join(folder, 'model.safetensors.index.json'), 'utf8')) as {
+        metadata: { total_size: number };
+        weight_map: Record<string, string>;
+      };
       expect(index.metadata.total_size).toBe(1020);
       expect(index.weight_map).toEqual({
         a: 'model-00001-of-00003.safetensors',
@@ -100,20 +115,33 @@ describe('SafetensorsWriter', () => {
       expect(Array.from(await reader.readFloat32('c'))).toEqual(Array.from(ramp(300, 0.5), roundToBfloat16));
       await reader.close();
       await unlink(join(folder, 'model-00002-of-00003.safetensors'));
-      await expect(openCheckpoint(folder)).rejects.toMatchObject({ code: 'shard_missing', file: 'model-00002-of-00003.safetensors' });
+      await expect(openCheckpoint(folder)).rejects.toMatchObject({
+        code: 'shard_missing',
+        file: 'model-00002-of-00003.safetensors',
+      });
       expect((await readdir(folder)).sort()).toContain('model.safetensors.index.json');
     });
   });
 
   it('refuses out-of-order, oversized and incomplete writes, naming the tensor', async () => {
     await withTemporaryFolder(async (folder) => {
-      await expect(SafetensorsWriter.create(folder, [{ name: 'a', shape: [1] }, { name: 'a', shape: [2] }])).rejects.toMatchObject({ code: 'write_invalid' });
+      await expect(
+        SafetensorsWriter.create(folder, [
+          { name: 'a', shape: [1] },
+          { name: 'a', shape: [2] },
+        ]),
+      ).rejects.toMatchObject({ code: 'write_invalid' });
       const writer = await SafetensorsWriter.create(folder, [
         { name: 'first', shape: [4] },
         { name: 'second', shape: [2] },
       ]);
-      await expect(writer.append('second', new Float32Array(2))).rejects.toThrow("tensor 'second' written out of order: expected tensor 'first'");
-      await expect(writer.append('first', new Float32Array(5))).rejects.toMatchObject({ code: 'write_invalid', tensor: 'first' });
+      await expect(writer.append('second', new Float32Array(2))).rejects.toThrow(
+        "tensor 'second' written out of order: expected tensor 'first'",
+      );
+      await expect(writer.append('first', new Float32Array(5))).rejects.toMatchObject({
+        code: 'write_invalid',
+        tensor: 'first',
+      });
       await expect(writer.write('first', new Float32Array(3))).rejects.toThrow('needs 4 values, got 3');
       await writer.append('first', new Float32Array(4));
       await writer.append('second', new Float32Array(1));

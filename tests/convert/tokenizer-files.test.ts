@@ -64,13 +64,22 @@ describe('writeTokenizerFiles', () => {
   });
 
   it('ships the Qwen2.5-VL-Instruct chat template in both places', async () => {
-    const config = JSON.parse(await readFile(join(directory, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-    const chatTemplateJson = JSON.parse(await readFile(join(directory, 'chat_template.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(await readFile(join(directory, 'tokenizer_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const chatTemplateJson = JSON.parse(await readFile(join(directory, 'chat_template.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(config.chat_template).toBe(QWEN2_5_VL_CHAT_TEMPLATE);
     expect(chatTemplateJson.chat_template).toBe(QWEN2_5_VL_CHAT_TEMPLATE);
     const rendered = tokenizer.apply_chat_template(
       [
-        { role: 'user', content: [{ type: 'image' }, { type: 'video' }, { type: 'text', text: 'What shot size is this?' }] },
+        {
+          role: 'user',
+          content: [{ type: 'image' }, { type: 'video' }, { type: 'text', text: 'What shot size is this?' }],
+        },
         { role: 'assistant', content: 'Close-up.' },
         { role: 'user', content: 'And the angle?' },
       ],

@@ -79,10 +79,13 @@ describe('float32ToFloat16Bits', () => {
 
   it('matches the round-to-nearest-even definition for any float32', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.float({ noNaN: true }), halfwayValue), { minLength: 1, maxLength: 64 }), (values) => {
-        const decoded = float16BitsToFloat32(float32ToFloat16Bits(Float32Array.from(values)));
-        values.forEach((value, index) => expect(Object.is(decoded[index], nearestFloat16(value))).toBe(true));
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.float({ noNaN: true }), halfwayValue), { minLength: 1, maxLength: 64 }),
+        (values) => {
+          const decoded = float16BitsToFloat32(float32ToFloat16Bits(Float32Array.from(values)));
+          values.forEach((value, index) => expect(Object.is(decoded[index], nearestFloat16(value))).toBe(true));
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -115,8 +118,20 @@ describe('float32ToFloat16Bits', () => {
 
 describe('float16BitsToFloat32', () => {
   it('decodes normals, subnormals, zeros and infinities exactly', () => {
-    const decoded = float16BitsToFloat32(Uint16Array.of(0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x8000, 0x7c00, 0xfc00, 0x3555));
-    expect(Array.from(decoded)).toEqual([1, -2, 65504, 2 ** -24, 1023 * 2 ** -24, -0, Infinity, -Infinity, 0.333251953125]);
+    const decoded = float16BitsToFloat32(
+      Uint16Array.of(0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x8000, 0x7c00, 0xfc00, 0x3555),
+    );
+    expect(Array.from(decoded)).toEqual([
+      1,
+      -2,
+      65504,
+      2 ** -24,
+      1023 * 2 ** -24,
+      -0,
+      Infinity,
+      -Infinity,
+      0.333251953125,
+    ]);
     expect(Object.is(decoded[5], -0)).toBe(true);
   });
 });

@@ -16,7 +16,11 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const ROWS = 3; // M: a few tokens
 
-async function runMatMulNBits(quantized: QuantizedQ4Weight, input: Float32Array, accuracyLevel: number): Promise<Float32Array> {
+async function runMatMulNBits(
+  quantized: QuantizedQ4Weight,
+  input: Float32Array,
+  accuracyLevel: number,
+): Promise<Float32Array> {
   const fileName = `q4-${quantized.blockSize}-${quantized.k}-${quantized.zeroPoints ? 'zp' : 'sym'}-${accuracyLevel}.onnx`;
   const graph = new GraphBuilder({ graphName: 'matmul_q4', directory, fileName, producerVersion: 'test' });
   const dims = matMulNBitsDims(quantized);
@@ -24,7 +28,8 @@ async function runMatMulNBits(quantized: QuantizedQ4Weight, input: Float32Array,
   const b = graph.weight('b', ElementType.uint8, dims.packed, quantized.packed);
   const scales = graph.weight('scales', ElementType.float32, dims.scales, new Uint8Array(quantized.scales.buffer));
   const inputs = [a, b, scales];
-  if (quantized.zeroPoints !== undefined) inputs.push(graph.weight('zero_points', ElementType.uint8, dims.zeroPoints, quantized.zeroPoints));
+  if (quantized.zeroPoints !== undefined)
+    inputs.push(graph.weight('zero_points', ElementType.uint8, dims.zeroPoints, quantized.zeroPoints));
   const y = graph.op1(
     'MatMulNBits',
     inputs,

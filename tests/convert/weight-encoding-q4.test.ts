@@ -65,7 +65,8 @@ describe('quantizeQ4 layout', () => {
       expect(quantized.packed.length).toBe(2 * 2 * 8);
       for (let row = 0; row < 2; row += 1) {
         const zeroPoint = symmetric ? 8 : (quantized.zeroPoints![row]! >> 4) & 0x0f;
-        for (let column = k; column < 32; column += 1) expect(nibbleAt(quantized.packed, 2, 16, row, column)).toBe(zeroPoint);
+        for (let column = k; column < 32; column += 1)
+          expect(nibbleAt(quantized.packed, 2, 16, row, column)).toBe(zeroPoint);
       }
       expect(dequantizeQ4(quantized).length).toBe(2 * k);
     }

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuExecutionProviders, cudaExecutionProviders, kvCacheBytesPerStep } from '../../src/cuda/cuda-execution-provider.js';
+import {
+  cpuExecutionProviders,
+  cudaExecutionProviders,
+  kvCacheBytesPerStep,
+} from '../../src/cuda/cuda-execution-provider.js';
 
 describe('execution provider lists', () => {
   it('puts CUDA with its device id first and CPU after it', () => {
@@ -38,7 +42,9 @@ describe('onnxruntime-common typings (documentation canary)', () => {
   it('offers preferredOutputLocation only for WebGL and WebGPU', () => {
     const start = typings.indexOf('preferredOutputLocation?:');
     expect(start).toBeGreaterThan(0);
-    expect(typings.slice(start - 400, start)).toContain('This setting is available only in ONNXRuntime Web for WebGL and WebGPU EP.');
+    expect(typings.slice(start - 400, start)).toContain(
+      'This setting is available only in ONNXRuntime Web for WebGL and WebGPU EP.',
+    );
   });
 
   it('lets a CUDA execution provider entry carry only deviceId', () => {

@@ -41,9 +41,19 @@ export function fakeProbes(overrides: Partial<FakeMachine> = {}): FakeProbes {
   const sessionDevices: number[] = [];
   return {
     sessionDevices,
-    binding: async () => ({ platform: 'linux/x64', backends: machine.backends.map((name) => ({ name, bundled: name === 'cpu' || name === 'webgpu' })) }),
-    providerLibraries: async () => ({ directory: '/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64', missing: machine.providerMissing }),
-    nvidiaDevices: async () => ({ deviceFiles: machine.deviceFiles, smi: machine.smi, visibleDevices: machine.visibleDevices }),
+    binding: async () => ({
+      platform: 'linux/x64',
+      backends: machine.backends.map((name) => ({ name, bundled: name === 'cpu' || name === 'webgpu' })),
+    }),
+    providerLibraries: async () => ({
+      directory: '/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64',
+      missing: machine.providerMissing,
+    }),
+    nvidiaDevices: async () => ({
+      deviceFiles: machine.deviceFiles,
+      smi: machine.smi,
+      visibleDevices: machine.visibleDevices,
+    }),
     cudaLibraries: async () => machine.libraries,
     runCudaSession: async (deviceId) => {
       sessionDevices.push(deviceId);

@@ -23,11 +23,14 @@ describe('probe model', () => {
 const providerInstalled = existsSync(join(defaultBindingDirectory(), 'libonnxruntime_providers_cuda.so'));
 
 describe('CUDA probe session', () => {
-  it.runIf(!providerInstalled)('returns a failure instead of throwing when the CUDA provider is not installed', async () => {
-    const check = await runCudaProbeSession(0);
-    expect(check.ok).toBe(false);
-    expect(!check.ok && check.message).toMatch(/Failed to load shared library|providers_cuda|providers_shared/i);
-  });
+  it.runIf(!providerInstalled)(
+    'returns a failure instead of throwing when the CUDA provider is not installed',
+    async () => {
+      const check = await runCudaProbeSession(0);
+      expect(check.ok).toBe(false);
+      expect(!check.ok && check.message).toMatch(/Failed to load shared library|providers_cuda|providers_shared/i);
+    },
+  );
 
   it('rejects a nonsense provider name as a failure, not an exception', async () => {
     const check = await runProbeSession([{ name: 'no-such-provider' }]);

@@ -15,7 +15,12 @@ describe('selectDevice --device cpu', () => {
   it('asks the machine nothing and logs one info line', async () => {
     const logger = recordingLogger();
     const selection = await selectDevice('cpu', untouchableProbes, logger);
-    expect(selection).toEqual({ device: 'cpu', executionProviders: ['cpu'], preferredWeightFormat: 'q4', reason: '--device cpu was requested' });
+    expect(selection).toEqual({
+      device: 'cpu',
+      executionProviders: ['cpu'],
+      preferredWeightFormat: 'q4',
+      reason: '--device cpu was requested',
+    });
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({ level: 'info', fields: { device: 'cpu', requested: 'cpu' } });
   });
@@ -31,7 +36,13 @@ describe('selectDevice --device auto', () => {
     expect(selection.preferredWeightFormat).toBe('fp16');
     expect(selection.reason).toContain('NVIDIA L4');
     expect(probes.sessionDevices).toEqual([0]);
-    expect(logger.lines).toEqual([{ level: 'info', fields: { device: 'cuda:0', requested: 'auto', gpu: 'GPU 0: NVIDIA L4 (UUID: GPU-aaa)' }, message: expect.stringContaining('CUDA device 0') }]);
+    expect(logger.lines).toEqual([
+      {
+        level: 'info',
+        fields: { device: 'cuda:0', requested: 'auto', gpu: 'GPU 0: NVIDIA L4 (UUID: GPU-aaa)' },
+        message: expect.stringContaining('CUDA device 0'),
+      },
+    ]);
   });
 
   it('falls back to CPU on a host without a GPU with one info line that says why, without trying a session', async () => {
@@ -44,13 +55,29 @@ describe('selectDevice --device auto', () => {
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]!.level).toBe('info');
     expect(logger.lines[0]!.message).toMatch(/^CUDA not used, running on CPU: no NVIDIA GPU is visible/);
-    expect(logger.lines[0]!.fields).toMatchObject({ device: 'cpu', requested: 'auto', missing: ['driver_missing', 'provider_not_installed', 'libraries_missing'] });
+    expect(logger.lines[0]!.fields).toMatchObject({
+      device: 'cpu',
+      requested: 'auto',
+      missing: ['driver_missing', 'provider_not_installed', 'libraries_missing'],
+    });
   });
 
   it.each<[string, Partial<FakeMachine>, CudaMissingPart]>([
-    ['the provider library is not installed', { providerMissing: ['libonnxruntime_providers_cuda.so'] }, 'provider_not_installed'],
-    ['cuDNN is missing', { libraries: { method: 'ldd', missing: [{ soname: 'libcudnn.so.9', otherVersions: [] }] } }, 'libraries_missing'],
-    ['the session fails', { session: { ok: false, message: 'CUDA failure 35: CUDA driver version is insufficient' } }, 'session_failed'],
+    [
+      'the provider library is not installed',
+      { providerMissing: ['libonnxruntime_providers_cuda.so'] },
+      'provider_not_installed',
+    ],
+    [
+      'cuDNN is missing',
+      { libraries: { method: 'ldd', missing: [{ soname: 'libcudnn.so.9', otherVersions: [] }] } },
+      'libraries_missing',
+    ],
+    [
+      'the session fails',
+      { session: { ok: false, message: 'CUDA failure 35: CUDA driver version is insufficient' } },
+      'session_failed',
+    ],
   ])('warns once and uses CPU when a GPU is present but %s', async (_case, machine, part) => {
     const logger = recordingLogger();
     const selection = await selectDevice('auto', fakeProbes(machine), logger);
@@ -63,7 +90,13 @@ describe('selectDevice --device auto', () => {
     const logger = recordingLogger();
     const selection = await selectDevice('auto', fakeProbes({ backends: ['cpu', 'coreml'] }), logger);
     expect(selection.device).toBe('cpu');
-    expect(logger.lines).toEqual([{ level: 'info', fields: expect.objectContaining({ missing: ['provider_not_built'] }), message: expect.stringContaining('no CUDA execution provider') }]);
+    expect(logger.lines).toEqual([
+      {
+        level: 'info',
+        fields: expect.objectContaining({ missing: ['provider_not_built'] }),
+        message: expect.stringContaining('no CUDA execution provider'),
+      },
+    ]);
   });
 
   it('never throws when a probe itself throws', async () => {
@@ -102,7 +135,10 @@ describe('selectDevice --device cuda[:N]', () => {
   });
 
   it('fails without an NVIDIA driver or device, naming what it looked for', async () => {
-    const error = await explicitCudaFailure('cuda', { deviceFiles: [], smi: { ok: false, message: 'nvidia-smi is not installed or not on PATH' } });
+    const error = await explicitCudaFailure('cuda', {
+      deviceFiles: [],
+      smi: { ok: false, message: 'nvidia-smi is not installed or not on PATH' },
+    });
     expect(error.missing).toBe('driver_missing');
     expect(error.code).toBe('cuda_unavailable');
     expect(error.message).toMatch(/no NVIDIA GPU is visible \(no \/dev\/nvidia<N> device; nvidia-smi is not installed/);
@@ -118,22 +154,32 @@ describe('selectDevice --device cuda[:N]', () => {
   it('counts only the devices CUDA_VISIBLE_DEVICES leaves visible', async () => {
     const error = await explicitCudaFailure('cuda:1', { visibleDevices: '1' });
     expect(error.missing).toBe('device_not_found');
-    expect(error.message).toMatch(/1 device\(s\) are visible \(CUDA_VISIBLE_DEVICES='1' of 2 GPUs\).*use --device cuda:0/s);
+    expect(error.message).toMatch(
+      /1 device\(s\) are visible \(CUDA_VISIBLE_DEVICES='1' of 2 GPUs\).*use --device cuda:0/s,
+    );
     const hidden = await explicitCudaFailure('cuda', { visibleDevices: '-1' });
     expect(hidden.message).toContain("CUDA_VISIBLE_DEVICES='-1' hides every GPU");
   });
 
   it('fails when the provider library is not installed, saying how to install it', async () => {
-    const error = await explicitCudaFailure('cuda', { providerMissing: ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'] });
+    const error = await explicitCudaFailure('cuda', {
+      providerMissing: ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'],
+    });
     expect(error.missing).toBe('provider_not_installed');
-    expect(error.message).toContain('libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so not found in /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64');
+    expect(error.message).toContain(
+      'libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so not found in /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64',
+    );
     expect(error.message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node');
     expect(error.message).toContain('--onnxruntime-node-install=cuda12');
   });
 
   it('fails when the loader cannot find cuDNN 9, without starting a session', async () => {
-    const probes = fakeProbes({ libraries: { method: 'ldd', missing: [{ soname: 'libcudnn.so.9', otherVersions: ['libcudnn.so.8'] }] } });
-    const error = (await selectDevice('cuda', probes, recordingLogger()).catch((caught: unknown) => caught)) as CudaUnavailableError;
+    const probes = fakeProbes({
+      libraries: { method: 'ldd', missing: [{ soname: 'libcudnn.so.9', otherVersions: ['libcudnn.so.8'] }] },
+    });
+    const error = (await selectDevice('cuda', probes, recordingLogger()).catch(
+      (caught: unknown) => caught,
+    )) as CudaUnavailableError;
     expect(error).toBeInstanceOf(CudaUnavailableError);
     expect(error.missing).toBe('libraries_missing');
     expect(error.message).toContain('the dynamic loader cannot find libcudnn.so.9 (cuDNN 9)');
@@ -150,20 +196,31 @@ describe('selectDevice --device cuda[:N]', () => {
   });
 
   it('lets the session decide when only a scan (not the loader) missed a library', async () => {
-    const scanOnly = { libraries: { method: 'scan' as const, missing: [{ soname: 'libcublasLt.so.12', otherVersions: [] }] } };
+    const scanOnly = {
+      libraries: { method: 'scan' as const, missing: [{ soname: 'libcublasLt.so.12', otherVersions: [] }] },
+    };
     const selection = await selectDevice('cuda', fakeProbes(scanOnly), recordingLogger());
     expect(selection.device).toEqual({ cuda: 0 });
 
-    const error = await explicitCudaFailure('cuda', { ...scanOnly, session: { ok: false, message: 'Failed to load shared library' } });
+    const error = await explicitCudaFailure('cuda', {
+      ...scanOnly,
+      session: { ok: false, message: 'Failed to load shared library' },
+    });
     expect(error.missing).toBe('libraries_missing');
-    expect(error.message).toMatch(/libcublasLt\.so\.12 \(cuBLASLt, CUDA 12\) not found[\s\S]*could not run a CUDA session on device 0: Failed to load shared library/);
+    expect(error.message).toMatch(
+      /libcublasLt\.so\.12 \(cuBLASLt, CUDA 12\) not found[\s\S]*could not run a CUDA session on device 0: Failed to load shared library/,
+    );
   });
 
-  it('fails with onnxruntime\'s message when everything looks present but the session does not run', async () => {
-    const error = await explicitCudaFailure('cuda:1', { session: { ok: false, message: 'CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version' } });
+  it("fails with onnxruntime's message when everything looks present but the session does not run", async () => {
+    const error = await explicitCudaFailure('cuda:1', {
+      session: { ok: false, message: 'CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version' },
+    });
     expect(error.missing).toBe('session_failed');
     expect(error.message).toContain('could not run a CUDA session on device 1: CUDA failure 35');
-    expect(error.message).toContain('ldd /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+    expect(error.message).toContain(
+      'ldd /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so',
+    );
   });
 
   it('lists every missing piece in one error, the first one as `missing`', async () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResult, CommandRunner } from '../../src/cuda/command-runner.js';
 import { selectDevice } from '../../src/cuda/select-device.js';
-import { createSystemProbes, parseLdconfigCache, parseLddMissing, parseNvidiaSmiList, type ProbeFileSystem } from '../../src/cuda/system-probes.js';
+import {
+  createSystemProbes,
+  parseLdconfigCache,
+  parseLddMissing,
+  parseNvidiaSmiList,
+  type ProbeFileSystem,
+} from '../../src/cuda/system-probes.js';
 import { recordingLogger } from './fake-probes.js';
 
 const BINDING = '/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64';
@@ -10,7 +16,13 @@ const BINDING = '/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64';
 function fakeFileSystem(files: string[]): ProbeFileSystem {
   return {
     exists: (path) => files.includes(path),
-    list: (directory) => [...new Set(files.filter((file) => file.startsWith(`${directory}/`)).map((file) => file.slice(directory.length + 1).split('/')[0]!))],
+    list: (directory) => [
+      ...new Set(
+        files
+          .filter((file) => file.startsWith(`${directory}/`))
+          .map((file) => file.slice(directory.length + 1).split('/')[0]!),
+      ),
+    ],
   };
 }
 
@@ -19,13 +31,16 @@ function fakeCommands(answers: Record<string, CommandResult>): CommandRunner & {
   const runner = async (file: string, args: readonly string[]): Promise<CommandResult> => {
     const command = [file, ...args].join(' ');
     calls.push(command);
-    return answers[command] ?? answers[file] ?? { ok: false, reason: 'not_found', message: `${file} is not installed or not on PATH` };
+    return (
+      answers[command] ??
+      answers[file] ?? { ok: false, reason: 'not_found', message: `${file} is not installed or not on PATH` }
+    );
   };
   return Object.assign(runner, { calls });
 }
 
 const LDCONFIG_OUTPUT = [
-  '812 libs found in cache `/etc/ld.so.cache\'',
+  "812 libs found in cache `/etc/ld.so.cache'",
   '\tlibcudnn.so.9 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcudnn.so.9',
   '\tlibcublasLt.so.12 (libc6,x86-64) => /usr/local/cuda-12.4/lib64/libcublasLt.so.12',
   '\tlibcublas.so.12 (libc6,x86-64) => /usr/local/cuda-12.4/lib64/libcublas.so.12',
@@ -35,78 +50,169 @@ const LDCONFIG_OUTPUT = [
 
 describe('output parsers', () => {
   it('reads sonames from ldconfig -p', () => {
-    expect(parseLdconfigCache(LDCONFIG_OUTPUT)).toEqual(['libcudnn.so.9', 'libcublasLt.so.12', 'libcublas.so.12', 'libz.so.1']);
+    expect(parseLdconfigCache(LDCONFIG_OUTPUT)).toEqual([
+      'libcudnn.so.9',
+      'libcublasLt.so.12',
+      'libcublas.so.12',
+      'libz.so.1',
+    ]);
   });
 
   it('reads unresolved libraries from ldd', () => {
-    const output = '\tlinux-vdso.so.1 (0x00007ffd)\n\tlibcublasLt.so.12 => not found\n\tlibcudnn.so.9 => not found\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)\n';
+    const output =
+      '\tlinux-vdso.so.1 (0x00007ffd)\n\tlibcublasLt.so.12 => not found\n\tlibcudnn.so.9 => not found\n\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f)\n';
     expect(parseLddMissing(output)).toEqual(['libcublasLt.so.12', 'libcudnn.so.9']);
   });
 
   it('reads GPUs from nvidia-smi -L, ignoring MIG lines', () => {
-    const output = 'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-1)\n  MIG 1g.5gb Device 0: (UUID: MIG-2)\nGPU 1: NVIDIA L4 (UUID: GPU-3)\n';
-    expect(parseNvidiaSmiList(output)).toEqual(['GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-1)', 'GPU 1: NVIDIA L4 (UUID: GPU-3)']);
+    const output =
+      'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-1)\n  MIG 1g.5gb Device 0: (UUID: MIG-2)\nGPU 1: NVIDIA L4 (UUID: GPU-3)\n';
+    expect(parseNvidiaSmiList(output)).toEqual([
+      'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-1)',
+      'GPU 1: NVIDIA L4 (UUID: GPU-3)',
+    ]);
   });
 });
 
 describe('createSystemProbes with a fake machine', () => {
   it('finds the provider files beside the binding', async () => {
-    const probes = createSystemProbes({ bindingDirectory: BINDING, fileSystem: fakeFileSystem([`${BINDING}/libonnxruntime_providers_shared.so`]), runCommand: fakeCommands({}) });
-    expect(await probes.providerLibraries()).toEqual({ directory: BINDING, missing: ['libonnxruntime_providers_cuda.so'] });
+    const probes = createSystemProbes({
+      bindingDirectory: BINDING,
+      fileSystem: fakeFileSystem([`${BINDING}/libonnxruntime_providers_shared.so`]),
+      runCommand: fakeCommands({}),
+    });
+    expect(await probes.providerLibraries()).toEqual({
+      directory: BINDING,
+      missing: ['libonnxruntime_providers_cuda.so'],
+    });
   });
 
   it('lists GPU device nodes (not nvidiactl or nvidia-uvm) in numeric order, and nvidia-smi GPUs', async () => {
-    const fileSystem = fakeFileSystem(['/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia10', '/dev/nvidia2', '/dev/null']);
+    const fileSystem = fakeFileSystem([
+      '/dev/nvidiactl',
+      '/dev/nvidia-uvm',
+      '/dev/nvidia10',
+      '/dev/nvidia2',
+      '/dev/null',
+    ]);
     const runCommand = fakeCommands({ 'nvidia-smi -L': { ok: true, stdout: 'GPU 0: NVIDIA L4 (UUID: GPU-1)\n' } });
     const probes = createSystemProbes({ bindingDirectory: BINDING, fileSystem, runCommand, visibleDevices: '0' });
-    expect(await probes.nvidiaDevices()).toEqual({ deviceFiles: ['/dev/nvidia2', '/dev/nvidia10'], smi: { ok: true, gpus: ['GPU 0: NVIDIA L4 (UUID: GPU-1)'] }, visibleDevices: '0' });
+    expect(await probes.nvidiaDevices()).toEqual({
+      deviceFiles: ['/dev/nvidia2', '/dev/nvidia10'],
+      smi: { ok: true, gpus: ['GPU 0: NVIDIA L4 (UUID: GPU-1)'] },
+      visibleDevices: '0',
+    });
   });
 
   it('reports a failing nvidia-smi as an answer, not an exception', async () => {
-    const runCommand = fakeCommands({ 'nvidia-smi -L': { ok: false, reason: 'timed_out', message: 'nvidia-smi did not answer within 5000 ms' } });
-    const report = await createSystemProbes({ bindingDirectory: BINDING, fileSystem: fakeFileSystem([]), runCommand }).nvidiaDevices();
+    const runCommand = fakeCommands({
+      'nvidia-smi -L': { ok: false, reason: 'timed_out', message: 'nvidia-smi did not answer within 5000 ms' },
+    });
+    const report = await createSystemProbes({
+      bindingDirectory: BINDING,
+      fileSystem: fakeFileSystem([]),
+      runCommand,
+    }).nvidiaDevices();
     expect(report.smi).toEqual({ ok: false, message: 'nvidia-smi did not answer within 5000 ms' });
   });
 
   it('scans the ldconfig cache, LD_LIBRARY_PATH and /usr/local/cuda* when the provider is not installed', async () => {
-    const fileSystem = fakeFileSystem(['/opt/cuda-rt/libcudart.so.12', '/usr/local/cuda-12.4/targets/x86_64-linux/lib/libcufft.so.11', '/usr/local/cuda-13.0/lib64/libcurand.so.11']);
+    const fileSystem = fakeFileSystem([
+      '/opt/cuda-rt/libcudart.so.12',
+      '/usr/local/cuda-12.4/targets/x86_64-linux/lib/libcufft.so.11',
+      '/usr/local/cuda-13.0/lib64/libcurand.so.11',
+    ]);
     const runCommand = fakeCommands({ '/sbin/ldconfig -p': { ok: true, stdout: LDCONFIG_OUTPUT } });
-    const probes = createSystemProbes({ bindingDirectory: BINDING, fileSystem, runCommand, libraryPath: '/opt/cuda-rt::/nonexistent' });
-    expect(await probes.cudaLibraries()).toEqual({ method: 'scan', missing: [{ soname: 'libcurand.so.10', otherVersions: ['libcurand.so.11'] }] });
+    const probes = createSystemProbes({
+      bindingDirectory: BINDING,
+      fileSystem,
+      runCommand,
+      libraryPath: '/opt/cuda-rt::/nonexistent',
+    });
+    expect(await probes.cudaLibraries()).toEqual({
+      method: 'scan',
+      missing: [{ soname: 'libcurand.so.10', otherVersions: ['libcurand.so.11'] }],
+    });
     expect(runCommand.calls).not.toContain(`ldd ${BINDING}/libonnxruntime_providers_cuda.so`);
   });
 
   it('falls back to ldconfig on PATH when /sbin/ldconfig does not exist', async () => {
     const runCommand = fakeCommands({ 'ldconfig -p': { ok: true, stdout: LDCONFIG_OUTPUT } });
-    const report = await createSystemProbes({ bindingDirectory: BINDING, fileSystem: fakeFileSystem([]), runCommand }).cudaLibraries();
+    const report = await createSystemProbes({
+      bindingDirectory: BINDING,
+      fileSystem: fakeFileSystem([]),
+      runCommand,
+    }).cudaLibraries();
     expect(runCommand.calls.slice(0, 2)).toEqual(['/sbin/ldconfig -p', 'ldconfig -p']);
-    expect(report.missing.map((library) => library.soname)).toEqual(['libcudart.so.12', 'libcufft.so.11', 'libcurand.so.10']);
+    expect(report.missing.map((library) => library.soname)).toEqual([
+      'libcudart.so.12',
+      'libcufft.so.11',
+      'libcurand.so.10',
+    ]);
   });
 
   it('asks ldd about the installed provider library, and names other major versions it could see', async () => {
-    const fileSystem = fakeFileSystem([`${BINDING}/libonnxruntime_providers_cuda.so`, '/usr/local/cuda-13.0/lib64/libcudart.so.13']);
+    const fileSystem = fakeFileSystem([
+      `${BINDING}/libonnxruntime_providers_cuda.so`,
+      '/usr/local/cuda-13.0/lib64/libcudart.so.13',
+    ]);
     const runCommand = fakeCommands({
       '/sbin/ldconfig -p': { ok: true, stdout: LDCONFIG_OUTPUT },
-      [`ldd ${BINDING}/libonnxruntime_providers_cuda.so`]: { ok: true, stdout: '\tlibcudart.so.12 => not found\n\tlibcublas.so.12 => /usr/local/cuda-12.4/lib64/libcublas.so.12 (0x1)\n' },
+      [`ldd ${BINDING}/libonnxruntime_providers_cuda.so`]: {
+        ok: true,
+        stdout:
+          '\tlibcudart.so.12 => not found\n\tlibcublas.so.12 => /usr/local/cuda-12.4/lib64/libcublas.so.12 (0x1)\n',
+      },
     });
     const report = await createSystemProbes({ bindingDirectory: BINDING, fileSystem, runCommand }).cudaLibraries();
-    expect(report).toEqual({ method: 'ldd', missing: [{ soname: 'libcudart.so.12', otherVersions: ['libcudart.so.13'] }] });
+    expect(report).toEqual({
+      method: 'ldd',
+      missing: [{ soname: 'libcudart.so.12', otherVersions: ['libcudart.so.13'] }],
+    });
   });
 
-  it('reports the binding\'s backends and survives a binding that throws', async () => {
-    const listed = createSystemProbes({ platform: 'linux/x64', listBackends: () => [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }] });
-    expect(await listed.binding()).toEqual({ platform: 'linux/x64', backends: [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }] });
-    const broken = createSystemProbes({ platform: 'linux/x64', listBackends: () => { throw new Error('no binding'); } });
+  it("reports the binding's backends and survives a binding that throws", async () => {
+    const listed = createSystemProbes({
+      platform: 'linux/x64',
+      listBackends: () => [
+        { name: 'cpu', bundled: true },
+        { name: 'cuda', bundled: false },
+      ],
+    });
+    expect(await listed.binding()).toEqual({
+      platform: 'linux/x64',
+      backends: [
+        { name: 'cpu', bundled: true },
+        { name: 'cuda', bundled: false },
+      ],
+    });
+    const broken = createSystemProbes({
+      platform: 'linux/x64',
+      listBackends: () => {
+        throw new Error('no binding');
+      },
+    });
     expect(await broken.binding()).toEqual({ platform: 'linux/x64', backends: [] });
   });
 
   it('drives selection end to end: a CPU-only machine with CUDA 13 gets CPU and a reason', async () => {
     const fileSystem = fakeFileSystem(['/usr/local/cuda-13.0/lib64/libcudart.so.13']);
-    const probes = createSystemProbes({ bindingDirectory: BINDING, fileSystem, runCommand: fakeCommands({}), listBackends: () => [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }], runCudaSession: () => Promise.reject(new Error('must not run')) });
+    const probes = createSystemProbes({
+      bindingDirectory: BINDING,
+      fileSystem,
+      runCommand: fakeCommands({}),
+      listBackends: () => [
+        { name: 'cpu', bundled: true },
+        { name: 'cuda', bundled: false },
+      ],
+      runCudaSession: () => Promise.reject(new Error('must not run')),
+    });
     const logger = recordingLogger();
     expect((await selectDevice('auto', probes, logger)).device).toBe('cpu');
     expect(logger.lines).toHaveLength(1);
-    await expect(selectDevice('cuda', probes, logger)).rejects.toThrow(/found libcudart\.so\.13, another major version/);
+    await expect(selectDevice('cuda', probes, logger)).rejects.toThrow(
+      /found libcudart\.so\.13, another major version/,
+    );
   });
 });
 

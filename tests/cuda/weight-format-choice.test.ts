@@ -18,14 +18,26 @@ describe('chooseWeightFormat', () => {
   });
 
   it('falls back on CPU to fp32, then fp16, with a note', () => {
-    expect(chooseWeightFormat(['fp16', 'fp32'], 'cpu')).toMatchObject({ format: 'fp32', note: expect.stringMatching(/no q4 weights/) });
-    expect(chooseWeightFormat(['fp16'], 'cpu')).toMatchObject({ format: 'fp16', note: expect.stringMatching(/fp16 on CPU is slow/) });
+    expect(chooseWeightFormat(['fp16', 'fp32'], 'cpu')).toMatchObject({
+      format: 'fp32',
+      note: expect.stringMatching(/no q4 weights/),
+    });
+    expect(chooseWeightFormat(['fp16'], 'cpu')).toMatchObject({
+      format: 'fp16',
+      note: expect.stringMatching(/fp16 on CPU is slow/),
+    });
   });
 
   it('honours an explicit format the folder has, noting when it is not the device default', () => {
     expect(chooseWeightFormat(['fp32', 'q4'], 'cpu', 'q4')).toEqual({ format: 'q4' });
-    expect(chooseWeightFormat(['fp32', 'q4'], 'cpu', 'fp32')).toMatchObject({ format: 'fp32', note: expect.stringMatching(/as requested/) });
-    expect(chooseWeightFormat(['fp16', 'q4'], 'cuda', 'q4')).toMatchObject({ format: 'q4', note: expect.stringMatching(/as requested/) });
+    expect(chooseWeightFormat(['fp32', 'q4'], 'cpu', 'fp32')).toMatchObject({
+      format: 'fp32',
+      note: expect.stringMatching(/as requested/),
+    });
+    expect(chooseWeightFormat(['fp16', 'q4'], 'cuda', 'q4')).toMatchObject({
+      format: 'q4',
+      note: expect.stringMatching(/as requested/),
+    });
   });
 
   it('throws a typed error for an empty folder or a requested format that is absent', () => {

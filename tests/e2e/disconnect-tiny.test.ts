@@ -19,7 +19,15 @@ afterAll(async () => live?.close());
 function longRequestBody(stream: boolean): unknown {
   return {
     model: live.modelId,
-    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: goldenImageDataUrl() } }, { type: 'text', text: 'Describe this shot at length.' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: goldenImageDataUrl() } },
+          { type: 'text', text: 'Describe this shot at length.' },
+        ],
+      },
+    ],
     max_tokens: 500,
     ignore_eos: true,
     temperature: 0,

@@ -31,7 +31,11 @@ export async function startLiveTinyServer(argv: string[] = []): Promise<LiveTiny
   const mediaResolver = new MediaLoader();
   let server: RunningServer;
   try {
-    server = await startServer({ engine, config: testConfig(['--host', '127.0.0.1', '--port', '0', ...argv]), mediaResolver });
+    server = await startServer({
+      engine,
+      config: testConfig(['--host', '127.0.0.1', '--port', '0', ...argv]),
+      mediaResolver,
+    });
   } catch (error) {
     await dispose();
     throw error;
@@ -58,5 +62,16 @@ export function goldenImageDataUrl(): string {
 
 /** A 1 s, 64×64 H.264 test pattern made with ffmpeg's lavfi testsrc, written to `file`. */
 export function makeTestVideo(file: string, size = '64x64'): void {
-  execFileSync(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=duration=1:size=${size}:rate=10`, '-pix_fmt', 'yuv420p', '-y', file]);
+  execFileSync(FFMPEG, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=1:size=${size}:rate=10`,
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    file,
+  ]);
 }

@@ -17,7 +17,13 @@ import type {
 } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertOpenAiShape } from '../server/openai-schema.js';
-import { goldenImageDataUrl, hasFfmpeg, makeTestVideo, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
+import {
+  goldenImageDataUrl,
+  hasFfmpeg,
+  makeTestVideo,
+  startLiveTinyServer,
+  type LiveTinyServer,
+} from './live-tiny-server.js';
 
 /** The client types know OpenAI's fields only; ours (video_url, structured_outputs, top_k, ...) go through as-is. */
 type Extended<T> = T & Record<string, unknown>;
@@ -34,16 +40,37 @@ let videoUrl = '';
 function imageMessages(question = 'What is the shot size?'): ChatCompletionMessageParam[] {
   return [
     { role: 'system', content: 'You are a cinematographer.' },
-    { role: 'user', content: [{ type: 'image_url', image_url: { url: imageUrl } }, { type: 'text', text: question }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'image_url', image_url: { url: imageUrl } },
+        { type: 'text', text: question },
+      ],
+    },
   ];
 }
 
 function videoMessages(): ChatCompletionMessageParam[] {
-  return [{ role: 'user', content: [{ type: 'video_url', video_url: { url: videoUrl } }, { type: 'text', text: 'What is the camera movement?' }] }] as never;
+  return [
+    {
+      role: 'user',
+      content: [
+        { type: 'video_url', video_url: { url: videoUrl } },
+        { type: 'text', text: 'What is the camera movement?' },
+      ],
+    },
+  ] as never;
 }
 
 /** Reads a stream, validating every chunk; returns the text per choice, finish reasons, usage and chunks. */
-async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise<{ texts: string[]; finish: (string | null)[]; usage: ChatCompletionChunk['usage']; chunks: ChatCompletionChunk[] }> {
+async function drain(
+  stream: AsyncIterable<ChatCompletionChunk>,
+): Promise<{
+  texts: string[];
+  finish: (string | null)[];
+  usage: ChatCompletionChunk['usage'];
+  chunks: ChatCompletionChunk[];
+}> {
   const texts: string[] = [];
   const finish: (string | null)[] = [];
   const chunks: ChatCompletionChunk[] = [];
@@ -88,15 +115,26 @@ describe('the official openai client against the tiny model', () => {
     assertOpenAiShape('ListModelsResponse', raw);
     const models = [];
     for await (const model of client.models.list()) models.push(model);
-    expect(models).toEqual([expect.objectContaining({ id: live.modelId, object: 'model', max_model_len: live.engine.model.maxModelLength })]);
+    expect(models).toEqual([
+      expect.objectContaining({ id: live.modelId, object: 'model', max_model_len: live.engine.model.maxModelLength }),
+    ]);
   });
 
   it('completes a chat with a data-URL image, and streams the same greedy text', async () => {
-    const completion = await client.chat.completions.create({ model: live.modelId, messages: imageMessages(), max_tokens: MAX_TOKENS, ...GREEDY });
+    const completion = await client.chat.completions.create({
+      model: live.modelId,
+      messages: imageMessages(),
+      max_tokens: MAX_TOKENS,
+      ...GREEDY,
+    });
     assertOpenAiShape('CreateChatCompletionResponse', completion);
     expect(completion).toMatchObject({ object: 'chat.completion', model: live.modelId });
     expect(completion.choices).toHaveLength(1);
-    expect(completion.choices[0]).toMatchObject({ index: 0, message: { role: 'assistant', refusal: null }, logprobs: null });
+    expect(completion.choices[0]).toMatchObject({
+      index: 0,
+      message: { role: 'assistant', refusal: null },
+      logprobs: null,
+    });
     const usage = completion.usage!;
     // 100×100 -> smart_resize 112×112 -> 8×8 patches -> 16 merged image tokens, plus the text.
     expect(usage.prompt_tokens).toBeGreaterThan(16);
@@ -109,13 +147,23 @@ describe('the official openai client against the tiny model', () => {
     else expect(finish).toBe('stop');
 
     const streamed = await drain(
-      await client.chat.completions.create({ model: live.modelId, messages: imageMessages(), max_tokens: MAX_TOKENS, ...GREEDY, stream: true, stream_options: { include_usage: true } }),
+      await client.chat.completions.create({
+        model: live.modelId,
+        messages: imageMessages(),
+        max_tokens: MAX_TOKENS,
+        ...GREEDY,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     );
     expect(streamed.texts).toEqual([contentOf(completion)]);
     expect(streamed.finish).toEqual([finish]);
     expect(streamed.chunks[0]?.choices[0]?.delta.role).toBe('assistant');
     expect(new Set(streamed.chunks.map((chunk) => chunk.id)).size).toBe(1);
-    expect(streamed.usage).toMatchObject({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens });
+    expect(streamed.usage).toMatchObject({
+      prompt_tokens: usage.prompt_tokens,
+      completion_tokens: usage.completion_tokens,
+    });
   });
 
   it('reports cached prompt tokens when the same image is asked about twice', async () => {
@@ -139,7 +187,12 @@ describe('the official openai client against the tiny model', () => {
   });
 
   it.runIf(hasFfmpeg)('completes and streams a chat with an mp4 video', async () => {
-    const params: Extended<ChatCompletionCreateParamsNonStreaming> = { model: live.modelId, messages: videoMessages(), max_tokens: MAX_TOKENS, ...GREEDY };
+    const params: Extended<ChatCompletionCreateParamsNonStreaming> = {
+      model: live.modelId,
+      messages: videoMessages(),
+      max_tokens: MAX_TOKENS,
+      ...GREEDY,
+    };
     const completion = await client.chat.completions.create(params);
     assertOpenAiShape('CreateChatCompletionResponse', completion);
     // qwen-vl-utils' rules: 10 frames (fps 12 capped at the 10 there are), each 64×64 raised to
@@ -149,14 +202,26 @@ describe('the official openai client against the tiny model', () => {
     expect(completion.usage?.prompt_tokens).toBeLessThan(720 + textTokens);
     expect(live.engine.stats().visionCacheQueries).toBeGreaterThan(0);
 
-    const streamParams: Extended<ChatCompletionCreateParamsStreaming> = { ...params, stream: true, stream_options: { include_usage: true } };
+    const streamParams: Extended<ChatCompletionCreateParamsStreaming> = {
+      ...params,
+      stream: true,
+      stream_options: { include_usage: true },
+    };
     const streamed = await drain(await client.chat.completions.create(streamParams));
     expect(streamed.texts).toEqual([contentOf(completion)]);
     expect(streamed.usage?.prompt_tokens).toBe(completion.usage?.prompt_tokens);
   });
 
   it('returns n=2 choices with logprobs and top_logprobs, streamed and not', async () => {
-    const params = { model: live.modelId, messages: imageMessages(), max_tokens: 4, n: 2, logprobs: true, top_logprobs: 3, ...GREEDY } as const;
+    const params = {
+      model: live.modelId,
+      messages: imageMessages(),
+      max_tokens: 4,
+      n: 2,
+      logprobs: true,
+      top_logprobs: 3,
+      ...GREEDY,
+    } as const;
     const completion = await client.chat.completions.create(params);
     assertOpenAiShape('CreateChatCompletionResponse', completion);
     expect(completion.choices.map((choice) => choice.index)).toEqual([0, 1]);
@@ -178,20 +243,33 @@ describe('the official openai client against the tiny model', () => {
 
     const streamed = await drain(await client.chat.completions.create({ ...params, stream: true }));
     expect(streamed.texts).toEqual([contentOf(completion, 0), contentOf(completion, 1)]);
-    const streamedLogprobs = streamed.chunks.flatMap((chunk) => chunk.choices.flatMap((choice) => choice.logprobs?.content ?? []));
+    const streamedLogprobs = streamed.chunks.flatMap((chunk) =>
+      chunk.choices.flatMap((choice) => choice.logprobs?.content ?? []),
+    );
     expect(streamedLogprobs).toHaveLength(completionTokens);
     expect(streamedLogprobs.every((entry) => entry.top_logprobs.length === 3)).toBe(true);
   });
 
   it('constrains the answer to one of the structured choices', async () => {
     const choices = ['Close Up', 'Medium Shot', 'Extreme Wide'];
-    const params: Extended<ChatCompletionCreateParamsNonStreaming> = { model: live.modelId, messages: imageMessages(), ...GREEDY, structured_outputs: { choice: choices } };
+    const params: Extended<ChatCompletionCreateParamsNonStreaming> = {
+      model: live.modelId,
+      messages: imageMessages(),
+      ...GREEDY,
+      structured_outputs: { choice: choices },
+    };
     const completion = await client.chat.completions.create(params);
     assertOpenAiShape('CreateChatCompletionResponse', completion);
     expect(choices).toContain(contentOf(completion));
     expect(completion.choices[0]?.finish_reason).toBe('stop');
 
-    const streamParams: Extended<ChatCompletionCreateParamsStreaming> = { model: live.modelId, messages: imageMessages(), ...GREEDY, guided_choice: choices, stream: true };
+    const streamParams: Extended<ChatCompletionCreateParamsStreaming> = {
+      model: live.modelId,
+      messages: imageMessages(),
+      ...GREEDY,
+      guided_choice: choices,
+      stream: true,
+    };
     const streamed = await drain(await client.chat.completions.create(streamParams));
     expect(streamed.texts).toEqual([contentOf(completion)]);
   });
@@ -216,24 +294,44 @@ describe('the official openai client against the tiny model', () => {
   });
 
   it('surfaces errors as APIError in OpenAI’s error shape', async () => {
-    const unknownModel = await client.chat.completions.create({ model: 'gpt-4o', messages: imageMessages() }).catch((caught: unknown) => caught);
+    const unknownModel = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: imageMessages() })
+      .catch((caught: unknown) => caught);
     expect(unknownModel).toBeInstanceOf(OpenAI.NotFoundError);
     assertOpenAiShape('ErrorResponse', { error: (unknownModel as InstanceType<typeof OpenAI.APIError>).error });
 
     // Real decoding: bytes that claim to be a PNG but are not one.
     const notAnImage = `data:image/png;base64,${Buffer.from('definitely not a png').toString('base64')}`;
-    const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: notAnImage } }, { type: 'text', text: 'Shot size?' }] }];
-    const badImage = await client.chat.completions.create({ model: live.modelId, messages }).catch((caught: unknown) => caught);
+    const messages: ChatCompletionMessageParam[] = [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: notAnImage } },
+          { type: 'text', text: 'Shot size?' },
+        ],
+      },
+    ];
+    const badImage = await client.chat.completions
+      .create({ model: live.modelId, messages })
+      .catch((caught: unknown) => caught);
     expect(badImage).toBeInstanceOf(OpenAI.APIError);
     const apiError = badImage as InstanceType<typeof OpenAI.APIError>;
     expect([400, 415, 422]).toContain(apiError.status);
     assertOpenAiShape('ErrorResponse', { error: apiError.error });
-    const raw = await fetch(`${live.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: live.modelId, messages }) });
+    const raw = await fetch(`${live.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: live.modelId, messages }),
+    });
     assertOpenAiShape('ErrorResponse', await raw.json());
 
     // The engine is idle again and still answers.
     expect(live.engine.stats()).toMatchObject({ running: 0, waiting: 0 });
-    const completion = await client.chat.completions.create({ model: live.modelId, messages: imageMessages(), max_tokens: 2 });
+    const completion = await client.chat.completions.create({
+      model: live.modelId,
+      messages: imageMessages(),
+      max_tokens: 2,
+    });
     assertOpenAiShape('CreateChatCompletionResponse', completion);
   });
 });

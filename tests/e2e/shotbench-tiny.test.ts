@@ -63,8 +63,12 @@ let stderr: string[] = [];
 function captureOutput(): void {
   stdout = [];
   stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(
+    (chunk: string | Uint8Array) => (stdout.push(String(chunk)), true),
+  );
+  vi.spyOn(process.stderr, 'write').mockImplementation(
+    (chunk: string | Uint8Array) => (stderr.push(String(chunk)), true),
+  );
 }
 
 function readLines(file: string): Record<string, unknown>[] {
@@ -84,8 +88,12 @@ beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'e2e-shotbench-'));
   mkdirSync(join(folder, 'media/image'), { recursive: true });
   mkdirSync(join(folder, 'media/video'), { recursive: true });
-  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toFile(join(folder, 'media/image/red.png'));
-  await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } }).png().toFile(join(folder, 'media/image/blue.png'));
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+    .png()
+    .toFile(join(folder, 'media/image/red.png'));
+  await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } })
+    .png()
+    .toFile(join(folder, 'media/image/blue.png'));
   if (hasFfmpeg) makeTestVideo(join(folder, 'media/video/testsrc.mp4'));
   writeFileSync(join(folder, 'shotbench.jsonl'), ROWS.map((row) => JSON.stringify(row)).join('\n') + '\n');
   live = await startLiveTinyServer();
@@ -104,14 +112,22 @@ describe('shotvl bench against the tiny model', () => {
   const out = (): string => join(folder, 'predictions.jsonl');
   const runArguments = (): string[] => [
     'run',
-    '--data', join(folder, 'shotbench.jsonl'),
-    '--media', join(folder, 'media'),
-    '--endpoint', `${live.url}/v1`,
-    '--model', live.modelId,
-    '--mode', 'plain',
-    '--max-tokens', '8',
-    '--concurrency', '2',
-    '--out', out(),
+    '--data',
+    join(folder, 'shotbench.jsonl'),
+    '--media',
+    join(folder, 'media'),
+    '--endpoint',
+    `${live.url}/v1`,
+    '--model',
+    live.modelId,
+    '--mode',
+    'plain',
+    '--max-tokens',
+    '8',
+    '--concurrency',
+    '2',
+    '--out',
+    out(),
   ];
 
   it('answers every item once', async () => {
@@ -125,7 +141,14 @@ describe('shotvl bench against the tiny model', () => {
     expect(lines.map((line) => line['index']).sort()).toEqual(ROWS.map((row) => row.index));
     for (const line of lines) {
       const row = ROWS.find((candidate) => candidate.index === line['index'])!;
-      expect(line).toMatchObject({ category: row.category, answer: row.answer, model: live.modelId, mode: 'plain', output: expect.any(String), hit: expect.any(Boolean) });
+      expect(line).toMatchObject({
+        category: row.category,
+        answer: row.answer,
+        model: live.modelId,
+        mode: 'plain',
+        output: expect.any(String),
+        hit: expect.any(Boolean),
+      });
       expect(line['usage']).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
       expect((line['usage'] as { completion_tokens: number }).completion_tokens).toBeLessThanOrEqual(8);
       expect(typeof line['latency_ms']).toBe('number');
@@ -149,13 +172,16 @@ describe('shotvl bench against the tiny model', () => {
     expect(await run(['score', out()])).toBe(0);
     vi.restoreAllMocks();
     const table = stdout.join('');
-    for (const heading of ['SS', 'SF', 'CA', 'LS', 'LT', 'LC', 'SC', 'CM', 'Avg', 'Overall']) expect(table).toContain(heading);
+    for (const heading of ['SS', 'SF', 'CA', 'LS', 'LT', 'LC', 'SC', 'CM', 'Avg', 'Overall'])
+      expect(table).toContain(heading);
     expect(table).toContain('predictions.jsonl');
 
     captureOutput();
     expect(await run(['score', out(), '--format', 'json'])).toBe(0);
     vi.restoreAllMocks();
-    const [scored] = (JSON.parse(stdout.join('')) as { runs: { overall: { total: number; correct: number }; undecided: number }[] }).runs;
+    const [scored] = (
+      JSON.parse(stdout.join('')) as { runs: { overall: { total: number; correct: number }; undecided: number }[] }
+    ).runs;
     expect(scored?.overall.total).toBe(ROWS.length);
     expect(scored?.undecided).toBeLessThanOrEqual(ROWS.length);
   });

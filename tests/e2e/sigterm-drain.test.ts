@@ -43,20 +43,48 @@ function startServe(): Promise<ServeProcess> {
   store = mkdtempSync(join(tmpdir(), 'e2e-model-store-'));
   const process_ = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--model', 'tiny', '--host', '127.0.0.1', '--port', '0', '--drain-grace', String(GRACE_SECONDS), '--log-level', 'info'],
-    { cwd: ROOT, env: { ...environmentWithoutShotvlSettings(), SHOTVL_MODEL_STORE: store }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--model',
+      'tiny',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--drain-grace',
+      String(GRACE_SECONDS),
+      '--log-level',
+      'info',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...environmentWithoutShotvlSettings(), SHOTVL_MODEL_STORE: store },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   child = process_;
   const logLines: Record<string, unknown>[] = [];
   const waiters: { message: string; resolve: () => void }[] = [];
   const logged = (message: string) =>
-    logLines.some((line) => line['msg'] === message) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ message, resolve }));
+    logLines.some((line) => line['msg'] === message)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ message, resolve }));
   const stderr: string[] = [];
   process_.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => process_.once('exit', (code, signal) => done({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    process_.once('exit', (code, signal) => done({ code, signal })),
+  );
   return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no 'listening' line within ${STARTUP_TIMEOUT_MS} ms; stderr:\n${stderr.join('')}`)), STARTUP_TIMEOUT_MS);
-    void exited.then(({ code }) => fail(new Error(`shotvl serve exited with ${code} before listening; stderr:\n${stderr.join('')}`)));
+    const timer = setTimeout(
+      () => fail(new Error(`no 'listening' line within ${STARTUP_TIMEOUT_MS} ms; stderr:\n${stderr.join('')}`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    void exited.then(({ code }) =>
+      fail(new Error(`shotvl serve exited with ${code} before listening; stderr:\n${stderr.join('')}`)),
+    );
     createInterface({ input: process_.stdout! }).on('line', (line) => {
       let entry: Record<string, unknown>;
       try {
@@ -78,7 +106,13 @@ function chat(url: string, stream: boolean, maxTokens: number): Promise<Response
   return fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ messages: [{ role: 'user', content: 'Describe a slow dolly shot.' }], max_tokens: maxTokens, ignore_eos: true, temperature: 0, stream }),
+    body: JSON.stringify({
+      messages: [{ role: 'user', content: 'Describe a slow dolly shot.' }],
+      max_tokens: maxTokens,
+      ignore_eos: true,
+      temperature: 0,
+      stream,
+    }),
   });
 }
 
@@ -93,7 +127,10 @@ async function refusedWhileDraining(url: string): Promise<void> {
   }
   expect(response.status).toBe(503);
   expect(response.headers.get('retry-after')).not.toBeNull();
-  expect(((await response.json()) as { error: unknown }).error).toMatchObject({ code: 'draining', type: 'server_error' });
+  expect(((await response.json()) as { error: unknown }).error).toMatchObject({
+    code: 'draining',
+    type: 'server_error',
+  });
 }
 
 describe('shotvl serve on SIGTERM', () => {
@@ -138,7 +175,9 @@ describe('shotvl serve on SIGTERM', () => {
     expect(last.choices[0]?.finish_reason).toBe('length');
     // The stream was still running when the signal landed, and kept going after it.
     const afterSignal = parseSse(body.slice(receivedBeforeSignal)).events;
-    const tokensAfterSignal = afterSignal.filter((event) => ((event as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '') !== '');
+    const tokensAfterSignal = afterSignal.filter(
+      (event) => ((event as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '') !== '',
+    );
     expect(tokensAfterSignal.length).toBeGreaterThan(5);
 
     const exit = await serve.exited;

@@ -87,7 +87,12 @@ export class FakeModelRunner implements ModelRunner {
   sequenceIds(): number[] {
     const seen: number[] = [];
     for (const event of this.events) {
-      const ids = event.kind === 'forward' ? event.chunks.map((chunk) => chunk.sequenceId) : event.kind === 'restorePrefix' ? [event.sequenceId] : [];
+      const ids =
+        event.kind === 'forward'
+          ? event.chunks.map((chunk) => chunk.sequenceId)
+          : event.kind === 'restorePrefix'
+            ? [event.sequenceId]
+            : [];
       for (const id of ids) if (!seen.includes(id)) seen.push(id);
     }
     return seen;
@@ -110,7 +115,9 @@ export class FakeModelRunner implements ModelRunner {
   async forward(chunks: SequenceChunk[]): Promise<ForwardResult> {
     await this.options.beforeForward?.(chunks);
     // A macrotask per step, as a worker thread's reply would be: timers and I/O run between steps.
-    await (this.options.forwardDelayMs === undefined ? new Promise((resolve) => setImmediate(resolve)) : sleep(this.options.forwardDelayMs));
+    await (this.options.forwardDelayMs === undefined
+      ? new Promise((resolve) => setImmediate(resolve))
+      : sleep(this.options.forwardDelayMs));
     const step = this.steps++;
     const recorded: RecordedChunk[] = [];
     const logits = new Map<number, Float32Array>();
@@ -118,11 +125,18 @@ export class FakeModelRunner implements ModelRunner {
     for (const chunk of chunks) {
       if (seen.has(chunk.sequenceId)) this.problems.push(`step ${step}: sequence ${chunk.sequenceId} appears twice`);
       seen.add(chunk.sequenceId);
-      if (this.released.has(chunk.sequenceId)) this.problems.push(`step ${step}: sequence ${chunk.sequenceId} was fed after its release`);
+      if (this.released.has(chunk.sequenceId))
+        this.problems.push(`step ${step}: sequence ${chunk.sequenceId} was fed after its release`);
       const cache = this.caches.get(chunk.sequenceId) ?? [];
       this.caches.set(chunk.sequenceId, cache);
       this.checkChunk(step, chunk, cache);
-      recorded.push({ sequenceId: chunk.sequenceId, start: cache.length, tokenIds: Array.from(chunk.tokenIds), wantLogits: chunk.wantLogits, visionRows: (chunk.visionFeatures?.length ?? 0) / this.config.text.hiddenSize });
+      recorded.push({
+        sequenceId: chunk.sequenceId,
+        start: cache.length,
+        tokenIds: Array.from(chunk.tokenIds),
+        wantLogits: chunk.wantLogits,
+        visionRows: (chunk.visionFeatures?.length ?? 0) / this.config.text.hiddenSize,
+      });
       cache.push(...chunk.tokenIds);
       if (chunk.wantLogits) {
         const row = new Float32Array(this.config.text.vocabSize);
@@ -137,7 +151,10 @@ export class FakeModelRunner implements ModelRunner {
   savePrefix(prefixId: number, sequenceId: number, length: number): Promise<void> {
     this.events.push({ kind: 'savePrefix', prefixId, sequenceId, length });
     const cache = this.caches.get(sequenceId);
-    if (cache === undefined || cache.length < length) this.problems.push(`savePrefix ${prefixId}: sequence ${sequenceId} holds ${cache?.length ?? 0} < ${length} positions`);
+    if (cache === undefined || cache.length < length)
+      this.problems.push(
+        `savePrefix ${prefixId}: sequence ${sequenceId} holds ${cache?.length ?? 0} < ${length} positions`,
+      );
     this.prefixes.set(prefixId, (cache ?? []).slice(0, length));
     return Promise.resolve();
   }
@@ -145,7 +162,8 @@ export class FakeModelRunner implements ModelRunner {
   restorePrefix(sequenceId: number, prefixId: number, length: number): Promise<void> {
     this.events.push({ kind: 'restorePrefix', sequenceId, prefixId, length });
     const prefix = this.prefixes.get(prefixId);
-    if (prefix === undefined || prefix.length < length) this.problems.push(`restorePrefix ${prefixId}: holds ${prefix?.length ?? 'nothing'}, ${length} asked`);
+    if (prefix === undefined || prefix.length < length)
+      this.problems.push(`restorePrefix ${prefixId}: holds ${prefix?.length ?? 'nothing'}, ${length} asked`);
     this.caches.set(sequenceId, (prefix ?? []).slice(0, length));
     return Promise.resolve();
   }
@@ -163,7 +181,10 @@ export class FakeModelRunner implements ModelRunner {
 
   usage(): Promise<KvUsage> {
     const tokens = (lists: Iterable<number[]>) => [...lists].reduce((sum, list) => sum + list.length, 0);
-    return Promise.resolve({ sequenceBytes: tokens(this.caches.values()) * this.kvBytesPerToken, prefixBytes: tokens(this.prefixes.values()) * this.kvBytesPerToken });
+    return Promise.resolve({
+      sequenceBytes: tokens(this.caches.values()) * this.kvBytesPerToken,
+      prefixBytes: tokens(this.prefixes.values()) * this.kvBytesPerToken,
+    });
   }
 
   close(): Promise<void> {
@@ -174,18 +195,24 @@ export class FakeModelRunner implements ModelRunner {
   private checkChunk(step: number, chunk: SequenceChunk, cache: readonly number[]): void {
     const count = chunk.tokenIds.length;
     if (count === 0) this.problems.push(`step ${step}: empty chunk for sequence ${chunk.sequenceId}`);
-    if (chunk.positionIds.length !== 3 * count) this.problems.push(`step ${step}: sequence ${chunk.sequenceId} has ${chunk.positionIds.length} positions for ${count} tokens`);
+    if (chunk.positionIds.length !== 3 * count)
+      this.problems.push(
+        `step ${step}: sequence ${chunk.sequenceId} has ${chunk.positionIds.length} positions for ${count} tokens`,
+      );
     const { imageTokenId, videoTokenId } = this.config.tokens;
     const isPad = (token: number) => token === imageTokenId || token === videoTokenId;
     const pads = Array.from(chunk.tokenIds).filter(isPad).length;
     const rows = (chunk.visionFeatures?.length ?? 0) / this.config.text.hiddenSize;
-    if (rows !== pads) this.problems.push(`step ${step}: sequence ${chunk.sequenceId} has ${pads} vision pads but ${rows} feature rows`);
+    if (rows !== pads)
+      this.problems.push(`step ${step}: sequence ${chunk.sequenceId} has ${pads} vision pads but ${rows} feature rows`);
     // Text-only histories have M-RoPE positions equal to the cache index on all three axes.
     if (!cache.some(isPad) && pads === 0) {
       for (let index = 0; index < count; index += 1) {
         for (let axis = 0; axis < 3; axis += 1) {
           if (chunk.positionIds[axis * count + index] !== BigInt(cache.length + index)) {
-            this.problems.push(`step ${step}: sequence ${chunk.sequenceId} token ${index} axis ${axis} at position ${chunk.positionIds[axis * count + index]}, cache holds ${cache.length + index}`);
+            this.problems.push(
+              `step ${step}: sequence ${chunk.sequenceId} token ${index} axis ${axis} at position ${chunk.positionIds[axis * count + index]}, cache holds ${cache.length + index}`,
+            );
             return;
           }
         }

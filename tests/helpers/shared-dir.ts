@@ -14,7 +14,11 @@ function locateSharedDir(): string {
   const beside = resolve(REPOSITORY, '../shared');
   if (existsSync(beside)) return beside;
   try {
-    const origin = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: REPOSITORY, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const origin = execFileSync('git', ['remote', 'get-url', 'origin'], {
+      cwd: REPOSITORY,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const besideOrigin = resolve(REPOSITORY, origin, '../shared');
     if (existsSync(besideOrigin)) return besideOrigin;
   } catch {

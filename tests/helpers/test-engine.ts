@@ -11,7 +11,9 @@ export const noMediaPreprocessor: MediaPreprocessor = {
   preprocess: () => Promise.reject(new Error('this test engine takes no media')),
 };
 
-export async function tinyEngine(options: Partial<CreateEngineOptions> = {}): Promise<{ engine: InferenceEngine; model: ConvertedModel; dispose(): Promise<void> }> {
+export async function tinyEngine(
+  options: Partial<CreateEngineOptions> = {},
+): Promise<{ engine: InferenceEngine; model: ConvertedModel; dispose(): Promise<void> }> {
   const model = await convertTinyA(['fp32']);
   const engine = await createEngine({
     modelDir: model.modelDir,

@@ -13,7 +13,10 @@ async function messagesFor(filePath: string, code: string): Promise<string[]> {
 describe('layering rule', () => {
   it.each([
     ['src/runtime/engine/example.ts', "import Fastify from 'fastify';\nexport const app = Fastify;\n"],
-    ['src/runtime/engine/example.ts', "import { route } from '../../server/routes/chat/route.js';\nexport const x = route;\n"],
+    [
+      'src/runtime/engine/example.ts',
+      "import { route } from '../../server/routes/chat/route.js';\nexport const x = route;\n",
+    ],
     ['src/media/example.ts', "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n"],
     ['src/shot/example.ts', "import sharp from 'sharp';\nexport const x = sharp;\n"],
     ['src/convert/example.ts', "import { main } from '../cli/main.js';\nexport const x = main;\n"],
@@ -24,7 +27,10 @@ describe('layering rule', () => {
   });
 
   it('allows the arrows ARCHITECTURE.md draws', async () => {
-    const messages = await messagesFor('src/runtime/engine/example.ts', "import { smartResize } from '../../media/smart-resize.js';\nexport const x = smartResize;\n");
+    const messages = await messagesFor(
+      'src/runtime/engine/example.ts',
+      "import { smartResize } from '../../media/smart-resize.js';\nexport const x = smartResize;\n",
+    );
     expect(messages.filter((message) => message.startsWith('no-restricted-imports'))).toEqual([]);
   });
 

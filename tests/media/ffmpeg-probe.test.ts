@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countVideoPackets, parseFfprobeOutput, parseRational, probeVideoFile, streamRotation } from '../../src/media/ffmpeg-probe.js';
+import {
+  countVideoPackets,
+  parseFfprobeOutput,
+  parseRational,
+  probeVideoFile,
+  streamRotation,
+} from '../../src/media/ffmpeg-probe.js';
 import { decodeSelectedFrames, selectExpression } from '../../src/media/ffmpeg-decode.js';
 import { MediaError } from '../../src/media/media-errors.js';
 import { sniffVideoContainer } from '../../src/media/video-container.js';
@@ -22,12 +28,25 @@ describe('parseFfprobeOutput', () => {
   };
 
   it('reads size, rate, count and duration', () => {
-    const probe = parseFfprobeOutput({ streams: [stream], format: { format_name: 'mov,mp4', duration: '10.02' } }, 'mp4');
-    expect(probe).toMatchObject({ width: 1920, height: 1080, rotation: 0, frameRate: 30000 / 1001, declaredFrameCount: 300, durationSeconds: 10.01 });
+    const probe = parseFfprobeOutput(
+      { streams: [stream], format: { format_name: 'mov,mp4', duration: '10.02' } },
+      'mp4',
+    );
+    expect(probe).toMatchObject({
+      width: 1920,
+      height: 1080,
+      rotation: 0,
+      frameRate: 30000 / 1001,
+      declaredFrameCount: 300,
+      durationSeconds: 10.01,
+    });
   });
 
   it('swaps width and height for a quarter-turn display matrix or rotate tag', () => {
-    const viaMatrix = parseFfprobeOutput({ streams: [{ ...stream, side_data_list: [{ side_data_type: 'Display Matrix', rotation: -90 }] }] }, 'mp4');
+    const viaMatrix = parseFfprobeOutput(
+      { streams: [{ ...stream, side_data_list: [{ side_data_type: 'Display Matrix', rotation: -90 }] }] },
+      'mp4',
+    );
     expect([viaMatrix.width, viaMatrix.height, viaMatrix.rotation]).toEqual([1080, 1920, 270]);
     const viaTag = parseFfprobeOutput({ streams: [{ ...stream, tags: { rotate: '180' } }] }, 'mp4');
     expect([viaTag.width, viaTag.height, viaTag.rotation]).toEqual([1920, 1080, 180]);
@@ -35,7 +54,12 @@ describe('parseFfprobeOutput', () => {
 
   it('falls back to r_frame_rate, format duration, and leaves the count open when undeclared', () => {
     const probe = parseFfprobeOutput(
-      { streams: [{ ...stream, avg_frame_rate: '0/0', r_frame_rate: '25/1', nb_frames: undefined, duration: undefined }], format: { duration: '4.0' } },
+      {
+        streams: [
+          { ...stream, avg_frame_rate: '0/0', r_frame_rate: '25/1', nb_frames: undefined, duration: undefined },
+        ],
+        format: { duration: '4.0' },
+      },
       'matroska',
     );
     expect(probe).toMatchObject({ frameRate: 25, durationSeconds: 4, declaredFrameCount: undefined });
@@ -50,17 +74,27 @@ describe('parseFfprobeOutput', () => {
 
   it('never throws anything but a MediaError on arbitrary JSON (property)', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.record({ width: fc.jsonValue(), height: fc.jsonValue(), avg_frame_rate: fc.jsonValue(), nb_frames: fc.jsonValue() }), (value, fields) => {
-        for (const input of [value, { streams: [{ codec_type: 'video', ...fields }], format: value }]) {
-          try {
-            const probe = parseFfprobeOutput(input, 'mp4');
-            if (!(probe.width > 0 && probe.height > 0 && probe.frameRate > 0 && probe.durationSeconds > 0)) return false;
-          } catch (error) {
-            if (!(error instanceof MediaError)) return false;
+      fc.property(
+        fc.jsonValue(),
+        fc.record({
+          width: fc.jsonValue(),
+          height: fc.jsonValue(),
+          avg_frame_rate: fc.jsonValue(),
+          nb_frames: fc.jsonValue(),
+        }),
+        (value, fields) => {
+          for (const input of [value, { streams: [{ codec_type: 'video', ...fields }], format: value }]) {
+            try {
+              const probe = parseFfprobeOutput(input, 'mp4');
+              if (!(probe.width > 0 && probe.height > 0 && probe.frameRate > 0 && probe.durationSeconds > 0))
+                return false;
+            } catch (error) {
+              if (!(error instanceof MediaError)) return false;
+            }
           }
-        }
-        return true;
-      }),
+          return true;
+        },
+      ),
     );
   });
 
@@ -96,7 +130,15 @@ describe('ffprobe and frame selection on real files', () => {
 
   it('probes a 320x240, 25 fps, 50-frame MP4', async () => {
     const probe = await probeVideoFile(`file:${fixtures.clip}`, 'mp4', probeOptions);
-    expect(probe).toMatchObject({ container: 'mp4', codecName: 'h264', width: 320, height: 240, rotation: 0, frameRate: 25, declaredFrameCount: 50 });
+    expect(probe).toMatchObject({
+      container: 'mp4',
+      codecName: 'h264',
+      width: 320,
+      height: 240,
+      rotation: 0,
+      frameRate: 25,
+      declaredFrameCount: 50,
+    });
     expect(probe.durationSeconds).toBeCloseTo(2, 5);
   });
 
@@ -118,10 +160,16 @@ describe('ffprobe and frame selection on real files', () => {
     expect(all).toHaveLength(50);
     const indices = [0, 1, 7, 7, 8, 30, 49];
     const received: [number, Uint8Array][] = [];
-    await decodeSelectedFrames(`file:${fixtures.clip}`, probe, indices, (position, rgb) => received.push([position, rgb.slice()]), {
-      ffmpegPath: 'ffmpeg',
-      timeoutMs: 20_000,
-    });
+    await decodeSelectedFrames(
+      `file:${fixtures.clip}`,
+      probe,
+      indices,
+      (position, rgb) => received.push([position, rgb.slice()]),
+      {
+        ffmpegPath: 'ffmpeg',
+        timeoutMs: 20_000,
+      },
+    );
     expect(received.map(([position]) => position)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     received.forEach(([position, rgb]) => expect(Buffer.compare(rgb, all[indices[position]!]!)).toBe(0));
     // Neighbouring frames differ (testsrc moves), so a shifted selection would have been caught.
@@ -148,7 +196,10 @@ describe('ffprobe and frame selection on real files', () => {
     const probe = await probeVideoFile(`file:${fixtures.large}`, 'mp4', probeOptions);
     const indices = Array.from({ length: 125 }, (_, i) => i * 2);
     let delivered = 0;
-    await decodeSelectedFrames(`file:${fixtures.large}`, probe, indices, () => (delivered += 1), { ffmpegPath: 'ffmpeg', timeoutMs: 20_000 });
+    await decodeSelectedFrames(`file:${fixtures.large}`, probe, indices, () => (delivered += 1), {
+      ffmpegPath: 'ffmpeg',
+      timeoutMs: 20_000,
+    });
     expect(delivered).toBe(125);
   });
 });

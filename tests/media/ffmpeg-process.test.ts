@@ -1,22 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessOutputTooLargeError, runProcess } from '../../src/media/ffmpeg-process.js';
-import { FfmpegUnavailableError, MediaAbortedError, MediaError, MediaTimeoutError } from '../../src/media/media-errors.js';
+import {
+  FfmpegUnavailableError,
+  MediaAbortedError,
+  MediaError,
+  MediaTimeoutError,
+} from '../../src/media/media-errors.js';
 import { processIsGone } from './video-fixtures.js';
 
 // Node itself stands in for ffmpeg: a child whose behaviour the test controls exactly.
 const node = process.execPath;
-const sleepForever = ['-e', 'setInterval(() => {}, 1000); process.stderr.write("secret /etc/path ffmpeg internals\\n")'];
+const sleepForever = [
+  '-e',
+  'setInterval(() => {}, 1000); process.stderr.write("secret /etc/path ffmpeg internals\\n")',
+];
 
 describe('runProcess', () => {
   it('collects stdout and the exit code', async () => {
-    const result = await runProcess(node, ['-e', 'process.stdout.write("hello"); process.exit(3)'], { timeoutMs: 10_000 });
+    const result = await runProcess(node, ['-e', 'process.stdout.write("hello"); process.exit(3)'], {
+      timeoutMs: 10_000,
+    });
     expect(result.stdout.toString()).toBe('hello');
     expect(result.exitCode).toBe(3);
   });
 
   it('passes arguments verbatim, with no shell', async () => {
     const tricky = '$(touch /tmp/never-created) ; `id` | cat && "quoted"';
-    const result = await runProcess(node, ['-e', 'process.stdout.write(process.argv[1])', tricky], { timeoutMs: 10_000 });
+    const result = await runProcess(node, ['-e', 'process.stdout.write(process.argv[1])', tricky], {
+      timeoutMs: 10_000,
+    });
     expect(result.stdout.toString()).toBe(tricky);
   });
 
@@ -51,9 +63,9 @@ describe('runProcess', () => {
     const controller = new AbortController();
     controller.abort();
     let spawned = false;
-    await expect(runProcess(node, sleepForever, { timeoutMs: 1000, signal: controller.signal, onSpawn: () => (spawned = true) })).rejects.toBeInstanceOf(
-      MediaAbortedError,
-    );
+    await expect(
+      runProcess(node, sleepForever, { timeoutMs: 1000, signal: controller.signal, onSpawn: () => (spawned = true) }),
+    ).rejects.toBeInstanceOf(MediaAbortedError);
     expect(spawned).toBe(false);
   });
 
@@ -72,12 +84,17 @@ describe('runProcess', () => {
   });
 
   it('bounds collected stdout', async () => {
-    const run = runProcess(node, ['-e', 'process.stdout.write("y".repeat(100000))'], { timeoutMs: 10_000, maxStdoutBytes: 1000 });
+    const run = runProcess(node, ['-e', 'process.stdout.write("y".repeat(100000))'], {
+      timeoutMs: 10_000,
+      maxStdoutBytes: 1000,
+    });
     await expect(run).rejects.toBeInstanceOf(ProcessOutputTooLargeError);
   });
 
   it('reports a missing executable as FfmpegUnavailableError', async () => {
-    const error = await runProcess('/nonexistent/ffmpeg-binary', [], { timeoutMs: 1000 }).catch((caught: unknown) => caught);
+    const error = await runProcess('/nonexistent/ffmpeg-binary', [], { timeoutMs: 1000 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(FfmpegUnavailableError);
     expect(error).toBeInstanceOf(MediaError);
     expect((error as FfmpegUnavailableError).code).toBe('ffmpeg_unavailable');
@@ -85,7 +102,9 @@ describe('runProcess', () => {
   });
 
   it('keeps only a bounded tail of stderr', async () => {
-    const result = await runProcess(node, ['-e', 'process.stderr.write("e".repeat(100000) + "END")'], { timeoutMs: 10_000 });
+    const result = await runProcess(node, ['-e', 'process.stderr.write("e".repeat(100000) + "END")'], {
+      timeoutMs: 10_000,
+    });
     expect(result.stderrTail.length).toBeLessThanOrEqual(16 * 1024);
     expect(result.stderrTail.endsWith('END')).toBe(true);
   });

@@ -14,7 +14,12 @@ import {
 } from '../../src/media/media-errors.js';
 import { mergeMediaLimits } from '../../src/media/media-limits.js';
 
-function solid(width: number, height: number, colour: { r: number; g: number; b: number; alpha?: number }, channels: 3 | 4 = 3) {
+function solid(
+  width: number,
+  height: number,
+  colour: { r: number; g: number; b: number; alpha?: number },
+  channels: 3 | 4 = 3,
+) {
   return sharp({ create: { width, height, channels, background: colour } });
 }
 
@@ -55,7 +60,13 @@ function pngDeclaring(width: number, height: number): Buffer {
  * A PNG written byte by byte: IHDR with `bitDepth` and `colourType`, optional tRNS, one IDAT holding
  * `rows` (each row's samples, big-endian for 16 bits, filter type 0 prepended here).
  */
-function craftPng(width: number, bitDepth: 8 | 16, colourType: 0 | 2 | 4 | 6, rows: number[][], transparency?: number[]): Buffer {
+function craftPng(
+  width: number,
+  bitDepth: 8 | 16,
+  colourType: 0 | 2 | 4 | 6,
+  rows: number[][],
+  transparency?: number[],
+): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(rows.length, 4);
@@ -64,11 +75,16 @@ function craftPng(width: number, bitDepth: 8 | 16, colourType: 0 | 2 | 4 | 6, ro
   const raw = Buffer.concat(
     rows.map((row) => {
       const line = Buffer.alloc(1 + row.length * bytesPerSample);
-      row.forEach((sample, index) => (bitDepth === 16 ? line.writeUInt16BE(sample, 1 + index * 2) : line.writeUInt8(sample, 1 + index)));
+      row.forEach((sample, index) =>
+        bitDepth === 16 ? line.writeUInt16BE(sample, 1 + index * 2) : line.writeUInt8(sample, 1 + index),
+      );
       return line;
     }),
   );
-  const trns = transparency === undefined ? [] : [pngChunk('tRNS', Buffer.from(transparency.flatMap((value) => [value >> 8, value & 0xff])))];
+  const trns =
+    transparency === undefined
+      ? []
+      : [pngChunk('tRNS', Buffer.from(transparency.flatMap((value) => [value >> 8, value & 0xff])))];
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', header),
@@ -124,7 +140,9 @@ describe('decodeImage errors', () => {
   it('refuses a truncated JPEG', async () => {
     const noise = Buffer.alloc(256 * 256 * 3);
     for (let index = 0; index < noise.length; index += 1) noise[index] = (index * 2654435761) >>> 24;
-    const jpeg = await sharp(noise, { raw: { width: 256, height: 256, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    const jpeg = await sharp(noise, { raw: { width: 256, height: 256, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const error = await rejection(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))));
     expect(error).toBeInstanceOf(CorruptMediaError);
     expect(error.message).not.toMatch(/vips|premature/i);
@@ -145,14 +163,18 @@ describe('decodeImage errors', () => {
     const error = await rejection(decodeImage(strip));
     expect(error).toBeInstanceOf(UnsupportedAspectRatioError);
     expect(error.code).toBe('unsupported_aspect_ratio');
-    await expect(decodeImage(await solid(200, 1, { r: 0, g: 0, b: 0 }).png().toBuffer())).resolves.toMatchObject({ width: 200 });
+    await expect(decodeImage(await solid(200, 1, { r: 0, g: 0, b: 0 }).png().toBuffer())).resolves.toMatchObject({
+      width: 200,
+    });
   });
 
   it('refuses more bytes than the limit', async () => {
     const png = await solid(64, 64, { r: 1, g: 2, b: 3 }).png().toBuffer();
     const error = await rejection(decodeImage(png, { limits: mergeMediaLimits({ maxInputBytes: png.length - 1 }) }));
     expect(error).toBeInstanceOf(MediaTooLargeError);
-    await expect(decodeImage(png, { limits: mergeMediaLimits({ maxInputBytes: png.length }) })).resolves.toMatchObject({ width: 64 });
+    await expect(decodeImage(png, { limits: mergeMediaLimits({ maxInputBytes: png.length }) })).resolves.toMatchObject({
+      width: 64,
+    });
   });
 
   it('refuses a PNG whose signature is right but whose header is garbage', async () => {
@@ -170,7 +192,9 @@ describe('decodeImage errors', () => {
 
 describe('decodeImage colour handling', () => {
   it('pastes RGBA on white with PIL integer blending (qwen-vl-utils to_rgb)', async () => {
-    const png = await solid(4, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4).png().toBuffer();
+    const png = await solid(4, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4)
+      .png()
+      .toBuffer();
     const image = await decodeImage(png);
     expect(image.alpha).toBe('flattened-on-white');
     // DIV255(255·(255−128) + v·128) for v = 200, 100, 50.
@@ -179,7 +203,9 @@ describe('decodeImage colour handling', () => {
   });
 
   it('drops alpha for palette images, as PIL convert("RGB") does for mode P', async () => {
-    const png = await solid(4, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4).png({ palette: true }).toBuffer();
+    const png = await solid(4, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4)
+      .png({ palette: true })
+      .toBuffer();
     const image = await decodeImage(png);
     expect(image.alpha).toBe('dropped');
     expect(Array.from(image.pixels.subarray(0, 3))).toEqual([200, 100, 50]);
@@ -235,7 +261,9 @@ describe('decodeImage colour handling', () => {
 
   it('pastes RGBA TIFF and WebP on white (PIL mode RGBA), but not RGBX or grey+alpha TIFF', async () => {
     const rgba = Buffer.from([200, 100, 50, 128, 200, 100, 50, 128]);
-    const tiff = await sharp(rgba, { raw: { width: 2, height: 1, channels: 4 } }).tiff({ compression: 'none' }).toBuffer();
+    const tiff = await sharp(rgba, { raw: { width: 2, height: 1, channels: 4 } })
+      .tiff({ compression: 'none' })
+      .toBuffer();
     expect(tiffOpensAsRgba(tiff)).toBe(true);
     expect(await decodeImage(tiff)).toMatchObject({ alpha: 'flattened-on-white', format: 'tiff' });
     expect(Array.from((await decodeImage(tiff)).pixels.subarray(0, 3))).toEqual([227, 177, 152]);
@@ -244,10 +272,15 @@ describe('decodeImage colour handling', () => {
     expect(tiffOpensAsRgba(rgbx)).toBe(false);
     expect(await decodeImage(rgbx)).toMatchObject({ alpha: 'dropped' });
     expect(Array.from((await decodeImage(rgbx)).pixels.subarray(0, 3))).toEqual([200, 100, 50]);
-    const greyAlpha = await sharp(Buffer.from([100, 128]), { raw: { width: 1, height: 1, channels: 2 } }).toColourspace('b-w').tiff({ compression: 'none' }).toBuffer();
+    const greyAlpha = await sharp(Buffer.from([100, 128]), { raw: { width: 1, height: 1, channels: 2 } })
+      .toColourspace('b-w')
+      .tiff({ compression: 'none' })
+      .toBuffer();
     expect(await decodeImage(greyAlpha)).toMatchObject({ alpha: 'dropped' });
     expect(Array.from((await decodeImage(greyAlpha)).pixels)).toEqual([100, 100, 100]);
-    const webp = await solid(2, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4).webp({ lossless: true }).toBuffer();
+    const webp = await solid(2, 2, { r: 200, g: 100, b: 50, alpha: 128 / 255 }, 4)
+      .webp({ lossless: true })
+      .toBuffer();
     expect(await decodeImage(webp)).toMatchObject({ alpha: 'flattened-on-white', format: 'webp' });
     expect(Array.from((await decodeImage(webp)).pixels.subarray(0, 3))).toEqual([227, 177, 152]);
   });
@@ -271,7 +304,9 @@ describe('decodeImage colour handling', () => {
       solid(8, 6, { r: 255, g: 0, b: 0 }).png().toBuffer(),
       solid(8, 6, { r: 0, g: 0, b: 255 }).png().toBuffer(),
     ]);
-    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const image = await decodeImage(gif);
     expect(image).toMatchObject({ width: 8, height: 6, format: 'gif' });
     expect(image.pixels.length).toBe(8 * 6 * 3);

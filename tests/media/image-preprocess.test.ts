@@ -11,12 +11,19 @@ import { GOLDEN_DIR, PROCESSOR_DIR, readProcessorMeta } from './golden.js';
 const meta = readProcessorMeta();
 
 /** Largest |actual[row] − expected[i]| over the given rows (all rows when `rows` is undefined). */
-function maxAbsoluteError(actual: Float32Array, expected: Float32Array, rows: number[] | undefined, columns = 1176): number {
+function maxAbsoluteError(
+  actual: Float32Array,
+  expected: Float32Array,
+  rows: number[] | undefined,
+  columns = 1176,
+): number {
   const rowList = rows ?? Array.from({ length: expected.length / columns }, (_, index) => index);
   let worst = 0;
   rowList.forEach((row, index) => {
     for (let column = 0; column < columns; column += 1) {
-      const difference = Math.abs((actual[row * columns + column] as number) - (expected[index * columns + column] as number));
+      const difference = Math.abs(
+        (actual[row * columns + column] as number) - (expected[index * columns + column] as number),
+      );
       if (difference > worst) worst = difference;
     }
   });
@@ -60,13 +67,23 @@ describe('preprocessImage against the Hugging Face reference (golden processor/)
 
   it('matches the tiny-a image case (resized_height 252, resized_width 392)', async () => {
     const tiny = JSON.parse(readFileSync(join(GOLDEN_DIR, 'tiny-a/cases/meta.json'), 'utf8')) as {
-      cases: { name: string; image_source?: string; qwen_vl_utils_ele?: { resized_height: number; resized_width: number }; pixel_values?: RawArrayRef; image_grid_thw?: RawArrayRef }[];
+      cases: {
+        name: string;
+        image_source?: string;
+        qwen_vl_utils_ele?: { resized_height: number; resized_width: number };
+        pixel_values?: RawArrayRef;
+        image_grid_thw?: RawArrayRef;
+      }[];
     };
     const item = tiny.cases.find((entry) => entry.name === 'image');
-    if (!item?.image_source || !item.qwen_vl_utils_ele || !item.pixel_values || !item.image_grid_thw) throw new Error('tiny-a image case incomplete');
+    if (!item?.image_source || !item.qwen_vl_utils_ele || !item.pixel_values || !item.image_grid_thw)
+      throw new Error('tiny-a image case incomplete');
     const casesDir = join(GOLDEN_DIR, 'tiny-a/cases');
     const result = await preprocessImage(readFileSync(join(GOLDEN_DIR, item.image_source)), {
-      size: { resizedHeight: item.qwen_vl_utils_ele.resized_height, resizedWidth: item.qwen_vl_utils_ele.resized_width },
+      size: {
+        resizedHeight: item.qwen_vl_utils_ele.resized_height,
+        resizedWidth: item.qwen_vl_utils_ele.resized_width,
+      },
     });
     expect(result.gridThw).toEqual(readInt64AsNumbers(casesDir, item.image_grid_thw));
     expect(maxAbsoluteError(result.pixelValues, readFloat32(casesDir, item.pixel_values), undefined)).toBe(0);
@@ -75,7 +92,10 @@ describe('preprocessImage against the Hugging Face reference (golden processor/)
 
 describe('validateImageSizeOptions', () => {
   it('accepts the qwen-vl-utils ranges and rejects the rest', () => {
-    expect(validateImageSizeOptions({ minPixels: 3136, maxPixels: 230400 })).toEqual({ minPixels: 3136, maxPixels: 230400 });
+    expect(validateImageSizeOptions({ minPixels: 3136, maxPixels: 230400 })).toEqual({
+      minPixels: 3136,
+      maxPixels: 230400,
+    });
     for (const bad of [
       { minPixels: 100 },
       { maxPixels: 16385 * 28 * 28 },

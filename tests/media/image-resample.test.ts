@@ -90,7 +90,9 @@ describe('resamplePillow', () => {
   it('rejects inconsistent buffers and boxes', () => {
     expect(() => resamplePillow(new Uint8Array(5), 2, 2, 1, 1, 1)).toThrow(InvalidMediaOptionsError);
     expect(() => resamplePillow(new Uint8Array(4), 2, 2, 1, 0, 1)).toThrow(InvalidMediaOptionsError);
-    expect(() => resamplePillow(new Uint8Array(4), 2, 2, 1, 1, 1, { box: [0, 0, 3, 2] })).toThrow(InvalidMediaOptionsError);
+    expect(() => resamplePillow(new Uint8Array(4), 2, 2, 1, 1, 1, { box: [0, 0, 3, 2] })).toThrow(
+      InvalidMediaOptionsError,
+    );
     expect(() => resamplePillow(new Uint8Array(10), 2, 1, 5, 1, 1)).toThrow(InvalidMediaOptionsError);
   });
 });

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_LIMITS, mergeMediaLimits } from '../../src/media/media-limits.js';
-import { InvalidMediaOptionsError, MEDIA_ERROR_CODES, MediaError, MediaTooLargeError } from '../../src/media/media-errors.js';
+import {
+  InvalidMediaOptionsError,
+  MEDIA_ERROR_CODES,
+  MediaError,
+  MediaTooLargeError,
+} from '../../src/media/media-errors.js';
 
 describe('mergeMediaLimits', () => {
   it('keeps the documented defaults', () => {
-    expect(DEFAULT_MEDIA_LIMITS).toMatchObject({ maxInputBytes: 64 * 1024 * 1024, maxAspectRatio: 200, maxVideoFrames: 768, maxImagePixels: 89_478_485 });
+    expect(DEFAULT_MEDIA_LIMITS).toMatchObject({
+      maxInputBytes: 64 * 1024 * 1024,
+      maxAspectRatio: 200,
+      maxVideoFrames: 768,
+      maxImagePixels: 89_478_485,
+    });
     expect(Object.isFrozen(DEFAULT_MEDIA_LIMITS)).toBe(true);
   });
 

@@ -5,14 +5,26 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorruptMediaError, InvalidMediaOptionsError, MediaAbortedError, MediaError, UnsupportedFormatError } from '../../src/media/media-errors.js';
+import {
+  CorruptMediaError,
+  InvalidMediaOptionsError,
+  MediaAbortedError,
+  MediaError,
+  UnsupportedFormatError,
+} from '../../src/media/media-errors.js';
 import { MediaWorkerError, MediaWorkerPool } from '../../src/media/media-worker-pool.js';
 import { preprocessMedia, type MediaItem, type PreprocessedMedia } from '../../src/media/preprocess-media.js';
 import { PROCESSOR_DIR } from './golden.js';
 import { ffmpeg, processIsGone } from './video-fixtures.js';
 
-const smallImage: MediaItem = { type: 'image', source: { kind: 'bytes', bytes: readFileSync(join(PROCESSOR_DIR, 'images/img_640x360.png')) } };
-const largeImage: MediaItem = { type: 'image', source: { kind: 'file', path: join(PROCESSOR_DIR, 'images/img_3000x2000.png') } };
+const smallImage: MediaItem = {
+  type: 'image',
+  source: { kind: 'bytes', bytes: readFileSync(join(PROCESSOR_DIR, 'images/img_640x360.png')) },
+};
+const largeImage: MediaItem = {
+  type: 'image',
+  source: { kind: 'file', path: join(PROCESSOR_DIR, 'images/img_3000x2000.png') },
+};
 
 /** A pool that keeps its workers, so a test can kill one as a crash would. */
 class ObservedPool extends MediaWorkerPool {
@@ -36,7 +48,18 @@ beforeAll(async () => {
   const x264 = ['-pix_fmt', 'yuv420p', '-c:v', 'libx264'];
   await Promise.all([
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', ...x264, '-preset', 'veryfast', clipPath]),
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=25', '-t', '10', ...x264, '-preset', 'ultrafast', longClipPath]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x480:rate=25',
+      '-t',
+      '10',
+      ...x264,
+      '-preset',
+      'ultrafast',
+      longClipPath,
+    ]),
   ]);
   pool = new ObservedPool({ size: 1 });
   await pool.run(smallImage); // starts the worker (tsx compiles the sources on first use)
@@ -132,19 +155,30 @@ describe('MediaWorkerPool', () => {
   it('rejects with the typed MediaError of the worker', async () => {
     const noise = Buffer.alloc(128 * 128 * 3);
     for (let index = 0; index < noise.length; index += 1) noise[index] = (index * 2654435761) >>> 24;
-    const jpeg = await sharp(noise, { raw: { width: 128, height: 128, channels: 3 } }).jpeg().toBuffer();
+    const jpeg = await sharp(noise, { raw: { width: 128, height: 128, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     const truncated = join(folder, 'truncated.jpg');
     await writeFile(truncated, jpeg.subarray(0, jpeg.length >> 1));
-    const corrupt = await pool.run({ type: 'image', source: { kind: 'file', path: truncated } }).catch((error: unknown) => error);
+    const corrupt = await pool
+      .run({ type: 'image', source: { kind: 'file', path: truncated } })
+      .catch((error: unknown) => error);
     expect(corrupt).toBeInstanceOf(CorruptMediaError);
     expect(corrupt).toBeInstanceOf(MediaError);
     expect((corrupt as MediaError).code).toBe('corrupt_media');
     expect((corrupt as MediaError).message).toBe('The jpeg image data is corrupt or truncated.');
-    const text = pool.run({ type: 'video', source: { kind: 'bytes', bytes: Buffer.from('not a video at all, just text') } });
+    const text = pool.run({
+      type: 'video',
+      source: { kind: 'bytes', bytes: Buffer.from('not a video at all, just text') },
+    });
     await expect(text).rejects.toBeInstanceOf(UnsupportedFormatError);
-    await expect(pool.run({ ...smallImage, options: { maxPixels: 10 } })).rejects.toBeInstanceOf(InvalidMediaOptionsError);
+    await expect(pool.run({ ...smallImage, options: { maxPixels: 10 } })).rejects.toBeInstanceOf(
+      InvalidMediaOptionsError,
+    );
     // A plain error (here a missing file) keeps its message.
-    await expect(pool.run({ type: 'image', source: { kind: 'file', path: join(folder, 'missing.png') } })).rejects.toThrow(/ENOENT/);
+    await expect(
+      pool.run({ type: 'image', source: { kind: 'file', path: join(folder, 'missing.png') } }),
+    ).rejects.toThrow(/ENOENT/);
   });
 
   it('replaces a worker that dies mid-job and rejects that job with MediaWorkerError', async () => {

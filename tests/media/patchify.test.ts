@@ -18,7 +18,9 @@ function maxRowDifference(actual: Float32Array, expected: Float32Array, rows: nu
   let worst = 0;
   rows.forEach((row, index) => {
     for (let column = 0; column < columns; column += 1) {
-      const difference = Math.abs((actual[row * columns + column] as number) - (expected[index * columns + column] as number));
+      const difference = Math.abs(
+        (actual[row * columns + column] as number) - (expected[index * columns + column] as number),
+      );
       if (difference > worst) worst = difference;
     }
   });
@@ -29,7 +31,8 @@ describe('patchify', () => {
   it('reproduces the slow image processor rows bit for bit from the reference resized image', () => {
     for (const key of ['img_854x480/default', 'img_1920x800/default']) {
       const item = meta.image_cases.find((entry) => entry.key === key);
-      if (!item?.resized_rgb || !item.pixel_values_rows || !item.pixel_values_sampled) throw new Error(`golden ${key} incomplete`);
+      if (!item?.resized_rgb || !item.pixel_values_rows || !item.pixel_values_sampled)
+        throw new Error(`golden ${key} incomplete`);
       const [height, width] = item.resized_hw;
       const { pixelValues, gridThw } = patchify([readU8(item.resized_rgb)], height, width);
       expect(gridThw).toEqual(item.image_grid_thw);
@@ -40,7 +43,10 @@ describe('patchify', () => {
   });
 
   it('reproduces the video processor rows (fused normalisation, 4 frames -> grid_t 2)', () => {
-    const clip = meta.video_clip as Record<string, RawArrayRef> & { video_grid_thw: number[]; resized_hw: [number, number] };
+    const clip = meta.video_clip as Record<string, RawArrayRef> & {
+      video_grid_thw: number[];
+      resized_hw: [number, number];
+    };
     const [height, width] = clip.resized_hw;
     const all = readU8(clip.resized_frames_u8 as RawArrayRef);
     const frameBytes = height * width * 3;
@@ -80,7 +86,9 @@ describe('patchify', () => {
 
   it('normalises with the slow-processor arithmetic', () => {
     // float32((float32(0 * (1/255)) - 0.48145466f) / 0.26862954f) from numpy.
-    expect(IMAGE_NORMALIZATION[0]).toBe(Math.fround(Math.fround(0 - Math.fround(0.48145466)) / Math.fround(0.26862954)));
+    expect(IMAGE_NORMALIZATION[0]).toBe(
+      Math.fround(Math.fround(0 - Math.fround(0.48145466)) / Math.fround(0.26862954)),
+    );
     expect(IMAGE_NORMALIZATION[255]).toBeCloseTo(1.9303361, 6);
   });
 
@@ -90,4 +98,3 @@ describe('patchify', () => {
     expect(() => patchify([], 28, 28)).toThrow(InvalidMediaOptionsError);
   });
 });
-

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessImage } from '../../src/media/image-preprocess.js';
-import { CorruptMediaError, InvalidMediaOptionsError, MediaAbortedError, MediaTooLargeError } from '../../src/media/media-errors.js';
+import {
+  CorruptMediaError,
+  InvalidMediaOptionsError,
+  MediaAbortedError,
+  MediaTooLargeError,
+} from '../../src/media/media-errors.js';
 import { mergeMediaLimits } from '../../src/media/media-limits.js';
 import {
   canonicalJson,
@@ -26,21 +31,44 @@ let clipPath: string;
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'shotvl-preprocess-media-'));
   clipPath = join(folder, 'clip.mp4');
-  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', clipPath]);
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x240:rate=25',
+    '-t',
+    '2',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    clipPath,
+  ]);
 });
 afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
 function sameFloats(a: Float32Array, b: Float32Array): boolean {
-  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    a.length === b.length &&
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 describe('preprocessMedia: images', () => {
   it('uses the ShotBench image settings by default and lowers max_pixels on request (golden cases)', async () => {
     for (const key of ['img_640x360/default', 'img_640x360/maxpx_360x640']) {
       const golden = meta.image_cases.find((item) => item.key === key)!;
-      const options = golden.qwen_vl_utils_ele.max_pixels === undefined ? undefined : { maxPixels: golden.qwen_vl_utils_ele.max_pixels };
+      const options =
+        golden.qwen_vl_utils_ele.max_pixels === undefined
+          ? undefined
+          : { maxPixels: golden.qwen_vl_utils_ele.max_pixels };
       const result = await preprocessMedia({ type: 'image', source: { kind: 'bytes', bytes: image640 }, options });
       expect(result.gridThw, key).toEqual(golden.image_grid_thw);
       expect([result.resizedHeight, result.resizedWidth]).toEqual(golden.resized_hw);
@@ -61,12 +89,18 @@ describe('preprocessMedia: images', () => {
     expect(fromFile.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(fromFile.contentHash).toBe(fromBytes.contentHash);
     expect(await mediaContentHash({ type: 'image', source: { kind: 'file', path } })).toBe(fromFile.contentHash);
-    expect(await mediaContentHash({ type: 'image', source: { kind: 'bytes', bytes: image640 } })).toBe(fromFile.contentHash);
+    expect(await mediaContentHash({ type: 'image', source: { kind: 'bytes', bytes: image640 } })).toBe(
+      fromFile.contentHash,
+    );
   });
 
   it('changes the hash with the settings and with the bytes, not with how defaults are spelled', async () => {
     const hash = (item: Partial<MediaItem> & { bytes?: Uint8Array }) =>
-      mediaContentHash({ type: 'image', source: { kind: 'bytes', bytes: item.bytes ?? image640 }, options: item.options });
+      mediaContentHash({
+        type: 'image',
+        source: { kind: 'bytes', bytes: item.bytes ?? image640 },
+        options: item.options,
+      });
     const base = await hash({});
     expect(await hash({ options: { maxPixels: 16384 * 28 * 28, minPixels: 4 * 28 * 28 } })).toBe(base);
     expect(await hash({ options: { maxPixels: 230400 } })).not.toBe(base);
@@ -76,19 +110,36 @@ describe('preprocessMedia: images', () => {
   });
 
   it('refuses options that raise the budget, leave the processor range or do not apply', () => {
-    const image = (options: MediaItem['options']): MediaItem => ({ type: 'image', source: { kind: 'bytes', bytes: image640 }, options });
+    const image = (options: MediaItem['options']): MediaItem => ({
+      type: 'image',
+      source: { kind: 'bytes', bytes: image640 },
+      options,
+    });
     expect(() => resolveMediaSettings(image({ maxPixels: 16384 * 28 * 28 + 1 }))).toThrow(InvalidMediaOptionsError);
     expect(() => resolveMediaSettings(image({ maxPixels: 1000 }))).toThrow(InvalidMediaOptionsError);
     expect(() => resolveMediaSettings(image({ maxPixels: 230400.5 }))).toThrow(InvalidMediaOptionsError);
-    expect(() => resolveMediaSettings(image({ minPixels: 300000, maxPixels: 230400 }))).toThrow(InvalidMediaOptionsError);
+    expect(() => resolveMediaSettings(image({ minPixels: 300000, maxPixels: 230400 }))).toThrow(
+      InvalidMediaOptionsError,
+    );
     expect(() => resolveMediaSettings(image({ fps: 2 }))).toThrow(/fps applies to videos/);
-    expect(() => resolveMediaSettings({ type: 'image', source: { kind: 'frames', frames: [image640] } })).toThrow(InvalidMediaOptionsError);
-    expect(resolveMediaSettings(image({ minPixels: 230400, maxPixels: 230400 }))).toMatchObject({ minPixels: 230400, maxPixels: 230400 });
+    expect(() => resolveMediaSettings({ type: 'image', source: { kind: 'frames', frames: [image640] } })).toThrow(
+      InvalidMediaOptionsError,
+    );
+    expect(resolveMediaSettings(image({ minPixels: 230400, maxPixels: 230400 }))).toMatchObject({
+      minPixels: 230400,
+      maxPixels: 230400,
+    });
   });
 
   it('refuses a max_pixels that would give 0-pixel sides (qwen-vl-utils 0.0.11 crashes there)', async () => {
-    const strip = await sharp({ create: { width: 1000, height: 100, channels: 3, background: { r: 9, g: 9, b: 9 } } }).png().toBuffer();
-    const item: MediaItem = { type: 'image', source: { kind: 'bytes', bytes: strip }, options: { maxPixels: 4 * 28 * 28 } };
+    const strip = await sharp({ create: { width: 1000, height: 100, channels: 3, background: { r: 9, g: 9, b: 9 } } })
+      .png()
+      .toBuffer();
+    const item: MediaItem = {
+      type: 'image',
+      source: { kind: 'bytes', bytes: strip },
+      options: { maxPixels: 4 * 28 * 28 },
+    };
     await expect(preprocessMedia(item)).rejects.toThrow(/max_pixels 3136 is too small for a 1000x100 image/);
     await expect(preprocessMedia(item)).rejects.toBeInstanceOf(InvalidMediaOptionsError);
   });
@@ -97,12 +148,18 @@ describe('preprocessMedia: images', () => {
     const path = join(folder, 'big.png');
     await writeFile(path, image640);
     const limits = mergeMediaLimits({ maxInputBytes: image640.length - 1 });
-    await expect(preprocessMedia({ type: 'image', source: { kind: 'file', path } }, { limits })).rejects.toBeInstanceOf(MediaTooLargeError);
+    await expect(preprocessMedia({ type: 'image', source: { kind: 'file', path } }, { limits })).rejects.toBeInstanceOf(
+      MediaTooLargeError,
+    );
     await writeFile(join(folder, 'empty.png'), new Uint8Array(0));
-    await expect(preprocessMedia({ type: 'image', source: { kind: 'file', path: join(folder, 'empty.png') } })).rejects.toBeInstanceOf(CorruptMediaError);
+    await expect(
+      preprocessMedia({ type: 'image', source: { kind: 'file', path: join(folder, 'empty.png') } }),
+    ).rejects.toBeInstanceOf(CorruptMediaError);
     const controller = new AbortController();
     controller.abort();
-    await expect(preprocessMedia({ type: 'image', source: { kind: 'file', path } }, { signal: controller.signal })).rejects.toBeInstanceOf(MediaAbortedError);
+    await expect(
+      preprocessMedia({ type: 'image', source: { kind: 'file', path } }, { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(MediaAbortedError);
   });
 });
 
@@ -116,34 +173,56 @@ describe('preprocessMedia: videos', () => {
     expect(sameFloats(result.pixelValues, direct.pixelValues)).toBe(true);
     const bytes = await readFile(clipPath);
     expect(await mediaContentHash({ type: 'video', source: { kind: 'bytes', bytes } })).toBe(result.contentHash);
-    expect(await mediaContentHash({ type: 'video', source: { kind: 'file', path: clipPath }, options: { fps: 6 } })).not.toBe(result.contentHash);
+    expect(
+      await mediaContentHash({ type: 'video', source: { kind: 'file', path: clipPath }, options: { fps: 6 } }),
+    ).not.toBe(result.contentHash);
   });
 
   it('lowers fps on request, never raises it', async () => {
-    const result = await preprocessMedia({ type: 'video', source: { kind: 'file', path: clipPath }, options: { fps: 6 } });
+    const result = await preprocessMedia({
+      type: 'video',
+      source: { kind: 'file', path: clipPath },
+      options: { fps: 6 },
+    });
     expect(result.frames).toBe(12);
     expect(result.secondPerGridTs).toBeCloseTo(1 / 3, 15);
-    const video = (fps: number): MediaItem => ({ type: 'video', source: { kind: 'file', path: clipPath }, options: { fps } });
+    const video = (fps: number): MediaItem => ({
+      type: 'video',
+      source: { kind: 'file', path: clipPath },
+      options: { fps },
+    });
     expect(() => resolveMediaSettings(video(13))).toThrow(InvalidMediaOptionsError);
     expect(() => resolveMediaSettings(video(0))).toThrow(InvalidMediaOptionsError);
     expect(() => resolveMediaSettings(video(Number.NaN))).toThrow(InvalidMediaOptionsError);
-    expect(() => resolveMediaSettings({ type: 'video', source: { kind: 'file', path: clipPath }, options: { maxPixels: 230401 } })).toThrow(
-      InvalidMediaOptionsError,
-    );
+    expect(() =>
+      resolveMediaSettings({ type: 'video', source: { kind: 'file', path: clipPath }, options: { maxPixels: 230401 } }),
+    ).toThrow(InvalidMediaOptionsError);
   });
 
   it('takes a frame list like the golden ShotBench clip (README §5)', async () => {
-    const clip = meta.video_clip as { frame_pngs: string[]; video_grid_thw: number[]; second_per_grid_ts_shotbench: number };
+    const clip = meta.video_clip as {
+      frame_pngs: string[];
+      video_grid_thw: number[];
+      second_per_grid_ts_shotbench: number;
+    };
     const frames = clip.frame_pngs.map((file) => new Uint8Array(readFileSync(join(PROCESSOR_DIR, file))));
     const result = await preprocessMedia({ type: 'video', source: { kind: 'frames', frames } });
     expect(result.gridThw).toEqual(clip.video_grid_thw);
     expect(result.secondPerGridTs).toBe(clip.second_per_grid_ts_shotbench);
     expect(result.frames).toBe(4);
     // Frames are length-prefixed in the hash: moving a byte across a frame boundary changes it.
-    const shifted = [frames[0]!.subarray(0, 10), Buffer.concat([frames[0]!.subarray(10), frames[1]!]), ...frames.slice(2)];
-    expect(await mediaContentHash({ type: 'video', source: { kind: 'frames', frames: shifted } })).not.toBe(result.contentHash);
+    const shifted = [
+      frames[0]!.subarray(0, 10),
+      Buffer.concat([frames[0]!.subarray(10), frames[1]!]),
+      ...frames.slice(2),
+    ];
+    expect(await mediaContentHash({ type: 'video', source: { kind: 'frames', frames: shifted } })).not.toBe(
+      result.contentHash,
+    );
     // A frame list may state any rate (it only sets second_per_grid_ts).
-    expect(resolveMediaSettings({ type: 'video', source: { kind: 'frames', frames }, options: { fps: 24 } }).fps).toBe(24);
+    expect(resolveMediaSettings({ type: 'video', source: { kind: 'frames', frames }, options: { fps: 24 } }).fps).toBe(
+      24,
+    );
   });
 });
 

@@ -21,7 +21,9 @@ const meta = readProcessorMeta();
 
 describe('roundHalfToEven', () => {
   it('rounds ties to the even neighbour like Python round()', () => {
-    expect([0.5, 1.5, 2.5, 30.5, 31.5, -0.5, -1.5, 2.4999, 2.5001].map(roundHalfToEven)).toEqual([0, 2, 2, 30, 32, 0, -2, 2, 3]);
+    expect([0.5, 1.5, 2.5, 30.5, 31.5, -0.5, -1.5, 2.4999, 2.5001].map(roundHalfToEven)).toEqual([
+      0, 2, 2, 30, 32, 0, -2, 2, 3,
+    ]);
   });
 });
 
@@ -67,7 +69,11 @@ describe('smartResize', () => {
     };
     const ele = tiny.cases.find((entry) => entry.name === 'image')?.qwen_vl_utils_ele;
     expect(ele).toBeDefined();
-    const size = resolveImageSize(360, 640, { resizedHeight: ele?.resized_height, resizedWidth: ele?.resized_width, maxPixels: 1 });
+    const size = resolveImageSize(360, 640, {
+      resizedHeight: ele?.resized_height,
+      resizedWidth: ele?.resized_width,
+      maxPixels: 1,
+    });
     expect(size).toEqual({ height: 252, width: 392 });
     // Only one of the pair: ignored, as in fetch_image.
     expect(resolveImageSize(360, 640, { resizedHeight: 252 })).toEqual({ height: 364, width: 644 });
@@ -115,7 +121,9 @@ describe('smartResize', () => {
   it('explains the degenerate case with the smallest max_pixels that works', () => {
     // 0.0.11: beta = sqrt(100·1000 / 3136) ≈ 5.65, floor(100 / beta / 28) = 0 -> a 0 x 168 image.
     expect(reference0011(100, 1000, 3136, 3136)).toBeUndefined();
-    expect(() => smartResize(100, 1000, { maxPixels: 3136 })).toThrow(/max_pixels 3136 is too small for a 1000x100 image/);
+    expect(() => smartResize(100, 1000, { maxPixels: 3136 })).toThrow(
+      /max_pixels 3136 is too small for a 1000x100 image/,
+    );
     const smallest = smallestUsableMaxPixels(100, 1000);
     expect(smallest).toBeGreaterThan(3136);
     expect(() => smartResize(100, 1000, { maxPixels: smallest - 1 })).toThrow(InvalidMediaOptionsError);
@@ -148,7 +156,10 @@ describe('smartResize', () => {
         expect(size.height * size.width).toBeGreaterThanOrEqual(minPixels);
         // Some scale s maps each side to within one factor of its result: the aspect ratio is kept
         // up to the rounding of each side (a side clamped to one factor may have been smaller).
-        const low = Math.max((size.height === factor ? 0 : size.height - factor) / height, (size.width === factor ? 0 : size.width - factor) / width);
+        const low = Math.max(
+          (size.height === factor ? 0 : size.height - factor) / height,
+          (size.width === factor ? 0 : size.width - factor) / width,
+        );
         const high = Math.min((size.height + factor) / height, (size.width + factor) / width);
         expect(low).toBeLessThanOrEqual(high);
       }),

@@ -24,13 +24,31 @@ export async function ffmpeg(args: string[]): Promise<void> {
 
 /** Decodes every frame of `path` to rgb24 (reference for frame selection). */
 export async function decodeAllFrames(path: string, width: number, height: number): Promise<Uint8Array[]> {
-  const { stdout } = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', path, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
-    encoding: 'buffer',
-    maxBuffer: 512 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-nostdin',
+      '-v',
+      'error',
+      '-i',
+      path,
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  );
   const frameBytes = width * height * 3;
   const frames: Uint8Array[] = [];
-  for (let offset = 0; offset + frameBytes <= stdout.length; offset += frameBytes) frames.push(new Uint8Array(stdout.subarray(offset, offset + frameBytes)));
+  for (let offset = 0; offset + frameBytes <= stdout.length; offset += frameBytes)
+    frames.push(new Uint8Array(stdout.subarray(offset, offset + frameBytes)));
   return frames;
 }
 
@@ -62,11 +80,61 @@ export async function makeVideoFixtures(): Promise<VideoFixtures> {
   const file = (name: string) => join(folder, name);
   const x264 = ['-pix_fmt', 'yuv420p', '-c:v', 'libx264'];
   await Promise.all([
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', ...x264, '-preset', 'veryfast', '-bf', '2', '-movflags', '+faststart', file('clip.mp4')]),
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', ...x264, '-preset', 'veryfast', '-bf', '2', file('clip-index-last.mp4')]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=25',
+      '-t',
+      '2',
+      ...x264,
+      '-preset',
+      'veryfast',
+      '-bf',
+      '2',
+      '-movflags',
+      '+faststart',
+      file('clip.mp4'),
+    ]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=25',
+      '-t',
+      '2',
+      ...x264,
+      '-preset',
+      'veryfast',
+      '-bf',
+      '2',
+      file('clip-index-last.mp4'),
+    ]),
     ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', file('audio.mp4')]),
-    ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=16x16:r=1', '-t', '660', ...x264, '-preset', 'ultrafast', file('long.mp4')]),
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=25', '-t', '10', ...x264, '-preset', 'ultrafast', file('large.mp4')]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=16x16:r=1',
+      '-t',
+      '660',
+      ...x264,
+      '-preset',
+      'ultrafast',
+      file('long.mp4'),
+    ]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x480:rate=25',
+      '-t',
+      '10',
+      ...x264,
+      '-preset',
+      'ultrafast',
+      file('large.mp4'),
+    ]),
   ]);
   await Promise.all([
     ffmpeg(['-i', file('clip.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', file('rotated.mp4')]),

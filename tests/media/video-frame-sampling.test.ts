@@ -45,7 +45,12 @@ describe('video frame sampling against qwen-vl-utils 0.0.11 (golden video_meta_c
     it(name, () => {
       for (const [source, expected] of Object.entries(golden.resized)) {
         const [width, height] = source.split('x').map(Number) as [number, number];
-        const plan = planVideoSampling(optionsOf(golden.ele), { totalFrames: golden.total_frames, videoFps: golden.video_fps, width, height });
+        const plan = planVideoSampling(optionsOf(golden.ele), {
+          totalFrames: golden.total_frames,
+          videoFps: golden.video_fps,
+          width,
+          height,
+        });
         expect(plan.frameCount).toBe(golden.nframes);
         expect(plan.frameIndices).toEqual(golden.frame_indices);
         expect(plan.sampleFps).toBe(golden.sample_fps);
@@ -60,7 +65,12 @@ describe('video frame sampling against qwen-vl-utils 0.0.11 (golden video_meta_c
       expect(spgt).toBe(golden.second_per_grid_ts_processor);
       expect(Math.fround(spgt)).toBe(golden.second_per_grid_ts_processor_float32);
       expect(Math.trunc(Math.fround(spgt))).toBe(golden.second_per_grid_t_after_int64_cast_in_get_rope_index);
-      const plan = planVideoSampling(optionsOf(golden.ele), { totalFrames: golden.total_frames, videoFps: golden.video_fps, width: 1280, height: 720 });
+      const plan = planVideoSampling(optionsOf(golden.ele), {
+        totalFrames: golden.total_frames,
+        videoFps: golden.video_fps,
+        width: 1280,
+        height: 720,
+      });
       expect(secondPerGridTs(plan.sampleFps)).toBe(golden.second_per_grid_ts_if_sample_fps_passed);
     });
   }
@@ -89,10 +99,15 @@ describe('smartFrameCount', () => {
 
   it('always gives an even count within the stream (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 4, max: 100_000 }), fc.double({ min: 1, max: 240, noNaN: true }), fc.double({ min: 0.05, max: 60, noNaN: true }), (total, videoFps, fps) => {
-        const count = smartFrameCount({ fps }, total, videoFps);
-        return count % 2 === 0 && count >= 2 && count <= Math.min(total, 768);
-      }),
+      fc.property(
+        fc.integer({ min: 4, max: 100_000 }),
+        fc.double({ min: 1, max: 240, noNaN: true }),
+        fc.double({ min: 0.05, max: 60, noNaN: true }),
+        (total, videoFps, fps) => {
+          const count = smartFrameCount({ fps }, total, videoFps);
+          return count % 2 === 0 && count >= 2 && count <= Math.min(total, 768);
+        },
+      ),
     );
   });
 });
@@ -118,7 +133,11 @@ describe('linspaceFloat32', () => {
         const count = Math.min(total, half * 2);
         if (count < 2) return true;
         const indices = sampleFrameIndices({ start: 0, end: total - 1, count: total }, count);
-        return indices[0] === 0 && indices.at(-1) === total - 1 && indices.every((value, i) => i === 0 || value >= indices[i - 1]!);
+        return (
+          indices[0] === 0 &&
+          indices.at(-1) === total - 1 &&
+          indices.every((value, i) => i === 0 || value >= indices[i - 1]!)
+        );
       }),
     );
   });
@@ -136,7 +155,10 @@ describe('videoFrameRange (video_start / video_end)', () => {
   });
 
   it('samples within the clip', () => {
-    const plan = planVideoSampling({ fps: 2, videoStart: 2, videoEnd: 6 }, { totalFrames: 300, videoFps: 30, width: 640, height: 360 });
+    const plan = planVideoSampling(
+      { fps: 2, videoStart: 2, videoEnd: 6 },
+      { totalFrames: 300, videoFps: 30, width: 640, height: 360 },
+    );
     expect(plan.frameIndices[0]).toBe(60);
     expect(plan.frameIndices.at(-1)).toBe(180);
     expect(plan.frameCount).toBe(8);
@@ -153,7 +175,10 @@ describe('option validation', () => {
   });
 
   it('uses resized_height/width through smart_resize', () => {
-    const plan = planVideoSampling({ resizedHeight: 100, resizedWidth: 200 }, { totalFrames: 100, videoFps: 25, width: 640, height: 360 });
+    const plan = planVideoSampling(
+      { resizedHeight: 100, resizedWidth: 200 },
+      { totalFrames: 100, videoFps: 25, width: 640, height: 360 },
+    );
     expect(plan.resized).toEqual({ height: 112, width: 196 });
   });
 });

@@ -70,12 +70,15 @@ function compareSampledRows(pixelValues: Float32Array) {
 describe('golden video clip', () => {
   it('plans the same sampling as fetch_video', () => {
     const [sourceWidth, sourceHeight] = clip.source_frames_wh;
-    const plan = planVideoSampling({ fps: clip.ele.fps, maxPixels: clip.ele.max_pixels }, {
-      totalFrames: clip.total_frames,
-      videoFps: clip.video_fps,
-      width: sourceWidth,
-      height: sourceHeight,
-    });
+    const plan = planVideoSampling(
+      { fps: clip.ele.fps, maxPixels: clip.ele.max_pixels },
+      {
+        totalFrames: clip.total_frames,
+        videoFps: clip.video_fps,
+        width: sourceWidth,
+        height: sourceHeight,
+      },
+    );
     expect(plan.frameIndices).toEqual(clip.frame_indices);
     expect(plan.sampleFps).toBe(clip.sample_fps);
     expect([plan.resized.height, plan.resized.width]).toEqual(clip.resized_hw);
@@ -116,7 +119,9 @@ describe('golden video clip', () => {
     expect(result.sampleFps).toBe(clip.ele.fps);
     const { maxAbs, differing, total } = compareSampledRows(result.pixelValues);
     // One uint8 level is 1 / (255 · std) ≤ 0.01501 after the CLIP normalisation.
-    console.info(`pixel_values_videos vs golden: max |diff| ${maxAbs.toExponential(3)}, ${differing} of ${total} sampled values differ`);
+    console.info(
+      `pixel_values_videos vs golden: max |diff| ${maxAbs.toExponential(3)}, ${differing} of ${total} sampled values differ`,
+    );
     expect(maxAbs).toBeLessThan(0.0151);
     expect(differing / total).toBeLessThan(0.001);
   });
@@ -153,7 +158,12 @@ describe('antialiasBicubicWeights', () => {
   it('keeps a constant image constant and copies an unchanged size', () => {
     const flat = { data: new Uint8Array(50 * 40 * 3).fill(77), width: 50, height: 40, channels: 3 };
     expect(resizeBicubicAntialias(flat, 28, 56).data.every((value) => value === 77)).toBe(true);
-    const ramp = { data: Uint8Array.from({ length: 30 * 20 * 3 }, (_, i) => i % 251), width: 30, height: 20, channels: 3 };
+    const ramp = {
+      data: Uint8Array.from({ length: 30 * 20 * 3 }, (_, i) => i % 251),
+      width: 30,
+      height: 20,
+      channels: 3,
+    };
     expect(Buffer.compare(resizeBicubicAntialias(ramp, 30, 20).data, ramp.data)).toBe(0);
   });
 });

@@ -6,7 +6,11 @@ import { mergeMediaLimits } from '../../src/media/media-limits.js';
 import { patchify, VIDEO_NORMALIZATION } from '../../src/media/patchify.js';
 import { resizeBicubicAntialias } from '../../src/media/tensor-resize.js';
 import { planVideoSampling } from '../../src/media/video-frame-sampling.js';
-import { preprocessVideoBytes, preprocessVideoFile, type VideoPreprocessContext } from '../../src/media/video-preprocess.js';
+import {
+  preprocessVideoBytes,
+  preprocessVideoFile,
+  type VideoPreprocessContext,
+} from '../../src/media/video-preprocess.js';
 import { decodeAllFrames, makeVideoFixtures, processIsGone, type VideoFixtures } from './video-fixtures.js';
 
 const SHOTBENCH = { fps: 12, maxPixels: 360 * 640 };
@@ -39,7 +43,9 @@ describe('preprocessVideoFile end to end', () => {
     const expectedIndices = [0, 2, 4, 6, 9, 11, 13, 15, 17, 19, 21, 23, 26, 28, 30, 32, 34, 36, 38, 40, 43, 45, 47, 49];
     expect(result.frameIndices).toEqual(expectedIndices);
     expect(result.sampleFps).toBe(12);
-    expect([result.width, result.height, result.totalFrames, result.videoFps, result.rotation]).toEqual([320, 240, 50, 25, 0]);
+    expect([result.width, result.height, result.totalFrames, result.videoFps, result.rotation]).toEqual([
+      320, 240, 50, 25, 0,
+    ]);
     expect(result.durationSeconds).toBeCloseTo(2, 5);
     // 240x320 rounds to 252x308 = 77,616 px < VIDEO_MIN_PIXELS (100,352): smart_resize scales up to 280x392.
     expect([result.resizedHeight, result.resizedWidth]).toEqual([280, 392]);
@@ -49,7 +55,9 @@ describe('preprocessVideoFile end to end', () => {
 
     // The same pixels as the reference pipeline assembled from a full decode of those frames.
     const all = await decodeAllFrames(fixtures.clip, 320, 240);
-    const frames = expectedIndices.map((index) => resizeBicubicAntialias({ data: all[index]!, width: 320, height: 240, channels: 3 }, 392, 280).data);
+    const frames = expectedIndices.map(
+      (index) => resizeBicubicAntialias({ data: all[index]!, width: 320, height: 240, channels: 3 }, 392, 280).data,
+    );
     const expected = patchify(frames, 280, 392, { normalization: VIDEO_NORMALIZATION });
     expect(Buffer.compare(Buffer.from(result.pixelValues.buffer), Buffer.from(expected.pixelValues.buffer))).toBe(0);
   });
@@ -66,7 +74,10 @@ describe('preprocessVideoFile end to end', () => {
     expect([result.width, result.height]).toEqual([240, 320]);
     // smart_resize(320, 240) under the video minimum scales up to 392x280, as for an upright source.
     expect([result.resizedHeight, result.resizedWidth]).toEqual([392, 280]);
-    expect(planVideoSampling({ fps: 2 }, { totalFrames: 50, videoFps: 25, width: 240, height: 320 }).resized).toEqual({ height: 392, width: 280 });
+    expect(planVideoSampling({ fps: 2 }, { totalFrames: 50, videoFps: 25, width: 240, height: 320 }).resized).toEqual({
+      height: 392,
+      width: 280,
+    });
     expect(result.gridThw).toEqual([2, 28, 20]);
   });
 
@@ -81,7 +92,11 @@ describe('preprocessVideoFile end to end', () => {
 });
 
 describe('bad input: typed errors within 2 s, no ffmpeg left running', () => {
-  async function expectMediaError(run: (context: VideoPreprocessContext) => Promise<unknown>, code: string, extra: VideoPreprocessContext = {}) {
+  async function expectMediaError(
+    run: (context: VideoPreprocessContext) => Promise<unknown>,
+    code: string,
+    extra: VideoPreprocessContext = {},
+  ) {
     const context = trackedContext(extra);
     const started = Date.now();
     const error = await run(context).then(
@@ -98,18 +113,27 @@ describe('bad input: typed errors within 2 s, no ffmpeg left running', () => {
   }
 
   it('empty file', async () => {
-    const { pids } = await expectMediaError((context) => preprocessVideoFile(fixtures.empty, SHOTBENCH, context), 'corrupt_media');
+    const { pids } = await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.empty, SHOTBENCH, context),
+      'corrupt_media',
+    );
     expect(pids).toHaveLength(0);
     await expectMediaError((context) => preprocessVideoBytes(new Uint8Array(0), SHOTBENCH, context), 'corrupt_media');
   });
 
   it('a text file named .mp4', async () => {
-    const { pids } = await expectMediaError((context) => preprocessVideoFile(fixtures.textNamedMp4, SHOTBENCH, context), 'unsupported_format');
+    const { pids } = await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.textNamedMp4, SHOTBENCH, context),
+      'unsupported_format',
+    );
     expect(pids).toHaveLength(0);
   });
 
   it('an audio-only file', async () => {
-    const { error } = await expectMediaError((context) => preprocessVideoFile(fixtures.audioOnly, SHOTBENCH, context), 'unsupported_format');
+    const { error } = await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.audioOnly, SHOTBENCH, context),
+      'unsupported_format',
+    );
     expect(error.message).toMatch(/no video stream/);
   });
 
@@ -118,11 +142,17 @@ describe('bad input: typed errors within 2 s, no ffmpeg left running', () => {
   });
 
   it('a truncated MP4 that lost its index', async () => {
-    await expectMediaError((context) => preprocessVideoFile(fixtures.truncatedIndex, SHOTBENCH, context), 'corrupt_media');
+    await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.truncatedIndex, SHOTBENCH, context),
+      'corrupt_media',
+    );
   });
 
   it('an 11-minute video, refused from its metadata before decoding', async () => {
-    const { pids, error } = await expectMediaError((context) => preprocessVideoFile(fixtures.long, SHOTBENCH, context), 'media_too_large');
+    const { pids, error } = await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.long, SHOTBENCH, context),
+      'media_too_large',
+    );
     expect(pids).toHaveLength(1); // ffprobe only: no decoder was started
     expect(error.message).toMatch(/660\.0 s; the limit is 600 s/);
   });
@@ -140,8 +170,14 @@ describe('bad input: typed errors within 2 s, no ffmpeg left running', () => {
   });
 
   it('invalid options', async () => {
-    await expectMediaError((context) => preprocessVideoFile(fixtures.clip, { fps: 2, nframes: 4 }, context), 'invalid_media_options');
-    await expectMediaError((context) => preprocessVideoFile(fixtures.clip, { nframes: 52 }, context), 'invalid_media_options');
+    await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.clip, { fps: 2, nframes: 4 }, context),
+      'invalid_media_options',
+    );
+    await expectMediaError(
+      (context) => preprocessVideoFile(fixtures.clip, { nframes: 52 }, context),
+      'invalid_media_options',
+    );
   });
 
   it('abort via AbortSignal mid-decode', async () => {
@@ -171,7 +207,9 @@ describe('bad input: typed errors within 2 s, no ffmpeg left running', () => {
 
   it('leaves no process that touches the test videos', async () => {
     // pgrep exits with 1 when nothing matches.
-    const exitCode = await new Promise<number | null>((resolve) => execFile('pgrep', ['-f', fixtures.folder], (error) => resolve(error ? (error.code as number) : 0)));
+    const exitCode = await new Promise<number | null>((resolve) =>
+      execFile('pgrep', ['-f', fixtures.folder], (error) => resolve(error ? (error.code as number) : 0)),
+    );
     expect(exitCode).toBe(1);
   });
 });

@@ -12,8 +12,20 @@ describe('API key', () => {
     ['POST', '/detokenize'],
   ])('guards %s %s', async (method, url) => {
     const { app } = createTestApp({ argv: ['--api-key', KEY] });
-    for (const authorization of [undefined, '', 'Bearer', `Bearer ${KEY}x`, `Bearer ${KEY.slice(0, -1)}`, `Token ${KEY}`, KEY]) {
-      const response = await app.inject({ method: method as 'GET', url, headers: authorization === undefined ? {} : { authorization } });
+    for (const authorization of [
+      undefined,
+      '',
+      'Bearer',
+      `Bearer ${KEY}x`,
+      `Bearer ${KEY.slice(0, -1)}`,
+      `Token ${KEY}`,
+      KEY,
+    ]) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: authorization === undefined ? {} : { authorization },
+      });
       expect(response.statusCode, String(authorization)).toBe(401);
       expect(response.headers['www-authenticate']).toBe('Bearer');
       expect(response.json().error).toEqual({

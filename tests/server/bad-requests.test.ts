@@ -25,46 +25,177 @@ interface BadRequest {
 }
 
 const text = (content: string) => ({ messages: [userMessage(content)] });
-const image = (url: unknown) => ({ messages: [userMessage([{ type: 'image_url', image_url: url }, { type: 'text', text: 'Shot size?' }])] });
+const image = (url: unknown) => ({
+  messages: [
+    userMessage([
+      { type: 'image_url', image_url: url },
+      { type: 'text', text: 'Shot size?' },
+    ]),
+  ],
+});
 const NOT_AN_IMAGE = `data:image/png;base64,${Buffer.from('hello, not an image').toString('base64')}`;
 const HUGE_IMAGE = `data:image/png;base64,${Buffer.alloc(4096, 1).toString('base64')}`;
 
 const CASES: BadRequest[] = [
   // The body itself
-  { name: 'malformed JSON', request: { payload: '{"messages": [', headers: { 'content-type': 'application/json' } }, status: 400, code: 'invalid_json' },
-  { name: 'empty JSON body', request: { payload: '', headers: { 'content-type': 'application/json' } }, status: 400, code: 'invalid_json' },
-  { name: 'JSON array body', request: { payload: '[1,2]', headers: { 'content-type': 'application/json' } }, status: 400, code: 'invalid_request', param: null },
-  { name: 'text/plain body', request: { payload: 'hello', headers: { 'content-type': 'text/plain' } }, status: 415, code: 'unsupported_content_type' },
-  { name: 'form body', request: { payload: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, status: 415, code: 'unsupported_content_type' },
-  { name: 'body too large', chat: text('x'.repeat(70 * 1024)), status: 413, code: 'body_too_large', message: /65536 bytes/ },
+  {
+    name: 'malformed JSON',
+    request: { payload: '{"messages": [', headers: { 'content-type': 'application/json' } },
+    status: 400,
+    code: 'invalid_json',
+  },
+  {
+    name: 'empty JSON body',
+    request: { payload: '', headers: { 'content-type': 'application/json' } },
+    status: 400,
+    code: 'invalid_json',
+  },
+  {
+    name: 'JSON array body',
+    request: { payload: '[1,2]', headers: { 'content-type': 'application/json' } },
+    status: 400,
+    code: 'invalid_request',
+    param: null,
+  },
+  {
+    name: 'text/plain body',
+    request: { payload: 'hello', headers: { 'content-type': 'text/plain' } },
+    status: 415,
+    code: 'unsupported_content_type',
+  },
+  {
+    name: 'form body',
+    request: { payload: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    status: 415,
+    code: 'unsupported_content_type',
+  },
+  {
+    name: 'body too large',
+    chat: text('x'.repeat(70 * 1024)),
+    status: 413,
+    code: 'body_too_large',
+    message: /65536 bytes/,
+  },
   // messages
-  { name: 'missing messages', chat: {}, status: 400, code: 'invalid_request', param: 'messages', message: /Missing required parameter/ },
+  {
+    name: 'missing messages',
+    chat: {},
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages',
+    message: /Missing required parameter/,
+  },
   { name: 'empty messages', chat: { messages: [] }, status: 400, code: 'invalid_request', param: 'messages' },
   { name: 'messages not a list', chat: { messages: 'hi' }, status: 400, code: 'invalid_request', param: 'messages' },
-  { name: 'message without role', chat: { messages: [{ content: 'hi' }] }, status: 400, code: 'invalid_request', param: 'messages[0].role' },
-  { name: 'unknown role', chat: { messages: [{ role: 'bot', content: 'hi' }] }, status: 400, code: 'invalid_request', param: 'messages[0].role' },
-  { name: 'tool role', chat: { messages: [{ role: 'tool', content: 'hi' }] }, status: 400, code: 'invalid_request', param: 'messages[0].role' },
-  { name: 'numeric content', chat: { messages: [userMessage(42)] }, status: 400, code: 'invalid_request', param: 'messages[0].content' },
-  { name: 'empty part list', chat: { messages: [userMessage([])] }, status: 400, code: 'invalid_request', param: 'messages[0].content' },
-  { name: 'unknown part type', chat: { messages: [userMessage([{ type: 'input_audio', input_audio: {} }])] }, status: 400, code: 'invalid_request', param: 'messages[0].content[0].type' },
-  { name: 'text part without text', chat: { messages: [userMessage([{ type: 'text' }])] }, status: 400, code: 'invalid_request', param: 'messages[0].content[0].text' },
-  { name: 'image_url of wrong type', chat: image(7), status: 400, code: 'invalid_request', param: 'messages[0].content[0].image_url' },
-  { name: 'image_url without url', chat: image({ detail: 'low' }), status: 400, code: 'invalid_request', param: 'messages[0].content[0].image_url.url' },
+  {
+    name: 'message without role',
+    chat: { messages: [{ content: 'hi' }] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].role',
+  },
+  {
+    name: 'unknown role',
+    chat: { messages: [{ role: 'bot', content: 'hi' }] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].role',
+  },
+  {
+    name: 'tool role',
+    chat: { messages: [{ role: 'tool', content: 'hi' }] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].role',
+  },
+  {
+    name: 'numeric content',
+    chat: { messages: [userMessage(42)] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content',
+  },
+  {
+    name: 'empty part list',
+    chat: { messages: [userMessage([])] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content',
+  },
+  {
+    name: 'unknown part type',
+    chat: { messages: [userMessage([{ type: 'input_audio', input_audio: {} }])] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content[0].type',
+  },
+  {
+    name: 'text part without text',
+    chat: { messages: [userMessage([{ type: 'text' }])] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content[0].text',
+  },
+  {
+    name: 'image_url of wrong type',
+    chat: image(7),
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content[0].image_url',
+  },
+  {
+    name: 'image_url without url',
+    chat: image({ detail: 'low' }),
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content[0].image_url.url',
+  },
   // media
-  { name: 'bad base64', chat: image('data:image/png;base64,@@@not-base64@@@'), status: 400, code: 'invalid_media_url', param: 'messages[0].content[0].image_url' },
-  { name: 'data URL without base64', chat: image('data:image/png,rawbytes'), status: 400, code: 'invalid_media_url', param: 'messages[0].content[0].image_url' },
+  {
+    name: 'bad base64',
+    chat: image('data:image/png;base64,@@@not-base64@@@'),
+    status: 400,
+    code: 'invalid_media_url',
+    param: 'messages[0].content[0].image_url',
+  },
+  {
+    name: 'data URL without base64',
+    chat: image('data:image/png,rawbytes'),
+    status: 400,
+    code: 'invalid_media_url',
+    param: 'messages[0].content[0].image_url',
+  },
   { name: 'non-image bytes', chat: image(NOT_AN_IMAGE), status: 415, code: 'unsupported_format' },
-  { name: 'huge image', chat: image(HUGE_IMAGE), status: 413, code: 'media_too_large', param: 'messages[0].content[0].image_url' },
+  {
+    name: 'huge image',
+    chat: image(HUGE_IMAGE),
+    status: 413,
+    code: 'media_too_large',
+    param: 'messages[0].content[0].image_url',
+  },
   {
     name: 'too many images',
-    chat: { messages: [userMessage(Array.from({ length: 9 }, () => ({ type: 'image_url', image_url: PNG_DATA_URL })))] },
+    chat: {
+      messages: [userMessage(Array.from({ length: 9 }, () => ({ type: 'image_url', image_url: PNG_DATA_URL })))],
+    },
     status: 400,
     code: 'too_many_media_items',
     param: 'messages',
     message: /At most 8/,
   },
-  { name: 'private-address URL', chat: image('http://10.0.0.7/shot.png'), status: 400, code: 'media_url_not_allowed', param: 'messages[0].content[0].image_url' },
-  { name: 'metadata-address URL', chat: image({ url: 'http://169.254.169.254/latest/meta-data' }), status: 400, code: 'media_url_not_allowed' },
+  {
+    name: 'private-address URL',
+    chat: image('http://10.0.0.7/shot.png'),
+    status: 400,
+    code: 'media_url_not_allowed',
+    param: 'messages[0].content[0].image_url',
+  },
+  {
+    name: 'metadata-address URL',
+    chat: image({ url: 'http://169.254.169.254/latest/meta-data' }),
+    status: 400,
+    code: 'media_url_not_allowed',
+  },
   { name: 'file URL', chat: image('file:///etc/passwd'), status: 400, code: 'media_url_not_allowed' },
   { name: 'unreachable URL', chat: image('https://missing.example/shot.png'), status: 422, code: 'media_fetch_failed' },
   {
@@ -77,37 +208,198 @@ const CASES: BadRequest[] = [
   // sampling fields
   { name: 'huge n', chat: { ...text('x'), n: 1000 }, status: 400, code: 'invalid_request', param: 'n' },
   { name: 'zero n', chat: { ...text('x'), n: 0 }, status: 400, code: 'invalid_request', param: 'n' },
-  { name: 'negative max_tokens', chat: { ...text('x'), max_tokens: -5 }, status: 400, code: 'invalid_request', param: 'max_tokens' },
-  { name: 'zero max_completion_tokens', chat: { ...text('x'), max_completion_tokens: 0 }, status: 400, code: 'invalid_request', param: 'max_completion_tokens' },
-  { name: 'fractional max_tokens', chat: { ...text('x'), max_tokens: 2.5 }, status: 400, code: 'invalid_request', param: 'max_tokens' },
-  { name: 'temperature too high', chat: { ...text('x'), temperature: 3 }, status: 400, code: 'invalid_request', param: 'temperature' },
-  { name: 'temperature as a string', chat: { ...text('x'), temperature: '0.5' }, status: 400, code: 'invalid_request', param: 'temperature' },
+  {
+    name: 'negative max_tokens',
+    chat: { ...text('x'), max_tokens: -5 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'max_tokens',
+  },
+  {
+    name: 'zero max_completion_tokens',
+    chat: { ...text('x'), max_completion_tokens: 0 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'max_completion_tokens',
+  },
+  {
+    name: 'fractional max_tokens',
+    chat: { ...text('x'), max_tokens: 2.5 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'max_tokens',
+  },
+  {
+    name: 'temperature too high',
+    chat: { ...text('x'), temperature: 3 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'temperature',
+  },
+  {
+    name: 'temperature as a string',
+    chat: { ...text('x'), temperature: '0.5' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'temperature',
+  },
   { name: 'top_p zero', chat: { ...text('x'), top_p: 0 }, status: 400, code: 'invalid_request', param: 'top_p' },
-  { name: 'top_logprobs too high', chat: { ...text('x'), logprobs: true, top_logprobs: 21 }, status: 400, code: 'invalid_request', param: 'top_logprobs' },
-  { name: 'top_logprobs without logprobs', chat: { ...text('x'), top_logprobs: 2 }, status: 400, code: 'invalid_request', param: 'top_logprobs' },
-  { name: 'presence_penalty out of range', chat: { ...text('x'), presence_penalty: 5 }, status: 400, code: 'invalid_request', param: 'presence_penalty' },
-  { name: 'too many stop sequences', chat: { ...text('x'), stop: Array.from({ length: 17 }, (_, index) => `s${index}`) }, status: 400, code: 'invalid_request', param: 'stop', message: /at most 16 items/ },
-  { name: 'logit_bias with a word key', chat: { ...text('x'), logit_bias: { hello: 1 } }, status: 400, code: 'invalid_request', param: 'logit_bias' },
-  { name: 'logit_bias out of range', chat: { ...text('x'), logit_bias: { '5': 500 } }, status: 400, code: 'invalid_request', param: 'logit_bias[5]' },
+  {
+    name: 'top_logprobs too high',
+    chat: { ...text('x'), logprobs: true, top_logprobs: 21 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'top_logprobs',
+  },
+  {
+    name: 'top_logprobs without logprobs',
+    chat: { ...text('x'), top_logprobs: 2 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'top_logprobs',
+  },
+  {
+    name: 'presence_penalty out of range',
+    chat: { ...text('x'), presence_penalty: 5 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'presence_penalty',
+  },
+  {
+    name: 'too many stop sequences',
+    chat: { ...text('x'), stop: Array.from({ length: 17 }, (_, index) => `s${index}`) },
+    status: 400,
+    code: 'invalid_request',
+    param: 'stop',
+    message: /at most 16 items/,
+  },
+  {
+    name: 'logit_bias with a word key',
+    chat: { ...text('x'), logit_bias: { hello: 1 } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'logit_bias',
+  },
+  {
+    name: 'logit_bias out of range',
+    chat: { ...text('x'), logit_bias: { '5': 500 } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'logit_bias[5]',
+  },
   { name: 'fractional seed', chat: { ...text('x'), seed: 1.5 }, status: 400, code: 'invalid_request', param: 'seed' },
-  { name: 'stream as a string', chat: { ...text('x'), stream: 'yes' }, status: 400, code: 'invalid_request', param: 'stream' },
-  { name: 'stream_options without stream', chat: { ...text('x'), stream_options: { include_usage: true } }, status: 400, code: 'invalid_request', param: 'stream_options' },
-  { name: 'empty cache_salt', chat: { ...text('x'), cache_salt: '' }, status: 400, code: 'invalid_request', param: 'cache_salt' },
-  { name: 'unknown mm_processor_kwargs key', chat: { ...text('x'), mm_processor_kwargs: { resized_height: 10 } }, status: 400, code: 'invalid_request', param: 'mm_processor_kwargs.resized_height' },
-  { name: 'min_pixels above max_pixels', chat: { ...text('x'), mm_processor_kwargs: { min_pixels: 1000, max_pixels: 10 } }, status: 400, code: 'invalid_request' },
+  {
+    name: 'stream as a string',
+    chat: { ...text('x'), stream: 'yes' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'stream',
+  },
+  {
+    name: 'stream_options without stream',
+    chat: { ...text('x'), stream_options: { include_usage: true } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'stream_options',
+  },
+  {
+    name: 'empty cache_salt',
+    chat: { ...text('x'), cache_salt: '' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'cache_salt',
+  },
+  {
+    name: 'unknown mm_processor_kwargs key',
+    chat: { ...text('x'), mm_processor_kwargs: { resized_height: 10 } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'mm_processor_kwargs.resized_height',
+  },
+  {
+    name: 'min_pixels above max_pixels',
+    chat: { ...text('x'), mm_processor_kwargs: { min_pixels: 1000, max_pixels: 10 } },
+    status: 400,
+    code: 'invalid_request',
+  },
   // features
-  { name: 'unknown model', chat: { ...text('x'), model: 'gpt-4o' }, status: 404, code: 'model_not_found', param: 'model', message: /gpt-4o/ },
-  { name: 'response_format json_schema', chat: { ...text('x'), response_format: { type: 'json_schema', json_schema: { name: 'x' } } }, status: 400, code: 'unsupported_feature', param: 'response_format.type', message: /not supported yet/ },
-  { name: 'response_format json_object', chat: { ...text('x'), response_format: { type: 'json_object' } }, status: 400, code: 'unsupported_feature' },
-  { name: 'response_format unknown type', chat: { ...text('x'), response_format: { type: 'xml' } }, status: 400, code: 'invalid_request', param: 'response_format.type' },
-  { name: 'structured_outputs.json', chat: { ...text('x'), structured_outputs: { json: { type: 'object' } } }, status: 400, code: 'unsupported_feature', param: 'structured_outputs.json' },
-  { name: 'guided_json', chat: { ...text('x'), guided_json: { type: 'object' } }, status: 400, code: 'unsupported_feature', param: 'guided_json' },
-  { name: 'empty guided_choice', chat: { ...text('x'), guided_choice: [] }, status: 400, code: 'invalid_request', param: 'guided_choice' },
-  { name: 'tools', chat: { ...text('x'), tools: [{ type: 'function', function: { name: 'f' } }] }, status: 400, code: 'unsupported_feature', param: 'tools' },
+  {
+    name: 'unknown model',
+    chat: { ...text('x'), model: 'gpt-4o' },
+    status: 404,
+    code: 'model_not_found',
+    param: 'model',
+    message: /gpt-4o/,
+  },
+  {
+    name: 'response_format json_schema',
+    chat: { ...text('x'), response_format: { type: 'json_schema', json_schema: { name: 'x' } } },
+    status: 400,
+    code: 'unsupported_feature',
+    param: 'response_format.type',
+    message: /not supported yet/,
+  },
+  {
+    name: 'response_format json_object',
+    chat: { ...text('x'), response_format: { type: 'json_object' } },
+    status: 400,
+    code: 'unsupported_feature',
+  },
+  {
+    name: 'response_format unknown type',
+    chat: { ...text('x'), response_format: { type: 'xml' } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'response_format.type',
+  },
+  {
+    name: 'structured_outputs.json',
+    chat: { ...text('x'), structured_outputs: { json: { type: 'object' } } },
+    status: 400,
+    code: 'unsupported_feature',
+    param: 'structured_outputs.json',
+  },
+  {
+    name: 'guided_json',
+    chat: { ...text('x'), guided_json: { type: 'object' } },
+    status: 400,
+    code: 'unsupported_feature',
+    param: 'guided_json',
+  },
+  {
+    name: 'empty guided_choice',
+    chat: { ...text('x'), guided_choice: [] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'guided_choice',
+  },
+  {
+    name: 'tools',
+    chat: { ...text('x'), tools: [{ type: 'function', function: { name: 'f' } }] },
+    status: 400,
+    code: 'unsupported_feature',
+    param: 'tools',
+  },
   // auth
-  { name: 'missing API key', request: { headers: { authorization: '' }, payload: text('x') }, status: 401, code: 'invalid_api_key', headers: { 'www-authenticate': 'Bearer' } },
-  { name: 'wrong API key', request: { headers: { authorization: 'Bearer sk-wrong' }, payload: text('x') }, status: 401, code: 'invalid_api_key' },
-  { name: 'Basic auth instead of Bearer', request: { headers: { authorization: `Basic ${KEY}` }, payload: text('x') }, status: 401, code: 'invalid_api_key' },
+  {
+    name: 'missing API key',
+    request: { headers: { authorization: '' }, payload: text('x') },
+    status: 401,
+    code: 'invalid_api_key',
+    headers: { 'www-authenticate': 'Bearer' },
+  },
+  {
+    name: 'wrong API key',
+    request: { headers: { authorization: 'Bearer sk-wrong' }, payload: text('x') },
+    status: 401,
+    code: 'invalid_api_key',
+  },
+  {
+    name: 'Basic auth instead of Bearer',
+    request: { headers: { authorization: `Basic ${KEY}` }, payload: text('x') },
+    status: 401,
+    code: 'invalid_api_key',
+  },
   // engine states
   {
     name: 'engine overloaded',
@@ -117,28 +409,75 @@ const CASES: BadRequest[] = [
     headers: { 'retry-after': '2' },
     arrange: (test) => (test.engine.overloadedRetryAfterSeconds = 2),
   },
-  { name: 'engine still loading', chat: text('x'), status: 503, code: 'not_ready', headers: { 'retry-after': /^\d+$/ }, arrange: (test) => test.engine.setState('loading') },
+  {
+    name: 'engine still loading',
+    chat: text('x'),
+    status: 503,
+    code: 'not_ready',
+    headers: { 'retry-after': /^\d+$/ },
+    arrange: (test) => test.engine.setState('loading'),
+  },
   {
     name: 'context overflow',
     chat: { ...text('word '.repeat(3000)), max_tokens: 4000 },
     status: 400,
     code: 'context_length_exceeded',
-    message: /^This model's maximum context length is 4096 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 4000 in the completion\)\. Please reduce the length of the messages or completion\.$/,
+    message:
+      /^This model's maximum context length is 4096 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 4000 in the completion\)\. Please reduce the length of the messages or completion\.$/,
   },
   // routes
-  { name: 'GET on a POST route', request: { method: 'GET', url: CHAT, payload: undefined }, status: 405, code: 'method_not_allowed', headers: { allow: 'POST' } },
-  { name: 'POST on a GET route', request: { method: 'POST', url: '/v1/models' }, status: 405, code: 'method_not_allowed', headers: { allow: 'GET, HEAD' } },
-  { name: 'malformed URL encoding', request: { method: 'GET', url: '/v1/models/%zz' }, status: 400, code: 'invalid_request', message: /FST_ERR_BAD_URL/ },
-  { name: 'unknown route', request: { method: 'POST', url: '/v1/completions' }, status: 404, code: 'unknown_url', message: /POST \/v1\/completions/ },
-  { name: 'tokenize with prompt and messages', request: { url: '/tokenize', payload: { prompt: 'a', ...text('b') } }, status: 400, code: 'invalid_request' },
-  { name: 'detokenize a negative id', request: { url: '/detokenize', payload: { tokens: [1, -2] } }, status: 400, code: 'invalid_request', param: 'tokens[1]' },
+  {
+    name: 'GET on a POST route',
+    request: { method: 'GET', url: CHAT, payload: undefined },
+    status: 405,
+    code: 'method_not_allowed',
+    headers: { allow: 'POST' },
+  },
+  {
+    name: 'POST on a GET route',
+    request: { method: 'POST', url: '/v1/models' },
+    status: 405,
+    code: 'method_not_allowed',
+    headers: { allow: 'GET, HEAD' },
+  },
+  {
+    name: 'malformed URL encoding',
+    request: { method: 'GET', url: '/v1/models/%zz' },
+    status: 400,
+    code: 'invalid_request',
+    message: /FST_ERR_BAD_URL/,
+  },
+  {
+    name: 'unknown route',
+    request: { method: 'POST', url: '/v1/completions' },
+    status: 404,
+    code: 'unknown_url',
+    message: /POST \/v1\/completions/,
+  },
+  {
+    name: 'tokenize with prompt and messages',
+    request: { url: '/tokenize', payload: { prompt: 'a', ...text('b') } },
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'detokenize a negative id',
+    request: { url: '/detokenize', payload: { tokens: [1, -2] } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'tokens[1]',
+  },
 ];
 
 describe('bad requests', () => {
   let test: TestApp;
 
   beforeAll(() => {
-    test = createTestApp({ argv: ['--api-key', KEY, '--body-limit', '64KiB'], engine: new FakeEngine(), resolver: new FakeMediaResolver(2048) });
+    test = createTestApp({
+      argv: ['--api-key', KEY, '--body-limit', '64KiB'],
+      engine: new FakeEngine(),
+      resolver: new FakeMediaResolver(2048),
+    });
   });
   afterAll(() => test.app.close());
 
@@ -166,7 +505,9 @@ describe('bad requests', () => {
       expect(Object.keys(body)).toEqual(['error']);
       expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
       expect(body.error.code).toBe(entry.code);
-      expect(body.error.type).toBe(entry.status === 401 ? 'authentication_error' : entry.status >= 500 ? 'server_error' : 'invalid_request_error');
+      expect(body.error.type).toBe(
+        entry.status === 401 ? 'authentication_error' : entry.status >= 500 ? 'server_error' : 'invalid_request_error',
+      );
       expect(body.error.message).toEqual(expect.any(String));
       expect(body.error.message.length).toBeGreaterThan(10);
       if (entry.param !== undefined) expect(body.error.param).toBe(entry.param);

@@ -16,7 +16,11 @@ let resolver: FakeMediaResolver;
 beforeAll(async () => {
   engine = new FakeEngine({ reply: LONG_REPLY, tokenDelayMs: 20 });
   resolver = new FakeMediaResolver();
-  server = await startServer({ engine, config: testConfig(['--host', '127.0.0.1', '--port', '0']), mediaResolver: resolver });
+  server = await startServer({
+    engine,
+    config: testConfig(['--host', '127.0.0.1', '--port', '0']),
+    mediaResolver: resolver,
+  });
 });
 
 afterAll(() => stopServer(server, 500));
@@ -70,7 +74,9 @@ describe('client disconnect', () => {
   });
 
   it('aborts a media fetch in progress', async () => {
-    const { request } = post({ messages: [userMessage([{ type: 'image_url', image_url: 'https://slow.example/shot.png' }])] });
+    const { request } = post({
+      messages: [userMessage([{ type: 'image_url', image_url: 'https://slow.example/shot.png' }])],
+    });
     await waitFor(() => resolver.resolved.length === 1);
     request.destroy();
     await waitFor(() => resolver.aborted === 1, 1500);

@@ -9,7 +9,9 @@ describe('error catalogue', () => {
   it('gives every code a status, an OpenAI type and a message', () => {
     for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
       expect(entry.status, code).toBeGreaterThanOrEqual(400);
-      expect(entry.type, code).toBe(entry.status >= 500 ? 'server_error' : entry.status === 401 ? 'authentication_error' : 'invalid_request_error');
+      expect(entry.type, code).toBe(
+        entry.status >= 500 ? 'server_error' : entry.status === 401 ? 'authentication_error' : 'invalid_request_error',
+      );
       expect(entry.message.length, code).toBeGreaterThan(5);
     }
   });
@@ -33,8 +35,16 @@ describe('error catalogue', () => {
   it('uses the engine Retry-After and its param', () => {
     const overloaded = toErrorReply(new EngineError('overloaded', 'Busy.', { retryAfterSeconds: 7.2 }), 'r1');
     expect(overloaded.headers['retry-after']).toBe('8');
-    const invalid = toErrorReply(new EngineError('invalid_request', 'Token id 999999 is outside the vocabulary.', { param: 'logit_bias' }), 'r1');
-    expect(invalid.body.error).toEqual({ message: 'Token id 999999 is outside the vocabulary.', type: 'invalid_request_error', param: 'logit_bias', code: 'invalid_request' });
+    const invalid = toErrorReply(
+      new EngineError('invalid_request', 'Token id 999999 is outside the vocabulary.', { param: 'logit_bias' }),
+      'r1',
+    );
+    expect(invalid.body.error).toEqual({
+      message: 'Token id 999999 is outside the vocabulary.',
+      type: 'invalid_request_error',
+      param: 'logit_bias',
+      code: 'invalid_request',
+    });
   });
 
   it('never shows the text of an engine failure', () => {
@@ -43,7 +53,9 @@ describe('error catalogue', () => {
   });
 
   it('maps every MediaError code (media timeouts are 422, not 408)', () => {
-    const statuses = Object.fromEntries(MEDIA_ERROR_CODES.map((code) => [code, toErrorReply(new MediaError(code, 'm'), 'r').status]));
+    const statuses = Object.fromEntries(
+      MEDIA_ERROR_CODES.map((code) => [code, toErrorReply(new MediaError(code, 'm'), 'r').status]),
+    );
     expect(statuses).toEqual({
       unsupported_format: 415,
       corrupt_media: 422,
@@ -54,7 +66,9 @@ describe('error catalogue', () => {
       media_aborted: 499,
       ffmpeg_unavailable: 503,
     });
-    expect(toErrorReply(new MediaTimeoutError('Decoding took longer than 30 s.'), 'r').body.error.message).toBe('Decoding took longer than 30 s.');
+    expect(toErrorReply(new MediaTimeoutError('Decoding took longer than 30 s.'), 'r').body.error.message).toBe(
+      'Decoding took longer than 30 s.',
+    );
   });
 
   it.each([
@@ -68,21 +82,53 @@ describe('error catalogue', () => {
   });
 
   it('scrubs anything unknown into a 500 that names the request id', () => {
-    for (const thrown of [new TypeError("Cannot read properties of undefined (reading 'x')"), 'a string', null, { code: 'ECONNRESET' }]) {
+    for (const thrown of [
+      new TypeError("Cannot read properties of undefined (reading 'x')"),
+      'a string',
+      null,
+      { code: 'ECONNRESET' },
+    ]) {
       const reply = toErrorReply(thrown, 'abc');
-      expect(reply).toEqual({ status: 500, headers: {}, body: { error: { message: 'internal error (request id abc)', type: 'server_error', param: null, code: 'internal_error' } } });
+      expect(reply).toEqual({
+        status: 500,
+        headers: {},
+        body: {
+          error: {
+            message: 'internal error (request id abc)',
+            type: 'server_error',
+            param: null,
+            code: 'internal_error',
+          },
+        },
+      });
     }
   });
 
   it('does not fill templates inside messages written by the thrower', () => {
-    const reply = toErrorReply(new ApiError('model_not_found', { message: "The model '{requestId}' does not exist." }), 'r');
+    const reply = toErrorReply(
+      new ApiError('model_not_found', { message: "The model '{requestId}' does not exist." }),
+      'r',
+    );
     expect(reply.body.error.message).toBe("The model '{requestId}' does not exist.");
   });
 
   it("maps Fastify's own client errors without their text", () => {
-    const limit = toErrorReply({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' }, 'r', 1024);
-    expect(limit.body.error).toMatchObject({ code: 'body_too_large', message: 'The request body is larger than this server accepts (1024 bytes).' });
-    const other = toErrorReply({ code: 'FST_ERR_BAD_URL', statusCode: 400, message: "'/%' is not a valid url component" }, 'r');
-    expect(other).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', message: 'The request could not be processed (FST_ERR_BAD_URL).' } } });
+    const limit = toErrorReply(
+      { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' },
+      'r',
+      1024,
+    );
+    expect(limit.body.error).toMatchObject({
+      code: 'body_too_large',
+      message: 'The request body is larger than this server accepts (1024 bytes).',
+    });
+    const other = toErrorReply(
+      { code: 'FST_ERR_BAD_URL', statusCode: 400, message: "'/%' is not a valid url component" },
+      'r',
+    );
+    expect(other).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'The request could not be processed (FST_ERR_BAD_URL).' } },
+    });
   });
 });

@@ -51,7 +51,8 @@ function promptTokenCount(messages: readonly ChatMessage[]): number {
       count += 4 + Math.ceil(message.content.length / 4);
       continue;
     }
-    for (const part of message.content) count += part.type === 'text' ? Math.ceil(part.text.length / 4) : part.type === 'image' ? 64 : 256;
+    for (const part of message.content)
+      count += part.type === 'text' ? Math.ceil(part.text.length / 4) : part.type === 'image' ? 64 : 256;
   }
   return count;
 }
@@ -75,7 +76,12 @@ export class FakeEngine implements Engine {
     this.model = {
       id: options.modelId ?? 'Vchitect/ShotVL-3B',
       maxModelLength: options.maxModelLength ?? 4096,
-      generationDefaults: options.generationDefaults ?? { temperature: 0.1, topP: 0.001, topK: 1, repetitionPenalty: 1.05 },
+      generationDefaults: options.generationDefaults ?? {
+        temperature: 0.1,
+        topP: 0.001,
+        topK: 1,
+        repetitionPenalty: 1.05,
+      },
       createdAt: 1_700_000_000,
     };
     this.reply = options.reply ?? 'A wide shot of a quiet street.';
@@ -96,24 +102,33 @@ export class FakeEngine implements Engine {
 
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
     if (this.currentState !== 'ready') {
-      throw new EngineError(this.currentState === 'draining' ? 'draining' : 'not_ready', 'The engine is not accepting requests.');
+      throw new EngineError(
+        this.currentState === 'draining' ? 'draining' : 'not_ready',
+        'The engine is not accepting requests.',
+      );
     }
     if (this.overloadedRetryAfterSeconds !== undefined) {
       this.counters.rejected += 1;
-      throw new EngineError('overloaded', 'The server is overloaded; retry later.', { retryAfterSeconds: this.overloadedRetryAfterSeconds });
+      throw new EngineError('overloaded', 'The server is overloaded; retry later.', {
+        retryAfterSeconds: this.overloadedRetryAfterSeconds,
+      });
     }
     const promptTokens = promptTokenCount(request.messages);
     // Without maxTokens: up to the end of the context, as vLLM does.
     const budget = request.sampling.maxTokens ?? this.model.maxModelLength - promptTokens;
     if (promptTokens + budget > this.model.maxModelLength || budget < 1) {
-      throw new EngineError('context_length_exceeded', contextLengthMessage(this.model.maxModelLength, promptTokens + budget, promptTokens, budget));
+      throw new EngineError(
+        'context_length_exceeded',
+        contextLengthMessage(this.model.maxModelLength, promptTokens + budget, promptTokens, budget),
+      );
     }
     this.requests.push(request);
     return this.run(request, promptTokens, budget);
   }
 
   private choiceText(request: GenerationRequest, choice: number): string {
-    if (request.sampling.choices !== undefined) return request.sampling.choices[choice % request.sampling.choices.length] as string;
+    if (request.sampling.choices !== undefined)
+      return request.sampling.choices[choice % request.sampling.choices.length] as string;
     const text = typeof this.reply === 'function' ? this.reply(request, choice) : this.reply;
     const stop = request.sampling.stop?.map((sequence) => text.indexOf(sequence)).filter((index) => index >= 0);
     return stop !== undefined && stop.length > 0 ? text.slice(0, Math.min(...stop)) : text;
@@ -130,7 +145,11 @@ export class FakeEngine implements Engine {
     return { tokenId: index, token, logprob: -0.1, bytes, top };
   }
 
-  private async *run(request: GenerationRequest, promptTokens: number, budget: number): AsyncGenerator<GenerationEvent> {
+  private async *run(
+    request: GenerationRequest,
+    promptTokens: number,
+    budget: number,
+  ): AsyncGenerator<GenerationEvent> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -146,7 +165,9 @@ export class FakeEngine implements Engine {
         if (typeof message.content === 'string') continue;
         for (const part of message.content) {
           if (part.type === 'image' && part.source.kind === 'bytes' && !looksLikeImage(part.source.bytes)) {
-            throw new UnsupportedFormatError('The image is not in a supported format (PNG, JPEG, WebP, GIF, BMP, TIFF).');
+            throw new UnsupportedFormatError(
+              'The image is not in a supported format (PNG, JPEG, WebP, GIF, BMP, TIFF).',
+            );
           }
         }
       }
@@ -154,7 +175,8 @@ export class FakeEngine implements Engine {
       yield { type: 'prompt', promptTokens, cachedTokens: 0, media: [] };
       const longest = Math.max(...tokens.map((list) => list.length));
       for (let step = 0; step < longest && !controller.signal.aborted; step += 1) {
-        if (this.tokenDelayMs > 0) await sleep(this.tokenDelayMs, undefined, { signal: controller.signal }).catch(() => undefined);
+        if (this.tokenDelayMs > 0)
+          await sleep(this.tokenDelayMs, undefined, { signal: controller.signal }).catch(() => undefined);
         if (controller.signal.aborted) break;
         if (this.failure !== undefined && generated >= this.failure.afterTokens) throw this.failure.error;
         if (step === 0) this.samples.timeToFirstToken.push((performance.now() - started) / 1000);
@@ -164,7 +186,8 @@ export class FakeEngine implements Engine {
           if (token === undefined || done[choice]) continue;
           generated += 1;
           const event: GenerationEvent = { type: 'delta', choice, text: token, tokenIds: [step] };
-          if (request.sampling.logprobs !== undefined) event.logprobs = [this.logprobsFor(token, step, request.sampling.logprobs)];
+          if (request.sampling.logprobs !== undefined)
+            event.logprobs = [this.logprobsFor(token, step, request.sampling.logprobs)];
           yield event;
           if (step === (tokens[choice]?.length ?? 0) - 1) {
             done[choice] = true;
@@ -172,7 +195,12 @@ export class FakeEngine implements Engine {
             this.finished[reason] += 1;
             const finish: GenerationEvent = { type: 'finish', choice, reason };
             if (request.sampling.choices !== undefined) {
-              finish.choiceProbabilities = Object.fromEntries(request.sampling.choices.map((text, index) => [text, index === 0 ? 0.9 : 0.1 / (request.sampling.choices!.length - 1)]));
+              finish.choiceProbabilities = Object.fromEntries(
+                request.sampling.choices.map((text, index) => [
+                  text,
+                  index === 0 ? 0.9 : 0.1 / (request.sampling.choices!.length - 1),
+                ]),
+              );
             }
             yield finish;
           }
@@ -193,7 +221,11 @@ export class FakeEngine implements Engine {
     }
   }
 
-  async tokenize(input: { text?: string; messages?: ChatMessage[]; addGenerationPrompt?: boolean }): Promise<{ tokens: number[]; maxModelLength: number }> {
+  async tokenize(input: {
+    text?: string;
+    messages?: ChatMessage[];
+    addGenerationPrompt?: boolean;
+  }): Promise<{ tokens: number[]; maxModelLength: number }> {
     const count = input.messages !== undefined ? promptTokenCount(input.messages) : fakeTokens(input.text ?? '').length;
     return { tokens: Array.from({ length: count }, (_, index) => index), maxModelLength: this.model.maxModelLength };
   }

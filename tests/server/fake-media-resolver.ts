@@ -11,7 +11,8 @@ import { MediaFetchError, type MediaKind, type MediaResolver } from '../../src/s
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeBase64(text: string): Uint8Array {
-  if (text.length % 4 !== 0 || !BASE64.test(text)) throw new MediaFetchError('invalid_media_url', 'The data URL is not valid base64.');
+  if (text.length % 4 !== 0 || !BASE64.test(text))
+    throw new MediaFetchError('invalid_media_url', 'The data URL is not valid base64.');
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
@@ -28,7 +29,8 @@ export class FakeMediaResolver implements MediaResolver {
     if (data !== null) {
       if (data[2] === undefined) throw new MediaFetchError('invalid_media_url', 'Only base64 data URLs are supported.');
       const payload = data[3] ?? '';
-      if (payload.length > (this.maxBytes * 4) / 3 + 4) throw new MediaTooLargeError(`The media item is larger than ${this.maxBytes} bytes.`);
+      if (payload.length > (this.maxBytes * 4) / 3 + 4)
+        throw new MediaTooLargeError(`The media item is larger than ${this.maxBytes} bytes.`);
       if (kind === 'video' && data[1] === 'video/jpeg' && payload.includes(',')) {
         return { kind: 'frames', frames: payload.split(',').map(decodeBase64) };
       }
@@ -40,11 +42,13 @@ export class FakeMediaResolver implements MediaResolver {
     } catch {
       throw new MediaFetchError('invalid_media_url', 'The media URL is not a valid URL.');
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new MediaFetchError('media_url_not_allowed', `The scheme ${parsed.protocol} is not allowed.`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new MediaFetchError('media_url_not_allowed', `The scheme ${parsed.protocol} is not allowed.`);
     if (/^(10\.|127\.|169\.254\.|localhost$|\[::1\]$)/.test(parsed.hostname)) {
       throw new MediaFetchError('media_url_not_allowed', 'The media URL points to a private or loopback address.');
     }
-    if (parsed.hostname === 'missing.example') throw new MediaFetchError('media_fetch_failed', 'The media URL answered with HTTP 404.');
+    if (parsed.hostname === 'missing.example')
+      throw new MediaFetchError('media_fetch_failed', 'The media URL answered with HTTP 404.');
     if (parsed.hostname === 'slow.example') {
       try {
         await sleep(2000, undefined, { signal });

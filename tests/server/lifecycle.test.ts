@@ -21,13 +21,24 @@ function chat(url: string, content: string, stream = false): Promise<Response> {
 
 describe('startServer / stopServer', () => {
   it('drains: 503 for new work, in-flight work finishes or is aborted after the grace period', async () => {
-    const engine = new FakeEngine({ tokenDelayMs: 40, reply: (request) => (JSON.stringify(request.messages).includes('long') ? LONG : SHORT) });
+    const engine = new FakeEngine({
+      tokenDelayMs: 40,
+      reply: (request) => (JSON.stringify(request.messages).includes('long') ? LONG : SHORT),
+    });
     const capture = capturingLogger('info');
-    const server = await startServer({ engine, config: testConfig(['--host', '127.0.0.1', '--port', '0', '--api-key', 'sk-never-logged']), logger: capture.logger });
+    const server = await startServer({
+      engine,
+      config: testConfig(['--host', '127.0.0.1', '--port', '0', '--api-key', 'sk-never-logged']),
+      logger: capture.logger,
+    });
     const url = server.url;
     const headers = { authorization: 'Bearer sk-never-logged' };
     const chatWithKey = (content: string, stream = false) =>
-      fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ messages: [userMessage(content)], stream }) });
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [userMessage(content)], stream }),
+      });
 
     const shortReply = chatWithKey('short');
     const longReply = chatWithKey('long', true);
@@ -42,7 +53,10 @@ describe('startServer / stopServer', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(refused.headers.get('connection')).toBe('close');
-    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ code: 'draining', type: 'server_error' });
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({
+      code: 'draining',
+      type: 'server_error',
+    });
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toEqual({ status: 'draining' });
@@ -50,7 +64,10 @@ describe('startServer / stopServer', () => {
 
     const short = await shortReply;
     expect(short.status).toBe(200);
-    expect(((await short.json()) as { choices: unknown[] }).choices[0]).toMatchObject({ message: { content: SHORT }, finish_reason: 'stop' });
+    expect(((await short.json()) as { choices: unknown[] }).choices[0]).toMatchObject({
+      message: { content: SHORT },
+      finish_reason: 'stop',
+    });
 
     const long = await longReply;
     expect(long.status).toBe(200);
@@ -65,7 +82,9 @@ describe('startServer / stopServer', () => {
     expect(engine.running).toBe(0);
     await expect(chat(url, 'after')).rejects.toThrow();
     expect(capture.text()).not.toContain('sk-never-logged');
-    expect(capture.lines.find((line) => line.msg === 'server configuration')).toMatchObject({ config: { apiKey: 'set (redacted)', port: 0 } });
+    expect(capture.lines.find((line) => line.msg === 'server configuration')).toMatchObject({
+      config: { apiKey: 'set (redacted)', port: 0 },
+    });
   });
 
   it('stops at once when nothing is running', async () => {

@@ -2,11 +2,20 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 
-export function capturingLogger(level = 'info'): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
+export function capturingLogger(level = 'info'): {
+  logger: Logger;
+  lines: Record<string, unknown>[];
+  text: () => string;
+} {
   const raw: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      raw.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+      raw.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       callback();
     },
   });

@@ -2,7 +2,10 @@
 // drop-in replacement must survive. Every response and chunk is also checked against OpenAI's
 // own schemas.
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
 import { FakeEngine } from './fake-engine.js';
@@ -28,7 +31,11 @@ const imageMessage = {
 
 beforeAll(async () => {
   engine = new FakeEngine();
-  server = await startServer({ engine, config: testConfig(['--host', '127.0.0.1', '--port', '0', '--api-key', KEY]), mediaResolver: new FakeMediaResolver() });
+  server = await startServer({
+    engine,
+    config: testConfig(['--host', '127.0.0.1', '--port', '0', '--api-key', KEY]),
+    mediaResolver: new FakeMediaResolver(),
+  });
   client = new OpenAI({ apiKey: KEY, baseURL: `${server.url}/v1`, maxRetries: 0, timeout: 10_000 });
 });
 
@@ -42,11 +49,17 @@ describe('the official openai client', () => {
     assertOpenAiShape('ListModelsResponse', raw);
     const models = [];
     for await (const model of client.models.list()) models.push(model);
-    expect(models).toEqual([expect.objectContaining({ id: 'Vchitect/ShotVL-3B', object: 'model', owned_by: 'shotvl', max_model_len: 4096 })]);
+    expect(models).toEqual([
+      expect.objectContaining({ id: 'Vchitect/ShotVL-3B', object: 'model', owned_by: 'shotvl', max_model_len: 4096 }),
+    ]);
   });
 
   it('completes a chat with a data-URL image', async () => {
-    const completion = await client.chat.completions.create({ model: 'Vchitect/ShotVL-3B', messages: [imageMessage], max_tokens: 32 });
+    const completion = await client.chat.completions.create({
+      model: 'Vchitect/ShotVL-3B',
+      messages: [imageMessage],
+      max_tokens: 32,
+    });
     assertOpenAiShape('CreateChatCompletionResponse', completion);
     expect(completion.choices[0]?.message.content).toBe('A wide shot of a quiet street.');
     expect(completion.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
@@ -57,7 +70,15 @@ describe('the official openai client', () => {
   it('streams a chat with a video given as frames', async () => {
     const params: Extended<ChatCompletionCreateParamsStreaming> = {
       model: 'Vchitect/ShotVL-3B',
-      messages: [{ role: 'user', content: [{ type: 'video_url', video_url: { url: FRAMES_DATA_URL } }, { type: 'text', text: 'Camera movement?' }] }] as never,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'video_url', video_url: { url: FRAMES_DATA_URL } },
+            { type: 'text', text: 'Camera movement?' },
+          ],
+        },
+      ] as never,
       stream: true,
       stream_options: { include_usage: true },
     };
@@ -77,14 +98,26 @@ describe('the official openai client', () => {
   });
 
   it('returns n=2 choices with logprobs', async () => {
-    const completion = await client.chat.completions.create({ model: 'Vchitect/ShotVL-3B', messages: [imageMessage], n: 2, logprobs: true, top_logprobs: 2 });
+    const completion = await client.chat.completions.create({
+      model: 'Vchitect/ShotVL-3B',
+      messages: [imageMessage],
+      n: 2,
+      logprobs: true,
+      top_logprobs: 2,
+    });
     assertOpenAiShape('CreateChatCompletionResponse', completion);
     expect(completion.choices).toHaveLength(2);
     expect(completion.choices[1]?.logprobs?.content?.[0]?.top_logprobs).toHaveLength(2);
   });
 
   it('streams n=2 with logprobs', async () => {
-    const stream = await client.chat.completions.create({ model: 'Vchitect/ShotVL-3B', messages: [imageMessage], n: 2, logprobs: true, stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'Vchitect/ShotVL-3B',
+      messages: [imageMessage],
+      n: 2,
+      logprobs: true,
+      stream: true,
+    });
     const texts = ['', ''];
     for await (const chunk of stream) {
       assertOpenAiShape('CreateChatCompletionStreamResponse', chunk);
@@ -105,19 +138,27 @@ describe('the official openai client', () => {
   });
 
   it('surfaces errors as APIError with our code', async () => {
-    const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [imageMessage] }).catch((caught: unknown) => caught);
+    const error = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: [imageMessage] })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
     expect(apiError.code).toBe('model_not_found');
     assertOpenAiShape('ErrorResponse', { error: apiError.error });
-    const unauthorized = await new OpenAI({ apiKey: 'wrong', baseURL: `${server.url}/v1`, maxRetries: 0 }).models.list().catch((caught: unknown) => caught);
+    const unauthorized = await new OpenAI({ apiKey: 'wrong', baseURL: `${server.url}/v1`, maxRetries: 0 }).models
+      .list()
+      .catch((caught: unknown) => caught);
     expect(unauthorized).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('raises the error event of a failing stream', async () => {
     engine.failure = { error: new Error('kaboom in a worker'), afterTokens: 2 };
     try {
-      const stream = await client.chat.completions.create({ model: 'Vchitect/ShotVL-3B', messages: [imageMessage], stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'Vchitect/ShotVL-3B',
+        messages: [imageMessage],
+        stream: true,
+      });
       const seen: string[] = [];
       const error = await (async () => {
         for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? '');

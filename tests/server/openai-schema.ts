@@ -9,7 +9,8 @@ import { sharedPath } from '../helpers/shared-dir.js';
 
 const SPEC_FILE = sharedPath('openai', 'openapi.yaml');
 
-export type OpenAiSchemaName = 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ListModelsResponse' | 'ErrorResponse';
+export type OpenAiSchemaName =
+  'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ListModelsResponse' | 'ErrorResponse';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -27,7 +28,9 @@ function rewriteNullable(value: Json): Json {
     return result;
   }
   const { description, ...rest } = result;
-  return description === undefined ? { anyOf: [rest, { type: 'null' }] } : { description, anyOf: [rest, { type: 'null' }] };
+  return description === undefined
+    ? { anyOf: [rest, { type: 'null' }] }
+    : { description, anyOf: [rest, { type: 'null' }] };
 }
 
 let ajv: Ajv2020 | undefined;
@@ -51,6 +54,8 @@ function validator(name: OpenAiSchemaName): ValidateFunction {
 export function assertOpenAiShape(name: OpenAiSchemaName, value: unknown): void {
   const validate = validator(name);
   if (!validate(value)) {
-    throw new Error(`${name} mismatch:\n${JSON.stringify(validate.errors, null, 2)}\nvalue: ${JSON.stringify(value).slice(0, 2000)}`);
+    throw new Error(
+      `${name} mismatch:\n${JSON.stringify(validate.errors, null, 2)}\nvalue: ${JSON.stringify(value).slice(0, 2000)}`,
+    );
   }
 }

@@ -7,7 +7,8 @@ import { FakeEngine } from './fake-engine.js';
 import { FakeMediaResolver } from './fake-media-resolver.js';
 
 /** A 1×1 PNG. */
-export const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+export const PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 export const PNG_DATA_URL = `data:image/png;base64,${PNG_BASE64}`;
 /** Two JPEG-magic "frames" in vLLM's frame-list form. */
 export const FRAMES_DATA_URL = `data:video/jpeg;base64,${Buffer.from([0xff, 0xd8, 0xff, 1]).toString('base64')},${Buffer.from([0xff, 0xd8, 0xff, 2]).toString('base64')}`;
@@ -34,7 +35,12 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   const engine = options.engine ?? new FakeEngine();
   const resolver = options.resolver ?? new FakeMediaResolver();
   const config = testConfig(options.argv);
-  const app = buildApp({ engine, config, mediaResolver: resolver, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+  const app = buildApp({
+    engine,
+    config,
+    mediaResolver: resolver,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
   return { app, engine, resolver, config };
 }
 

@@ -35,8 +35,10 @@ describe('the option rule', () => {
   });
 
   it('splits on exactly the official punctuation .()[],:;!*#{}', () => {
-    for (const character of '.()[],:;!*#{}') expect(inferOptionLetter(`Answer${character}B${character}`, options)).toBe('B');
-    for (const character of '"\'-_/<>?') expect(inferOptionLetter(`Answer ${character}B${character}`, options)).toBeNull();
+    for (const character of '.()[],:;!*#{}')
+      expect(inferOptionLetter(`Answer${character}B${character}`, options)).toBe('B');
+    for (const character of '"\'-_/<>?')
+      expect(inferOptionLetter(`Answer ${character}B${character}`, options)).toBeNull();
   });
 
   it('is undecided on several letters or none', () => {
@@ -68,9 +70,16 @@ describe('the text rule', () => {
 
 describe('extractAnswerLetter', () => {
   it('tries tag, then option rule, then text rule', () => {
-    expect(extractAnswerLetter('<think>A or B?</think><answer>C</answer>', options)).toMatchObject({ letter: 'C', rule: 'option' });
+    expect(extractAnswerLetter('<think>A or B?</think><answer>C</answer>', options)).toMatchObject({
+      letter: 'C',
+      rule: 'option',
+    });
     expect(extractAnswerLetter('<answer>Medium Wide</answer>', options)).toMatchObject({ letter: 'D', rule: 'text' });
-    expect(extractAnswerLetter('<answer>Z</answer>', options)).toMatchObject({ letter: 'Z', rule: 'no-answer', decided: true });
+    expect(extractAnswerLetter('<answer>Z</answer>', options)).toMatchObject({
+      letter: 'Z',
+      rule: 'no-answer',
+      decided: true,
+    });
     expect(extractAnswerLetter('<think>A or B</think>', options)).toMatchObject({ decided: false, letter: null });
   });
 
@@ -88,13 +97,21 @@ describe('official ShotVL-3B predictions (shared/shotbench/shotvl3b_predictions_
   const questions = new Map(readSharedQuestions().map((question) => [question.index, question]));
   const rows = readSharedPredictions().map((prediction) => {
     const question = questions.get(prediction.index);
-    if (question === undefined || !isShotCategory(question.category)) throw new Error(`no question ${prediction.index}`);
-    return { prediction, question, category: question.category, extraction: extractAnswerLetter(prediction.prediction, question.options) };
+    if (question === undefined || !isShotCategory(question.category))
+      throw new Error(`no question ${prediction.index}`);
+    return {
+      prediction,
+      question,
+      category: question.category,
+      extraction: extractAnswerLetter(prediction.prediction, question.options),
+    };
   });
 
   it('agrees with the official pred_letter on every row the rules decide', () => {
     expect(rows).toHaveLength(3572);
-    const disagreements = rows.filter((row) => row.extraction.decided && row.extraction.letter !== row.prediction.pred_letter);
+    const disagreements = rows.filter(
+      (row) => row.extraction.decided && row.extraction.letter !== row.prediction.pred_letter,
+    );
     expect(disagreements.map((row) => row.prediction.index)).toEqual([]);
   });
 
@@ -105,13 +122,18 @@ describe('official ShotVL-3B predictions (shared/shotbench/shotvl3b_predictions_
     for (const row of undecided) byCategory[row.category] = (byCategory[row.category] ?? 0) + 1;
     expect(byCategory).toEqual({ 'shot size': 1, 'shot framing': 2, 'camera movement': 28 });
     const rules: Record<string, number> = {};
-    for (const row of rows) if (row.extraction.decided) rules[row.extraction.rule] = (rules[row.extraction.rule] ?? 0) + 1;
+    for (const row of rows)
+      if (row.extraction.decided) rules[row.extraction.rule] = (rules[row.extraction.rule] ?? 0) + 1;
     expect(rules).toEqual({ option: 3531, text: 10 });
   });
 
   // Expected counts computed by running the official calculate_scores.py rules in Python.
   it('scores the rules-only table (undecided rows count as misses)', () => {
-    const items: ScorableItem[] = rows.map((row) => ({ category: row.category, answer: row.question.answer, letter: row.extraction.letter }));
+    const items: ScorableItem[] = rows.map((row) => ({
+      category: row.category,
+      answer: row.question.answer,
+      letter: row.extraction.letter,
+    }));
     const score = scoreShotBench(items);
     expect(score.undecided).toBe(31);
     expect(score.categories.map((category) => [category.abbreviation, category.correct, category.total])).toEqual([

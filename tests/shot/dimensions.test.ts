@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SHOT_CATEGORIES, categoryQuestion, isShotCategory, parseShotCategory, shotDimensions } from '../../src/shot/dimensions.js';
+import {
+  SHOT_CATEGORIES,
+  categoryQuestion,
+  isShotCategory,
+  parseShotCategory,
+  shotDimensions,
+} from '../../src/shot/dimensions.js';
 import { categoryVocabulary, findVocabularyLabel } from '../../src/shot/vocabularies.js';
 import { readSharedJson, readSharedQuestions } from './shotbench-data.js';
 
@@ -10,13 +16,23 @@ interface CategoryVocabularyFile {
 
 describe('ShotBench dimensions', () => {
   it('lists the paper columns in order', () => {
-    expect(shotDimensions().map((dimension) => dimension.abbreviation)).toEqual(['SS', 'SF', 'CA', 'LS', 'LT', 'LC', 'SC', 'CM']);
+    expect(shotDimensions().map((dimension) => dimension.abbreviation)).toEqual([
+      'SS',
+      'SF',
+      'CA',
+      'LS',
+      'LT',
+      'LC',
+      'SC',
+      'CM',
+    ]);
   });
 
   it('covers exactly the categories of the test set, with its question strings', () => {
     const file = readSharedJson<CategoryVocabularyFile>('category_vocab.json');
     expect([...SHOT_CATEGORIES].sort()).toEqual(Object.keys(file.question_by_category).sort());
-    for (const category of SHOT_CATEGORIES) expect(categoryQuestion(category)).toBe(file.question_by_category[category]);
+    for (const category of SHOT_CATEGORIES)
+      expect(categoryQuestion(category)).toBe(file.question_by_category[category]);
     for (const question of readSharedQuestions()) {
       expect(isShotCategory(question.category)).toBe(true);
       if (isShotCategory(question.category)) expect(question.question).toBe(categoryQuestion(question.category));

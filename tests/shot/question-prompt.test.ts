@@ -12,7 +12,9 @@ interface OfficialPrompts {
   user_prompts: { index: number; category: string; prompt: string }[];
   user_prompt_sha256_by_category: Record<string, string>;
 }
-const official = JSON.parse(readFileSync(new URL('./golden/official-prompts.json', import.meta.url), 'utf8')) as OfficialPrompts;
+const official = JSON.parse(
+  readFileSync(new URL('./golden/official-prompts.json', import.meta.url), 'utf8'),
+) as OfficialPrompts;
 
 describe('official prompts', () => {
   it('system prompts equal the official ones for both modes', () => {
@@ -28,7 +30,9 @@ describe('official prompts', () => {
     for (const expected of official.user_prompts) {
       const question = questions.get(expected.index);
       if (question === undefined) throw new Error(`index ${expected.index} missing from the test set`);
-      expect(Buffer.from(buildQuestionPrompt(question.question, question.options))).toEqual(Buffer.from(expected.prompt));
+      expect(Buffer.from(buildQuestionPrompt(question.question, question.options))).toEqual(
+        Buffer.from(expected.prompt),
+      );
     }
   });
 
@@ -38,11 +42,17 @@ describe('official prompts', () => {
     expect(questions).toHaveLength(3572);
     for (const question of questions) {
       const digest = digests.get(question.category) ?? createHash('sha256');
-      digests.set(question.category, digest.update(buildQuestionPrompt(question.question, question.options) + '\0', 'utf8'));
+      digests.set(
+        question.category,
+        digest.update(buildQuestionPrompt(question.question, question.options) + '\0', 'utf8'),
+      );
     }
     for (const [category, digest] of digests) {
       expect(isShotCategory(category)).toBe(true);
-      expect({ category, sha256: digest.digest('hex') }).toEqual({ category, sha256: official.user_prompt_sha256_by_category[category] });
+      expect({ category, sha256: digest.digest('hex') }).toEqual({
+        category,
+        sha256: official.user_prompt_sha256_by_category[category],
+      });
     }
     expect(digests.size).toBe(8);
   });

@@ -9,7 +9,7 @@ interface OfficialAccuracy {
 }
 
 describe('scoreShotBench', () => {
-  it("reproduces the official accuracy file from the official pred_letter column", () => {
+  it('reproduces the official accuracy file from the official pred_letter column', () => {
     const items: ScorableItem[] = readSharedPredictions().map((row) => {
       if (!isShotCategory(row.category)) throw new Error(row.category);
       return { category: row.category, answer: row.answer, letter: row.pred_letter };
@@ -41,7 +41,13 @@ describe('scoreShotBench', () => {
       { category: 'camera movement', answer: 'C', letter: 'C' },
       { category: 'camera movement', answer: 'D', letter: 'D' },
     ]);
-    expect(score.categories[0]).toMatchObject({ abbreviation: 'SS', total: 2, correct: 1, accuracy: 0.5, undecided: 1 });
+    expect(score.categories[0]).toMatchObject({
+      abbreviation: 'SS',
+      total: 2,
+      correct: 1,
+      accuracy: 0.5,
+      undecided: 1,
+    });
     expect(score.categories[1]).toMatchObject({ abbreviation: 'SF', total: 0, accuracy: null });
     expect(score.categories[7]).toMatchObject({ abbreviation: 'CM', total: 3, correct: 2 });
     expect(score.average).toBeCloseTo((0.5 + 2 / 3) / 2, 12);

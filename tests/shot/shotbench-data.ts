@@ -31,7 +31,8 @@ function readJsonLines<T>(name: string): T[] {
 }
 
 export const readSharedQuestions = (): SharedQuestion[] => readJsonLines<SharedQuestion>('shotbench_test.jsonl');
-export const readSharedPredictions = (): SharedPrediction[] => readJsonLines<SharedPrediction>('shotvl3b_predictions_run1.jsonl');
+export const readSharedPredictions = (): SharedPrediction[] =>
+  readJsonLines<SharedPrediction>('shotvl3b_predictions_run1.jsonl');
 
 export function readSharedJson<T>(name: string): T {
   return JSON.parse(readFileSync(SHOTBENCH_DIRECTORY + name, 'utf8')) as T;

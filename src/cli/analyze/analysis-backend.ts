@@ -49,11 +49,16 @@ export async function sniffFileKind(file: string): Promise<ShotMediaKind> {
       await handle.close();
     }
   } catch (error) {
-    throw new FileAnalysisError('unreadable_file', `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new FileAnalysisError(
+      'unreadable_file',
+      `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   if (head.length === 0) throw new FileAnalysisError('empty_file', 'the file is empty');
   const kind = sniffMediaKind(head);
-  if (kind === undefined) throw new FileAnalysisError('unsupported_format', 'the file is neither a supported image nor a supported video');
+  if (kind === undefined)
+    throw new FileAnalysisError('unsupported_format', 'the file is neither a supported image nor a supported video');
   return kind;
 }
 
@@ -62,6 +67,10 @@ export function dimensionsFor(kind: ShotMediaKind, requested: readonly ShotCateg
   const applicable = applicableDimensions(kind);
   if (requested === undefined) return applicable;
   const chosen = applicable.filter((category) => requested.includes(category));
-  if (chosen.length === 0) throw new FileAnalysisError('no_applicable_dimensions', `none of the requested dimensions applies to ${kind === 'image' ? 'an image' : 'a video'}`);
+  if (chosen.length === 0)
+    throw new FileAnalysisError(
+      'no_applicable_dimensions',
+      `none of the requested dimensions applies to ${kind === 'image' ? 'an image' : 'a video'}`,
+    );
   return chosen;
 }

@@ -12,7 +12,13 @@ import { EngineError, type EngineErrorCode } from '../../runtime/engine/engine-e
 import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
 import { analyzeShot } from '../../server/routes/analyze-shot/shot-analyzer.js';
 import { CliError } from '../cli-error.js';
-import { FileAnalysisError, dimensionsFor, sniffFileKind, type AnalysisBackend, type AnalyzeSettings } from './analysis-backend.js';
+import {
+  FileAnalysisError,
+  dimensionsFor,
+  sniffFileKind,
+  type AnalysisBackend,
+  type AnalyzeSettings,
+} from './analysis-backend.js';
 
 /** --max-pixels, and --fps for clips, as the analyzer's media options (none when neither applies). */
 function mediaOptionsFor(kind: 'image' | 'video', settings: AnalyzeSettings): { mediaOptions?: MediaOptions } {
@@ -23,7 +29,12 @@ function mediaOptionsFor(kind: 'image' | 'video', settings: AnalyzeSettings): { 
 }
 
 /** Engine failures that belong to the request (this file), not to the engine. */
-const FILE_ENGINE_ERRORS: ReadonlySet<EngineErrorCode> = new Set(['invalid_request', 'context_length_exceeded', 'kv_budget_exceeded', 'media_invalid']);
+const FILE_ENGINE_ERRORS: ReadonlySet<EngineErrorCode> = new Set([
+  'invalid_request',
+  'context_length_exceeded',
+  'kv_budget_exceeded',
+  'media_invalid',
+]);
 
 export interface EngineBackendOptions {
   readonly modelDir: string;
@@ -32,11 +43,15 @@ export interface EngineBackendOptions {
   readonly inProcess?: boolean;
 }
 
-export async function engineBackend(options: EngineBackendOptions, settings: AnalyzeSettings): Promise<AnalysisBackend> {
+export async function engineBackend(
+  options: EngineBackendOptions,
+  settings: AnalyzeSettings,
+): Promise<AnalysisBackend> {
   const modelDir = resolve(options.modelDir);
   const formats = availableFormats(modelDir);
   if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
-  if (options.dtype !== undefined && !isWeightFormat(options.dtype)) throw new CliError('--dtype must be fp32, fp16 or q4', 2);
+  if (options.dtype !== undefined && !isWeightFormat(options.dtype))
+    throw new CliError('--dtype must be fp32, fp16 or q4', 2);
   const format = chooseWeightFormat(formats, 'cpu', options.dtype as never).format;
   const mediaPreprocessor = createMediaPreprocessor({ workers: 1 });
   const modelId = basename(modelDir);
@@ -72,7 +87,8 @@ export async function engineBackend(options: EngineBackendOptions, settings: Ana
         if (error instanceof MediaError && error.code !== 'media_aborted' && error.code !== 'ffmpeg_unavailable') {
           throw new FileAnalysisError(error.code, error.message, { cause: error });
         }
-        if (error instanceof EngineError && FILE_ENGINE_ERRORS.has(error.code)) throw new FileAnalysisError(error.code, error.message, { cause: error });
+        if (error instanceof EngineError && FILE_ENGINE_ERRORS.has(error.code))
+          throw new FileAnalysisError(error.code, error.message, { cause: error });
         throw error;
       }
     },

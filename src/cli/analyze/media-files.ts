@@ -12,9 +12,28 @@ import { CliError } from '../cli-error.js';
 
 export const MEDIA_EXTENSIONS: ReadonlySet<string> = new Set([
   // stills
-  'jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif',
+  'jpg',
+  'jpeg',
+  'png',
+  'webp',
+  'gif',
+  'tif',
+  'tiff',
+  'avif',
   // clips
-  'mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'ts', 'mts', 'm2ts', 'mpg', 'mpeg', 'flv', 'ogv',
+  'mp4',
+  'm4v',
+  'mov',
+  'mkv',
+  'webm',
+  'avi',
+  'ts',
+  'mts',
+  'm2ts',
+  'mpg',
+  'mpeg',
+  'flv',
+  'ogv',
 ]);
 
 export function hasMediaExtension(path: string): boolean {
@@ -26,7 +45,9 @@ async function walk(folder: string, found: string[]): Promise<void> {
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    throw new CliError(`cannot read folder ${folder}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(
+      `cannot read folder ${folder}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   entries.sort((first, second) => (first.name < second.name ? -1 : first.name > second.name ? 1 : 0));
   for (const entry of entries) {
@@ -46,7 +67,10 @@ export async function collectMediaFiles(paths: readonly string[]): Promise<strin
     try {
       kind = await stat(path);
     } catch (error) {
-      throw new CliError(`${given}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`, 2);
+      throw new CliError(
+        `${given}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`,
+        2,
+      );
     }
     if (kind.isDirectory()) await walk(path, found);
     else found.push(path);

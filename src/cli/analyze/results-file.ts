@@ -37,7 +37,8 @@ export async function readDoneFiles(path: string): Promise<Set<string>> {
       throw new CliError(`${path}:${position + 1}: not a JSON line; is --out the results of shotvl analyze?`);
     }
     const file = (record as { file?: unknown } | null)?.file;
-    if (typeof file !== 'string') throw new CliError(`${path}:${position + 1}: a line without "file"; is --out the results of shotvl analyze?`);
+    if (typeof file !== 'string')
+      throw new CliError(`${path}:${position + 1}: a line without "file"; is --out the results of shotvl analyze?`);
     status.set(file, !('error' in (record as object)));
   });
   return new Set([...status.entries()].filter(([, done]) => done).map(([file]) => file));

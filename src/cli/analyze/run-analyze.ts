@@ -53,7 +53,8 @@ export async function runAnalyze(options: AnalyzeRunOptions): Promise<AnalyzeRun
       } catch (error) {
         if (!(error instanceof FileAnalysisError)) {
           // Not this file's fault: stop starting new files; the first cause is reported.
-          if (stoppedBy === undefined) stoppedBy = signal.aborted && options.signal?.aborted ? options.signal.reason : error;
+          if (stoppedBy === undefined)
+            stoppedBy = signal.aborted && options.signal?.aborted ? options.signal.reason : error;
           stop.abort(error);
           return;
         }
@@ -67,7 +68,9 @@ export async function runAnalyze(options: AnalyzeRunOptions): Promise<AnalyzeRun
 
   options.progress.start('analyze', pending.length);
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, () => worker()));
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, () => worker()),
+    );
   } finally {
     options.progress.finish();
     await writer.close();

@@ -62,7 +62,11 @@ export function modelsUrl(base: string): string {
 }
 
 function headers(apiKey: string | undefined): Record<string, string> {
-  return { 'content-type': 'application/json', accept: 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+  };
 }
 
 async function errorText(response: Response): Promise<string> {
@@ -79,15 +83,16 @@ async function errorText(response: Response): Promise<string> {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content.map((part: unknown) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : '')).join('');
+    return content
+      .map((part: unknown) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : ''))
+      .join('');
   }
   return '';
 }
 
 function parseCompletion(body: unknown, latencyMs: number, attempts: number): ChatCompletion {
   const choice = (body as { choices?: unknown[] } | null)?.choices?.[0] as
-    | { message?: { content?: unknown; reasoning_content?: unknown }; finish_reason?: unknown }
-    | undefined;
+    { message?: { content?: unknown; reasoning_content?: unknown }; finish_reason?: unknown } | undefined;
   if (choice?.message === undefined) throw new ChatRequestError('the reply has no choices[0].message', 200, attempts);
   const usage = (body as { usage?: TokenUsage }).usage;
   const reasoning = choice.message.reasoning_content;
@@ -101,9 +106,16 @@ function parseCompletion(body: unknown, latencyMs: number, attempts: number): Ch
   };
 }
 
-type AttemptResult = { ok: true; completion: ChatCompletion } | { ok: false; retryable: boolean; reason: string; status?: number; retryAfterMs?: number };
+type AttemptResult =
+  | { ok: true; completion: ChatCompletion }
+  | { ok: false; retryable: boolean; reason: string; status?: number; retryAfterMs?: number };
 
-async function attempt(endpoint: ChatEndpoint, body: string, attempts: number, signal: AbortSignal | undefined): Promise<AttemptResult> {
+async function attempt(
+  endpoint: ChatEndpoint,
+  body: string,
+  attempts: number,
+  signal: AbortSignal | undefined,
+): Promise<AttemptResult> {
   const timeout = AbortSignal.timeout(endpoint.timeoutMs);
   const started = performance.now();
   try {
@@ -165,7 +177,12 @@ export async function listModels(endpoint: ChatEndpoint, signal?: AbortSignal): 
     headers: headers(endpoint.apiKey),
     signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
   });
-  if (!response.ok) throw new ChatRequestError(`GET /models: HTTP ${response.status}: ${await errorText(response)}`, response.status, 1);
+  if (!response.ok)
+    throw new ChatRequestError(
+      `GET /models: HTTP ${response.status}: ${await errorText(response)}`,
+      response.status,
+      1,
+    );
   const body = (await response.json()) as { data?: { id?: unknown }[] };
   return (body.data ?? []).flatMap((model) => (typeof model.id === 'string' ? [model.id] : []));
 }

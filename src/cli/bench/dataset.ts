@@ -54,7 +54,8 @@ function toItem(record: RawRecord): BenchItem {
   const answer = String(record['answer'] ?? '').trim();
   if (answer.length === 0) throw new Error(`'answer' is missing`);
   const options = literal(record['options']);
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error(`'options' is not an object`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new Error(`'options' is not an object`);
   // Keep only real option texts, in the dataset's order (pandas turns empty cells into NaN,
   // which the official build_choices drops).
   const optionEntries = Object.entries(options).filter(
@@ -62,17 +63,26 @@ function toItem(record: RawRecord): BenchItem {
   );
   const kinds = stringList(record['type'], 'type');
   const paths = stringList(record['path'], 'path');
-  if (kinds.length !== paths.length) throw new Error(`'type' has ${kinds.length} entries but 'path' has ${paths.length}`);
+  if (kinds.length !== paths.length)
+    throw new Error(`'type' has ${kinds.length} entries but 'path' has ${paths.length}`);
   const media = kinds.map((kind, position): BenchMedia => {
     if (kind !== 'image' && kind !== 'video') throw new Error(`unsupported media type '${kind}'`);
     return { kind, path: paths[position] ?? '' };
   });
-  return { index, category, question, options: Object.fromEntries(optionEntries.map(([key, text]) => [key, String(text)])), answer, media };
+  return {
+    index,
+    category,
+    question,
+    options: Object.fromEntries(optionEntries.map(([key, text]) => [key, String(text)])),
+    answer,
+    media,
+  };
 }
 
 function recordsOf(text: string, file: string): RawRecord[] {
   const firstCharacter = text.trimStart().charAt(0);
-  if (file.toLowerCase().endsWith('.tsv') || (firstCharacter !== '{' && firstCharacter !== '')) return parseTsvRecords(text);
+  if (file.toLowerCase().endsWith('.tsv') || (firstCharacter !== '{' && firstCharacter !== ''))
+    return parseTsvRecords(text);
   return text
     .split('\n')
     .map((line, lineNumber) => ({ line: line.trim(), lineNumber }))
@@ -101,7 +111,9 @@ export function parseBenchDataset(text: string, file: string): BenchItem[] {
     try {
       item = toItem(record);
     } catch (error) {
-      throw new CliError(`${file}: item ${position + 1}${record['index'] === undefined ? '' : ` (index ${String(record['index'])})`}: ${(error as Error).message}`);
+      throw new CliError(
+        `${file}: item ${position + 1}${record['index'] === undefined ? '' : ` (index ${String(record['index'])})`}: ${(error as Error).message}`,
+      );
     }
     if (seen.has(item.index)) throw new CliError(`${file}: index ${item.index} appears twice`);
     seen.add(item.index);
@@ -114,7 +126,9 @@ export async function readBenchDataset(file: string): Promise<BenchItem[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read dataset ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(
+      `cannot read dataset ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const items = parseBenchDataset(text, file);
   if (items.length === 0) throw new CliError(`${file}: no items`);

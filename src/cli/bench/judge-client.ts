@@ -18,7 +18,10 @@ export interface JudgeOptions {
   readonly signal?: AbortSignal;
 }
 
-export async function judgePrediction(prediction: ScorablePrediction, options: JudgeOptions): Promise<AnswerExtraction> {
+export async function judgePrediction(
+  prediction: ScorablePrediction,
+  options: JudgeOptions,
+): Promise<AnswerExtraction> {
   const prompt = buildJudgePrompt(prediction.question, prediction.options, prediction.output);
   let last: AnswerExtraction = { decided: false, letter: null, rule: null, answer: '' };
   for (let attempt = 0; attempt < JUDGE_ATTEMPTS; attempt += 1) {
@@ -49,6 +52,8 @@ export async function judgePredictions(
       onJudged();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, predictions.length)) }, () => worker()));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency, predictions.length)) }, () => worker()),
+  );
   return results;
 }

@@ -42,10 +42,16 @@ export interface MessageOptions {
 }
 
 export class MediaReadError extends Error {
-  constructor(readonly path: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
     // System errors read best by their code (ENOENT); media errors by their message.
     const system = cause as NodeJS.ErrnoException;
-    super(`cannot read media ${path}: ${system.syscall !== undefined && system.code !== undefined ? system.code : system.message}`, { cause });
+    super(
+      `cannot read media ${path}: ${system.syscall !== undefined && system.code !== undefined ? system.code : system.message}`,
+      { cause },
+    );
     this.name = 'MediaReadError';
   }
 }
@@ -69,7 +75,9 @@ async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<C
     throw new MediaReadError(path, error);
   }
   const url = dataUrl(mediaTypeOf(bytes, path, media.kind), bytes);
-  return media.kind === 'image' ? [{ type: 'image_url', image_url: { url } }] : [{ type: 'video_url', video_url: { url } }];
+  return media.kind === 'image'
+    ? [{ type: 'image_url', image_url: { url } }]
+    : [{ type: 'video_url', video_url: { url } }];
 }
 
 export async function buildBenchMessages(item: BenchItem, options: MessageOptions): Promise<ChatMessage[]> {

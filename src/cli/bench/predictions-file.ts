@@ -63,7 +63,8 @@ function toLoaded(value: unknown): LoadedPrediction | undefined {
   const output = record['output'] ?? record['prediction'];
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || typeof output !== 'string') return undefined;
   const options = record['options'];
-  const text = (key: string): string | undefined => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
+  const text = (key: string): string | undefined =>
+    typeof record[key] === 'string' ? (record[key] as string) : undefined;
   const category = text('category');
   const answer = text('answer');
   const question = text('question');
@@ -73,7 +74,9 @@ function toLoaded(value: unknown): LoadedPrediction | undefined {
     ...(category === undefined ? {} : { category }),
     ...(answer === undefined ? {} : { answer }),
     ...(question === undefined ? {} : { question }),
-    ...(typeof options === 'object' && options !== null && !Array.isArray(options) ? { options: options as ShotOptions } : {}),
+    ...(typeof options === 'object' && options !== null && !Array.isArray(options)
+      ? { options: options as ShotOptions }
+      : {}),
   };
 }
 
@@ -86,7 +89,9 @@ export async function readPredictions(file: string): Promise<LoadedPrediction[]>
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read predictions ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(
+      `cannot read predictions ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const lines = text.split('\n');
   const byIndex = new Map<number, LoadedPrediction>();
@@ -98,7 +103,8 @@ export async function readPredictions(file: string): Promise<LoadedPrediction[]>
     } catch {
       if (position === lines.length - 1) return;
     }
-    if (parsed === undefined) throw new CliError(`${file}:${position + 1}: not a prediction line (needs "index" and "output")`);
+    if (parsed === undefined)
+      throw new CliError(`${file}:${position + 1}: not a prediction line (needs "index" and "output")`);
     byIndex.set(parsed.index, parsed);
   });
   return [...byIndex.values()].sort((first, second) => first.index - second.index);
@@ -120,7 +126,8 @@ export function completePredictions(
       const hint = dataset === undefined ? '; pass --data with the dataset' : ' and the dataset has no such index';
       throw new CliError(`${file}: index ${prediction.index} lacks its question or options${hint}`);
     }
-    if (!isShotCategory(category)) throw new CliError(`${file}: index ${prediction.index}: unknown category '${category}'`);
+    if (!isShotCategory(category))
+      throw new CliError(`${file}: index ${prediction.index}: unknown category '${category}'`);
     return { index: prediction.index, category, answer, question, options, output: prediction.output };
   });
 }

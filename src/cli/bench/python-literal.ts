@@ -8,14 +8,27 @@
 export type PythonValue = string | number | boolean | null | PythonValue[] | { [key: string]: PythonValue };
 
 export class PythonLiteralError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`${message} at offset ${position}`);
     this.name = 'PythonLiteralError';
   }
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\n': '',
 };
 
 class Reader {
@@ -38,7 +51,11 @@ class Reader {
     if (/[-+0-9.]/.test(character)) return this.number();
     const prefixed = /^([rRbBuU]{0,2})(['"])/.exec(this.text.slice(this.position, this.position + 3));
     if (prefixed !== null) return this.string();
-    for (const [word, value] of [['True', true], ['False', false], ['None', null]] as const) {
+    for (const [word, value] of [
+      ['True', true],
+      ['False', false],
+      ['None', null],
+    ] as const) {
       if (this.text.startsWith(word, this.position)) {
         this.position += word.length;
         return value;

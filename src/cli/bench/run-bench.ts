@@ -57,12 +57,17 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Hits among selected items already answered in `file`, and their indices. */
-async function previousAnswers(file: string, items: readonly BenchItem[]): Promise<{ done: Set<number>; hits: number }> {
+async function previousAnswers(
+  file: string,
+  items: readonly BenchItem[],
+): Promise<{ done: Set<number>; hits: number }> {
   if (!(await exists(file))) return { done: new Set(), hits: 0 };
   const selected = new Map(items.map((item) => [item.index, item]));
   const previous = (await readPredictions(file)).filter((prediction) => selected.has(prediction.index));
   const complete = completePredictions(previous, selected, file);
-  const hits = complete.filter((prediction) => extractAnswerLetter(prediction.output, prediction.options).letter === prediction.answer).length;
+  const hits = complete.filter(
+    (prediction) => extractAnswerLetter(prediction.output, prediction.options).letter === prediction.answer,
+  ).length;
   return { done: new Set(complete.map((prediction) => prediction.index)), hits };
 }
 
@@ -80,7 +85,11 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunSummar
   const showDetail = (): void => {
     const answered = done.size + completed;
     const accuracy = answered > 0 ? `acc ${((100 * hits) / answered).toFixed(1)}%` : 'acc --';
-    options.progress.detail?.([accuracy, failed > 0 ? `${failed} failed` : '', retries > 0 ? `${retries} retries` : ''].filter(Boolean).join(' · '));
+    options.progress.detail?.(
+      [accuracy, failed > 0 ? `${failed} failed` : '', retries > 0 ? `${retries} retries` : '']
+        .filter(Boolean)
+        .join(' · '),
+    );
   };
 
   const answer = async (item: BenchItem): Promise<void> => {
@@ -90,7 +99,13 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunSummar
       ...(options.videoFrames === undefined ? {} : { videoFrames: options.videoFrames }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    const request = { model: options.model, messages, temperature: 0, max_tokens: options.maxTokens, ...options.extraBody };
+    const request = {
+      model: options.model,
+      messages,
+      temperature: 0,
+      max_tokens: options.maxTokens,
+      ...options.extraBody,
+    };
     const completion = await createChatCompletion(options.endpoint, request, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onRetry: (retry, delayMs, reason) => {
@@ -149,7 +164,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunSummar
   options.progress.start('ShotBench', pending.length, 'items');
   showDetail();
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, () => worker()));
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, () => worker()),
+    );
   } finally {
     options.progress.finish();
     await writer.close();

@@ -99,8 +99,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const endpoint: ChatEndpoint = {
     url: httpUrl(values.endpoint, '--endpoint'),
     timeoutMs: positiveSeconds(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 + nonNegativeInteger(values.retries, '--retries', DEFAULT_RETRY_POLICY.maxAttempts - 1) },
-    ...(values['api-key'] ?? process.env['SHOTVL_BENCH_API_KEY'] ? { apiKey: values['api-key'] ?? process.env['SHOTVL_BENCH_API_KEY'] } : {}),
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      maxAttempts: 1 + nonNegativeInteger(values.retries, '--retries', DEFAULT_RETRY_POLICY.maxAttempts - 1),
+    },
+    ...((values['api-key'] ?? process.env['SHOTVL_BENCH_API_KEY'])
+      ? { apiKey: values['api-key'] ?? process.env['SHOTVL_BENCH_API_KEY'] }
+      : {}),
   };
   const concurrency = positiveInteger(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
   const maxTokens = positiveInteger(values['max-tokens'], '--max-tokens', OFFICIAL_MAX_TOKENS);
@@ -111,7 +116,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const videoFrames = values['video-as-frames'] ? createVideoFrameSampler() : undefined;
 
   const dataset = await readBenchDataset(data);
-  const selected = dataset.filter((item) => categories === undefined || categories.includes(item.category)).slice(0, limit);
+  const selected = dataset
+    .filter((item) => categories === undefined || categories.includes(item.category))
+    .slice(0, limit);
   if (selected.length === 0) throw new CliError('no items match --categories');
   const model = await resolveModel(endpoint, values.model);
 
@@ -147,7 +154,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
     if (controller.signal.aborted) return 130;
     if (summary.failed > 0 || summary.stoppedEarly) {
-      process.stderr.write(`${summary.selected - answered} items have no answer yet; run the same command again to retry them\n`);
+      process.stderr.write(
+        `${summary.selected - answered} items have no answer yet; run the same command again to retry them\n`,
+      );
       return 1;
     }
     return 0;

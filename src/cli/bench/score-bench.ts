@@ -27,7 +27,9 @@ export interface ScoredRun {
 
 export async function scorePredictionFile(file: string, options: ScoreFileOptions = {}): Promise<ScoredRun> {
   const predictions = completePredictions(await readPredictions(file), options.dataset, file);
-  const extractions: AnswerExtraction[] = predictions.map((prediction) => extractAnswerLetter(prediction.output, prediction.options));
+  const extractions: AnswerExtraction[] = predictions.map((prediction) =>
+    extractAnswerLetter(prediction.output, prediction.options),
+  );
   const decidedBy = { option: 0, 'no-answer': 0, text: 0, judge: 0 };
   for (const extraction of extractions) if (extraction.decided) decidedBy[extraction.rule] += 1;
 

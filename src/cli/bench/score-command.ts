@@ -53,11 +53,15 @@ const SCORING_OPTIONS = {
 /** Run names: file names, or whole paths where file names repeat. */
 function runNames(files: readonly string[]): string[] {
   const names = files.map((file) => basename(file));
-  return names.map((name, position) => (names.indexOf(name) === names.lastIndexOf(name) ? name : (files[position] ?? name)));
+  return names.map((name, position) =>
+    names.indexOf(name) === names.lastIndexOf(name) ? name : (files[position] ?? name),
+  );
 }
 
 async function scoreFiles(argv: string[], compare: boolean): Promise<number> {
-  const { values, positionals } = parseOrExplain(() => parseArgs({ args: argv, strict: true, allowPositionals: true, options: SCORING_OPTIONS }));
+  const { values, positionals } = parseOrExplain(() =>
+    parseArgs({ args: argv, strict: true, allowPositionals: true, options: SCORING_OPTIONS }),
+  );
   if (values.help) {
     process.stdout.write((compare ? COMPARE_USAGE : SCORE_USAGE) + '\n');
     return 0;
@@ -66,7 +70,8 @@ async function scoreFiles(argv: string[], compare: boolean): Promise<number> {
     throw usageError(compare ? 'give two or more predictions files' : 'give one predictions file');
   }
   const format = values.format ?? 'table';
-  if (!(SCORE_FORMATS as readonly string[]).includes(format)) throw usageError(`--format must be one of ${SCORE_FORMATS.join(', ')}`);
+  if (!(SCORE_FORMATS as readonly string[]).includes(format))
+    throw usageError(`--format must be one of ${SCORE_FORMATS.join(', ')}`);
 
   const apiKey = values['judge-api-key'] ?? process.env['OPENAI_API_KEY'];
   const judge: JudgeOptions | undefined =
@@ -83,7 +88,8 @@ async function scoreFiles(argv: string[], compare: boolean): Promise<number> {
           concurrency: positiveInteger(values['judge-concurrency'], '--judge-concurrency', 4),
         };
   let dataset: ReadonlyMap<number, BenchItem> | undefined;
-  if (values.data !== undefined) dataset = new Map((await readBenchDataset(values.data)).map((item) => [item.index, item]));
+  if (values.data !== undefined)
+    dataset = new Map((await readBenchDataset(values.data)).map((item) => [item.index, item]));
 
   const names = runNames(positionals);
   const runs: NamedScore[] = [];
@@ -95,7 +101,11 @@ async function scoreFiles(argv: string[], compare: boolean): Promise<number> {
       if (error instanceof ChatRequestError) throw new CliError(`judge request failed: ${error.message}`);
       throw error;
     });
-    runs.push({ name: names[position] ?? file, score: scored.score, ...(judge === undefined ? {} : { judged: scored.decidedBy.judge }) });
+    runs.push({
+      name: names[position] ?? file,
+      score: scored.score,
+      ...(judge === undefined ? {} : { judged: scored.decidedBy.judge }),
+    });
   }
   process.stdout.write(formatScores(runs, format as ScoreFormat, compare) + '\n');
   return 0;

@@ -40,14 +40,24 @@ function scoreCells(run: NamedScore): string[] {
 }
 
 function differenceCells(name: string, difference: ScoreDifference): string[] {
-  return [name, ...difference.categories.map((category) => signedPoints(category.difference)), signedPoints(difference.average), signedPoints(difference.overall), '', ''];
+  return [
+    name,
+    ...difference.categories.map((category) => signedPoints(category.difference)),
+    signedPoints(difference.average),
+    signedPoints(difference.overall),
+    '',
+    '',
+  ];
 }
 
 /** Differences of every run after the first against the first, labelled "b - a". */
 export function differencesAgainstFirst(runs: readonly NamedScore[]): { name: string; difference: ScoreDifference }[] {
   const [baseline, ...others] = runs;
   if (baseline === undefined) return [];
-  return others.map((run) => ({ name: `${run.name} - ${baseline.name}`, difference: scoreDifference(baseline.score, run.score) }));
+  return others.map((run) => ({
+    name: `${run.name} - ${baseline.name}`,
+    difference: scoreDifference(baseline.score, run.score),
+  }));
 }
 
 function footnotes(runs: readonly NamedScore[]): string[] {
@@ -64,7 +74,12 @@ function footnotes(runs: readonly NamedScore[]): string[] {
 function renderText(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows
-    .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -80,17 +95,25 @@ export function formatScores(runs: readonly NamedScore[], format: ScoreFormat, w
   if (format === 'json') return JSON.stringify(scoresToJson(runs, differences), null, 2);
   const first = runs[0];
   if (first === undefined) return '';
-  const rows = [header(first.score), ...runs.map(scoreCells), ...differences.map((entry) => differenceCells(entry.name, entry.difference))];
+  const rows = [
+    header(first.score),
+    ...runs.map(scoreCells),
+    ...differences.map((entry) => differenceCells(entry.name, entry.difference)),
+  ];
   const notes = footnotes(runs);
   if (format === 'markdown') return [renderMarkdown(rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
   const table = renderText(rows);
   // A rule between the runs and their differences, as wide as the table.
   const lines = table.split('\n');
-  if (differences.length > 0) lines.splice(1 + runs.length, 0, '-'.repeat(Math.max(...lines.map((line) => line.length))));
+  if (differences.length > 0)
+    lines.splice(1 + runs.length, 0, '-'.repeat(Math.max(...lines.map((line) => line.length))));
   return [...lines, ...notes].join('\n');
 }
 
-export function scoresToJson(runs: readonly NamedScore[], differences: readonly { name: string; difference: ScoreDifference }[]): unknown {
+export function scoresToJson(
+  runs: readonly NamedScore[],
+  differences: readonly { name: string; difference: ScoreDifference }[],
+): unknown {
   return {
     runs: runs.map((run) => ({
       name: run.name,
@@ -105,7 +128,9 @@ export function scoresToJson(runs: readonly NamedScore[], differences: readonly 
       ? {
           differences: differences.map((entry) => ({
             name: entry.name,
-            categories: Object.fromEntries(entry.difference.categories.map((category) => [category.abbreviation, category.difference])),
+            categories: Object.fromEntries(
+              entry.difference.categories.map((category) => [category.abbreviation, category.difference]),
+            ),
             average: entry.difference.average,
             overall: entry.difference.overall,
           })),

@@ -47,12 +47,20 @@ async function readHead(path: string): Promise<Uint8Array> {
 }
 
 /** The sampled, resized frames of one video file, as PNGs in temporal order. */
-export async function sampleVideoFrames(path: string, settings: VideoFrameSettings, signal?: AbortSignal): Promise<EncodedImage[]> {
+export async function sampleVideoFrames(
+  path: string,
+  settings: VideoFrameSettings,
+  signal?: AbortSignal,
+): Promise<EncodedImage[]> {
   const container = sniffVideoContainer(await readHead(path));
   if (container === undefined) throw new Error('not a supported video container');
   // `file:` keeps ffmpeg from reading a protocol out of the path.
   const input = `file:${path}`;
-  const probeOptions = { ffprobePath: settings.ffprobePath, timeoutMs: settings.timeoutMs, ...(signal === undefined ? {} : { signal }) };
+  const probeOptions = {
+    ffprobePath: settings.ffprobePath,
+    timeoutMs: settings.timeoutMs,
+    ...(signal === undefined ? {} : { signal }),
+  };
   const probe = await probeVideoFile(input, container, probeOptions);
   const totalFrames = probe.declaredFrameCount ?? (await countVideoPackets(input, probe, probeOptions));
   const plan = planVideoSampling(
@@ -69,14 +77,20 @@ export async function sampleVideoFrames(path: string, settings: VideoFrameSettin
     probe,
     plan.frameIndices,
     (position, rgb) => {
-      resized[position] = resizeBicubicAntialias({ data: rgb, width: probe.width, height: probe.height, channels: 3 }, width, height).data;
+      resized[position] = resizeBicubicAntialias(
+        { data: rgb, width: probe.width, height: probe.height, channels: 3 },
+        width,
+        height,
+      ).data;
     },
     { ffmpegPath: settings.ffmpegPath, timeoutMs: settings.timeoutMs, ...(signal === undefined ? {} : { signal }) },
   );
   return Promise.all(
     resized.map(async (data) => ({
       mediaType: 'image/png',
-      bytes: await sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer(),
+      bytes: await sharp(data, { raw: { width, height, channels: 3 } })
+        .png()
+        .toBuffer(),
     })),
   );
 }

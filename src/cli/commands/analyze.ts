@@ -1,7 +1,14 @@
 // `shotvl analyze <files or folders...> [--endpoint URL | --model DIR] [--out results.jsonl]
 // [--concurrency N]`: tags stills and clips with the ShotBench dimensions, one JSON line per file.
 import { parseArgs } from 'node:util';
-import { httpUrl, nonNegativeInteger, parseOrExplain, positiveInteger, positiveSeconds, usageError } from '../bench/arguments.js';
+import {
+  httpUrl,
+  nonNegativeInteger,
+  parseOrExplain,
+  positiveInteger,
+  positiveSeconds,
+  usageError,
+} from '../bench/arguments.js';
 import { DEFAULT_RETRY_POLICY } from '../bench/retry-policy.js';
 import { CliError } from '../cli-error.js';
 import { TerminalProgressBar } from '../progress-bar.js';
@@ -52,9 +59,13 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
 function dimensionList(values: readonly string[] | undefined): ShotCategory[] | undefined {
   if (values === undefined || values.length === 0) return undefined;
   const wanted = new Set<ShotCategory>();
-  for (const name of values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean)) {
+  for (const name of values
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean)) {
     const category = parseDimensionName(name);
-    if (category === undefined) throw usageError(`unknown dimension '${name}'; use ${DIMENSION_KEYS.join(', ')} (or SS SF CA LS LT LC SC CM)`);
+    if (category === undefined)
+      throw usageError(`unknown dimension '${name}'; use ${DIMENSION_KEYS.join(', ')} (or SS SF CA LS LT LC SC CM)`);
     wanted.add(category);
   }
   return SHOT_CATEGORIES.filter((category) => wanted.has(category));
@@ -89,12 +100,21 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw usageError(`expected files or folders to analyze\n\n${USAGE}`);
-  if ((values.endpoint === undefined) === (values.model === undefined)) throw usageError('give exactly one of --endpoint URL or --model DIR');
+  if ((values.endpoint === undefined) === (values.model === undefined))
+    throw usageError('give exactly one of --endpoint URL or --model DIR');
   const mode = values.mode ?? 'fast';
   if (!isAnalysisMode(mode)) throw usageError(`--mode must be fast or reasoning, got '${mode}'`);
-  const maxPixels = values['max-pixels'] === undefined ? undefined : positiveInteger(values['max-pixels'], '--max-pixels', 1);
-  const maxTokens = values['max-tokens'] === undefined ? undefined : positiveInteger(values['max-tokens'], '--max-tokens', 1);
-  const settings: AnalyzeSettings = { mode, dimensions: dimensionList(values.dimensions), maxPixels, fps: positiveNumber(values.fps, '--fps'), maxTokens };
+  const maxPixels =
+    values['max-pixels'] === undefined ? undefined : positiveInteger(values['max-pixels'], '--max-pixels', 1);
+  const maxTokens =
+    values['max-tokens'] === undefined ? undefined : positiveInteger(values['max-tokens'], '--max-tokens', 1);
+  const settings: AnalyzeSettings = {
+    mode,
+    dimensions: dimensionList(values.dimensions),
+    maxPixels,
+    fps: positiveNumber(values.fps, '--fps'),
+    maxTokens,
+  };
   const concurrency = positiveInteger(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
   const outFile = values.out ?? DEFAULT_OUT;
   const files = await collectMediaFiles(positionals);
@@ -108,14 +128,20 @@ export async function run(argv: string[]): Promise<number> {
       {
         url: httpUrl(values.endpoint, '--endpoint'),
         timeoutMs: positiveSeconds(values.timeout, '--timeout', DEFAULT_TIMEOUT_SECONDS),
-        retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 + nonNegativeInteger(values.retries, '--retries', DEFAULT_RETRY_POLICY.maxAttempts - 1) },
+        retry: {
+          ...DEFAULT_RETRY_POLICY,
+          maxAttempts: 1 + nonNegativeInteger(values.retries, '--retries', DEFAULT_RETRY_POLICY.maxAttempts - 1),
+        },
         ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
         onRetry: (file, reason, delayMs) => log(`${file}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)} s`),
       },
       settings,
     );
   } else {
-    backend = await engineBackend({ modelDir: values.model!, ...(values.dtype === undefined ? {} : { dtype: values.dtype }) }, settings);
+    backend = await engineBackend(
+      { modelDir: values.model!, ...(values.dtype === undefined ? {} : { dtype: values.dtype }) },
+      settings,
+    );
   }
 
   const controller = new AbortController();
@@ -125,14 +151,23 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   try {
-    const summary = await runAnalyze({ files, backend, outFile, concurrency, progress: new TerminalProgressBar(process.stderr), log, signal: controller.signal });
+    const summary = await runAnalyze({
+      files,
+      backend,
+      outFile,
+      concurrency,
+      progress: new TerminalProgressBar(process.stderr),
+      log,
+      signal: controller.signal,
+    });
     process.stderr.write(
       `${summary.analyzed} analyzed, ${summary.skipped} already in ${outFile}, ${summary.failed.length} could not be analyzed` +
         `${summary.failed.length > 0 ? ` (${summary.failed.map((failure) => failure.file).join(', ')})` : ''}\n`,
     );
     if (summary.stoppedBy !== undefined) {
       if (controller.signal.aborted) return 130;
-      const message = summary.stoppedBy instanceof CliError ? summary.stoppedBy.message : describeCliFailure(summary.stoppedBy);
+      const message =
+        summary.stoppedBy instanceof CliError ? summary.stoppedBy.message : describeCliFailure(summary.stoppedBy);
       if (message === undefined) throw summary.stoppedBy;
       throw new CliError(`${message}; run the same command again to resume`);
     }

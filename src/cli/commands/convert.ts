@@ -51,7 +51,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const [source, outputDir, ...extra] = positionals;
-  if (source === undefined || outputDir === undefined || extra.length > 0) throw new CliError(`expected <checkpoint-dir | hf-repo-id> <out-dir>\n\n${HELP}`, 2);
+  if (source === undefined || outputDir === undefined || extra.length > 0)
+    throw new CliError(`expected <checkpoint-dir | hf-repo-id> <out-dir>\n\n${HELP}`, 2);
   const formats = parseFormats(values.dtype ?? ['q4']);
   const q4 = {
     blockSize: parseInteger(values['q4-block-size'], DEFAULT_Q4_SETTINGS.blockSize, '--q4-block-size'),
@@ -83,7 +84,9 @@ export async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`converted ${source} -> ${result.outputDir} (${formats.join(', ')}) in ${seconds} s; manifest ${join(result.outputDir, 'shotvl.json')}\n`);
+    process.stdout.write(
+      `converted ${source} -> ${result.outputDir} (${formats.join(', ')}) in ${seconds} s; manifest ${join(result.outputDir, 'shotvl.json')}\n`,
+    );
     return 0;
   } catch (error) {
     if (controller.signal.aborted) throw new CliError('interrupted; no output was written', 130);
@@ -97,13 +100,15 @@ export async function run(argv: string[]): Promise<number> {
 
 function parseFormats(values: string[]): WeightFormat[] {
   const formats = values.flatMap((value) => value.split(',')).map((value) => value.trim());
-  for (const format of formats) if (!isWeightFormat(format)) throw new CliError(`--dtype ${format}: expected fp32, fp16 or q4`, 2);
+  for (const format of formats)
+    if (!isWeightFormat(format)) throw new CliError(`--dtype ${format}: expected fp32, fp16 or q4`, 2);
   return [...new Set(formats)] as WeightFormat[];
 }
 
 function parseInteger(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new CliError(`${flag} ${value}: expected a non-negative integer`, 2);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new CliError(`${flag} ${value}: expected a non-negative integer`, 2);
   return parsed;
 }

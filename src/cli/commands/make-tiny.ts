@@ -25,7 +25,8 @@ always give the same bytes.
 
 function parseNonNegativeInteger(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new CliError(`${option} must be a non-negative integer, got '${text}'`, 2);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new CliError(`${option} must be a non-negative integer, got '${text}'`, 2);
   return Number(text);
 }
 
@@ -57,7 +58,8 @@ export async function run(argv: string[]): Promise<number> {
   const [outDir, ...extra] = positionals;
   if (outDir === undefined || extra.length > 0) throw new CliError(`expected exactly one <out-dir>\n\n${HELP}`, 2);
   const preset = values.preset as PresetName;
-  if (!PRESET_NAMES.includes(preset)) throw new CliError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${values.preset}'`, 2);
+  if (!PRESET_NAMES.includes(preset))
+    throw new CliError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${values.preset}'`, 2);
   const shardMegabytes = parseNonNegativeInteger(values['max-shard-size'], '--max-shard-size');
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
@@ -73,7 +75,9 @@ export async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
     });
     const gigabytes = (made.weightBytes / 1024 ** 3).toFixed(2);
-    process.stdout.write(`${made.folder}: ${preset} checkpoint, ${made.parameterCount} parameters, ${gigabytes} GiB in ${made.weightFiles.join(', ')}\n`);
+    process.stdout.write(
+      `${made.folder}: ${preset} checkpoint, ${made.parameterCount} parameters, ${gigabytes} GiB in ${made.weightFiles.join(', ')}\n`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof CheckpointError) throw new CliError(error.message);

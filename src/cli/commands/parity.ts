@@ -23,12 +23,18 @@ pixel values from each case's media files (PNG sources resized as its qwen-vl-ut
 or its video frames) instead of using the stored arrays.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOrExplain(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { dtype: { type: 'string' }, case: { type: 'string', multiple: true }, 'from-media': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }),
+  const { values, positionals } = parseOrExplain(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          dtype: { type: 'string' },
+          case: { type: 'string', multiple: true },
+          'from-media': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
     HELP,
   );
   if (values.help === true) {
@@ -36,17 +42,21 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const [modelDir, goldenDir] = positionals;
-  if (modelDir === undefined || goldenDir === undefined) throw new CliError(`expected <model-dir> <golden-set-dir>\n\n${HELP}`, 2);
+  if (modelDir === undefined || goldenDir === undefined)
+    throw new CliError(`expected <model-dir> <golden-set-dir>\n\n${HELP}`, 2);
   const formats = availableFormats(modelDir);
   const format = values.dtype ?? formats[0];
-  if (format === undefined || !isWeightFormat(format)) throw new CliError(`--dtype must be one of fp32, fp16, q4 (the folder has: ${formats.join(', ') || 'none'})`, 2);
-  if (!formats.includes(format)) throw new CliError(`${modelDir} has no complete ${format} model (it has: ${formats.join(', ') || 'none'})`, 2);
+  if (format === undefined || !isWeightFormat(format))
+    throw new CliError(`--dtype must be one of fp32, fp16, q4 (the folder has: ${formats.join(', ') || 'none'})`, 2);
+  if (!formats.includes(format))
+    throw new CliError(`${modelDir} has no complete ${format} model (it has: ${formats.join(', ') || 'none'})`, 2);
   const config = readModelConfig(modelDir);
   const golden = loadGoldenSet(goldenDir);
   const tolerance = PARITY_TOLERANCES[format];
   const sessions = await QwenOnnxSessions.load(modelDir, config, { format });
   try {
-    const selected = values.case === undefined ? golden.cases : golden.cases.filter((item) => values.case!.includes(item.name));
+    const selected =
+      values.case === undefined ? golden.cases : golden.cases.filter((item) => values.case!.includes(item.name));
     const results = [];
     for (const item of selected) {
       const media = values['from-media'] === true ? await mediaInputs(golden, item) : {};

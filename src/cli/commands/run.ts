@@ -24,23 +24,24 @@ model folder (shotvl convert). Options:
   --max-pixels N         per-image / per-frame pixel budget`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOrExplain(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        image: { type: 'string' },
-        video: { type: 'string' },
-        system: { type: 'string' },
-        dtype: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        temperature: { type: 'string' },
-        fps: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+  const { values, positionals } = parseOrExplain(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          model: { type: 'string' },
+          image: { type: 'string' },
+          video: { type: 'string' },
+          system: { type: 'string' },
+          dtype: { type: 'string' },
+          'max-tokens': { type: 'string' },
+          temperature: { type: 'string' },
+          fps: { type: 'string' },
+          'max-pixels': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
     HELP,
   );
   if (values.help === true) {
@@ -48,12 +49,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const question = positionals.join(' ').trim();
-  if (values.model === undefined || question === '') throw new CliError(`expected --model DIR and a question\n\n${HELP}`, 2);
-  if (values.image !== undefined && values.video !== undefined) throw new CliError('give --image or --video, not both', 2);
+  if (values.model === undefined || question === '')
+    throw new CliError(`expected --model DIR and a question\n\n${HELP}`, 2);
+  if (values.image !== undefined && values.video !== undefined)
+    throw new CliError('give --image or --video, not both', 2);
   const modelDir = resolve(values.model);
   const formats = availableFormats(modelDir);
   if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
-  if (values.dtype !== undefined && !isWeightFormat(values.dtype)) throw new CliError('--dtype must be fp32, fp16 or q4', 2);
+  if (values.dtype !== undefined && !isWeightFormat(values.dtype))
+    throw new CliError('--dtype must be fp32, fp16 or q4', 2);
   const format = chooseWeightFormat(formats, 'cpu', values.dtype as never).format;
   const number = (text: string | undefined, flag: string) => {
     if (text === undefined) return undefined;
@@ -64,8 +68,14 @@ export async function run(argv: string[]): Promise<number> {
   const options = { fps: number(values.fps, '--fps'), maxPixels: number(values['max-pixels'], '--max-pixels') };
   const mediaOptions = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const content: ContentPart[] = [];
-  if (values.image !== undefined) content.push({ type: 'image', source: { kind: 'bytes', bytes: readFileSync(values.image) }, options: mediaOptions });
-  if (values.video !== undefined) content.push({ type: 'video', source: { kind: 'file', path: resolve(values.video) }, options: mediaOptions });
+  if (values.image !== undefined)
+    content.push({
+      type: 'image',
+      source: { kind: 'bytes', bytes: readFileSync(values.image) },
+      options: mediaOptions,
+    });
+  if (values.video !== undefined)
+    content.push({ type: 'video', source: { kind: 'file', path: resolve(values.video) }, options: mediaOptions });
   content.push({ type: 'text', text: question });
 
   const mediaPreprocessor = createMediaPreprocessor({ workers: 1 });
@@ -75,7 +85,10 @@ export async function run(argv: string[]): Promise<number> {
     const defaults = readGenerationDefaults(modelDir);
     const events = engine.generate({
       requestId: 'cli',
-      messages: [...(values.system === undefined ? [] : [{ role: 'system' as const, content: values.system }]), { role: 'user', content }],
+      messages: [
+        ...(values.system === undefined ? [] : [{ role: 'system' as const, content: values.system }]),
+        { role: 'user', content },
+      ],
       sampling: {
         maxTokens: number(values['max-tokens'], '--max-tokens') ?? 512,
         temperature: number(values.temperature, '--temperature') ?? defaults.temperature ?? 0,
@@ -90,7 +103,8 @@ export async function run(argv: string[]): Promise<number> {
     });
     for await (const event of events) {
       if (event.type === 'delta') process.stdout.write(event.text);
-      if (event.type === 'usage') process.stderr.write(`\n[${event.promptTokens} prompt tokens, ${event.completionTokens} generated]\n`);
+      if (event.type === 'usage')
+        process.stderr.write(`\n[${event.promptTokens} prompt tokens, ${event.completionTokens} generated]\n`);
     }
     return 0;
   } catch (error) {

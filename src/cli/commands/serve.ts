@@ -4,7 +4,12 @@ import pino from 'pino';
 import { CliError } from '../cli-error.js';
 import { TerminalProgressBar } from '../progress-bar.js';
 import { resolveModel } from '../serve/resolve-model.js';
-import { loadServerConfig, describeServerConfig, ServerConfigError, SERVER_SETTINGS } from '../../config/server-config.js';
+import {
+  loadServerConfig,
+  describeServerConfig,
+  ServerConfigError,
+  SERVER_SETTINGS,
+} from '../../config/server-config.js';
 import { loadHubSettings } from '../../config/hub-settings.js';
 import { loadCudaEnvironment } from '../../config/cuda-environment.js';
 import { selectDevice } from '../../cuda/select-device.js';
@@ -18,7 +23,12 @@ import { startServer, stopServer } from '../../server/lifecycle.js';
 
 function help(): string {
   const flags = Object.values(SERVER_SETTINGS).map((setting) => `  --${setting.flag.padEnd(26)} (env ${setting.env})`);
-  return ['usage: shotvl serve [--model DIR | HF-REPO-ID | tiny] [options]', '', 'options (see README for defaults):', ...flags].join('\n');
+  return [
+    'usage: shotvl serve [--model DIR | HF-REPO-ID | tiny] [options]',
+    '',
+    'options (see README for defaults):',
+    ...flags,
+  ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {

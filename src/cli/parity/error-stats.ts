@@ -21,5 +21,9 @@ export function compareArrays(actual: ArrayLike<number>, expected: ArrayLike<num
 }
 
 export function mergeStats(a: ErrorStats, b: ErrorStats): ErrorStats {
-  return { maxAbsolute: Math.max(a.maxAbsolute, b.maxAbsolute), maxRelative: Math.max(a.maxRelative, b.maxRelative), count: a.count + b.count };
+  return {
+    maxAbsolute: Math.max(a.maxAbsolute, b.maxAbsolute),
+    maxRelative: Math.max(a.maxRelative, b.maxRelative),
+    count: a.count + b.count,
+  };
 }

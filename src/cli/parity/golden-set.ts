@@ -44,7 +44,8 @@ export class GoldenSetError extends Error {
 function grids(values: number[] | undefined): [number, number, number][] {
   if (values === undefined) return [];
   const out: [number, number, number][] = [];
-  for (let index = 0; index + 2 < values.length; index += 3) out.push([values[index]!, values[index + 1]!, values[index + 2]!]);
+  for (let index = 0; index + 2 < values.length; index += 3)
+    out.push([values[index]!, values[index + 1]!, values[index + 2]!]);
   return out;
 }
 
@@ -63,7 +64,8 @@ export function loadGoldenSet(directory: string): GoldenSet {
 }
 
 function readCase(base: string, record: Record<string, unknown>): GoldenCase {
-  const ref = (key: string): RawArrayRef | undefined => (isRawArrayRef(record[key]) ? (record[key] as RawArrayRef) : undefined);
+  const ref = (key: string): RawArrayRef | undefined =>
+    isRawArrayRef(record[key]) ? (record[key] as RawArrayRef) : undefined;
   const vision = (record.vision ?? {}) as Record<string, unknown>;
   const float = (value: RawArrayRef | undefined) => (value === undefined ? undefined : readFloat32(base, value));
   const ints = (value: RawArrayRef | undefined) => (value === undefined ? undefined : readInt64AsNumbers(base, value));

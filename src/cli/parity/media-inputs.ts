@@ -45,7 +45,10 @@ export async function mediaInputs(set: GoldenSet, golden: GoldenCase): Promise<M
   if (sources.length > 0) {
     const parts: Float32Array[] = [];
     for (const source of sources) {
-      const size = source.resizedHeight !== undefined && source.resizedWidth !== undefined ? { resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth } : {};
+      const size =
+        source.resizedHeight !== undefined && source.resizedWidth !== undefined
+          ? { resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth }
+          : {};
       parts.push((await preprocessImage(readFileSync(join(root, source.path)), { size })).pixelValues);
     }
     override.pixelValues = concatenateFloat32(parts);
@@ -56,7 +59,9 @@ export async function mediaInputs(set: GoldenSet, golden: GoldenCase): Promise<M
     if (array.dtype !== 'uint8') throw new Error(`${frames.file}: expected uint8 frames`);
     const [count, height, width] = array.shape as [number, number, number, number];
     const frameBytes = height * width * 3;
-    const list = Array.from({ length: count }, (_, index) => array.data.subarray(index * frameBytes, (index + 1) * frameBytes));
+    const list = Array.from({ length: count }, (_, index) =>
+      array.data.subarray(index * frameBytes, (index + 1) * frameBytes),
+    );
     override.pixelValuesVideos = patchify(list, height, width, { normalization: VIDEO_NORMALIZATION }).pixelValues;
   }
   return override;

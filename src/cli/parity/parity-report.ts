@@ -5,7 +5,8 @@ function formatNumber(value: number): string {
 }
 
 function describe(stage: StageResult): string {
-  if (stage.error !== undefined) return `max abs ${formatNumber(stage.error.maxAbsolute)}  max rel ${formatNumber(stage.error.maxRelative)}`;
+  if (stage.error !== undefined)
+    return `max abs ${formatNumber(stage.error.maxAbsolute)}  max rel ${formatNumber(stage.error.maxRelative)}`;
   if (stage.compared !== undefined) return `${stage.mismatches ?? 0} of ${stage.compared} differ`;
   return stage.detail ?? '';
 }
@@ -18,7 +19,13 @@ export function formatParityReport(results: CaseResult[], header: string): strin
       lines.push(`  ${stage.passed ? 'ok  ' : 'FAIL'} ${stage.stage.padEnd(48)} ${describe(stage)}`);
     }
   }
-  const failed = results.flatMap((result) => result.stages.filter((stage) => !stage.passed).map((stage) => `${result.name}: ${stage.stage}`));
-  lines.push(failed.length === 0 ? 'parity: all stages within tolerance' : `parity: ${failed.length} stage(s) outside tolerance: ${failed.join('; ')}`);
+  const failed = results.flatMap((result) =>
+    result.stages.filter((stage) => !stage.passed).map((stage) => `${result.name}: ${stage.stage}`),
+  );
+  lines.push(
+    failed.length === 0
+      ? 'parity: all stages within tolerance'
+      : `parity: ${failed.length} stage(s) outside tolerance: ${failed.join('; ')}`,
+  );
   return lines.join('\n');
 }

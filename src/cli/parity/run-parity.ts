@@ -51,7 +51,12 @@ function sliceGrids(pixels: Float32Array, grids: [number, number, number][], wid
   });
 }
 
-async function encodeAll(sessions: QwenOnnxSessions, config: ModelConfig, pixels: Float32Array | undefined, grids: [number, number, number][]): Promise<Float32Array> {
+async function encodeAll(
+  sessions: QwenOnnxSessions,
+  config: ModelConfig,
+  pixels: Float32Array | undefined,
+  grids: [number, number, number][],
+): Promise<Float32Array> {
   if (pixels === undefined || grids.length === 0) return new Float32Array(0);
   const width = pixels.length / grids.reduce((sum, [t, h, w]) => sum + t * h * w, 0);
   const parts: Float32Array[] = [];
@@ -62,33 +67,61 @@ async function encodeAll(sessions: QwenOnnxSessions, config: ModelConfig, pixels
   return concatenateFloat32(parts);
 }
 
-export async function runParityCase(sessions: QwenOnnxSessions, golden: GoldenCase, tolerance: ParityTolerance, media: MediaOverride = {}): Promise<CaseResult> {
+export async function runParityCase(
+  sessions: QwenOnnxSessions,
+  golden: GoldenCase,
+  tolerance: ParityTolerance,
+  media: MediaOverride = {},
+): Promise<CaseResult> {
   const config = sessions.config;
   const hidden = config.text.hiddenSize;
   const stages: StageResult[] = [];
   const { batchSize: rowsCount, sequenceLength: length } = golden;
 
   const imageFeatures = await encodeAll(sessions, config, media.pixelValues ?? golden.pixelValues, golden.imageGrids);
-  const videoFeatures = await encodeAll(sessions, config, media.pixelValuesVideos ?? golden.pixelValuesVideos, golden.videoGrids);
+  const videoFeatures = await encodeAll(
+    sessions,
+    config,
+    media.pixelValuesVideos ?? golden.pixelValuesVideos,
+    golden.videoGrids,
+  );
   if (golden.visionOut !== undefined) {
     const ours = imageFeatures.length > 0 ? imageFeatures : videoFeatures;
     stages.push(errorStage('vision features', compareArrays(ours, golden.visionOut), tolerance));
   }
 
-  const embeds = await sessions.embed(BigInt64Array.from(golden.inputIds, (id) => BigInt(id)), rowsCount, length);
+  const embeds = await sessions.embed(
+    BigInt64Array.from(golden.inputIds, (id) => BigInt(id)),
+    rowsCount,
+    length,
+  );
   placeVisionFeatures(embeds, golden.inputIds, new Set([config.tokens.imageTokenId]), imageFeatures, hidden);
   placeVisionFeatures(embeds, golden.inputIds, new Set([config.tokens.videoTokenId]), videoFeatures, hidden);
-  if (golden.inputsEmbeds !== undefined) stages.push(errorStage('embeddings (hidden_states[0])', compareArrays(embeds, golden.inputsEmbeds), tolerance));
+  if (golden.inputsEmbeds !== undefined)
+    stages.push(errorStage('embeddings (hidden_states[0])', compareArrays(embeds, golden.inputsEmbeds), tolerance));
 
   const rows = Array.from({ length: rowsCount }, (_, row) => golden.inputIds.slice(row * length, (row + 1) * length));
-  const masks = Array.from({ length: rowsCount }, (_, row) => golden.attentionMask.slice(row * length, (row + 1) * length));
-  const ropeOptions = { spatialMergeSize: config.vision.spatialMergeSize, tokensPerSecond: config.vision.tokensPerSecond, tokenIds: config.tokens };
+  const masks = Array.from({ length: rowsCount }, (_, row) =>
+    golden.attentionMask.slice(row * length, (row + 1) * length),
+  );
+  const ropeOptions = {
+    spatialMergeSize: config.vision.spatialMergeSize,
+    tokensPerSecond: config.vision.tokensPerSecond,
+    tokenIds: config.tokens,
+  };
   const hasVision = golden.imageGrids.length + golden.videoGrids.length > 0;
-  const visionInput = hasVision ? { imageGrids: golden.imageGrids, videoGrids: golden.videoGrids, secondPerGridTs: golden.secondPerGridTs } : {};
+  const visionInput = hasVision
+    ? { imageGrids: golden.imageGrids, videoGrids: golden.videoGrids, secondPerGridTs: golden.secondPerGridTs }
+    : {};
   const rope = computeRopeIndex({ inputIds: rows, attentionMask: masks, ...visionInput }, ropeOptions);
   if (golden.positionIds !== undefined) {
     const mismatches = golden.positionIds.filter((value, index) => value !== Number(rope.positionIds[index])).length;
-    stages.push({ stage: 'M-RoPE position ids', mismatches, compared: golden.positionIds.length, passed: mismatches === 0 });
+    stages.push({
+      stage: 'M-RoPE position ids',
+      mismatches,
+      compared: golden.positionIds.length,
+      passed: mismatches === 0,
+    });
   }
 
   let last3 = NO_ERROR;
@@ -104,10 +137,18 @@ export async function runParityCase(sessions: QwenOnnxSessions, golden: GoldenCa
     const valid = masks[row]!.flatMap((value, index) => (value === 1 ? [index] : []));
     const count = valid.length;
     const rowEmbeds = new Float32Array(count * hidden);
-    valid.forEach((position, index) => rowEmbeds.set(embeds.subarray((row * length + position) * hidden, (row * length + position + 1) * hidden), index * hidden));
+    valid.forEach((position, index) =>
+      rowEmbeds.set(
+        embeds.subarray((row * length + position) * hidden, (row * length + position + 1) * hidden),
+        index * hidden,
+      ),
+    );
     const positions = new BigInt64Array(3 * count);
     for (let axis = 0; axis < 3; axis += 1) {
-      valid.forEach((position, index) => (positions[axis * count + index] = rope.positionIds[(axis * rowsCount + row) * length + position]!));
+      valid.forEach(
+        (position, index) =>
+          (positions[axis * count + index] = rope.positionIds[(axis * rowsCount + row) * length + position]!),
+      );
     }
     const prefill = await sessions.decode({
       embeds: rowEmbeds,
@@ -125,13 +166,19 @@ export async function runParityCase(sessions: QwenOnnxSessions, golden: GoldenCa
         const padded = length - 3 + k;
         const index = valid.indexOf(padded);
         if (index < 0) continue;
-        last3 = mergeStats(last3, compareArrays(logitsAt(index), golden.logitsLast3.subarray((row * 3 + k) * vocab, (row * 3 + k + 1) * vocab)));
+        last3 = mergeStats(
+          last3,
+          compareArrays(logitsAt(index), golden.logitsLast3.subarray((row * 3 + k) * vocab, (row * 3 + k + 1) * vocab)),
+        );
       }
     }
     valid.forEach((position, index) => {
       const goldenIndex = row * length + position;
       const logits = logitsAt(index);
-      if (golden.argmaxAllPositions !== undefined && (golden.marginAllPositions?.[goldenIndex] ?? 0) > tolerance.argmaxMargin) {
+      if (
+        golden.argmaxAllPositions !== undefined &&
+        (golden.marginAllPositions?.[goldenIndex] ?? 0) > tolerance.argmaxMargin
+      ) {
         argmaxCompared += 1;
         if (argmax(logits) !== golden.argmaxAllPositions[goldenIndex]) argmaxMismatches += 1;
       }
@@ -142,15 +189,34 @@ export async function runParityCase(sessions: QwenOnnxSessions, golden: GoldenCa
           sum += value;
           squares += value * value;
         }
-        sums = mergeStats(sums, compareArrays([sum / vocab, Math.sqrt(squares / vocab)], [golden.logitsSumPerPosition[goldenIndex]! / vocab, golden.logitsL2PerPosition[goldenIndex]! / Math.sqrt(vocab)]));
+        sums = mergeStats(
+          sums,
+          compareArrays(
+            [sum / vocab, Math.sqrt(squares / vocab)],
+            [
+              golden.logitsSumPerPosition[goldenIndex]! / vocab,
+              golden.logitsL2PerPosition[goldenIndex]! / Math.sqrt(vocab),
+            ],
+          ),
+        );
       }
     });
     const last = logitsAt(count - 1).slice();
     const ropeDelta = rope.ropeDeltas[row]! + (length - count);
-    const plain = await greedyDecode(sessions, { lastPrefillLogits: last, cache: prefill.present, ropeDelta, penaltyIds: [], repetitionPenalty: 1, steps: 8 });
+    const plain = await greedyDecode(sessions, {
+      lastPrefillLogits: last,
+      cache: prefill.present,
+      ropeDelta,
+      penaltyIds: [],
+      repetitionPenalty: 1,
+      steps: 8,
+    });
     greedy.push(plain.tokens);
     if (golden.decodeStep1Logits !== undefined && plain.firstStepLogits !== undefined) {
-      step1 = mergeStats(step1, compareArrays(plain.firstStepLogits, golden.decodeStep1Logits.subarray(row * vocab, (row + 1) * vocab)));
+      step1 = mergeStats(
+        step1,
+        compareArrays(plain.firstStepLogits, golden.decodeStep1Logits.subarray(row * vocab, (row + 1) * vocab)),
+      );
     }
     const penalized = await greedyDecode(sessions, {
       lastPrefillLogits: last,
@@ -163,17 +229,35 @@ export async function runParityCase(sessions: QwenOnnxSessions, golden: GoldenCa
     greedyPenalized.push(penalized.tokens);
   }
   if (golden.logitsLast3 !== undefined) stages.push(errorStage('prefill logits (last 3 positions)', last3, tolerance));
-  if (golden.logitsSumPerPosition !== undefined) stages.push(errorStage('prefill logits mean and RMS (every position)', sums, tolerance));
+  if (golden.logitsSumPerPosition !== undefined)
+    stages.push(errorStage('prefill logits mean and RMS (every position)', sums, tolerance));
   if (golden.argmaxAllPositions !== undefined) {
-    stages.push({ stage: `prefill argmax (margin > ${tolerance.argmaxMargin})`, mismatches: argmaxMismatches, compared: argmaxCompared, passed: argmaxMismatches === 0 });
+    stages.push({
+      stage: `prefill argmax (margin > ${tolerance.argmaxMargin})`,
+      mismatches: argmaxMismatches,
+      compared: argmaxCompared,
+      passed: argmaxMismatches === 0,
+    });
   }
   if (golden.decodeStep1Logits !== undefined) stages.push(errorStage('first decode step logits', step1, tolerance));
   stages.push(tokenStage('greedy tokens', greedy, golden.greedyTokens, tolerance));
-  stages.push(tokenStage(`greedy tokens, repetition penalty ${GOLDEN_REPETITION_PENALTY}`, greedyPenalized, golden.greedyRepetitionPenaltyTokens, tolerance));
+  stages.push(
+    tokenStage(
+      `greedy tokens, repetition penalty ${GOLDEN_REPETITION_PENALTY}`,
+      greedyPenalized,
+      golden.greedyRepetitionPenaltyTokens,
+      tolerance,
+    ),
+  );
   return { name: golden.name, stages };
 }
 
-function tokenStage(stage: string, ours: number[][], expected: number[][] | undefined, tolerance: ParityTolerance): StageResult {
+function tokenStage(
+  stage: string,
+  ours: number[][],
+  expected: number[][] | undefined,
+  tolerance: ParityTolerance,
+): StageResult {
   if (expected === undefined) return { stage, detail: ours.map((row) => row.join(' ')).join(' | '), passed: true };
   let mismatches = 0;
   let compared = 0;
@@ -183,5 +267,11 @@ function tokenStage(stage: string, ours: number[][], expected: number[][] | unde
       if (ours[index]?.[position] !== token) mismatches += 1;
     }),
   );
-  return { stage, mismatches, compared, detail: ours.map((row) => row.join(' ')).join(' | '), passed: mismatches === 0 || !tolerance.exactGreedy };
+  return {
+    stage,
+    mismatches,
+    compared,
+    detail: ours.map((row) => row.join(' ')).join(' | '),
+    passed: mismatches === 0 || !tolerance.exactGreedy,
+  };
 }

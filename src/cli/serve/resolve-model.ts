@@ -32,13 +32,28 @@ function isConvertedModel(folder: string): boolean {
 }
 
 function isCheckpoint(folder: string): boolean {
-  return existsSync(join(folder, 'config.json')) && readdirSync(folder).some((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json');
+  return (
+    existsSync(join(folder, 'config.json')) &&
+    readdirSync(folder).some((name) => name.endsWith('.safetensors') || name === 'model.safetensors.index.json')
+  );
 }
 
-async function convertInto(checkpointDir: string, target: string, options: ModelResolutionOptions, source: Record<string, string>): Promise<void> {
+async function convertInto(
+  checkpointDir: string,
+  target: string,
+  options: ModelResolutionOptions,
+  source: Record<string, string>,
+): Promise<void> {
   options.log(`converting ${checkpointDir} to ${options.formats.join(', ')} in ${target} (first start only)`);
   try {
-    await convertCheckpoint({ checkpointDir, outputDir: target, formats: options.formats, overwrite: true, sourceDescription: source, progress: options.progress });
+    await convertCheckpoint({
+      checkpointDir,
+      outputDir: target,
+      formats: options.formats,
+      overwrite: true,
+      sourceDescription: source,
+      progress: options.progress,
+    });
   } catch (error) {
     const message = describeConversionFailure(error);
     if (message !== undefined) throw new CliError(message);
@@ -52,7 +67,8 @@ export async function resolveModel(model: string, options: ModelResolutionOption
     const target = join(options.modelStore, 'tiny');
     if (!isConvertedModel(target)) {
       const checkpoint = join(options.modelStore, 'tiny-checkpoint');
-      if (!isCheckpoint(checkpoint)) await makeTinyCheckpoint(checkpoint, { preset: 'tiny', seed: 0, overwrite: true, progress: options.progress });
+      if (!isCheckpoint(checkpoint))
+        await makeTinyCheckpoint(checkpoint, { preset: 'tiny', seed: 0, overwrite: true, progress: options.progress });
       await convertInto(checkpoint, target, options, { preset: 'tiny', seed: '0' });
     }
     return { modelDir: target, modelId: 'shotvl-tiny' };
@@ -60,13 +76,17 @@ export async function resolveModel(model: string, options: ModelResolutionOption
   const folder = resolve(model);
   if (existsSync(folder)) {
     if (isConvertedModel(folder)) return { modelDir: folder, modelId: basename(folder) };
-    if (!isCheckpoint(folder)) throw new CliError(`${folder} is neither a converted model folder (onnx/*.onnx) nor a Hugging Face checkpoint (config.json + *.safetensors)`);
+    if (!isCheckpoint(folder))
+      throw new CliError(
+        `${folder} is neither a converted model folder (onnx/*.onnx) nor a Hugging Face checkpoint (config.json + *.safetensors)`,
+      );
     const digest = createHash('sha256').update(folder).digest('hex').slice(0, 12);
     const target = join(options.modelStore, `${basename(folder)}-${digest}`);
     if (!isConvertedModel(target)) await convertInto(folder, target, options, { path: folder });
     return { modelDir: target, modelId: basename(folder) };
   }
-  if (!REPO_ID.test(model)) throw new CliError(`--model ${model}: no such folder, and not a Hugging Face repo id (owner/name) or 'tiny'`);
+  if (!REPO_ID.test(model))
+    throw new CliError(`--model ${model}: no such folder, and not a Hugging Face repo id (owner/name) or 'tiny'`);
   const target = join(options.modelStore, model.replace('/', '--'));
   if (!isConvertedModel(target)) {
     let checkpoint;
@@ -74,7 +94,9 @@ export async function resolveModel(model: string, options: ModelResolutionOption
       checkpoint = await resolveCheckpoint(model, { progress: options.progress });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CliError(`${reason}\nTo run without the hub, point --model at a local model or checkpoint folder, or use --model tiny.`);
+      throw new CliError(
+        `${reason}\nTo run without the hub, point --model at a local model or checkpoint folder, or use --model tiny.`,
+      );
     }
     await convertInto(checkpoint.directory, target, options, checkpoint.description);
   }

@@ -3,7 +3,15 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serializeModel } from './onnx-serializer.js';
-import { ElementType, type AttributeValue, type Dimension, type ModelSpec, type NodeSpec, type TensorData, type ValueInfo } from './onnx-types.js';
+import {
+  ElementType,
+  type AttributeValue,
+  type Dimension,
+  type ModelSpec,
+  type NodeSpec,
+  type TensorData,
+  type ValueInfo,
+} from './onnx-types.js';
 import { ExternalWeightFile } from './weight-file.js';
 
 /** Initializers at least this large go to the external data file while the graph is built. */
@@ -97,12 +105,18 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns its output names. An empty string input means "absent optional". */
-  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, options: OpOptions = {}): string[] {
+  op(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue> = {},
+    options: OpOptions = {},
+  ): string[] {
     const domain = options.domain ?? '';
     if (domain === MICROSOFT_DOMAIN) this.usesMicrosoftDomain.value = true;
     const name = this.uniqueName(opType);
     this.claim(name);
-    const outputs = options.outputs ?? Array.from({ length: options.outputCount ?? 1 }, (_, index) => `${name}/output_${index}`);
+    const outputs =
+      options.outputs ?? Array.from({ length: options.outputCount ?? 1 }, (_, index) => `${name}/output_${index}`);
     for (const output of outputs) this.claim(output);
     this.nodes.push({ opType, domain, name, inputs, outputs, attributes });
     return outputs;
@@ -145,7 +159,12 @@ export class GraphBuilder {
       initializers = initializers.map((tensor) => {
         if (tensor.external === undefined) return tensor;
         const { offset, length } = tensor.external;
-        return { name: tensor.name, elementType: tensor.elementType, dims: tensor.dims, bytes: data.subarray(offset, offset + length) };
+        return {
+          name: tensor.name,
+          elementType: tensor.elementType,
+          dims: tensor.dims,
+          bytes: data.subarray(offset, offset + length),
+        };
       });
       rmSync(this.weights.path);
     } else if (!this.weights.isEmpty) {
@@ -153,7 +172,10 @@ export class GraphBuilder {
     }
     const model: ModelSpec = {
       irVersion: IR_VERSION,
-      opsets: [{ domain: '', version: OPSET_VERSION }, ...(this.usesMicrosoftDomain.value ? [{ domain: MICROSOFT_DOMAIN, version: 1 }] : [])],
+      opsets: [
+        { domain: '', version: OPSET_VERSION },
+        ...(this.usesMicrosoftDomain.value ? [{ domain: MICROSOFT_DOMAIN, version: 1 }] : []),
+      ],
       producerName: 'shotvl-server',
       producerVersion: this.options.producerVersion,
       graphName: this.options.graphName,
@@ -181,7 +203,8 @@ export class GraphBuilder {
   }
 
   private claim(name: string): void {
-    if (this.usedNames.has(name)) throw new Error(`ONNX graph ${this.options.graphName}: duplicate value name '${name}'`);
+    if (this.usedNames.has(name))
+      throw new Error(`ONNX graph ${this.options.graphName}: duplicate value name '${name}'`);
     this.usedNames.add(name);
   }
 }

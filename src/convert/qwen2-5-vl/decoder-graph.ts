@@ -77,11 +77,20 @@ export function textInverseFrequencies(text: TextConfig): Float32Array {
   return out;
 }
 
-function prepareInputs(layers: LayerWriter, text: TextConfig, attentionMask: string, positionIds: string): DecoderInputs {
+function prepareInputs(
+  layers: LayerWriter,
+  text: TextConfig,
+  attentionMask: string,
+  positionIds: string,
+): DecoderInputs {
   const graph = layers.graph;
   const lengths = graph.op1('ReduceSum', [attentionMask, graph.int64([1])], { keepdims: attribute.int(0) });
-  const seqlensK = graph.op1('Cast', [graph.op1('Sub', [lengths, graph.int64([1], [])])], { to: attribute.int(ElementType.int32) });
-  const totalLength = graph.op1('Gather', [graph.op1('Shape', [attentionMask]), graph.int64([1], [])], { axis: attribute.int(0) });
+  const seqlensK = graph.op1('Cast', [graph.op1('Sub', [lengths, graph.int64([1], [])])], {
+    to: attribute.int(ElementType.int32),
+  });
+  const totalLength = graph.op1('Gather', [graph.op1('Shape', [attentionMask]), graph.int64([1], [])], {
+    axis: attribute.int(0),
+  });
   const totalSequenceLength = graph.op1('Cast', [totalLength], { to: attribute.int(ElementType.int32) });
 
   // M-RoPE: frequency pairs [0, s0) rotate with the temporal position, [s0, s0+s1) with the
@@ -99,7 +108,12 @@ function prepareInputs(layers: LayerWriter, text: TextConfig, attentionMask: str
   const angles = graph.op1('Concat', parts, { axis: attribute.int(-1) });
   const doubled = graph.op1('Concat', [angles, angles], { axis: attribute.int(-1) });
   const toHeads = (values: string) => layers.fromFloat32(graph.op1('Unsqueeze', [values, graph.int64([2])]));
-  return { seqlensK, totalSequenceLength, cos: toHeads(graph.op1('Cos', [doubled])), sin: toHeads(graph.op1('Sin', [doubled])) };
+  return {
+    seqlensK,
+    totalSequenceLength,
+    cos: toHeads(graph.op1('Cos', [doubled])),
+    sin: toHeads(graph.op1('Sin', [doubled])),
+  };
 }
 
 async function decoderLayer(
@@ -125,7 +139,12 @@ async function decoderLayer(
     ],
     `${prefix}.self_attn.qkv_proj`,
   );
-  const [query, key, value] = graph.op('Split', [qkv, graph.int64([queryWidth, keyWidth, keyWidth])], { axis: attribute.int(-1) }, { outputCount: 3 });
+  const [query, key, value] = graph.op(
+    'Split',
+    [qkv, graph.int64([queryWidth, keyWidth, keyWidth])],
+    { axis: attribute.int(-1) },
+    { outputCount: 3 },
+  );
   const rotate = (values: string, heads: number) => {
     const perHead = graph.op1('Reshape', [values, graph.int64([0, 0, heads, headDim])]);
     const rotated = layers.rotateHalfRotary(perHead, inputs.cos, inputs.sin, headDim);
@@ -133,13 +152,31 @@ async function decoderLayer(
   };
   const [attended, presentKey, presentValue] = graph.op(
     'GroupQueryAttention',
-    [rotate(query!, numHeads), rotate(key!, numKeyValueHeads), value!, past.key, past.value, inputs.seqlensK, inputs.totalSequenceLength],
+    [
+      rotate(query!, numHeads),
+      rotate(key!, numKeyValueHeads),
+      value!,
+      past.key,
+      past.value,
+      inputs.seqlensK,
+      inputs.totalSequenceLength,
+    ],
     { num_heads: attribute.int(numHeads), kv_num_heads: attribute.int(numKeyValueHeads) },
     { domain: MICROSOFT_DOMAIN, outputCount: 3 },
   );
-  const projected = await layers.linear(attended!, { prefix: `${prefix}.self_attn.o_proj`, inFeatures: queryWidth, outFeatures: hiddenSize, bias: false });
+  const projected = await layers.linear(attended!, {
+    prefix: `${prefix}.self_attn.o_proj`,
+    inFeatures: queryWidth,
+    outFeatures: hiddenSize,
+    bias: false,
+  });
   const afterAttention = graph.op1('Add', [x, projected]);
-  const normed2 = await layers.rmsNorm(afterAttention, `${prefix}.post_attention_layernorm.weight`, hiddenSize, text.rmsNormEps);
+  const normed2 = await layers.rmsNorm(
+    afterAttention,
+    `${prefix}.post_attention_layernorm.weight`,
+    hiddenSize,
+    text.rmsNormEps,
+  );
   const mlp = await layers.gatedMlp(normed2, `${prefix}.mlp`, hiddenSize, text.intermediateSize, false);
   return { hidden: graph.op1('Add', [afterAttention, mlp]), presentKey: presentKey!, presentValue: presentValue! };
 }

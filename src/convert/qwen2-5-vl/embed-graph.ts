@@ -13,8 +13,16 @@ export async function writeEmbedGraph(layers: LayerWriter, text: TextConfig): Pr
   // q4 models keep the table in float16: a gather reads one row per token, so the table's size
   // matters (memory, load time) and its speed does not.
   const tableType = layers.format === 'fp32' ? ElementType.float32 : ElementType.float16;
-  const weight = graph.weight('model.embed_tokens.weight', tableType, [text.vocabSize, text.hiddenSize], encodeFloatTensor(table, tableType));
+  const weight = graph.weight(
+    'model.embed_tokens.weight',
+    tableType,
+    [text.vocabSize, text.hiddenSize],
+    encodeFloatTensor(table, tableType),
+  );
   const gathered = graph.op1('Gather', [weight, inputIds], { axis: attribute.int(0) });
-  const embeds = tableType === ElementType.float32 ? gathered : graph.op1('Cast', [gathered], { to: attribute.int(ElementType.float32) });
+  const embeds =
+    tableType === ElementType.float32
+      ? gathered
+      : graph.op1('Cast', [gathered], { to: attribute.int(ElementType.float32) });
   graph.output('inputs_embeds', embeds, ElementType.float32, ['batch_size', 'sequence_length', text.hiddenSize]);
 }

@@ -56,7 +56,10 @@ export class LayerWriter {
     const weight = new Float32Array(outFeatures * inFeatures);
     let row = 0;
     for (const spec of specs) {
-      weight.set(await readChecked(this.source, `${spec.prefix}.weight`, [spec.outFeatures, spec.inFeatures]), row * inFeatures);
+      weight.set(
+        await readChecked(this.source, `${spec.prefix}.weight`, [spec.outFeatures, spec.inFeatures]),
+        row * inFeatures,
+      );
       row += spec.outFeatures;
     }
     const product = this.matmul(x, weight, outFeatures, inFeatures, name);
@@ -74,14 +77,36 @@ export class LayerWriter {
   matmul(x: string, weight: Float32Array, outFeatures: number, inFeatures: number, name: string): string {
     const encoded = encodeLinearWeight(weight, outFeatures, inFeatures, this.format, this.q4);
     if (encoded.kind === 'dense') {
-      const initializer = this.graph.weight(`${name}.weight`, encoded.elementType, [inFeatures, outFeatures], encoded.bytes);
+      const initializer = this.graph.weight(
+        `${name}.weight`,
+        encoded.elementType,
+        [inFeatures, outFeatures],
+        encoded.bytes,
+      );
       return this.graph.op1('MatMul', [x, initializer]);
     }
-    const packed = this.graph.weight(`${name}.weight_q4`, ElementType.uint8, [outFeatures, encoded.blockCount, encoded.blockSize / 2], encoded.packed);
-    const scales = this.graph.weight(`${name}.weight_scales`, ElementType.float32, [outFeatures * encoded.blockCount], encoded.scales);
+    const packed = this.graph.weight(
+      `${name}.weight_q4`,
+      ElementType.uint8,
+      [outFeatures, encoded.blockCount, encoded.blockSize / 2],
+      encoded.packed,
+    );
+    const scales = this.graph.weight(
+      `${name}.weight_scales`,
+      ElementType.float32,
+      [outFeatures * encoded.blockCount],
+      encoded.scales,
+    );
     const inputs = [x, packed, scales];
     if (encoded.zeroPoints !== undefined) {
-      inputs.push(this.graph.weight(`${name}.weight_zero_points`, ElementType.uint8, [encoded.zeroPoints.byteLength], encoded.zeroPoints));
+      inputs.push(
+        this.graph.weight(
+          `${name}.weight_zero_points`,
+          ElementType.uint8,
+          [encoded.zeroPoints.byteLength],
+          encoded.zeroPoints,
+        ),
+      );
     }
     return this.graph.op1(
       'MatMulNBits',
@@ -117,7 +142,13 @@ export class LayerWriter {
   /**
    * Qwen2's MLP: `down(silu(gate(x)) * up(x))`, with gate and up fused into one product.
    */
-  async gatedMlp(x: string, prefix: string, hiddenSize: number, intermediateSize: number, bias: boolean): Promise<string> {
+  async gatedMlp(
+    x: string,
+    prefix: string,
+    hiddenSize: number,
+    intermediateSize: number,
+    bias: boolean,
+  ): Promise<string> {
     const gateUp = await this.fusedLinear(
       x,
       [
@@ -126,9 +157,19 @@ export class LayerWriter {
       ],
       `${prefix}.gate_up_proj`,
     );
-    const [gate, up] = this.graph.op('Split', [gateUp, this.graph.int64([intermediateSize, intermediateSize])], { axis: attribute.int(-1) }, { outputCount: 2 });
+    const [gate, up] = this.graph.op(
+      'Split',
+      [gateUp, this.graph.int64([intermediateSize, intermediateSize])],
+      { axis: attribute.int(-1) },
+      { outputCount: 2 },
+    );
     const activated = this.graph.op1('Mul', [this.silu(gate!), up!]);
-    return this.linear(activated, { prefix: `${prefix}.down_proj`, inFeatures: intermediateSize, outFeatures: hiddenSize, bias });
+    return this.linear(activated, {
+      prefix: `${prefix}.down_proj`,
+      inFeatures: intermediateSize,
+      outFeatures: hiddenSize,
+      bias,
+    });
   }
 
   /**
@@ -138,7 +179,12 @@ export class LayerWriter {
    */
   rotateHalfRotary(x: string, cos: string, sin: string, headDim: number): string {
     const half = headDim / 2;
-    const [first, second] = this.graph.op('Split', [x, this.graph.int64([half, half])], { axis: attribute.int(-1) }, { outputCount: 2 });
+    const [first, second] = this.graph.op(
+      'Split',
+      [x, this.graph.int64([half, half])],
+      { axis: attribute.int(-1) },
+      { outputCount: 2 },
+    );
     const rotated = this.graph.op1('Concat', [this.graph.op1('Neg', [second!]), first!], { axis: attribute.int(-1) });
     return this.graph.op1('Add', [this.graph.op1('Mul', [x, cos]), this.graph.op1('Mul', [rotated, sin])]);
   }

@@ -47,15 +47,22 @@ export async function writeVisionGraph(layers: LayerWriter, vision: VisionConfig
   const scatterIndex = graph.input('window_scatter_index', ElementType.int64, ['num_patches']);
   const gridThw = graph.input('grid_thw', ElementType.int64, [3]);
 
-  const inputs = graph.scoped('inputs', () => prepareInputs(layers, vision, angles, keyBias, gridThw, gatherIndex, scatterIndex));
+  const inputs = graph.scoped('inputs', () =>
+    prepareInputs(layers, vision, angles, keyBias, gridThw, gatherIndex, scatterIndex),
+  );
 
   let hidden = await graph.scoped('patch_embed', () => patchEmbedding(layers, pixelValues, vision, patchSize));
   for (let index = 0; index < vision.depth; index += 1) {
     const fullAttention = vision.fullAttentionBlockIndexes.includes(index);
-    hidden = await graph.scoped(`blocks.${index}`, () => visionBlock(layers, hidden, `visual.blocks.${index}`, vision, inputs, fullAttention));
+    hidden = await graph.scoped(`blocks.${index}`, () =>
+      visionBlock(layers, hidden, `visual.blocks.${index}`, vision, inputs, fullAttention),
+    );
   }
   const features = await graph.scoped('merger', () => patchMerger(layers, hidden, vision));
-  graph.output('image_features', layers.toFloat32(features), ElementType.float32, ['num_patches_div_4', vision.outHiddenSize]);
+  graph.output('image_features', layers.toFloat32(features), ElementType.float32, [
+    'num_patches_div_4',
+    vision.outHiddenSize,
+  ]);
 }
 
 function prepareInputs(
@@ -82,8 +89,14 @@ function prepareInputs(
   const windowShape = graph.op1('Concat', [windowCount, windowLength, hiddenDim], { axis: attribute.int(0) });
   // MultiHeadAttention's attention_bias is [batch, 1, query, key]: every query row of a window
   // sees the same key mask.
-  const biasRows = graph.op1('Reshape', [keyBias, graph.op1('Concat', [windowCount, graph.int64([1, 1]), windowLength], { axis: attribute.int(0) })]);
-  const biasFull = graph.op1('Expand', [biasRows, graph.op1('Concat', [windowCount, graph.int64([1]), windowLength, windowLength], { axis: attribute.int(0) })]);
+  const biasRows = graph.op1('Reshape', [
+    keyBias,
+    graph.op1('Concat', [windowCount, graph.int64([1, 1]), windowLength], { axis: attribute.int(0) }),
+  ]);
+  const biasFull = graph.op1('Expand', [
+    biasRows,
+    graph.op1('Concat', [windowCount, graph.int64([1]), windowLength, windowLength], { axis: attribute.int(0) }),
+  ]);
   const windowBias = layers.fromFloat32(biasFull);
 
   const frames = graph.op1('Slice', [gridThw, graph.int64([0]), graph.int64([1])]);
@@ -92,7 +105,12 @@ function prepareInputs(
 }
 
 /** Conv3d with kernel = stride = (2, 14, 14) and no bias is a matrix product per patch row. */
-async function patchEmbedding(layers: LayerWriter, pixelValues: string, vision: VisionConfig, patchSize: number): Promise<string> {
+async function patchEmbedding(
+  layers: LayerWriter,
+  pixelValues: string,
+  vision: VisionConfig,
+  patchSize: number,
+): Promise<string> {
   const input = layers.fromFloat32(pixelValues);
   const weight = await layers.readWeight('visual.patch_embed.proj.weight', [
     vision.hiddenSize,
@@ -104,16 +122,41 @@ async function patchEmbedding(layers: LayerWriter, pixelValues: string, vision: 
   return layers.matmul(input, weight, vision.hiddenSize, patchSize, 'visual.patch_embed.proj');
 }
 
-async function visionBlock(layers: LayerWriter, x: string, prefix: string, vision: VisionConfig, inputs: VisionGraphInputs, fullAttention: boolean): Promise<string> {
+async function visionBlock(
+  layers: LayerWriter,
+  x: string,
+  prefix: string,
+  vision: VisionConfig,
+  inputs: VisionGraphInputs,
+  fullAttention: boolean,
+): Promise<string> {
   const graph = layers.graph;
   const hiddenSize = vision.hiddenSize;
   const normed = await layers.rmsNorm(x, `${prefix}.norm1.weight`, hiddenSize, vision.rmsNormEps);
-  const qkv = await layers.linear(normed, { prefix: `${prefix}.attn.qkv`, inFeatures: hiddenSize, outFeatures: 3 * hiddenSize, bias: true });
-  const [query, key, value] = graph.op('Split', [qkv, graph.int64([hiddenSize, hiddenSize, hiddenSize])], { axis: attribute.int(-1) }, { outputCount: 3 });
+  const qkv = await layers.linear(normed, {
+    prefix: `${prefix}.attn.qkv`,
+    inFeatures: hiddenSize,
+    outFeatures: 3 * hiddenSize,
+    bias: true,
+  });
+  const [query, key, value] = graph.op(
+    'Split',
+    [qkv, graph.int64([hiddenSize, hiddenSize, hiddenSize])],
+    { axis: attribute.int(-1) },
+    { outputCount: 3 },
+  );
   const headShape = graph.int64([-1, vision.numHeads, vision.headDim]);
   const flatShape = graph.int64([-1, hiddenSize]);
   const rotate = (values: string) =>
-    graph.op1('Reshape', [layers.rotateHalfRotary(graph.op1('Reshape', [values, headShape]), inputs.rotaryCos, inputs.rotarySin, vision.headDim), flatShape]);
+    graph.op1('Reshape', [
+      layers.rotateHalfRotary(
+        graph.op1('Reshape', [values, headShape]),
+        inputs.rotaryCos,
+        inputs.rotarySin,
+        vision.headDim,
+      ),
+      flatShape,
+    ]);
   const rotatedQuery = rotate(query!);
   const rotatedKey = rotate(key!);
 
@@ -121,19 +164,35 @@ async function visionBlock(layers: LayerWriter, x: string, prefix: string, visio
   let attended: string;
   if (fullAttention) {
     const perFrame = (values: string) => graph.op1('Reshape', [values, inputs.frameShape]);
-    const output = graph.op1('MultiHeadAttention', [perFrame(rotatedQuery), perFrame(rotatedKey), perFrame(value!)], attentionAttributes, MICROSOFT_DOMAIN);
+    const output = graph.op1(
+      'MultiHeadAttention',
+      [perFrame(rotatedQuery), perFrame(rotatedKey), perFrame(value!)],
+      attentionAttributes,
+      MICROSOFT_DOMAIN,
+    );
     attended = graph.op1('Reshape', [output, flatShape]);
   } else {
-    const windowed = (values: string) => graph.op1('Reshape', [graph.op1('Gather', [values, inputs.gatherIndex], { axis: attribute.int(0) }), inputs.windowShape]);
+    const windowed = (values: string) =>
+      graph.op1('Reshape', [
+        graph.op1('Gather', [values, inputs.gatherIndex], { axis: attribute.int(0) }),
+        inputs.windowShape,
+      ]);
     const output = graph.op1(
       'MultiHeadAttention',
       [windowed(rotatedQuery), windowed(rotatedKey), windowed(value!), '', '', inputs.windowBias],
       attentionAttributes,
       MICROSOFT_DOMAIN,
     );
-    attended = graph.op1('Gather', [graph.op1('Reshape', [output, flatShape]), inputs.scatterIndex], { axis: attribute.int(0) });
+    attended = graph.op1('Gather', [graph.op1('Reshape', [output, flatShape]), inputs.scatterIndex], {
+      axis: attribute.int(0),
+    });
   }
-  const projected = await layers.linear(attended, { prefix: `${prefix}.attn.proj`, inFeatures: hiddenSize, outFeatures: hiddenSize, bias: true });
+  const projected = await layers.linear(attended, {
+    prefix: `${prefix}.attn.proj`,
+    inFeatures: hiddenSize,
+    outFeatures: hiddenSize,
+    bias: true,
+  });
   const afterAttention = graph.op1('Add', [x, projected]);
   const normed2 = await layers.rmsNorm(afterAttention, `${prefix}.norm2.weight`, hiddenSize, vision.rmsNormEps);
   const mlp = await layers.gatedMlp(normed2, `${prefix}.mlp`, hiddenSize, vision.intermediateSize, true);
@@ -147,10 +206,20 @@ async function patchMerger(layers: LayerWriter, x: string, vision: VisionConfig)
   const mergedSize = vision.hiddenSize * unit;
   const normed = await layers.rmsNorm(x, 'visual.merger.ln_q.weight', vision.hiddenSize, vision.rmsNormEps);
   const grouped = graph.op1('Reshape', [normed, graph.int64([-1, mergedSize])]);
-  const first = await layers.linear(grouped, { prefix: 'visual.merger.mlp.0', inFeatures: mergedSize, outFeatures: mergedSize, bias: true });
+  const first = await layers.linear(grouped, {
+    prefix: 'visual.merger.mlp.0',
+    inFeatures: mergedSize,
+    outFeatures: mergedSize,
+    bias: true,
+  });
   // nn.GELU() default: the exact erf form.
   const activated = graph.op1('Gelu', [first], {}, MICROSOFT_DOMAIN);
-  return layers.linear(activated, { prefix: 'visual.merger.mlp.2', inFeatures: mergedSize, outFeatures: vision.outHiddenSize, bias: true });
+  return layers.linear(activated, {
+    prefix: 'visual.merger.mlp.2',
+    inFeatures: mergedSize,
+    outFeatures: vision.outHiddenSize,
+    bias: true,
+  });
 }
 
 export type { VisionGraphInputs };

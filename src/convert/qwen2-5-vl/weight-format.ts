@@ -17,7 +17,14 @@ export interface Q4Settings {
 
 export type EncodedLinear =
   | { kind: 'dense'; elementType: ElementType; bytes: Uint8Array }
-  | { kind: 'q4'; packed: Uint8Array; scales: Uint8Array; zeroPoints: Uint8Array | undefined; blockSize: number; blockCount: number };
+  | {
+      kind: 'q4';
+      packed: Uint8Array;
+      scales: Uint8Array;
+      zeroPoints: Uint8Array | undefined;
+      blockSize: number;
+      blockCount: number;
+    };
 
 /** Float values in the given element type as little-endian bytes. */
 export function encodeFloatTensor(values: Float32Array, type: ElementType): Uint8Array {
@@ -46,7 +53,13 @@ export function transpose(weight: Float32Array, rows: number, columns: number): 
   return out;
 }
 
-export function encodeLinearWeight(weight: Float32Array, outFeatures: number, inFeatures: number, format: WeightFormat, q4: Q4Settings): EncodedLinear {
+export function encodeLinearWeight(
+  weight: Float32Array,
+  outFeatures: number,
+  inFeatures: number,
+  format: WeightFormat,
+  q4: Q4Settings,
+): EncodedLinear {
   if (format === 'q4') {
     const quantized = quantizeQ4(weight, outFeatures, inFeatures, { blockSize: q4.blockSize, symmetric: q4.symmetric });
     return {
@@ -59,5 +72,9 @@ export function encodeLinearWeight(weight: Float32Array, outFeatures: number, in
     };
   }
   const elementType = format === 'fp16' ? ElementType.float16 : ElementType.float32;
-  return { kind: 'dense', elementType, bytes: encodeFloatTensor(transpose(weight, outFeatures, inFeatures), elementType) };
+  return {
+    kind: 'dense',
+    elementType,
+    bytes: encodeFloatTensor(transpose(weight, outFeatures, inFeatures), elementType),
+  };
 }

@@ -44,7 +44,9 @@ export class ActiveSequence {
   accept(logits: Float32Array): boolean {
     if (this.generated.length === 0 && this.limits.choices?.singleTokenIds !== undefined) {
       const scores = scoreSingleTokenChoices(logits, this.limits.choices.singleTokenIds);
-      this.choiceProbabilities = Object.fromEntries(this.limits.choices.strings.map((text, index) => [text, scores.probabilities[index]!]));
+      this.choiceProbabilities = Object.fromEntries(
+        this.limits.choices.strings.map((text, index) => [text, scores.probabilities[index]!]),
+      );
     }
     const sample = this.sampler.next(logits, this.generated);
     this.generated.push(sample.tokenId);

@@ -50,7 +50,9 @@ export function readGenerationDefaults(modelDir: string): ModelDescription['gene
  * GPU the bound output is a host copy of a device buffer, so caches are concatenated instead.
  */
 export function kvModeFor(executionProviders: readonly unknown[]): 'in-place' | 'concat' {
-  const names = executionProviders.map((provider) => (typeof provider === 'string' ? provider : String((provider as { name?: unknown }).name)));
+  const names = executionProviders.map((provider) =>
+    typeof provider === 'string' ? provider : String((provider as { name?: unknown }).name),
+  );
   return names.every((name) => name === 'cpu') ? 'in-place' : 'concat';
 }
 
@@ -78,7 +80,9 @@ async function startRunner(options: CreateEngineOptions): Promise<ModelRunner> {
 export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {
   const runner = await startRunner(options);
   try {
-    const tokenizer = await loadTokenizer(options.modelDir, { spatialMergeSize: runner.config.vision.spatialMergeSize });
+    const tokenizer = await loadTokenizer(options.modelDir, {
+      spatialMergeSize: runner.config.vision.spatialMergeSize,
+    });
     const limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
     const maxModelLength = Math.min(limits.maxModelLength, runner.config.text.maxPositionEmbeddings);
     const kvTokenBudget = Math.max(1, Math.floor(limits.kvCacheBytes / runner.kvBytesPerToken));
@@ -87,7 +91,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       tokenizer,
       options.mediaPreprocessor,
       {
-        model: { id: options.modelId, maxModelLength, generationDefaults: readGenerationDefaults(options.modelDir), createdAt: Math.floor(Date.now() / 1000) },
+        model: {
+          id: options.modelId,
+          maxModelLength,
+          generationDefaults: readGenerationDefaults(options.modelDir),
+          createdAt: Math.floor(Date.now() / 1000),
+        },
         scheduler: {
           maxRunningSequences: limits.maxRunningSequences,
           maxTokensPerStep: limits.maxTokensPerStep,

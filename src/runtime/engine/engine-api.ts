@@ -116,7 +116,9 @@ export interface ModelDescription {
   id: string;
   maxModelLength: number;
   /** Defaults from the model's generation_config.json. */
-  generationDefaults: Partial<Pick<SamplingOptions, 'temperature' | 'topP' | 'topK' | 'repetitionPenalty' | 'maxTokens'>>;
+  generationDefaults: Partial<
+    Pick<SamplingOptions, 'temperature' | 'topP' | 'topK' | 'repetitionPenalty' | 'maxTokens'>
+  >;
   createdAt: number;
 }
 
@@ -128,7 +130,11 @@ export interface Engine {
    * overflow, overload); errors after admission arrive by rejecting the iterator.
    */
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent>;
-  tokenize(input: { text?: string; messages?: ChatMessage[]; addGenerationPrompt?: boolean }): Promise<{ tokens: number[]; maxModelLength: number }>;
+  tokenize(input: {
+    text?: string;
+    messages?: ChatMessage[];
+    addGenerationPrompt?: boolean;
+  }): Promise<{ tokens: number[]; maxModelLength: number }>;
   detokenize(tokens: number[]): Promise<string>;
   stats(): EngineStats;
   /** Latency samples recorded since the previous call (for Prometheus histograms). */

@@ -23,7 +23,12 @@ export class EngineError extends Error {
 }
 
 /** vLLM's wording, which clients and evaluators already parse. */
-export function contextLengthMessage(maxModelLength: number, requested: number, promptTokens: number, completionTokens: number): string {
+export function contextLengthMessage(
+  maxModelLength: number,
+  requested: number,
+  promptTokens: number,
+  completionTokens: number,
+): string {
   return (
     `This model's maximum context length is ${maxModelLength} tokens. However, you requested ${requested} tokens ` +
     `(${promptTokens} in the messages, ${completionTokens} in the completion). Please reduce the length of the messages or completion.`

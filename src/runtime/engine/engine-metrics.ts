@@ -11,7 +11,13 @@ export class EngineMetrics {
   interTokenLatency: number[] = [];
   endToEndLatency: number[] = [];
 
-  counters(): { promptTokens: number; generatedTokens: number; abortedRequests: number; rejectedRequests: number; finishedRequests: Record<FinishReason, number> } {
+  counters(): {
+    promptTokens: number;
+    generatedTokens: number;
+    abortedRequests: number;
+    rejectedRequests: number;
+    finishedRequests: Record<FinishReason, number>;
+  } {
     return {
       promptTokens: this.promptTokens,
       generatedTokens: this.generatedTokens,
@@ -22,7 +28,11 @@ export class EngineMetrics {
   }
 
   takeSamples(): LatencySamples {
-    const samples = { timeToFirstToken: this.timeToFirstToken, interTokenLatency: this.interTokenLatency, endToEndLatency: this.endToEndLatency };
+    const samples = {
+      timeToFirstToken: this.timeToFirstToken,
+      interTokenLatency: this.interTokenLatency,
+      endToEndLatency: this.endToEndLatency,
+    };
     this.timeToFirstToken = [];
     this.interTokenLatency = [];
     this.endToEndLatency = [];

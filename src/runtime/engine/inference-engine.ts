@@ -8,7 +8,15 @@ import { Sampler } from '../sampling/sampler.js';
 import { createSamplingParams, SamplingParamsError, type SamplingParams } from '../sampling/sampling-params.js';
 import { PromptError } from '../tokenizer/chat-message.js';
 import { ActiveSequence } from './active-sequence.js';
-import type { Engine, EngineState, EngineStats, GenerationEvent, GenerationRequest, LatencySamples, ModelDescription } from './engine-api.js';
+import type {
+  Engine,
+  EngineState,
+  EngineStats,
+  GenerationEvent,
+  GenerationRequest,
+  LatencySamples,
+  ModelDescription,
+} from './engine-api.js';
 import { contextLengthMessage, EngineError } from './engine-errors.js';
 import { EngineMetrics } from './engine-metrics.js';
 import { EventChannel } from './event-channel.js';
@@ -70,7 +78,9 @@ export class InferenceEngine implements Engine {
     private readonly settings: EngineSettings,
     private readonly logger: EngineLogger,
   ) {
-    this.prefixCache = new PrefixCache(settings.prefixCacheBytes, runner.kvBytesPerToken, (prefixId) => runner.dropPrefix(prefixId));
+    this.prefixCache = new PrefixCache(settings.prefixCacheBytes, runner.kvBytesPerToken, (prefixId) =>
+      runner.dropPrefix(prefixId),
+    );
     this.scheduler = new Scheduler(settings.scheduler, (spec) => {
       const owner = this.sequences.get(spec.id)?.owner;
       return owner === undefined ? undefined : this.prefixCache.peek(owner.hashes);
@@ -89,12 +99,16 @@ export class InferenceEngine implements Engine {
   }
 
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
-    if (this.currentState === 'draining' || this.currentState === 'stopped') throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
-    if (this.currentState !== 'ready') throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
+    if (this.currentState === 'draining' || this.currentState === 'stopped')
+      throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
+    if (this.currentState !== 'ready')
+      throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
     const limits = this.settings.scheduler;
     if (this.preparing + this.scheduler.waitingCount >= limits.maxWaitingSequences) {
       this.metrics.rejected += 1;
-      throw new EngineError('overloaded', 'the server is overloaded: too many requests are waiting', { retryAfterSeconds: this.retryAfterSeconds() });
+      throw new EngineError('overloaded', 'the server is overloaded: too many requests are waiting', {
+        retryAfterSeconds: this.retryAfterSeconds(),
+      });
     }
     let owner: ActiveRequest | undefined;
     // Fix (issue 4 review): a reader that stopped while the request was still being prepared
@@ -113,10 +127,19 @@ export class InferenceEngine implements Engine {
     return channel;
   }
 
-  async tokenize(input: { text?: string; messages?: GenerationRequest['messages']; addGenerationPrompt?: boolean }): Promise<{ tokens: number[]; maxModelLength: number }> {
+  async tokenize(input: {
+    text?: string;
+    messages?: GenerationRequest['messages'];
+    addGenerationPrompt?: boolean;
+  }): Promise<{ tokens: number[]; maxModelLength: number }> {
     const maxModelLength = this.settings.model.maxModelLength;
     if (input.text !== undefined) return { tokens: this.tokenizer.encodeText(input.text), maxModelLength };
-    const prompt = await preparePrompt(input.messages ?? [], { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: undefined });
+    const prompt = await preparePrompt(input.messages ?? [], {
+      config: this.runner.config,
+      tokenizer: this.tokenizer,
+      visionCache: this.visionCache,
+      signal: undefined,
+    });
     return { tokens: Array.from(prompt.tokenIds), maxModelLength };
   }
 
@@ -146,7 +169,8 @@ export class InferenceEngine implements Engine {
   async drain(graceMilliseconds: number): Promise<void> {
     if (this.currentState === 'ready') this.currentState = 'draining';
     const deadline = Date.now() + graceMilliseconds;
-    while ((this.scheduler.hasWork || this.preparing > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((this.scheduler.hasWork || this.preparing > 0) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     for (const { owner } of [...this.sequences.values()]) this.abortRequest(owner);
   }
 
@@ -161,28 +185,67 @@ export class InferenceEngine implements Engine {
   }
 
   private retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((this.scheduler.waitingCount + this.preparing) / Math.max(1, this.settings.scheduler.maxRunningSequences)));
+    return Math.max(
+      1,
+      Math.ceil(
+        (this.scheduler.waitingCount + this.preparing) / Math.max(1, this.settings.scheduler.maxRunningSequences),
+      ),
+    );
   }
 
-  private async admit(request: GenerationRequest, channel: EventChannel<GenerationEvent>, bind: (owner: ActiveRequest) => void): Promise<void> {
+  private async admit(
+    request: GenerationRequest,
+    channel: EventChannel<GenerationEvent>,
+    bind: (owner: ActiveRequest) => void,
+  ): Promise<void> {
     const arrivedAt = performance.now();
     try {
       request.signal?.throwIfAborted();
-      const prompt = await preparePrompt(request.messages, { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: request.signal });
+      const prompt = await preparePrompt(request.messages, {
+        config: this.runner.config,
+        tokenizer: this.tokenizer,
+        visionCache: this.visionCache,
+        signal: request.signal,
+      });
       request.signal?.throwIfAborted();
       // Fix (issue 4 review): a request still being prepared when the engine closed was queued
       // behind a loop that had stopped, and its stream never ended.
       if (this.stopping) throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
       const params = this.samplingParams(request, prompt.tokenIds.length);
-      const hashes = blockHashes({ tokenIds: prompt.tokenIds, mediaHashAt: mediaHashAt(prompt), cacheSalt: request.cacheSalt ?? '' });
-      const maxNewTokens = params.maxTokens ?? Math.min(this.settings.defaultMaxTokens, this.settings.model.maxModelLength - prompt.tokenIds.length);
+      const hashes = blockHashes({
+        tokenIds: prompt.tokenIds,
+        mediaHashAt: mediaHashAt(prompt),
+        cacheSalt: request.cacheSalt ?? '',
+      });
+      const maxNewTokens =
+        params.maxTokens ??
+        Math.min(this.settings.defaultMaxTokens, this.settings.model.maxModelLength - prompt.tokenIds.length);
       const kvCapacity = prompt.tokenIds.length + maxNewTokens;
-      const owner: ActiveRequest = { request, kvCapacity, channel, prompt, hashes, sequences: [], unfinished: params.n, cachedTokens: 0, emittedTokens: 0, arrivedAt, lastTokenAt: undefined };
+      const owner: ActiveRequest = {
+        request,
+        kvCapacity,
+        channel,
+        prompt,
+        hashes,
+        sequences: [],
+        unfinished: params.n,
+        cachedTokens: 0,
+        emittedTokens: 0,
+        arrivedAt,
+        lastTokenAt: undefined,
+      };
       const group = this.prefixGroup(prompt, hashes);
-      const specs = Array.from({ length: params.n }, () => ({ id: this.nextSequenceId++, promptLength: prompt.tokenIds.length, maxNewTokens, ...group }));
+      const specs = Array.from({ length: params.n }, () => ({
+        id: this.nextSequenceId++,
+        promptLength: prompt.tokenIds.length,
+        maxNewTokens,
+        ...group,
+      }));
       if (!this.scheduler.canQueue(specs)) {
         this.metrics.rejected += 1;
-        throw new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', { retryAfterSeconds: this.retryAfterSeconds() });
+        throw new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', {
+          retryAfterSeconds: this.retryAfterSeconds(),
+        });
       }
       const constraint = this.choiceLimits(request);
       for (const [choice, spec] of specs.entries()) {
@@ -192,27 +255,51 @@ export class InferenceEngine implements Engine {
           ...(constraint === undefined ? {} : { constraint: new ChoiceConstraint(constraint.trie) }),
         });
         const output = this.tokenizer.createOutputStream({ stop: [...params.stop] });
-        const sequence = new ActiveSequence(spec.id, choice, prompt, sampler, output, this.tokenizer, {
-          maxNewTokens,
-          stopTokenIds: new Set(request.sampling.ignoreEos === true ? params.stopTokenIds : [...params.stopTokenIds, ...this.runner.config.tokens.eosTokenIds]),
-          ...(constraint === undefined ? {} : { choices: { strings: constraint.strings, singleTokenIds: constraint.singleTokenIds } }),
-        }, (event) => this.onSequenceEvent(owner, event));
+        const sequence = new ActiveSequence(
+          spec.id,
+          choice,
+          prompt,
+          sampler,
+          output,
+          this.tokenizer,
+          {
+            maxNewTokens,
+            stopTokenIds: new Set(
+              request.sampling.ignoreEos === true
+                ? params.stopTokenIds
+                : [...params.stopTokenIds, ...this.runner.config.tokens.eosTokenIds],
+            ),
+            ...(constraint === undefined
+              ? {}
+              : { choices: { strings: constraint.strings, singleTokenIds: constraint.singleTokenIds } }),
+          },
+          (event) => this.onSequenceEvent(owner, event),
+        );
         owner.sequences.push(sequence);
         this.sequences.set(spec.id, { sequence, owner });
       }
       for (const spec of specs) this.scheduler.add(spec);
       bind(owner);
       const cached = this.prefixCache.peek(hashes)?.length ?? 0;
-      channel.push({ type: 'prompt', promptTokens: prompt.tokenIds.length, cachedTokens: Math.min(cached, prompt.tokenIds.length - 1), media: prompt.media.map((item) => item.description) });
+      channel.push({
+        type: 'prompt',
+        promptTokens: prompt.tokenIds.length,
+        cachedTokens: Math.min(cached, prompt.tokenIds.length - 1),
+        media: prompt.media.map((item) => item.description),
+      });
       request.signal?.addEventListener('abort', () => this.abortRequest(owner), { once: true });
       this.wake?.();
     } catch (error) {
-      for (const [id, entry] of [...this.sequences.entries()]) if (entry.owner.request === request) this.sequences.delete(id);
+      for (const [id, entry] of [...this.sequences.entries()])
+        if (entry.owner.request === request) this.sequences.delete(id);
       channel.fail(this.asEngineError(error));
     }
   }
 
-  private prefixGroup(prompt: PreparedPrompt, hashes: string[]): { prefixGroup: string; prefixGroupLength: number } | undefined {
+  private prefixGroup(
+    prompt: PreparedPrompt,
+    hashes: string[],
+  ): { prefixGroup: string; prefixGroupLength: number } | undefined {
     // Requests about the same media share everything up to the end of the last media item:
     // group them there so that one prefill serves all (the seven questions of /analyze-shot).
     const lastMedia = prompt.media[prompt.media.length - 1];
@@ -231,7 +318,11 @@ export class InferenceEngine implements Engine {
     // a bounded default rather than the whole context (which would serialise such requests).
     const maxTokens = sampling.maxTokens ?? Math.min(this.settings.defaultMaxTokens, maxModelLength - promptLength);
     if (promptLength + maxTokens > maxModelLength || maxTokens < 1) {
-      throw new EngineError('context_length_exceeded', contextLengthMessage(maxModelLength, promptLength + maxTokens, promptLength, maxTokens), { param: 'messages' });
+      throw new EngineError(
+        'context_length_exceeded',
+        contextLengthMessage(maxModelLength, promptLength + maxTokens, promptLength, maxTokens),
+        { param: 'messages' },
+      );
     }
     try {
       return createSamplingParams(
@@ -255,17 +346,24 @@ export class InferenceEngine implements Engine {
         { vocabularySize: this.runner.config.text.vocabSize },
       );
     } catch (error) {
-      if (error instanceof SamplingParamsError) throw new EngineError('invalid_request', error.message, { param: error.parameter });
+      if (error instanceof SamplingParamsError)
+        throw new EngineError('invalid_request', error.message, { param: error.parameter });
       throw error;
     }
   }
 
-  private choiceLimits(request: GenerationRequest): { trie: ChoiceTrie; strings: string[]; singleTokenIds: number[] | undefined } | undefined {
+  private choiceLimits(
+    request: GenerationRequest,
+  ): { trie: ChoiceTrie; strings: string[]; singleTokenIds: number[] | undefined } | undefined {
     const strings = request.sampling.choices;
     if (strings === undefined) return undefined;
-    if (strings.length === 0 || strings.some((choice) => choice === '')) throw new EngineError('invalid_request', 'structured choice needs non-empty strings', { param: 'structured_outputs.choice' });
+    if (strings.length === 0 || strings.some((choice) => choice === ''))
+      throw new EngineError('invalid_request', 'structured choice needs non-empty strings', {
+        param: 'structured_outputs.choice',
+      });
     const tokenized = strings.map((choice) => this.tokenizer.encodeText(choice));
-    const single = tokenized.every((ids) => ids.length === 1) && new Set(tokenized.map((ids) => ids[0])).size === tokenized.length;
+    const single =
+      tokenized.every((ids) => ids.length === 1) && new Set(tokenized.map((ids) => ids[0])).size === tokenized.length;
     return {
       trie: new ChoiceTrie(tokenized, { endTokenIds: this.runner.config.tokens.eosTokenIds }),
       strings,
@@ -278,11 +376,16 @@ export class InferenceEngine implements Engine {
     if (error instanceof SchedulerRejectedError) {
       this.metrics.rejected += 1;
       return error.reason === 'never_fits'
-        ? new EngineError('kv_budget_exceeded', `the request can never fit in the KV cache: ${error.message}`, { param: 'max_tokens' })
-        : new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', { retryAfterSeconds: this.retryAfterSeconds() });
+        ? new EngineError('kv_budget_exceeded', `the request can never fit in the KV cache: ${error.message}`, {
+            param: 'max_tokens',
+          })
+        : new EngineError('overloaded', 'the server is overloaded: the waiting queue is full', {
+            retryAfterSeconds: this.retryAfterSeconds(),
+          });
     }
     if (error instanceof PromptError) return new EngineError('invalid_request', error.message, { param: 'messages' });
-    if (error instanceof SamplingParamsError) return new EngineError('invalid_request', error.message, { param: error.parameter });
+    if (error instanceof SamplingParamsError)
+      return new EngineError('invalid_request', error.message, { param: error.parameter });
     // Media errors and aborts pass through typed; the HTTP layer maps them.
     return error;
   }
@@ -310,7 +413,12 @@ export class InferenceEngine implements Engine {
       this.metrics.generatedTokens += completionTokens - owner.emittedTokens;
       this.metrics.promptTokens += owner.prompt.tokenIds.length;
       this.metrics.endToEndLatency.push((now - owner.arrivedAt) / 1000);
-      owner.channel.push({ type: 'usage', promptTokens: owner.prompt.tokenIds.length, completionTokens, cachedTokens: owner.cachedTokens });
+      owner.channel.push({
+        type: 'usage',
+        promptTokens: owner.prompt.tokenIds.length,
+        completionTokens,
+        cachedTokens: owner.cachedTokens,
+      });
       owner.channel.close();
     }
   }
@@ -355,7 +463,9 @@ export class InferenceEngine implements Engine {
       if (entry !== undefined && entry.sequence.choice === 0) entry.owner.cachedTokens = restore.length;
       if (entry !== undefined) this.prefixCache.record(restore.length);
     }
-    const newlyStarted = plan.prefills.filter((chunk) => chunk.start === 0).map((chunk) => this.sequences.get(chunk.sequenceId));
+    const newlyStarted = plan.prefills
+      .filter((chunk) => chunk.start === 0)
+      .map((chunk) => this.sequences.get(chunk.sequenceId));
     for (const entry of newlyStarted) if (entry !== undefined) this.prefixCache.record(0);
     const hidden = this.runner.config.text.hiddenSize;
     const chunks: SequenceChunk[] = [];
@@ -377,7 +487,11 @@ export class InferenceEngine implements Engine {
       const prompt = entry.owner.prompt;
       const total = prompt.tokenIds.length;
       const positions = new BigInt64Array(3 * chunk.length);
-      for (let axis = 0; axis < 3; axis += 1) positions.set(prompt.positionIds.subarray(axis * total + chunk.start, axis * total + chunk.start + chunk.length), axis * chunk.length);
+      for (let axis = 0; axis < 3; axis += 1)
+        positions.set(
+          prompt.positionIds.subarray(axis * total + chunk.start, axis * total + chunk.start + chunk.length),
+          axis * chunk.length,
+        );
       const features = featuresForRange(prompt, chunk.start, chunk.length, hidden);
       chunks.push({
         sequenceId: chunk.sequenceId,
@@ -426,6 +540,7 @@ export class InferenceEngine implements Engine {
       }
       entry.owner.channel.fail(failure);
     }
-    if ('failed' in this.runner && (this.runner as { failed?: Error }).failed !== undefined) this.currentState = 'failed';
+    if ('failed' in this.runner && (this.runner as { failed?: Error }).failed !== undefined)
+      this.currentState = 'failed';
   }
 }

@@ -33,7 +33,11 @@ export interface PromptPreparationContext {
 }
 
 function mediaParts(messages: readonly ChatMessage[]): MediaPart[] {
-  return messages.flatMap((message) => (typeof message.content === 'string' ? [] : message.content.filter((part): part is MediaPart => part.type !== 'text')));
+  return messages.flatMap((message) =>
+    typeof message.content === 'string'
+      ? []
+      : message.content.filter((part): part is MediaPart => part.type !== 'text'),
+  );
 }
 
 function templateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
@@ -42,11 +46,16 @@ function templateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
     content:
       typeof message.content === 'string'
         ? message.content
-        : message.content.map((part): TemplatePart => (part.type === 'text' ? { type: 'text', text: part.text } : { type: part.type })),
+        : message.content.map((part): TemplatePart =>
+            part.type === 'text' ? { type: 'text', text: part.text } : { type: part.type },
+          ),
   }));
 }
 
-export async function preparePrompt(messages: readonly ChatMessage[], context: PromptPreparationContext): Promise<PreparedPrompt> {
+export async function preparePrompt(
+  messages: readonly ChatMessage[],
+  context: PromptPreparationContext,
+): Promise<PreparedPrompt> {
   const encoded = [];
   for (const part of mediaParts(messages)) encoded.push(await context.visionCache.encode(part, context.signal));
   const grid = (item: { gridThw: GridThw }) => ({ t: item.gridThw[0], h: item.gridThw[1], w: item.gridThw[2] });
@@ -87,11 +96,17 @@ export async function preparePrompt(messages: readonly ChatMessage[], context: P
 
 /** The content hash of the media item covering a prompt position ('' for text tokens). */
 export function mediaHashAt(prompt: PreparedPrompt): (position: number) => string {
-  return (position) => prompt.media.find((item) => position >= item.tokenStart && position < item.tokenStart + item.tokenCount)?.key ?? '';
+  return (position) =>
+    prompt.media.find((item) => position >= item.tokenStart && position < item.tokenStart + item.tokenCount)?.key ?? '';
 }
 
 /** Feature rows for the vision pads in prompt positions [start, start + length). */
-export function featuresForRange(prompt: PreparedPrompt, start: number, length: number, hidden: number): Float32Array | undefined {
+export function featuresForRange(
+  prompt: PreparedPrompt,
+  start: number,
+  length: number,
+  hidden: number,
+): Float32Array | undefined {
   const parts: Float32Array[] = [];
   for (const item of prompt.media) {
     const from = Math.max(start, item.tokenStart);

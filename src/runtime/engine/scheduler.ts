@@ -93,14 +93,17 @@ export class Scheduler {
     private readonly prefixProbe: (spec: SequenceSpec) => PrefixMatch | undefined = () => undefined,
   ) {
     for (const [name, value] of Object.entries(limits)) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`scheduler limit ${name} must be a positive integer, got ${value}`);
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`scheduler limit ${name} must be a positive integer, got ${value}`);
     }
     // Fix (issue 4 review): with fewer step tokens than running sequences, the decodes admitted
     // last and every prefill were skipped until earlier sequences finished, breaking the "decodes
     // every step, prefill always progresses" invariant. vLLM enforces the same bound
     // (max_num_batched_tokens >= max_num_seqs).
     if (limits.maxTokensPerStep < limits.maxRunningSequences) {
-      throw new RangeError(`scheduler limit maxTokensPerStep (${limits.maxTokensPerStep}) must be at least maxRunningSequences (${limits.maxRunningSequences})`);
+      throw new RangeError(
+        `scheduler limit maxTokensPerStep (${limits.maxTokensPerStep}) must be at least maxRunningSequences (${limits.maxRunningSequences})`,
+      );
     }
   }
 
@@ -122,12 +125,19 @@ export class Scheduler {
 
   /** Queues a sequence; throws SchedulerRejectedError when it can never run or the queue is full. */
   add(spec: SequenceSpec): void {
-    if (spec.promptLength < 1 || spec.maxNewTokens < 1) throw new RangeError(`sequence ${spec.id}: prompt and max new tokens must be positive`);
+    if (spec.promptLength < 1 || spec.maxNewTokens < 1)
+      throw new RangeError(`sequence ${spec.id}: prompt and max new tokens must be positive`);
     const needed = spec.promptLength + spec.maxNewTokens;
     if (needed > this.limits.kvTokenBudget) {
-      throw new SchedulerRejectedError('never_fits', `the request needs ${needed} tokens of KV cache but the budget holds ${this.limits.kvTokenBudget}`);
+      throw new SchedulerRejectedError(
+        'never_fits',
+        `the request needs ${needed} tokens of KV cache but the budget holds ${this.limits.kvTokenBudget}`,
+      );
     }
-    if (this.waiting.length >= this.limits.maxWaitingSequences || this.waitingTokens + spec.promptLength > this.limits.maxWaitingTokens) {
+    if (
+      this.waiting.length >= this.limits.maxWaitingSequences ||
+      this.waitingTokens + spec.promptLength > this.limits.maxWaitingTokens
+    ) {
       throw new SchedulerRejectedError('queue_full', 'the waiting queue is full');
     }
     this.waiting.push({ spec, phase: 'waiting', processed: 0, holdsGroup: false });
@@ -137,7 +147,10 @@ export class Scheduler {
   /** Whether `add` would accept these sequences now (all or none). */
   canQueue(specs: Pick<SequenceSpec, 'promptLength'>[]): boolean {
     const tokens = specs.reduce((sum, spec) => sum + spec.promptLength, 0);
-    return this.waiting.length + specs.length <= this.limits.maxWaitingSequences && this.waitingTokens + tokens <= this.limits.maxWaitingTokens;
+    return (
+      this.waiting.length + specs.length <= this.limits.maxWaitingSequences &&
+      this.waitingTokens + tokens <= this.limits.maxWaitingTokens
+    );
   }
 
   /** Removes a sequence wherever it is and frees its reservation. Returns whether it was running. */
@@ -186,7 +199,8 @@ export class Scheduler {
   private admit(budget: number, plan: StepPlan): number {
     let remaining = budget;
     const busyGroups = new Set<string>();
-    for (const entry of this.running.values()) if (entry.phase === 'prefill' && entry.holdsGroup) busyGroups.add(entry.spec.prefixGroup!);
+    for (const entry of this.running.values())
+      if (entry.phase === 'prefill' && entry.holdsGroup) busyGroups.add(entry.spec.prefixGroup!);
     let index = 0;
     while (index < this.waiting.length && remaining > 0 && this.running.size < this.limits.maxRunningSequences) {
       const entry = this.waiting[index]!;
@@ -214,7 +228,8 @@ export class Scheduler {
       // (seven questions about one shot took six extra steps). Only a member that computes the
       // shared prefix holds the group now. (Covering is judged on the cached length, not on
       // `reusable`, which is capped one short of a prompt that is all shared prefix.)
-      entry.holdsGroup = group !== undefined && (match?.length ?? 0) < (entry.spec.prefixGroupLength ?? Number.POSITIVE_INFINITY);
+      entry.holdsGroup =
+        group !== undefined && (match?.length ?? 0) < (entry.spec.prefixGroupLength ?? Number.POSITIVE_INFINITY);
       if (entry.holdsGroup) busyGroups.add(group!);
       remaining -= this.planPrefill(entry, remaining, plan);
     }

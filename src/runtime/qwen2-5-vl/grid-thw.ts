@@ -18,13 +18,19 @@ export class InvalidGridError extends Error {
  */
 export function assertValidGrid(grid: GridThw, spatialMergeSize: number, label: string): void {
   const [t, h, w] = grid;
-  for (const [name, value] of [['t', t], ['h', h], ['w', w]] as const) {
+  for (const [name, value] of [
+    ['t', t],
+    ['h', h],
+    ['w', w],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new InvalidGridError(`${label}: grid ${name} must be a positive integer, found ${value}`);
     }
   }
   if (h % spatialMergeSize !== 0 || w % spatialMergeSize !== 0) {
-    throw new InvalidGridError(`${label}: grid h and w (${h}×${w}) must be multiples of the spatial merge size ${spatialMergeSize}`);
+    throw new InvalidGridError(
+      `${label}: grid h and w (${h}×${w}) must be multiples of the spatial merge size ${spatialMergeSize}`,
+    );
   }
 }
 

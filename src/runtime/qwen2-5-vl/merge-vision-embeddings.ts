@@ -25,9 +25,13 @@ export function placeVisionFeatures(
   let next = 0;
   for (let position = 0; position < tokenIds.length; position += 1) {
     if (!padTokenIds.has(tokenIds[position]!)) continue;
-    if (next >= featureRows) throw new VisionPlacementError(`the prompt has more vision pad tokens than the ${featureRows} vision features`);
+    if (next >= featureRows)
+      throw new VisionPlacementError(`the prompt has more vision pad tokens than the ${featureRows} vision features`);
     embeds.set(features.subarray(next * hiddenSize, (next + 1) * hiddenSize), position * hiddenSize);
     next += 1;
   }
-  if (next !== featureRows) throw new VisionPlacementError(`the prompt has ${next} vision pad tokens but the media produced ${featureRows} features`);
+  if (next !== featureRows)
+    throw new VisionPlacementError(
+      `the prompt has ${next} vision pad tokens but the media produced ${featureRows} features`,
+    );
 }

@@ -67,7 +67,11 @@ export class QwenOnnxSessions {
     };
     const open = (graph: 'embed_tokens' | 'vision_encoder' | 'decoder_model_merged') =>
       ort.InferenceSession.create(graphPath(modelDir, graph, settings.format), options);
-    const [embed, vision, decoder] = await Promise.all([open('embed_tokens'), open('vision_encoder'), open('decoder_model_merged')]);
+    const [embed, vision, decoder] = await Promise.all([
+      open('embed_tokens'),
+      open('vision_encoder'),
+      open('decoder_model_merged'),
+    ]);
     return new QwenOnnxSessions(config, settings.format, embed, vision, decoder);
   }
 
@@ -78,13 +82,25 @@ export class QwenOnnxSessions {
   /** An empty cache for `batchSize` rows. */
   emptyCache(batchSize: number): KvCache {
     const { numLayers, numKeyValueHeads, headDim } = this.config.text;
-    const empty = () => new ort.Tensor(this.kvElementType, this.kvElementType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [batchSize, numKeyValueHeads, 0, headDim]);
-    return { keys: Array.from({ length: numLayers }, empty), values: Array.from({ length: numLayers }, empty), length: 0 };
+    const empty = () =>
+      new ort.Tensor(this.kvElementType, this.kvElementType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [
+        batchSize,
+        numKeyValueHeads,
+        0,
+        headDim,
+      ]);
+    return {
+      keys: Array.from({ length: numLayers }, empty),
+      values: Array.from({ length: numLayers }, empty),
+      length: 0,
+    };
   }
 
   /** input_ids int64 [batch, sequence] -> float32 [batch, sequence, hidden]. */
   async embed(inputIds: BigInt64Array, batchSize: number, sequenceLength: number): Promise<Float32Array> {
-    const result = await this.embedSession.run({ input_ids: new ort.Tensor('int64', inputIds, [batchSize, sequenceLength]) });
+    const result = await this.embedSession.run({
+      input_ids: new ort.Tensor('int64', inputIds, [batchSize, sequenceLength]),
+    });
     return result.inputs_embeds!.data as Float32Array;
   }
 
@@ -99,7 +115,11 @@ export class QwenOnnxSessions {
       window_gather_index: new ort.Tensor('int64', inputs.windowGatherIndex, [inputs.windowGatherIndex.length]),
       window_key_bias: new ort.Tensor('float32', inputs.windowKeyBias, [inputs.windowCount, inputs.windowLength]),
       window_scatter_index: new ort.Tensor('int64', inputs.windowScatterIndex, [patches]),
-      grid_thw: new ort.Tensor('int64', BigInt64Array.from(grid, (value) => BigInt(value)), [3]),
+      grid_thw: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(grid, (value) => BigInt(value)),
+        [3],
+      ),
     });
     return result.image_features!.data as Float32Array;
   }
@@ -126,10 +146,15 @@ export class QwenOnnxSessions {
       }
       fetches = bound as ort.InferenceSession.FetchesType;
     }
-    const result = fetches === undefined ? await this.decoderSession.run(feeds) : await this.decoderSession.run(feeds, fetches);
+    const result =
+      fetches === undefined ? await this.decoderSession.run(feeds) : await this.decoderSession.run(feeds, fetches);
     const logits = result.logits!;
     if (step.inPlace === true) {
-      return { logits: logits.data as Float32Array, keptPositions: logits.dims[1]!, present: { ...step.past, length: totalLength } };
+      return {
+        logits: logits.data as Float32Array,
+        keptPositions: logits.dims[1]!,
+        present: { ...step.past, length: totalLength },
+      };
     }
     return {
       logits: logits.data as Float32Array,

@@ -64,7 +64,9 @@ export function referenceWindowIndex(grids: readonly GridThw[], geometry: Vision
     unitOffset += gridT * mergedH * mergedW;
   }
 
-  const cuWindowSeqlens = rawCuWindowSeqlens.filter((value, index) => index === 0 || value !== rawCuWindowSeqlens[index - 1]);
+  const cuWindowSeqlens = rawCuWindowSeqlens.filter(
+    (value, index) => index === 0 || value !== rawCuWindowSeqlens[index - 1],
+  );
   return {
     windowIndex: Int32Array.from(windowIndex),
     cuWindowSeqlens: Int32Array.from(cuWindowSeqlens),

@@ -79,7 +79,9 @@ export function computeRopeIndex(input: RopeIndexInput, options: RopeIndexOption
   const sequenceLength = input.inputIds[0]?.length ?? 0;
   for (const [row, ids] of input.inputIds.entries()) {
     if (ids.length !== sequenceLength) {
-      throw new RopeIndexError(`input row ${row} has length ${ids.length}, expected ${sequenceLength} (rows must be padded to one length)`);
+      throw new RopeIndexError(
+        `input row ${row} has length ${ids.length}, expected ${sequenceLength} (rows must be padded to one length)`,
+      );
     }
     const mask = input.attentionMask?.[row];
     if (input.attentionMask !== undefined && mask?.length !== sequenceLength) {
@@ -91,7 +93,9 @@ export function computeRopeIndex(input: RopeIndexInput, options: RopeIndexOption
   }
   // The reference branches on "were grids passed at all", not on whether a row holds vision tokens.
   const hasVision = input.imageGrids !== undefined || input.videoGrids !== undefined;
-  return hasVision ? multimodalPositions(input, options, batchSize, sequenceLength) : textPositions(input, batchSize, sequenceLength);
+  return hasVision
+    ? multimodalPositions(input, options, batchSize, sequenceLength)
+    : textPositions(input, batchSize, sequenceLength);
 }
 
 /**
@@ -100,7 +104,11 @@ export function computeRopeIndex(input: RopeIndexInput, options: RopeIndexOption
  * in row b's KV cache (its padded length after prefill); the step covers `stepLength` new tokens.
  * Returns int64 [3, B, stepLength].
  */
-export function decodePositionIds(pastLengths: readonly number[], ropeDeltas: readonly number[], stepLength = 1): BigInt64Array {
+export function decodePositionIds(
+  pastLengths: readonly number[],
+  ropeDeltas: readonly number[],
+  stepLength = 1,
+): BigInt64Array {
   if (pastLengths.length !== ropeDeltas.length) {
     throw new RopeIndexError(`decode: ${pastLengths.length} past lengths but ${ropeDeltas.length} rope deltas`);
   }
@@ -141,7 +149,12 @@ function textPositions(input: RopeIndexInput, batchSize: number, sequenceLength:
   return { positionIds, batchSize, sequenceLength, ropeDeltas };
 }
 
-function multimodalPositions(input: RopeIndexInput, options: RopeIndexOptions, batchSize: number, sequenceLength: number): RopeIndexResult {
+function multimodalPositions(
+  input: RopeIndexInput,
+  options: RopeIndexOptions,
+  batchSize: number,
+  sequenceLength: number,
+): RopeIndexResult {
   const merge = options.spatialMergeSize;
   for (const [index, grid] of (input.imageGrids ?? []).entries()) assertValidGrid(grid, merge, `image ${index}`);
   for (const [index, grid] of (input.videoGrids ?? []).entries()) assertValidGrid(grid, merge, `video ${index}`);
@@ -170,7 +183,13 @@ function multimodalPositions(input: RopeIndexInput, options: RopeIndexOptions, b
 }
 
 /** Positions of one row's unmasked tokens: alternating text runs and vision blocks. */
-function rowPositions(tokens: readonly number[], input: RopeIndexInput, options: RopeIndexOptions, cursor: GridCursor, row: number): RowPositions {
+function rowPositions(
+  tokens: readonly number[],
+  input: RopeIndexInput,
+  options: RopeIndexOptions,
+  cursor: GridCursor,
+  row: number,
+): RowPositions {
   const { imageTokenId, videoTokenId, visionStartTokenId } = options.tokenIds;
   const merge = options.spatialMergeSize;
   const length = tokens.length;
@@ -185,7 +204,12 @@ function rowPositions(tokens: readonly number[], input: RopeIndexInput, options:
     else if (tokens[index + 1] === videoTokenId) remainingVideos++;
   }
 
-  const result: RowPositions = { t: new Int32Array(length), h: new Int32Array(length), w: new Int32Array(length), max: 0 };
+  const result: RowPositions = {
+    t: new Int32Array(length),
+    h: new Int32Array(length),
+    w: new Int32Array(length),
+    max: 0,
+  };
   let next = 0; // first position of the next chunk (previous chunk's max + 1)
   let start = 0; // index of the first unplaced token
   const placeText = (from: number, to: number): void => {
@@ -220,7 +244,9 @@ function rowPositions(tokens: readonly number[], input: RopeIndexInput, options:
     const mergedW = gridW / merge;
     const count = gridT * mergedH * mergedW;
     if (end + count > length) {
-      throw new RopeIndexError(`row ${row}: vision item at token ${end} needs ${count} tokens, only ${length - end} remain`);
+      throw new RopeIndexError(
+        `row ${row}: vision item at token ${end} needs ${count} tokens, only ${length - end} remain`,
+      );
     }
     placeText(start, end);
     const visionStart = next + (end - start);
@@ -271,17 +297,26 @@ function videoSecondPerGrid(secondPerGridTs: readonly number[] | undefined, vide
 
 function takeGrid(grids: readonly GridThw[] | undefined, index: number, kind: string): GridThw {
   const grid = grids?.[index];
-  if (grid === undefined) throw new RopeIndexError(`the batch has more ${kind}s than ${kind} grids (${grids?.length ?? 0})`);
+  if (grid === undefined)
+    throw new RopeIndexError(`the batch has more ${kind}s than ${kind} grids (${grids?.length ?? 0})`);
   return grid;
 }
 
 function findToken(tokens: readonly number[], tokenId: number, from: number, row: number): number {
   const index = tokens.indexOf(tokenId, from);
-  if (index < 0) throw new RopeIndexError(`row ${row}: a vision start marker has no matching token ${tokenId} after index ${from}`);
+  if (index < 0)
+    throw new RopeIndexError(`row ${row}: a vision start marker has no matching token ${tokenId} after index ${from}`);
   return index;
 }
 
-function setAllAxes(positionIds: BigInt64Array, batchSize: number, sequenceLength: number, row: number, index: number, value: number): void {
+function setAllAxes(
+  positionIds: BigInt64Array,
+  batchSize: number,
+  sequenceLength: number,
+  row: number,
+  index: number,
+  value: number,
+): void {
   const big = BigInt(value);
   for (let axis = 0; axis < 3; axis++) positionIds[(axis * batchSize + row) * sequenceLength + index] = big;
 }

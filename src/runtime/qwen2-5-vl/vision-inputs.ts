@@ -55,7 +55,9 @@ export class InvalidVisionGeometryError extends Error {
 export function mergeUnitsPerWindowSide(geometry: VisionGeometry): number {
   const units = Math.floor(Math.floor(geometry.windowSize / geometry.spatialMergeSize) / geometry.patchSize);
   if (units < 1) {
-    throw new InvalidVisionGeometryError(`window size ${geometry.windowSize} holds no ${geometry.spatialMergeSize}×${geometry.spatialMergeSize} merge unit of ${geometry.patchSize}px patches`);
+    throw new InvalidVisionGeometryError(
+      `window size ${geometry.windowSize} holds no ${geometry.spatialMergeSize}×${geometry.spatialMergeSize} merge unit of ${geometry.patchSize}px patches`,
+    );
   }
   return units;
 }
@@ -122,7 +124,11 @@ export function visionRotaryAngles(grid: GridThw, geometry: VisionGeometry): Flo
  * windows (a full extra window row/column when the merged grid divides evenly) never appear.
  * Returns the number of windows.
  */
-export function forEachWindowUnit(grid: GridThw, geometry: VisionGeometry, visit: (window: number, mergeUnit: number) => void): number {
+export function forEachWindowUnit(
+  grid: GridThw,
+  geometry: VisionGeometry,
+  visit: (window: number, mergeUnit: number) => void,
+): number {
   const merge = geometry.spatialMergeSize;
   const side = mergeUnitsPerWindowSide(geometry);
   const [gridT, gridH, gridW] = grid;

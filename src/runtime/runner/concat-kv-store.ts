@@ -40,16 +40,37 @@ export class ConcatKvStore implements KvStore {
     const values: ort.Tensor[] = [];
     let maxLength = 0;
     for (let layer = 0; layer < this.layers; layer += 1) {
-      const batched = batchKvRows(caches.map((cache) => cache.keys[layer]!), this.type, this.shape);
+      const batched = batchKvRows(
+        caches.map((cache) => cache.keys[layer]!),
+        this.type,
+        this.shape,
+      );
       keys.push(batched.tensor);
-      values.push(batchKvRows(caches.map((cache) => cache.values[layer]!), this.type, this.shape).tensor);
+      values.push(
+        batchKvRows(
+          caches.map((cache) => cache.values[layer]!),
+          this.type,
+          this.shape,
+        ).tensor,
+      );
       maxLength = batched.maxLength;
     }
-    const result = await sessions.decode(batchedDecodeInput(rows, caches.map((cache) => cache.length), maxLength + 1, { keys, values, length: maxLength }));
+    const result = await sessions.decode(
+      batchedDecodeInput(
+        rows,
+        caches.map((cache) => cache.length),
+        maxLength + 1,
+        { keys, values, length: maxLength },
+      ),
+    );
     return rows.map((row, index) => {
       const length = caches[index]!.length + 1;
       const slice = (tensor: ort.Tensor) => sliceKvRow(tensor, index, length, this.type);
-      this.caches.set(row.sequenceId, { keys: result.present.keys.map(slice), values: result.present.values.map(slice), length });
+      this.caches.set(row.sequenceId, {
+        keys: result.present.keys.map(slice),
+        values: result.present.values.map(slice),
+        length,
+      });
       return result.logits.slice(index * this.vocabSize, (index + 1) * this.vocabSize);
     });
   }
@@ -99,7 +120,13 @@ export class ConcatKvStore implements KvStore {
  * mask covers its `lengths[i]` cached positions plus the new one (GroupQueryAttention reads each
  * row's own length from it). A row of length 0 with a zero embedding is a harmless filler.
  */
-export function batchedDecodeInput(rows: (StepRow | undefined)[], lengths: number[], total: number, past: KvCache, inPlace = false) {
+export function batchedDecodeInput(
+  rows: (StepRow | undefined)[],
+  lengths: number[],
+  total: number,
+  past: KvCache,
+  inPlace = false,
+) {
   const batch = rows.length;
   const hidden = rows.find((row) => row !== undefined)!.embeds.length;
   const mask = new BigInt64Array(batch * total);
@@ -111,5 +138,14 @@ export function batchedDecodeInput(rows: (StepRow | undefined)[], lengths: numbe
     for (let axis = 0; axis < 3; axis += 1) positions[axis * batch + index] = row.positionIds[axis]!;
     embeds.set(row.embeds, index * hidden);
   });
-  return { embeds, batchSize: batch, sequenceLength: 1, attentionMask: mask, positionIds: positions, past, logitsToKeep: 1, inPlace };
+  return {
+    embeds,
+    batchSize: batch,
+    sequenceLength: 1,
+    attentionMask: mask,
+    positionIds: positions,
+    past,
+    logitsToKeep: 1,
+    inPlace,
+  };
 }

@@ -163,7 +163,9 @@ export class InPlaceKvStore implements KvStore {
       const live = group.members.filter((id) => id !== undefined).length;
       const fits = rows.every((row) => {
         const state = this.sequences.get(row.sequenceId)!;
-        return state.buffers === group!.buffers ? state.length + 1 <= group!.buffers.capacity : state.capacity <= group!.buffers.capacity;
+        return state.buffers === group!.buffers
+          ? state.length + 1 <= group!.buffers.capacity
+          : state.capacity <= group!.buffers.capacity;
       });
       const free = group.members.length - live;
       const newcomers = rows.filter((row) => this.sequences.get(row.sequenceId)!.buffers !== group!.buffers).length;
@@ -171,8 +173,15 @@ export class InPlaceKvStore implements KvStore {
       if (!fits || newcomers > free || (free - newcomers) * 2 > group.members.length) group = this.dissolve();
     }
     if (group === undefined) {
-      const capacity = Math.max(...rows.map((row) => Math.max(this.sequences.get(row.sequenceId)!.capacity, this.sequences.get(row.sequenceId)!.length + 1)));
-      group = { buffers: new KvBuffers(this.type, this.shape, this.layers, rows.length, capacity), members: new Array<number | undefined>(rows.length).fill(undefined) };
+      const capacity = Math.max(
+        ...rows.map((row) =>
+          Math.max(this.sequences.get(row.sequenceId)!.capacity, this.sequences.get(row.sequenceId)!.length + 1),
+        ),
+      );
+      group = {
+        buffers: new KvBuffers(this.type, this.shape, this.layers, rows.length, capacity),
+        members: new Array<number | undefined>(rows.length).fill(undefined),
+      };
       this.group = group;
     }
     for (const row of rows) {

@@ -32,7 +32,8 @@ export class KvBuffers {
 
   /** Copies the first `length` positions of `fromRow` in `source` into `toRow` here. */
   copyFrom(source: KvBuffers, fromRow: number, toRow: number, length: number): void {
-    if (length > this.capacity || length > source.capacity) throw new RangeError(`KV copy of ${length} positions exceeds a capacity`);
+    if (length > this.capacity || length > source.capacity)
+      throw new RangeError(`KV copy of ${length} positions exceeds a capacity`);
     const { kvHeads, headDim } = this.shape;
     const span = length * headDim;
     for (let layer = 0; layer < this.layers; layer += 1) {

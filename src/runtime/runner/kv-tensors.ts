@@ -26,14 +26,18 @@ export function sliceKvRow(tensor: ort.Tensor, row: number, length: number, type
   const source = dataOf(tensor);
   const out = allocate(type, heads * length * dim);
   for (let head = 0; head < heads; head += 1) {
-    const from = ((row * heads + head) * total) * dim;
+    const from = (row * heads + head) * total * dim;
     out.set(source.subarray(from, from + length * dim), head * length * dim);
   }
   return new ort.Tensor(type, out, [1, heads, length, dim]);
 }
 
 /** Rows of different lengths -> one [rows, heads, maxLength, dim] tensor, each row right-padded with zeros. */
-export function batchKvRows(rows: ort.Tensor[], type: KvElementType, shape: KvShape): { tensor: ort.Tensor; maxLength: number } {
+export function batchKvRows(
+  rows: ort.Tensor[],
+  type: KvElementType,
+  shape: KvShape,
+): { tensor: ort.Tensor; maxLength: number } {
   const maxLength = Math.max(0, ...rows.map((row) => row.dims[2]!));
   const { kvHeads: heads, headDim: dim } = shape;
   const out = allocate(type, rows.length * heads * maxLength * dim);
@@ -41,7 +45,10 @@ export function batchKvRows(rows: ort.Tensor[], type: KvElementType, shape: KvSh
     const length = row.dims[2]!;
     const source = dataOf(row);
     for (let head = 0; head < heads; head += 1) {
-      out.set(source.subarray(head * length * dim, (head + 1) * length * dim), ((index * heads + head) * maxLength) * dim);
+      out.set(
+        source.subarray(head * length * dim, (head + 1) * length * dim),
+        (index * heads + head) * maxLength * dim,
+      );
     }
   });
   return { tensor: new ort.Tensor(type, out, [rows.length, heads, maxLength, dim]), maxLength };

@@ -14,7 +14,10 @@ function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
 }
 
-async function handle(runner: OnnxModelRunner, request: WorkerRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
+async function handle(
+  runner: OnnxModelRunner,
+  request: WorkerRequest,
+): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   switch (request.method) {
     case 'encodeVision': {
       const features = await runner.encodeVision(request.pixelValues, request.grid);

@@ -28,7 +28,10 @@ export class OnnxModelRunner implements ModelRunner {
     const { numLayers, numKeyValueHeads, headDim, vocabSize } = this.config.text;
     const shape = { kvHeads: numKeyValueHeads, headDim };
     this.kvBytesPerToken = numLayers * 2 * numKeyValueHeads * headDim * (type === 'float16' ? 2 : 4);
-    this.store = kvMode === 'in-place' ? new InPlaceKvStore(type, shape, numLayers, vocabSize) : new ConcatKvStore(type, shape, numLayers, vocabSize);
+    this.store =
+      kvMode === 'in-place'
+        ? new InPlaceKvStore(type, shape, numLayers, vocabSize)
+        : new ConcatKvStore(type, shape, numLayers, vocabSize);
     this.visionPadIds = new Set([this.config.tokens.imageTokenId, this.config.tokens.videoTokenId]);
   }
 
@@ -80,8 +83,19 @@ export class OnnxModelRunner implements ModelRunner {
 
   private async stepRow(chunk: SequenceChunk): Promise<StepRow> {
     const hidden = this.config.text.hiddenSize;
-    const embeds = await this.sessions.embed(BigInt64Array.from(chunk.tokenIds, (id) => BigInt(id)), 1, chunk.tokenIds.length);
-    if (chunk.visionFeatures !== undefined) placeVisionFeatures(embeds, chunk.tokenIds, this.visionPadIds, chunk.visionFeatures, hidden);
-    return { sequenceId: chunk.sequenceId, embeds, tokens: chunk.tokenIds.length, positionIds: chunk.positionIds, capacity: chunk.kvCapacity };
+    const embeds = await this.sessions.embed(
+      BigInt64Array.from(chunk.tokenIds, (id) => BigInt(id)),
+      1,
+      chunk.tokenIds.length,
+    );
+    if (chunk.visionFeatures !== undefined)
+      placeVisionFeatures(embeds, chunk.tokenIds, this.visionPadIds, chunk.visionFeatures, hidden);
+    return {
+      sequenceId: chunk.sequenceId,
+      embeds,
+      tokens: chunk.tokenIds.length,
+      positionIds: chunk.positionIds,
+      capacity: chunk.kvCapacity,
+    };
   }
 }

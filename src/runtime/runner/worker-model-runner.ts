@@ -25,7 +25,8 @@ type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? O
  * first (loader hooks of the parent thread do not reach workers on Node 20).
  */
 function startWorker(data: ModelWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./model-worker.js', import.meta.url), { workerData: data });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./model-worker.js', import.meta.url), { workerData: data });
   const entry = new URL('./model-worker.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: data });
@@ -80,7 +81,11 @@ export class WorkerModelRunner implements ModelRunner {
   }
 
   async encodeVision(pixelValues: Float32Array, grid: GridThw): Promise<Float32Array> {
-    return (await this.call({ method: 'encodeVision', pixelValues, grid: [grid[0], grid[1], grid[2]] })) as Float32Array;
+    return (await this.call({
+      method: 'encodeVision',
+      pixelValues,
+      grid: [grid[0], grid[1], grid[2]],
+    })) as Float32Array;
   }
 
   async forward(chunks: SequenceChunk[]): Promise<ForwardResult> {
@@ -93,7 +98,13 @@ export class WorkerModelRunner implements ModelRunner {
   }
 
   async restorePrefix(sequenceId: number, prefixId: number, length: number, capacity?: number): Promise<void> {
-    await this.call({ method: 'restorePrefix', sequenceId, prefixId, length, ...(capacity === undefined ? {} : { capacity }) });
+    await this.call({
+      method: 'restorePrefix',
+      sequenceId,
+      prefixId,
+      length,
+      ...(capacity === undefined ? {} : { capacity }),
+    });
   }
 
   dropPrefix(prefixId: number): void {

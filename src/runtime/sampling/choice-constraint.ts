@@ -39,7 +39,8 @@ export class ChoiceTrie {
       if (tokens.length === 0) throw new RangeError(`choice ${index} has no tokens`);
       let node = root;
       for (const tokenId of tokens) {
-        if (!Number.isInteger(tokenId) || tokenId < 0) throw new RangeError(`choice ${index} has an invalid token id ${tokenId}`);
+        if (!Number.isInteger(tokenId) || tokenId < 0)
+          throw new RangeError(`choice ${index} has an invalid token id ${tokenId}`);
         let child = node.children.get(tokenId);
         if (child === undefined) {
           child = { prefix: [...node.prefix, tokenId], children: new Map(), choice: undefined };
@@ -59,9 +60,11 @@ export class ChoiceTrie {
       if (node.children.size === 0) continue;
       decisionNodes.push(node);
       if (node.choice !== undefined) {
-        if (this.endTokenIds.length === 0) throw new RangeError(`choice ${node.choice} is a prefix of another choice: end token ids are required`);
+        if (this.endTokenIds.length === 0)
+          throw new RangeError(`choice ${node.choice} is a prefix of another choice: end token ids are required`);
         for (const endTokenId of this.endTokenIds) {
-          if (node.children.has(endTokenId)) throw new RangeError(`end token ${endTokenId} also continues choice ${node.choice}`);
+          if (node.children.has(endTokenId))
+            throw new RangeError(`end token ${endTokenId} also continues choice ${node.choice}`);
         }
       }
       queue.push(...node.children.values());
@@ -105,7 +108,8 @@ export class ChoiceConstraint {
   maskLogits(logits: Float32Array): void {
     const allowed = this.allowedTokenIds();
     const kept = allowed.map((tokenId) => {
-      if (tokenId >= logits.length) throw new RangeError(`choice token ${tokenId} is outside the logits (${logits.length})`);
+      if (tokenId >= logits.length)
+        throw new RangeError(`choice token ${tokenId} is outside the logits (${logits.length})`);
       return logits[tokenId] as number;
     });
     logits.fill(-Infinity);

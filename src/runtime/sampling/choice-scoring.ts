@@ -20,7 +20,8 @@ export interface ChoiceScores {
 }
 
 function logitAt(logits: Float32Array, tokenId: number): number {
-  if (tokenId >= logits.length) throw new RangeError(`choice token ${tokenId} is outside the logits (${logits.length})`);
+  if (tokenId >= logits.length)
+    throw new RangeError(`choice token ${tokenId} is outside the logits (${logits.length})`);
   return logits[tokenId] as number;
 }
 

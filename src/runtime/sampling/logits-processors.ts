@@ -97,7 +97,11 @@ class CandidateBuilder {
   }
 
   build(): Candidates {
-    return { tokenIds: this.tokenIds.subarray(0, this.count), weights: this.weights.subarray(0, this.count), total: this.total };
+    return {
+      tokenIds: this.tokenIds.subarray(0, this.count),
+      weights: this.weights.subarray(0, this.count),
+      total: this.total,
+    };
   }
 }
 
@@ -151,14 +155,27 @@ export function selectCandidates(logits: Float32Array, settings: WarperSettings)
     const above = pruned ? pool.filter((tokenId) => (logits[tokenId] as number) >= cutoff) : pool;
     if (topK > 0 && above.length >= topK) {
       // Top-k binds inside the candidates: every token it keeps is here. Select, then sort only those.
-      const kthValue = kthLargest(Float64Array.from(above, (tokenId) => logits[tokenId] as number), topK);
-      return nucleus(logits, sortDescending(logits, above.filter((tokenId) => (logits[tokenId] as number) >= kthValue)), undefined, topP, weightOf);
+      const kthValue = kthLargest(
+        Float64Array.from(above, (tokenId) => logits[tokenId] as number),
+        topK,
+      );
+      return nucleus(
+        logits,
+        sortDescending(
+          logits,
+          above.filter((tokenId) => (logits[tokenId] as number) >= kthValue),
+        ),
+        undefined,
+        topP,
+        weightOf,
+      );
     }
     if (pruned && topK > 0) continue;
     let mass = 0;
     for (const tokenId of above) mass += weightOf(logits[tokenId] as number);
     // The nucleus ends inside the candidates when their mass already reaches p.
-    if (!pruned || mass >= topP * totalMass) return nucleus(logits, sortDescending(logits, above), totalMass, topP, weightOf);
+    if (!pruned || mass >= topP * totalMass)
+      return nucleus(logits, sortDescending(logits, above), totalMass, topP, weightOf);
   }
   throw new Error('unreachable: the last margin keeps the whole pool');
 }

@@ -36,7 +36,8 @@ export class Xoshiro128StarStar implements RandomSource {
    */
   constructor(seed: number, stream = 0) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, found ${seed}`);
-    if (!Number.isSafeInteger(stream) || stream < 0) throw new RangeError(`stream must be a non-negative integer, found ${stream}`);
+    if (!Number.isSafeInteger(stream) || stream < 0)
+      throw new RangeError(`stream must be a non-negative integer, found ${stream}`);
     let state = BigInt.asUintN(64, BigInt(seed)) ^ ((BigInt(stream) * 0xd1b54a32d192ed03n) & MASK_64);
     const words: number[] = [];
     for (let index = 0; index < 2; index++) {
@@ -53,7 +54,12 @@ export class Xoshiro128StarStar implements RandomSource {
   /** A generator with an explicit state, for reproducing reference sequences. */
   static fromState(state: readonly [number, number, number, number]): Xoshiro128StarStar {
     const generator = new Xoshiro128StarStar(0);
-    [generator.s0, generator.s1, generator.s2, generator.s3] = state.map((word) => word >>> 0) as [number, number, number, number];
+    [generator.s0, generator.s1, generator.s2, generator.s3] = state.map((word) => word >>> 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     return generator;
   }
 

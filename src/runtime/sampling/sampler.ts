@@ -99,7 +99,12 @@ export class Sampler {
 
     applyLogitBias(processed, params.logitBias);
     applyRepetitionPenalty(processed, params.repetitionPenalty, this.penalisedTokens());
-    applyFrequencyAndPresencePenalties(processed, this.generatedCounts, params.frequencyPenalty, params.presencePenalty);
+    applyFrequencyAndPresencePenalties(
+      processed,
+      this.generatedCounts,
+      params.frequencyPenalty,
+      params.presencePenalty,
+    );
     if (wantLogprobs && this.logprobsMode === 'processed') this.referenceFor(processed);
 
     const tokenId = this.choose(processed);

@@ -83,10 +83,14 @@ function check(condition: boolean, parameter: string, message: string): void {
 
 function checkTokenId(id: number, parameter: string, vocabularySize: number | undefined): void {
   check(Number.isInteger(id) && id >= 0, parameter, `has an invalid token id ${id}`);
-  if (vocabularySize !== undefined) check(id < vocabularySize, parameter, `token id ${id} is outside the vocabulary (${vocabularySize})`);
+  if (vocabularySize !== undefined)
+    check(id < vocabularySize, parameter, `token id ${id} is outside the vocabulary (${vocabularySize})`);
 }
 
-function parseLogitBias(input: SamplingParamsInput['logitBias'], vocabularySize: number | undefined): Map<number, number> {
+function parseLogitBias(
+  input: SamplingParamsInput['logitBias'],
+  vocabularySize: number | undefined,
+): Map<number, number> {
   const bias = new Map<number, number>();
   if (input === undefined) return bias;
   const entries: Array<[string | number, number]> = input instanceof Map ? [...input.entries()] : Object.entries(input);
@@ -94,7 +98,11 @@ function parseLogitBias(input: SamplingParamsInput['logitBias'], vocabularySize:
   for (const [key, value] of entries) {
     const id = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : Number.NaN;
     checkTokenId(id, 'logit_bias', vocabularySize);
-    check(typeof value === 'number' && Number.isFinite(value), 'logit_bias', `value for token ${key} must be a finite number`);
+    check(
+      typeof value === 'number' && Number.isFinite(value),
+      'logit_bias',
+      `value for token ${key} must be a finite number`,
+    );
     // OpenAI documents the range [-100, 100]; vLLM clamps rather than rejects.
     bias.set(id, Math.min(LOGIT_BIAS_LIMIT, Math.max(-LOGIT_BIAS_LIMIT, value)));
   }
@@ -113,7 +121,10 @@ function parseStop(input: SamplingParamsInput['stop']): string[] {
 }
 
 /** Validates `input` over `context.defaults` and returns frozen parameters. */
-export function createSamplingParams(input: SamplingParamsInput = {}, context: SamplingParamsContext = {}): SamplingParams {
+export function createSamplingParams(
+  input: SamplingParamsInput = {},
+  context: SamplingParamsContext = {},
+): SamplingParams {
   const merged: SamplingParamsInput = { ...context.defaults };
   for (const [key, value] of Object.entries(input)) {
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
@@ -130,18 +141,34 @@ export function createSamplingParams(input: SamplingParamsInput = {}, context: S
   const seed = merged.seed;
   check(seed === undefined || Number.isSafeInteger(seed), 'seed', 'must be an integer');
   const repetitionPenalty = merged.repetitionPenalty ?? 1;
-  check(Number.isFinite(repetitionPenalty) && repetitionPenalty > 0 && repetitionPenalty <= 2, 'repetition_penalty', 'must be in (0, 2]');
+  check(
+    Number.isFinite(repetitionPenalty) && repetitionPenalty > 0 && repetitionPenalty <= 2,
+    'repetition_penalty',
+    'must be in (0, 2]',
+  );
   const presencePenalty = merged.presencePenalty ?? 0;
   check(Number.isFinite(presencePenalty) && Math.abs(presencePenalty) <= 2, 'presence_penalty', 'must be in [-2, 2]');
   const frequencyPenalty = merged.frequencyPenalty ?? 0;
-  check(Number.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2, 'frequency_penalty', 'must be in [-2, 2]');
+  check(
+    Number.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2,
+    'frequency_penalty',
+    'must be in [-2, 2]',
+  );
   const maxTokens = merged.maxTokens;
-  check(maxTokens === undefined || (Number.isInteger(maxTokens) && maxTokens >= 1), 'max_tokens', 'must be a positive integer');
+  check(
+    maxTokens === undefined || (Number.isInteger(maxTokens) && maxTokens >= 1),
+    'max_tokens',
+    'must be a positive integer',
+  );
   const n = merged.n ?? 1;
   check(Number.isInteger(n) && n >= 1 && n <= MAX_COMPLETIONS, 'n', `must be an integer in [1, ${MAX_COMPLETIONS}]`);
   const logprobs = merged.logprobs ?? false;
   const topLogprobs = merged.topLogprobs ?? 0;
-  check(Number.isInteger(topLogprobs) && topLogprobs >= 0 && topLogprobs <= MAX_TOP_LOGPROBS, 'top_logprobs', `must be an integer in [0, ${MAX_TOP_LOGPROBS}]`);
+  check(
+    Number.isInteger(topLogprobs) && topLogprobs >= 0 && topLogprobs <= MAX_TOP_LOGPROBS,
+    'top_logprobs',
+    `must be an integer in [0, ${MAX_TOP_LOGPROBS}]`,
+  );
   // OpenAI: "logprobs must be set to true if this parameter is used".
   check(topLogprobs === 0 || logprobs, 'top_logprobs', 'requires logprobs to be true');
   const stopTokenIds = [...(merged.stopTokenIds ?? [])];

@@ -51,13 +51,20 @@ function readAddedTokens(tokenizerJson: Record<string, unknown>): Array<AddedTok
     if (!isRecord(entry) || typeof entry.id !== 'number' || typeof entry.content !== 'string') {
       throw new TokenizerLoadError(`tokenizer.json: added_tokens[${index}] needs a numeric id and a string content`);
     }
-    return { id: entry.id, content: entry.content, lstrip: entry.lstrip === true, rstrip: entry.rstrip === true, special: entry.special === true };
+    return {
+      id: entry.id,
+      content: entry.content,
+      lstrip: entry.lstrip === true,
+      rstrip: entry.rstrip === true,
+      special: entry.special === true,
+    };
   });
 }
 
 function readVocabulary(tokenizerJson: Record<string, unknown>): Record<string, unknown> {
   const model = tokenizerJson.model;
-  if (!isRecord(model) || !isRecord(model.vocab)) throw new TokenizerLoadError('tokenizer.json: model.vocab must be an object');
+  if (!isRecord(model) || !isRecord(model.vocab))
+    throw new TokenizerLoadError('tokenizer.json: model.vocab must be an object');
   return model.vocab;
 }
 
@@ -115,7 +122,8 @@ export class ChatTokenizer implements TokenTextSource {
 
     const idOf = (content: string): number => {
       const token = this.splitter.get(content);
-      if (token === undefined) throw new TokenizerLoadError(`tokenizer.json has no ${content} token; is this a Qwen2.5-VL tokenizer?`);
+      if (token === undefined)
+        throw new TokenizerLoadError(`tokenizer.json has no ${content} token; is this a Qwen2.5-VL tokenizer?`);
       return token.id;
     };
     this.imagePadTokenId = idOf('<|image_pad|>');
@@ -218,9 +226,12 @@ export class ChatTokenizer implements TokenTextSource {
     const merge = this.spatialMergeSize;
     return grids.map((grid, index) => {
       const { t, h, w } = grid;
-      const valid = [t, h, w].every((value) => Number.isInteger(value) && value > 0) && h % merge === 0 && w % merge === 0;
+      const valid =
+        [t, h, w].every((value) => Number.isInteger(value) && value > 0) && h % merge === 0 && w % merge === 0;
       if (!valid) {
-        throw new PromptError(`${kind} grid ${index} (${t}x${h}x${w}) must be positive integers with h and w multiples of ${merge}`);
+        throw new PromptError(
+          `${kind} grid ${index} (${t}x${h}x${w}) must be positive integers with h and w multiples of ${merge}`,
+        );
       }
       return (t * h * w) / (merge * merge);
     });

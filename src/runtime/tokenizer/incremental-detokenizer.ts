@@ -55,7 +55,11 @@ export class IncrementalDetokenizer {
 }
 
 /** Decodes a whole sequence with the same rules as the streaming path. */
-export function decodeTokens(source: TokenTextSource, tokenIds: Iterable<number>, options: DetokenizerOptions = {}): string {
+export function decodeTokens(
+  source: TokenTextSource,
+  tokenIds: Iterable<number>,
+  options: DetokenizerOptions = {},
+): string {
   const detokenizer = new IncrementalDetokenizer(source, options);
   let text = '';
   for (const tokenId of tokenIds) text += detokenizer.push(tokenId);

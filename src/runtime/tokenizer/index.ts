@@ -1,7 +1,12 @@
 export { PromptError, TokenizerLoadError } from './chat-message.js';
 export type { ChatMessage, ChatRole, ContentPart, ImagePart, TextPart, VideoPart, VisionGrid } from './chat-message.js';
 export { ChatTokenizer } from './chat-tokenizer.js';
-export type { ChatTokenizerFiles, ChatTokenizerOptions, RenderPromptOptions, RenderedPrompt } from './chat-tokenizer.js';
+export type {
+  ChatTokenizerFiles,
+  ChatTokenizerOptions,
+  RenderPromptOptions,
+  RenderedPrompt,
+} from './chat-tokenizer.js';
 export { IncrementalDetokenizer, decodeTokens } from './incremental-detokenizer.js';
 export type { DetokenizerOptions, TokenTextSource } from './incremental-detokenizer.js';
 export { loadTokenizer } from './load-tokenizer.js';

@@ -22,7 +22,8 @@ function parseObject(text: string, name: string): Record<string, unknown> {
   } catch (error) {
     throw new TokenizerLoadError(`${name}: invalid JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TokenizerLoadError(`${name}: expected a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new TokenizerLoadError(`${name}: expected a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
@@ -30,7 +31,10 @@ function parseObject(text: string, name: string): Record<string, unknown> {
 function templateFrom(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) {
-    const named = value.find((entry: unknown) => typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === 'default');
+    const named = value.find(
+      (entry: unknown) =>
+        typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === 'default',
+    );
     const template = (named as { template?: unknown } | undefined)?.template;
     return typeof template === 'string' ? template : undefined;
   }
@@ -52,7 +56,10 @@ async function readChatTemplate(directory: string, tokenizerConfig: Record<strin
     return template;
   }
   const template = templateFrom(tokenizerConfig.chat_template);
-  if (template === undefined) throw new TokenizerLoadError(`${directory}: no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json)`);
+  if (template === undefined)
+    throw new TokenizerLoadError(
+      `${directory}: no chat template (chat_template.jinja, chat_template.json or tokenizer_config.json)`,
+    );
   return template;
 }
 
@@ -70,7 +77,10 @@ async function readMergeSize(directory: string): Promise<number | undefined> {
   return typeof value === 'number' ? value : undefined;
 }
 
-export async function loadTokenizer(modelDirectory: string, options: ChatTokenizerOptions = {}): Promise<ChatTokenizer> {
+export async function loadTokenizer(
+  modelDirectory: string,
+  options: ChatTokenizerOptions = {},
+): Promise<ChatTokenizer> {
   const [tokenizerJson, tokenizerConfig] = await Promise.all([
     readRequired(modelDirectory, 'tokenizer.json'),
     readRequired(modelDirectory, 'tokenizer_config.json'),

@@ -43,29 +43,36 @@ export function withSentinels(messages: readonly ChatMessage[]): SentinelConvers
   const nonce = randomBytes(16).toString('hex');
   const contents: string[] = [];
   const sentinel = (text: string): string => {
-    if (text.includes(nonce)) throw new PromptError('message text collides with the prompt sentinel; retry the request');
+    if (text.includes(nonce))
+      throw new PromptError('message text collides with the prompt sentinel; retry the request');
     contents.push(text);
     return `${SENTINEL_OPEN}${nonce}:${contents.length - 1}${SENTINEL_CLOSE}`;
   };
   const templateMessages = messages.map((message, index): TemplateMessage => {
     if (!ROLES.has(message.role)) {
-      throw new PromptError(`messages[${index}].role must be system, user or assistant, found ${JSON.stringify(message.role)}`);
+      throw new PromptError(
+        `messages[${index}].role must be system, user or assistant, found ${JSON.stringify(message.role)}`,
+      );
     }
     if (typeof message.content === 'string') return { role: message.role, content: sentinel(message.content) };
-    if (!Array.isArray(message.content)) throw new PromptError(`messages[${index}].content must be a string or a list of parts`);
+    if (!Array.isArray(message.content))
+      throw new PromptError(`messages[${index}].content must be a string or a list of parts`);
     return {
       role: message.role,
       content: message.content.map((part, partIndex) => {
         switch (part.type) {
           case 'text':
-            if (typeof part.text !== 'string') throw new PromptError(`messages[${index}].content[${partIndex}].text must be a string`);
+            if (typeof part.text !== 'string')
+              throw new PromptError(`messages[${index}].content[${partIndex}].text must be a string`);
             return { type: 'text' as const, text: sentinel(part.text) };
           case 'image':
             return { type: 'image' as const };
           case 'video':
             return { type: 'video' as const };
           default:
-            throw new PromptError(`messages[${index}].content[${partIndex}].type ${JSON.stringify((part as { type: unknown }).type)} is not text, image or video`);
+            throw new PromptError(
+              `messages[${index}].content[${partIndex}].type ${JSON.stringify((part as { type: unknown }).type)} is not text, image or video`,
+            );
         }
       }),
     };
@@ -78,7 +85,12 @@ export function withSentinels(messages: readonly ChatMessage[]): SentinelConvers
   };
 }
 
-function splitOnSentinels(rendered: string, pattern: RegExp, nonce: string, contents: readonly string[]): PromptPiece[] {
+function splitOnSentinels(
+  rendered: string,
+  pattern: RegExp,
+  nonce: string,
+  contents: readonly string[],
+): PromptPiece[] {
   const pieces: PromptPiece[] = [];
   const pushTemplate = (text: string) => {
     // A template that slices or re-cases message text would leave a broken sentinel behind: refuse

@@ -28,7 +28,9 @@ export class AddedTokenSplitter {
 
   constructor(tokens: readonly AddedTokenSpec[]) {
     this.byContent = new Map(tokens.map((token) => [token.content, token]));
-    const contents = [...this.byContent.keys()].filter((content) => content.length > 0).sort((a, b) => b.length - a.length);
+    const contents = [...this.byContent.keys()]
+      .filter((content) => content.length > 0)
+      .sort((a, b) => b.length - a.length);
     this.pattern = contents.length > 0 ? new RegExp(contents.map(escapeRegExp).join('|'), 'gu') : undefined;
   }
 
@@ -57,7 +59,11 @@ export class AddedTokenSplitter {
  * Template pieces are split on added tokens; content pieces stay text whatever they contain.
  * Adjacent text runs are merged, and lstrip/rstrip of matched tokens trim their neighbours.
  */
-export function piecesToUnits(pieces: readonly PromptPiece[], splitter: AddedTokenSplitter, tokensById: ReadonlyMap<number, AddedTokenSpec>): PromptUnit[] {
+export function piecesToUnits(
+  pieces: readonly PromptPiece[],
+  splitter: AddedTokenSplitter,
+  tokensById: ReadonlyMap<number, AddedTokenSpec>,
+): PromptUnit[] {
   const units: PromptUnit[] = [];
   const pushText = (text: string) => {
     const last = units[units.length - 1];

@@ -43,14 +43,21 @@ interface DataUrlHeader {
 function parseHeader(url: string): DataUrlHeader {
   const comma = url.indexOf(',');
   // "data:" is checked by the caller; the header is short, so a missing comma is found cheaply.
-  if (comma === -1) throw new MediaFetchError('invalid_data_url', 'The data URL has no comma before its payload; expected data:<mime>;base64,<data>.');
+  if (comma === -1)
+    throw new MediaFetchError(
+      'invalid_data_url',
+      'The data URL has no comma before its payload; expected data:<mime>;base64,<data>.',
+    );
   const parameters = url.slice('data:'.length, comma).split(';');
   const mimeType = (parameters[0] ?? '').trim().toLowerCase();
   if (parameters.length < 2 || (parameters[parameters.length - 1] as string).trim().toLowerCase() !== 'base64') {
     throw new MediaFetchError('invalid_data_url', 'The data URL must be base64-encoded: data:<mime>;base64,<data>.');
   }
   if (!MIME_TYPE.test(mimeType)) {
-    throw new MediaFetchError('invalid_data_url', `The data URL has no valid MIME type (got ${quoteForMessage(mimeType, 60)}).`);
+    throw new MediaFetchError(
+      'invalid_data_url',
+      `The data URL has no valid MIME type (got ${quoteForMessage(mimeType, 60)}).`,
+    );
   }
   return { mimeType, payload: url.slice(comma + 1) };
 }
@@ -88,7 +95,8 @@ function decodeStrictBase64(text: string, label: string): Uint8Array {
 /** Number of comma-separated frames in `payload`, counting no further than `stopAt`. */
 function countFramesUpTo(payload: string, stopAt: number): number {
   let count = 1;
-  for (let index = payload.indexOf(','); index !== -1 && count < stopAt; index = payload.indexOf(',', index + 1)) count += 1;
+  for (let index = payload.indexOf(','); index !== -1 && count < stopAt; index = payload.indexOf(',', index + 1))
+    count += 1;
   return count;
 }
 
@@ -106,7 +114,9 @@ export function decodeDataUrl(url: string, kind: MediaKind, limits: DataUrlLimit
     // Before any decoding: the sizes follow from the lengths.
     const lowerBound = parts.reduce((sum, part) => sum + base64DecodedLengthLowerBound(part.length), 0);
     if (lowerBound > limits.maxBytes) throw tooLarge(limits.maxBytes);
-    const frames = parts.map((part, index) => decodeStrictBase64(part, parts.length === 1 ? 'payload' : `frame ${index + 1}`));
+    const frames = parts.map((part, index) =>
+      decodeStrictBase64(part, parts.length === 1 ? 'payload' : `frame ${index + 1}`),
+    );
     const total = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
     if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
     return { kind: 'frames', frames };

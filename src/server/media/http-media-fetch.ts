@@ -47,7 +47,10 @@ function bareHost(url: URL): string {
 /** Checks one hop's URL before any connection: scheme, credentials, an IP-literal host. */
 export function checkHttpUrl(url: URL, policy: AddressPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new MediaFetchError('unsupported_url_scheme', `Media URLs must use http, https or data, not ${quoteForMessage(url.protocol, 20)}.`);
+    throw new MediaFetchError(
+      'unsupported_url_scheme',
+      `Media URLs must use http, https or data, not ${quoteForMessage(url.protocol, 20)}.`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
     throw new MediaFetchError('invalid_media_url', 'Media URLs must not contain credentials (user:password@).');
@@ -60,16 +63,24 @@ export function checkHttpUrl(url: URL, policy: AddressPolicy): void {
 /** The next hop of a redirect, checked for everything but its address (checked when it connects). */
 export function nextHop(current: URL, location: string | undefined): URL {
   if (location === undefined || location === '') {
-    throw new MediaFetchError('media_fetch_failed', `The media server at ${quoteForMessage(current.hostname)} sent a redirect without a location.`);
+    throw new MediaFetchError(
+      'media_fetch_failed',
+      `The media server at ${quoteForMessage(current.hostname)} sent a redirect without a location.`,
+    );
   }
   let next: URL;
   try {
     next = new URL(location, current);
   } catch (error) {
-    throw new MediaFetchError('invalid_media_url', 'The media server sent a redirect to an invalid URL.', { cause: error });
+    throw new MediaFetchError('invalid_media_url', 'The media server sent a redirect to an invalid URL.', {
+      cause: error,
+    });
   }
   if (current.protocol === 'https:' && next.protocol === 'http:') {
-    throw new MediaFetchError('insecure_redirect_refused', 'The media URL redirected from https to http; such redirects are refused.');
+    throw new MediaFetchError(
+      'insecure_redirect_refused',
+      'The media URL redirected from https to http; such redirects are refused.',
+    );
   }
   next.hash = '';
   return next;
@@ -77,7 +88,10 @@ export function nextHop(current: URL, location: string | undefined): URL {
 
 function timeoutError(what: 'connect' | 'total', url: URL, milliseconds: number): MediaFetchError {
   const phase = what === 'connect' ? 'Connecting to' : 'Downloading media from';
-  return new MediaFetchError('media_fetch_timeout', `${phase} ${quoteForMessage(url.hostname)} took longer than ${milliseconds} ms.`);
+  return new MediaFetchError(
+    'media_fetch_timeout',
+    `${phase} ${quoteForMessage(url.hostname)} took longer than ${milliseconds} ms.`,
+  );
 }
 
 /** Maps a socket, TLS or parser error to a message that shows no library text. */
@@ -94,7 +108,12 @@ interface OpenedResponse {
 }
 
 /** Sends a GET for one hop and waits for the response head, within the connect timeout. */
-function openResponse(url: URL, kind: MediaKind, options: HttpMediaFetchOptions, signal: AbortSignal): Promise<OpenedResponse> {
+function openResponse(
+  url: URL,
+  kind: MediaKind,
+  options: HttpMediaFetchOptions,
+  signal: AbortSignal,
+): Promise<OpenedResponse> {
   return new Promise((resolve, reject) => {
     const requestOptions: RequestOptions & { ca?: HttpMediaFetchOptions['certificateAuthorities'] } = {
       hostname: bareHost(url),
@@ -109,10 +128,14 @@ function openResponse(url: URL, kind: MediaKind, options: HttpMediaFetchOptions,
       agent: false,
       lookup: createPinnedLookup({ resolver: options.resolver, policy: options.policy }),
     };
-    if (url.protocol === 'https:' && options.certificateAuthorities !== undefined) requestOptions.ca = options.certificateAuthorities;
+    if (url.protocol === 'https:' && options.certificateAuthorities !== undefined)
+      requestOptions.ca = options.certificateAuthorities;
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(requestOptions);
 
-    const connectTimer = setTimeout(() => request.destroy(timeoutError('connect', url, options.limits.connectTimeoutMs)), options.limits.connectTimeoutMs);
+    const connectTimer = setTimeout(
+      () => request.destroy(timeoutError('connect', url, options.limits.connectTimeoutMs)),
+      options.limits.connectTimeoutMs,
+    );
     const onAbort = (): void => {
       request.destroy(signal.reason instanceof Error ? signal.reason : undefined);
     };
@@ -124,7 +147,8 @@ function openResponse(url: URL, kind: MediaKind, options: HttpMediaFetchOptions,
     request.once('socket', (socket) => {
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
         clearTimeout(connectTimer);
-        if (socket.remoteAddress !== undefined) options.onConnection?.({ url: url.href, address: socket.remoteAddress });
+        if (socket.remoteAddress !== undefined)
+          options.onConnection?.({ url: url.href, address: socket.remoteAddress });
       });
     });
     request.once('response', (response) => {
@@ -149,11 +173,21 @@ function checkContentLength(response: IncomingMessage, maxBytes: number): number
   if (header === undefined) return undefined;
   const length = Number(header);
   if (!Number.isSafeInteger(length) || length < 0) return undefined;
-  if (length > maxBytes) throw new MediaFetchError('media_too_large', `The media is larger than the limit of ${maxBytes} bytes (by its Content-Length).`);
+  if (length > maxBytes)
+    throw new MediaFetchError(
+      'media_too_large',
+      `The media is larger than the limit of ${maxBytes} bytes (by its Content-Length).`,
+    );
   return length;
 }
 
-async function readBody(url: URL, opened: OpenedResponse, kind: MediaKind, options: HttpMediaFetchOptions, signal: AbortSignal): Promise<SpooledBody> {
+async function readBody(
+  url: URL,
+  opened: OpenedResponse,
+  kind: MediaKind,
+  options: HttpMediaFetchOptions,
+  signal: AbortSignal,
+): Promise<SpooledBody> {
   const { response, request } = opened;
   const sink = new MediaBodySink({
     maxBytes: options.limits.maxBytes,
@@ -170,9 +204,16 @@ async function readBody(url: URL, opened: OpenedResponse, kind: MediaKind, optio
     for await (const chunk of response as AsyncIterable<Buffer>) await sink.write(chunk);
     if (signal.aborted) throw signal.reason;
     if (expected !== undefined && sink.byteCount !== expected) {
-      throw new MediaFetchError('media_fetch_failed', `The media server at ${quoteForMessage(url.hostname)} closed the connection before the body was complete.`);
+      throw new MediaFetchError(
+        'media_fetch_failed',
+        `The media server at ${quoteForMessage(url.hostname)} closed the connection before the body was complete.`,
+      );
     }
-    if (sink.byteCount === 0) throw new MediaFetchError('media_fetch_failed', `The media URL at ${quoteForMessage(url.hostname)} returned an empty body.`);
+    if (sink.byteCount === 0)
+      throw new MediaFetchError(
+        'media_fetch_failed',
+        `The media URL at ${quoteForMessage(url.hostname)} returned an empty body.`,
+      );
     return await sink.finish();
   } catch (error) {
     // Stop reading at once (the oversize case): destroying the request closes the socket.
@@ -189,12 +230,20 @@ async function readBody(url: URL, opened: OpenedResponse, kind: MediaKind, optio
  * MediaFetchError, except that `signal` aborting rejects with `signal.reason` (as fetch does): the
  * caller decides what a cancel is.
  */
-export async function fetchHttpMedia(url: URL, kind: MediaKind, options: HttpMediaFetchOptions, signal: AbortSignal): Promise<SpooledBody> {
+export async function fetchHttpMedia(
+  url: URL,
+  kind: MediaKind,
+  options: HttpMediaFetchOptions,
+  signal: AbortSignal,
+): Promise<SpooledBody> {
   const controller = new AbortController();
   const abortedByCaller = (): void => controller.abort(signal.reason);
   if (signal.aborted) abortedByCaller();
   signal.addEventListener('abort', abortedByCaller, { once: true });
-  const totalTimer = setTimeout(() => controller.abort(timeoutError('total', url, options.limits.totalTimeoutMs)), options.limits.totalTimeoutMs);
+  const totalTimer = setTimeout(
+    () => controller.abort(timeoutError('total', url, options.limits.totalTimeoutMs)),
+    options.limits.totalTimeoutMs,
+  );
   let current = url;
   try {
     for (let redirects = 0; ; redirects += 1) {
@@ -205,14 +254,20 @@ export async function fetchHttpMedia(url: URL, kind: MediaKind, options: HttpMed
       if (REDIRECT_STATUSES.has(status)) {
         opened.request.destroy();
         if (redirects >= options.limits.maxRedirects) {
-          throw new MediaFetchError('too_many_redirects', `The media URL redirected more than ${options.limits.maxRedirects} times.`);
+          throw new MediaFetchError(
+            'too_many_redirects',
+            `The media URL redirected more than ${options.limits.maxRedirects} times.`,
+          );
         }
         current = nextHop(current, opened.response.headers.location);
         continue;
       }
       if (status < 200 || status > 299) {
         opened.request.destroy();
-        throw new MediaFetchError('media_fetch_failed', `The media URL at ${quoteForMessage(current.hostname)} returned HTTP ${status}.`);
+        throw new MediaFetchError(
+          'media_fetch_failed',
+          `The media URL at ${quoteForMessage(current.hostname)} returned HTTP ${status}.`,
+        );
       }
       return await readBody(current, opened, kind, options, controller.signal);
     }

@@ -40,9 +40,16 @@ function urlToPath(url: URL): string {
  * Resolves a `file:` URL to `{kind: 'file', path}` (the real path) when it names a regular file of at
  * most `maxBytes` inside `allowedFolder`. With no allowed folder every file URL is refused.
  */
-export async function resolveLocalFileUrl(url: URL, allowedFolder: string | undefined, maxBytes: number): Promise<MediaSource> {
+export async function resolveLocalFileUrl(
+  url: URL,
+  allowedFolder: string | undefined,
+  maxBytes: number,
+): Promise<MediaSource> {
   if (allowedFolder === undefined) {
-    throw new MediaFetchError('local_path_refused', 'File URLs are disabled on this server (no allowed local media path is configured).');
+    throw new MediaFetchError(
+      'local_path_refused',
+      'File URLs are disabled on this server (no allowed local media path is configured).',
+    );
   }
   const lexicalPath = urlToPath(url);
   const lexicalFolder = resolve(allowedFolder);
@@ -50,7 +57,9 @@ export async function resolveLocalFileUrl(url: URL, allowedFolder: string | unde
   try {
     realFolder = await realpath(lexicalFolder);
   } catch (error) {
-    throw new MediaFetchError('local_path_refused', 'The allowed local media path is not available on this server.', { cause: error });
+    throw new MediaFetchError('local_path_refused', 'The allowed local media path is not available on this server.', {
+      cause: error,
+    });
   }
   // A lexical pre-check, so that paths plainly outside are refused without touching the file system
   // (no probing whether files exist elsewhere). The real-path check below is the one that counts.
@@ -60,7 +69,9 @@ export async function resolveLocalFileUrl(url: URL, allowedFolder: string | unde
   try {
     realPath = await realpath(lexicalPath);
   } catch (error) {
-    throw new MediaFetchError('media_fetch_failed', 'The local media file was not found or cannot be read.', { cause: error });
+    throw new MediaFetchError('media_fetch_failed', 'The local media file was not found or cannot be read.', {
+      cause: error,
+    });
   }
   if (!isInsideFolder(realFolder, realPath)) throw refused();
 
@@ -68,7 +79,9 @@ export async function resolveLocalFileUrl(url: URL, allowedFolder: string | unde
   try {
     info = await stat(realPath);
   } catch (error) {
-    throw new MediaFetchError('media_fetch_failed', 'The local media file was not found or cannot be read.', { cause: error });
+    throw new MediaFetchError('media_fetch_failed', 'The local media file was not found or cannot be read.', {
+      cause: error,
+    });
   }
   if (!info.isFile()) throw new MediaFetchError('media_fetch_failed', 'The file URL does not name a regular file.');
   if (info.size > maxBytes) {

@@ -43,7 +43,10 @@ export class MediaBodySink {
   async write(chunk: Uint8Array): Promise<void> {
     this.received += chunk.byteLength;
     if (this.received > this.options.maxBytes) {
-      throw new MediaFetchError('media_too_large', `The media is larger than the limit of ${this.options.maxBytes} bytes.`);
+      throw new MediaFetchError(
+        'media_too_large',
+        `The media is larger than the limit of ${this.options.maxBytes} bytes.`,
+      );
     }
     if (this.file === undefined && (this.options.alwaysSpool || this.received > this.options.memoryThresholdBytes)) {
       await this.openFile();

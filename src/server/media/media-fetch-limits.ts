@@ -59,7 +59,8 @@ export function mergeMediaFetchLimits(overrides: Partial<MediaFetchLimits> = {})
   const merged: Record<string, number> = { ...DEFAULT_MEDIA_FETCH_LIMITS };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
-    if (!(key in DEFAULT_MEDIA_FETCH_LIMITS)) throw new InvalidMediaFetchLimitError(`Unknown media fetch limit "${key}".`);
+    if (!(key in DEFAULT_MEDIA_FETCH_LIMITS))
+      throw new InvalidMediaFetchLimitError(`Unknown media fetch limit "${key}".`);
     const minimum = ZERO_ALLOWED.has(key as keyof MediaFetchLimits) ? 0 : 1;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
       throw new InvalidMediaFetchLimitError(`Media fetch limit "${key}" must be an integer >= ${minimum}.`);

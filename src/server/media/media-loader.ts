@@ -53,7 +53,9 @@ export class MediaLoader implements MediaResolver {
     this.allowedLocalMediaPath = options.allowedLocalMediaPath;
     this.fetchOptions = {
       limits: this.limits,
-      policy: options.addressPolicy ?? (options.allowPrivateAddresses === true ? allowPrivateAddresses : allowPublicAddressesOnly),
+      policy:
+        options.addressPolicy ??
+        (options.allowPrivateAddresses === true ? allowPrivateAddresses : allowPublicAddressesOnly),
       resolver: options.resolver ?? systemResolver,
       temporaryDirectory: options.temporaryDirectory ?? tmpdir(),
       certificateAuthorities: options.certificateAuthorities,
@@ -72,17 +74,28 @@ export class MediaLoader implements MediaResolver {
       return decodeDataUrl(url, kind, { maxBytes: this.limits.maxBytes, maxFrames: this.limits.maxDataUrlFrames });
     }
     if (url.length > MAX_MEDIA_URL_LENGTH) {
-      throw new MediaFetchError('invalid_media_url', `The media URL is longer than ${MAX_MEDIA_URL_LENGTH} characters.`);
+      throw new MediaFetchError(
+        'invalid_media_url',
+        `The media URL is longer than ${MAX_MEDIA_URL_LENGTH} characters.`,
+      );
     }
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch (error) {
-      throw new MediaFetchError('invalid_media_url', `The media URL ${quoteForMessage(url)} is not a valid absolute URL.`, { cause: error });
+      throw new MediaFetchError(
+        'invalid_media_url',
+        `The media URL ${quoteForMessage(url)} is not a valid absolute URL.`,
+        { cause: error },
+      );
     }
-    if (parsed.protocol === 'file:') return resolveLocalFileUrl(parsed, this.allowedLocalMediaPath, this.limits.maxBytes);
+    if (parsed.protocol === 'file:')
+      return resolveLocalFileUrl(parsed, this.allowedLocalMediaPath, this.limits.maxBytes);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new MediaFetchError('unsupported_url_scheme', `Media URLs must use http, https or data, not ${quoteForMessage(parsed.protocol, 20)}.`);
+      throw new MediaFetchError(
+        'unsupported_url_scheme',
+        `Media URLs must use http, https or data, not ${quoteForMessage(parsed.protocol, 20)}.`,
+      );
     }
     const body = await fetchHttpMedia(parsed, kind, this.fetchOptions, signal);
     if (body.temporaryFolder !== undefined) this.spooled.set(body.source, body.temporaryFolder);

@@ -51,7 +51,12 @@ export function createPinnedLookup(options: PinnedLookupOptions): LookupFunction
     options.resolver(hostname).then(
       (answers) => {
         if (answers.length === 0) {
-          fail(new MediaFetchError('media_fetch_failed', `The media URL's host ${quoteForMessage(hostname)} has no address.`));
+          fail(
+            new MediaFetchError(
+              'media_fetch_failed',
+              `The media URL's host ${quoteForMessage(hostname)} has no address.`,
+            ),
+          );
           return;
         }
         // Every answer, not only those of the family asked for.
@@ -62,7 +67,12 @@ export function createPinnedLookup(options: PinnedLookupOptions): LookupFunction
         const family = lookupOptions.family;
         const wanted = family === 4 || family === 6 ? answers.filter((answer) => answer.family === family) : answers;
         if (wanted.length === 0) {
-          fail(new MediaFetchError('media_fetch_failed', `The media URL's host ${quoteForMessage(hostname)} has no address.`));
+          fail(
+            new MediaFetchError(
+              'media_fetch_failed',
+              `The media URL's host ${quoteForMessage(hostname)} has no address.`,
+            ),
+          );
           return;
         }
         const pinned = wanted[0] as ResolvedAddress;
@@ -71,7 +81,13 @@ export function createPinnedLookup(options: PinnedLookupOptions): LookupFunction
         else callback(null, pinned.address, pinned.family);
       },
       (error: unknown) => {
-        fail(new MediaFetchError('media_fetch_failed', `The media URL's host ${quoteForMessage(hostname)} could not be resolved.`, { cause: error }));
+        fail(
+          new MediaFetchError(
+            'media_fetch_failed',
+            `The media URL's host ${quoteForMessage(hostname)} could not be resolved.`,
+            { cause: error },
+          ),
+        );
       },
     );
   };

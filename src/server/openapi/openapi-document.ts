@@ -23,13 +23,15 @@ class ComponentCollector {
     if (typeof title === 'string' && !isComponentRoot) return { $ref: this.register(title, value) };
     const converted: JsonObject = {};
     for (const [key, item] of Object.entries(value)) converted[key] = this.convert(item);
-    if (isObject(value.discriminator) && Array.isArray(value.oneOf)) converted.discriminator = this.discriminator(value);
+    if (isObject(value.discriminator) && Array.isArray(value.oneOf))
+      converted.discriminator = this.discriminator(value);
     return converted;
   }
 
   private register(title: string, schema: JsonObject): string {
     const existing = this.schemas.get(title);
-    if (existing !== undefined && existing.source !== schema) throw new Error(`two different schemas are titled ${title}`);
+    if (existing !== undefined && existing.source !== schema)
+      throw new Error(`two different schemas are titled ${title}`);
     if (existing === undefined) {
       const entry = { source: schema as unknown, converted: undefined as unknown };
       this.schemas.set(title, entry);
@@ -43,8 +45,10 @@ class ComponentCollector {
     const discriminator = value.discriminator as { propertyName: string };
     const mapping: Record<string, string> = {};
     for (const branch of value.oneOf as JsonObject[]) {
-      const tag = (branch.properties as Record<string, { const?: unknown }> | undefined)?.[discriminator.propertyName]?.const;
-      if (typeof tag === 'string' && typeof branch.title === 'string') mapping[tag] = `#/components/schemas/${branch.title}`;
+      const tag = (branch.properties as Record<string, { const?: unknown }> | undefined)?.[discriminator.propertyName]
+        ?.const;
+      if (typeof tag === 'string' && typeof branch.title === 'string')
+        mapping[tag] = `#/components/schemas/${branch.title}`;
     }
     return { propertyName: discriminator.propertyName, mapping };
   }
@@ -57,7 +61,8 @@ function operation(spec: RouteSpec, components: ComponentCollector): JsonObject 
   result.security = spec.authenticated ? [{ bearerAuth: [] }] : [];
   if (spec.body !== undefined) {
     const content: JsonObject = { 'application/json': { schema: components.convert(spec.body) } };
-    for (const [type, schema] of Object.entries(spec.bodyContent ?? {})) content[type] = { schema: components.convert(schema) };
+    for (const [type, schema] of Object.entries(spec.bodyContent ?? {}))
+      content[type] = { schema: components.convert(schema) };
     result.requestBody = { required: true, content };
   }
   const responses: JsonObject = {};
@@ -65,11 +70,19 @@ function operation(spec: RouteSpec, components: ComponentCollector): JsonObject 
     const entry: JsonObject = { description: response.description };
     if (response.headers !== undefined) {
       entry.headers = Object.fromEntries(
-        Object.entries(response.headers).map(([name, header]) => [name, { description: header.description, schema: components.convert(header.schema) }]),
+        Object.entries(response.headers).map(([name, header]) => [
+          name,
+          { description: header.description, schema: components.convert(header.schema) },
+        ]),
       );
     }
     if (response.content !== undefined) {
-      entry.content = Object.fromEntries(Object.entries(response.content).map(([type, schema]: [string, TSchema]) => [type, { schema: components.convert(schema) }]));
+      entry.content = Object.fromEntries(
+        Object.entries(response.content).map(([type, schema]: [string, TSchema]) => [
+          type,
+          { schema: components.convert(schema) },
+        ]),
+      );
     }
     responses[status] = entry;
   }
@@ -84,7 +97,11 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[]): JsonObject {
     const path = (paths[spec.url] ??= {});
     path[spec.method.toLowerCase()] = operation(spec, components);
   }
-  const schemas = Object.fromEntries([...components.schemas.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => [name, entry.converted]));
+  const schemas = Object.fromEntries(
+    [...components.schemas.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, entry]) => [name, entry.converted]),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -102,7 +119,13 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[]): JsonObject {
     ],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required when the server runs with --api-key / SHOTVL_API_KEY' } },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Required when the server runs with --api-key / SHOTVL_API_KEY',
+        },
+      },
       schemas,
     },
   };

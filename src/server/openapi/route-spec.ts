@@ -39,7 +39,9 @@ export const ErrorResponse = Type.Object(
     error: Type.Object({
       message: Type.String(),
       type: Type.String({ description: 'invalid_request_error, authentication_error or server_error' }),
-      param: Type.Union([Type.String(), Type.Null()], { description: 'The request field at fault, e.g. messages[0].content[1].image_url' }),
+      param: Type.Union([Type.String(), Type.Null()], {
+        description: 'The request field at fault, e.g. messages[0].content[1].image_url',
+      }),
       code: Type.String({ description: 'A stable error code', enum: Object.keys(ERROR_CATALOGUE) }),
     }),
   },
@@ -52,8 +54,12 @@ export function errorResponses(statuses: readonly number[]): Record<string, Resp
     const codes = Object.entries(ERROR_CATALOGUE)
       .filter(([, entry]) => entry.status === status)
       .map(([code]) => code);
-    const response: ResponseSpec = { description: `Error: ${codes.join(', ')}`, content: { 'application/json': ErrorResponse } };
-    if (status === 503) response.headers = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: Type.Integer() } };
+    const response: ResponseSpec = {
+      description: `Error: ${codes.join(', ')}`,
+      content: { 'application/json': ErrorResponse },
+    };
+    if (status === 503)
+      response.headers = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: Type.Integer() } };
     return [String(status), response];
   });
   return Object.fromEntries(entries);
@@ -62,6 +68,10 @@ export function errorResponses(statuses: readonly number[]): Record<string, Resp
 export const json = (schema: TSchema): Record<string, TSchema> => ({ 'application/json': schema });
 
 /** The part of Fastify's route options that the spec decides: method, url, and whether auth applies. */
-export function routeBase(spec: RouteSpec): { method: RouteSpec['method']; url: string; config: { authenticated: boolean } } {
+export function routeBase(spec: RouteSpec): {
+  method: RouteSpec['method'];
+  url: string;
+  config: { authenticated: boolean };
+} {
   return { method: spec.method, url: spec.url, config: { authenticated: spec.authenticated } };
 }

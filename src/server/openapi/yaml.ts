@@ -9,7 +9,8 @@ const SPECIAL = /^(?:true|false|yes|no|on|off|y|n|null|~|[-+]?(?:\.?\d.*|\.inf|\
 const PLAIN = /^[A-Za-z_/$][A-Za-z0-9_ ./{}()$,'-]*$/;
 
 function scalarString(text: string): string {
-  if (PLAIN.test(text) && !SPECIAL.test(text) && !text.endsWith(' ') && !text.includes(': ') && !text.includes(' #')) return text;
+  if (PLAIN.test(text) && !SPECIAL.test(text) && !text.endsWith(' ') && !text.includes(': ') && !text.includes(' #'))
+    return text;
   return JSON.stringify(text);
 }
 
@@ -21,7 +22,11 @@ function scalar(value: null | boolean | number | string): string {
 }
 
 function isEmptyCollection(value: Json): boolean {
-  return typeof value === 'object' && value !== null && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0)
+  );
 }
 
 function lines(value: Json, indent: string): string[] {

@@ -29,5 +29,7 @@ export function dimensionKey(category: ShotCategory): string {
 export function parseDimensionName(text: string): ShotCategory | undefined {
   const wanted = text.trim().toLowerCase();
   const byKey = SHOT_CATEGORIES.find((category) => KEYS[category] === wanted);
-  return byKey ?? (wanted === 'lighting condition' || wanted === 'lighting-condition' ? 'lighting' : parseShotCategory(text));
+  return (
+    byKey ?? (wanted === 'lighting condition' || wanted === 'lighting-condition' ? 'lighting' : parseShotCategory(text))
+  );
 }

@@ -24,7 +24,10 @@ function finiteNonNegative(value: number | undefined): number {
  * renormalised so the values sum to 1 over the options. If nothing is left (every option had
  * probability 0), the distribution is uniform: the evidence says nothing, and a uniform answer says so.
  */
-export function labelDistribution(options: ShotOptions, letterProbabilities: Readonly<Record<string, number>>): LabelDistribution {
+export function labelDistribution(
+  options: ShotOptions,
+  letterProbabilities: Readonly<Record<string, number>>,
+): LabelDistribution {
   const entries = Object.entries(options);
   if (entries.length === 0) throw new RangeError('a dimension needs at least one option');
   const masses = entries.map(([letter]) => finiteNonNegative(letterProbabilities[letter]));
@@ -53,7 +56,10 @@ export function estimateFromDistribution(distribution: LabelDistribution): Dimen
 }
 
 /** Both steps: letter probabilities -> `{label, confidence, distribution}`. */
-export function estimateDimension(options: ShotOptions, letterProbabilities: Readonly<Record<string, number>>): DimensionEstimate {
+export function estimateDimension(
+  options: ShotOptions,
+  letterProbabilities: Readonly<Record<string, number>>,
+): DimensionEstimate {
   return estimateFromDistribution(labelDistribution(options, letterProbabilities));
 }
 

@@ -56,7 +56,11 @@ function isSeparator(character: string | undefined): boolean {
 export function answerLetterOffset(text: string, letter: string): number | undefined {
   const tag = ANSWER_TAG.exec(text);
   const [start, end] = tag?.indices?.[1] ?? [0, text.length];
-  for (let offset = text.indexOf(letter, start); offset >= 0 && offset < end; offset = text.indexOf(letter, offset + 1)) {
+  for (
+    let offset = text.indexOf(letter, start);
+    offset >= 0 && offset < end;
+    offset = text.indexOf(letter, offset + 1)
+  ) {
     const before = offset === start ? undefined : text[offset - 1];
     const after = offset + letter.length === end ? undefined : text[offset + letter.length];
     if (isSeparator(before) && isSeparator(after)) return offset;
@@ -93,18 +97,27 @@ export function answerLetterProbabilities(
   return undefined;
 }
 
-function letterVariantProbabilities(token: GeneratedTokenLogprobs, prefix: string, suffix: string, options: ShotOptions): Record<string, number> {
+function letterVariantProbabilities(
+  token: GeneratedTokenLogprobs,
+  prefix: string,
+  suffix: string,
+  options: ShotOptions,
+): Record<string, number> {
   const variantLetter = new Map(Object.keys(options).map((candidate) => [`${prefix}${candidate}${suffix}`, candidate]));
-  const probabilities: Record<string, number> = Object.fromEntries(Object.keys(options).map((candidate) => [candidate, 0]));
+  const probabilities: Record<string, number> = Object.fromEntries(
+    Object.keys(options).map((candidate) => [candidate, 0]),
+  );
   const seen = new Set<string>();
   for (const candidate of [{ token: token.token, logprob: token.logprob }, ...token.top]) {
     // The sampled token is usually among the top alternatives too: count every string once.
     if (seen.has(candidate.token)) continue;
     seen.add(candidate.token);
     const candidateLetter = variantLetter.get(candidate.token);
-    if (candidateLetter !== undefined && Number.isFinite(candidate.logprob)) probabilities[candidateLetter] = Math.exp(candidate.logprob);
+    if (candidateLetter !== undefined && Number.isFinite(candidate.logprob))
+      probabilities[candidateLetter] = Math.exp(candidate.logprob);
   }
   const total = Object.values(probabilities).reduce((sum, value) => sum + value, 0);
-  if (total > 0) for (const key of Object.keys(probabilities)) probabilities[key] = (probabilities[key] as number) / total;
+  if (total > 0)
+    for (const key of Object.keys(probabilities)) probabilities[key] = (probabilities[key] as number) / total;
   return probabilities;
 }

@@ -47,7 +47,9 @@ async function analyze(argv: string[]): Promise<{ code: number; stderr: string }
 async function image(width: number, height: number, format: 'png' | 'jpeg'): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height * 3);
   for (let index = 0; index < pixels.length; index += 1) pixels[index] = (index * 13) % 251;
-  return sharp(pixels, { raw: { width, height, channels: 3 } })[format]().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    [format]()
+    .toBuffer();
 }
 
 let folder: string;
@@ -60,10 +62,31 @@ beforeAll(async () => {
   await writeFile(join(shots, 'a.png'), await image(80, 60, 'png'));
   await writeFile(join(shots, 'nested', 'b.jpg'), await image(64, 64, 'jpeg'));
   // A JPEG signature followed by garbage: looks like a still, cannot be decoded.
-  await writeFile(join(shots, 'corrupt.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x17)]));
+  await writeFile(
+    join(shots, 'corrupt.jpg'),
+    Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 0x17)]),
+  );
   await writeFile(join(shots, 'notes.txt'), 'not a shot\n');
   await writeFile(join(shots, '.cache', 'hidden.png'), await image(8, 8, 'png'));
-  await execute('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=8', '-t', '1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', join(shots, 'clip.mp4')]);
+  await execute('ffmpeg', [
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=8',
+    '-t',
+    '1',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    join(shots, 'clip.mp4'),
+  ]);
 });
 
 afterAll(async () => {
@@ -126,10 +149,22 @@ describe('shotvl analyze --endpoint', () => {
     await writeFile(text, 'plain text named like a JPEG\n');
     const out = join(folder, 'endpoint-results.jsonl');
     const files = [join(folder, 'shots', 'a.png'), big, text, join(folder, 'shots', 'clip.mp4')];
-    const first = await analyze([...files, '--endpoint', url, '--out', out, '--dimensions', 'shot_size,CM', '--retries', '0']);
+    const first = await analyze([
+      ...files,
+      '--endpoint',
+      url,
+      '--out',
+      out,
+      '--dimensions',
+      'shot_size,CM',
+      '--retries',
+      '0',
+    ]);
     expect(first.code).toBe(1);
     const lines = await readResults(out);
-    expect(lines.map((line) => line.error?.code ?? 'ok')).toEqual(expect.arrayContaining(['ok', 'ok', 'media_too_large', 'unsupported_format']));
+    expect(lines.map((line) => line.error?.code ?? 'ok')).toEqual(
+      expect.arrayContaining(['ok', 'ok', 'media_too_large', 'unsupported_format']),
+    );
     expect(first.stderr).toMatch(/big\.png: .*media_too_large/);
     expect(first.stderr).toMatch(/text\.jpg: .*unsupported_format/);
     const still = lines.find((line) => line.file.endsWith('a.png'))!;
@@ -139,13 +174,25 @@ describe('shotvl analyze --endpoint', () => {
     expect(Object.keys(clip.dimensions!)).toEqual(['shot_size', 'camera_movement']);
     expect(test.engine.requests).toHaveLength(3);
 
-    const second = await analyze([...files, '--endpoint', url, '--out', out, '--dimensions', 'shot_size,CM', '--retries', '0']);
+    const second = await analyze([
+      ...files,
+      '--endpoint',
+      url,
+      '--out',
+      out,
+      '--dimensions',
+      'shot_size,CM',
+      '--retries',
+      '0',
+    ]);
     expect(second.stderr).toMatch(/0 analyzed, 2 already in .*, 2 could not be analyzed/);
     expect(test.engine.requests).toHaveLength(3);
   });
 
   it('stops, rather than failing every file, when the server is unreachable', async () => {
     const out = join(folder, 'down-results.jsonl');
-    await expect(analyze([join(folder, 'shots', 'a.png'), '--endpoint', 'http://127.0.0.1:9', '--out', out, '--retries', '0'])).rejects.toThrow(/run the same command again to resume/);
+    await expect(
+      analyze([join(folder, 'shots', 'a.png'), '--endpoint', 'http://127.0.0.1:9', '--out', out, '--retries', '0']),
+    ).rejects.toThrow(/run the same command again to resume/);
   });
 });

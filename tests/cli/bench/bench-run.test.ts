@@ -12,7 +12,9 @@ import type { RecordedRequest, StubEndpoint } from './stub-endpoint.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const hasFfmpeg = existsSync(FFMPEG);
-const official = JSON.parse(readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8')) as {
+const official = JSON.parse(
+  readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8'),
+) as {
   system_prompts: { reasoning: string; plain: string };
 };
 
@@ -104,7 +106,17 @@ let stdout: string[] = [];
 function writeDatasetTsv(file: string): void {
   const lines = ['index\ttype\tpath\tquestion\toptions\tanswer\tcategory'];
   for (const item of ITEMS) {
-    lines.push([item.index, `["${item.kind}"]`, `['${item.path}']`, QUESTIONS[item.category], JSON.stringify(item.options), item.answer, item.category].join('\t'));
+    lines.push(
+      [
+        item.index,
+        `["${item.kind}"]`,
+        `['${item.path}']`,
+        QUESTIONS[item.category],
+        JSON.stringify(item.options),
+        item.answer,
+        item.category,
+      ].join('\t'),
+    );
   }
   writeFileSync(file, lines.join('\n') + '\n');
 }
@@ -118,7 +130,8 @@ function textOf(request: RecordedRequest): string {
 function expectedBody(item: GeneratedItem, mode: 'reasoning' | 'plain'): unknown {
   const bytes = readFileSync(join(folder, 'media', item.path)).toString('base64');
   const url = `data:${item.mediaType};base64,${bytes}`;
-  const media = item.kind === 'image' ? { type: 'image_url', image_url: { url } } : { type: 'video_url', video_url: { url } };
+  const media =
+    item.kind === 'image' ? { type: 'image_url', image_url: { url } } : { type: 'video_url', video_url: { url } };
   return {
     model: 'shotvl-test',
     messages: [
@@ -141,10 +154,25 @@ beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'bench-run-'));
   mkdirSync(join(folder, 'media', 'image'), { recursive: true });
   mkdirSync(join(folder, 'media', 'video'), { recursive: true });
-  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toFile(join(folder, 'media/image/red.png'));
-  await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } }).png().toFile(join(folder, 'media/image/blue.png'));
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+    .png()
+    .toFile(join(folder, 'media/image/red.png'));
+  await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } })
+    .png()
+    .toFile(join(folder, 'media/image/blue.png'));
   if (hasFfmpeg) {
-    execFileSync(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=640x360:rate=10', '-pix_fmt', 'yuv420p', '-y', join(folder, 'media/video/testsrc.webm_3.mp4')]);
+    execFileSync(FFMPEG, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=1:size=640x360:rate=10',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      join(folder, 'media/video/testsrc.webm_3.mp4'),
+    ]);
   }
   writeDatasetTsv(join(folder, 'test.tsv'));
   stub = await startStubEndpoint(() => ({ status: 500, json: {} }));
@@ -158,8 +186,12 @@ afterAll(async () => {
 function captureOutput(): void {
   stdout = [];
   stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(
+    (chunk: string | Uint8Array) => (stdout.push(String(chunk)), true),
+  );
+  vi.spyOn(process.stderr, 'write').mockImplementation(
+    (chunk: string | Uint8Array) => (stderr.push(String(chunk)), true),
+  );
 }
 
 afterEach(() => {
@@ -170,12 +202,18 @@ describe('shotvl bench run against a stub endpoint', () => {
   const out = (): string => join(folder, 'predictions.jsonl');
   const runArguments = (...extra: string[]): string[] => [
     'run',
-    '--data', join(folder, 'test.tsv'),
-    '--media', join(folder, 'media'),
-    '--endpoint', stub.url,
-    '--model', 'shotvl-test',
-    '--api-key', 'secret-token',
-    '--out', out(),
+    '--data',
+    join(folder, 'test.tsv'),
+    '--media',
+    join(folder, 'media'),
+    '--endpoint',
+    stub.url,
+    '--model',
+    'shotvl-test',
+    '--api-key',
+    'secret-token',
+    '--out',
+    out(),
     ...extra,
   ];
 
@@ -194,7 +232,9 @@ describe('shotvl bench run against a stub endpoint', () => {
     // One at a time for the first two items, so that the 503 deterministically hits item 1.
     expect(await run(runArguments('--limit', '2', '--concurrency', '1'))).toBe(0);
     expect(stub.requests).toHaveLength(3);
-    expect(stub.requests.every((request) => request.method === 'POST' && request.url === '/v1/chat/completions')).toBe(true);
+    expect(stub.requests.every((request) => request.method === 'POST' && request.url === '/v1/chat/completions')).toBe(
+      true,
+    );
     expect(stub.requests[0]?.headers.authorization).toBe('Bearer secret-token');
     expect(stub.requests[0]?.body).toEqual(expectedBody(ITEMS[0] as GeneratedItem, 'reasoning'));
     expect(stub.requests[1]?.body).toEqual(expectedBody(ITEMS[0] as GeneratedItem, 'reasoning'));
@@ -235,7 +275,11 @@ describe('shotvl bench run against a stub endpoint', () => {
     expect(stub.requests).toHaveLength(remaining.length);
     const sent = stub.requests.map((request) => request.body);
     for (const item of remaining) expect(sent).toContainEqual(expectedBody(item, 'reasoning'));
-    expect(readLines(out()).map((line) => line['index']).sort()).toEqual(ITEMS.map((item) => item.index));
+    expect(
+      readLines(out())
+        .map((line) => line['index'])
+        .sort(),
+    ).toEqual(ITEMS.map((item) => item.index));
 
     stub.requests.length = 0;
     expect(await run(runArguments('--concurrency', '2'))).toBe(0);
@@ -247,7 +291,12 @@ describe('shotvl bench run against a stub endpoint', () => {
     captureOutput();
     expect(await run(['score', out(), '--format', 'json'])).toBe(0);
     const result = JSON.parse(stdout.join('')) as {
-      runs: { categories: Record<string, { total: number; correct: number; accuracy: number | null }>; average: number; overall: { total: number; correct: number }; undecided: number }[];
+      runs: {
+        categories: Record<string, { total: number; correct: number; accuracy: number | null }>;
+        average: number;
+        overall: { total: number; correct: number };
+        undecided: number;
+      }[];
     };
     const [scored] = result.runs;
     expect(scored?.categories['SS']).toMatchObject({ total: 1, correct: 1, accuracy: 1 });
@@ -266,7 +315,23 @@ describe('shotvl bench run against a stub endpoint', () => {
 
   it('does not retry a 400, reports the failure with exit code 1, and retries the item next run', async () => {
     const plainOut = join(folder, 'plain.jsonl');
-    const args = ['run', '--data', join(folder, 'test.tsv'), '--endpoint', stub.url, '--model', 'shotvl-test', '--out', plainOut, '--mode', 'plain', '--categories', 'LC', '--media', join(folder, 'media')];
+    const args = [
+      'run',
+      '--data',
+      join(folder, 'test.tsv'),
+      '--endpoint',
+      stub.url,
+      '--model',
+      'shotvl-test',
+      '--out',
+      plainOut,
+      '--mode',
+      'plain',
+      '--categories',
+      'LC',
+      '--media',
+      join(folder, 'media'),
+    ];
     stub.requests.length = 0;
     stub.respond = () => ({ status: 400, json: { error: { message: 'image too large' } } });
     captureOutput();
@@ -287,17 +352,34 @@ describe('shotvl bench run against a stub endpoint', () => {
     stub.requests.length = 0;
     stub.respond = () => completionReply('<answer>C</answer>');
     captureOutput();
-    const args = ['run', '--data', join(folder, 'test.tsv'), '--media', join(folder, 'media'), '--endpoint', stub.url, '--model', 'shotvl-test'];
+    const args = [
+      'run',
+      '--data',
+      join(folder, 'test.tsv'),
+      '--media',
+      join(folder, 'media'),
+      '--endpoint',
+      stub.url,
+      '--model',
+      'shotvl-test',
+    ];
     expect(await run([...args, '--out', framesOut, '--categories', 'camera movement', '--video-as-frames'])).toBe(0);
     expect(stub.requests).toHaveLength(1);
-    const body = stub.requests[0]?.body as { messages: [{ role: string; content: string }, { role: string; content: { type: string; image_url?: { url: string }; text?: string }[] }] };
+    const body = stub.requests[0]?.body as {
+      messages: [
+        { role: string; content: string },
+        { role: string; content: { type: string; image_url?: { url: string }; text?: string }[] },
+      ];
+    };
     const item = ITEMS[3] as GeneratedItem;
     expect(body.messages[0]).toEqual({ role: 'system', content: official.system_prompts.reasoning });
     const parts = body.messages[1].content;
     // 1 s at 10 fps = 10 frames; fps 12 asks for 12, capped at the 10 there are (smart_nframes).
     expect(parts.map((part) => part.type)).toEqual([...Array<string>(10).fill('image_url'), 'text']);
     expect(parts[10]).toEqual({ type: 'text', text: item.expectedText });
-    const frames = parts.slice(0, 10).map((part) => Buffer.from((part.image_url?.url ?? '').replace(/^data:image\/png;base64,/, ''), 'base64'));
+    const frames = parts
+      .slice(0, 10)
+      .map((part) => Buffer.from((part.image_url?.url ?? '').replace(/^data:image\/png;base64,/, ''), 'base64'));
     for (const frame of frames) {
       // 640x360 under max_pixels 360*640 with factor 28: smart_resize gives 616x336 (the README's ShotBench case).
       expect(await sharp(frame).metadata()).toMatchObject({ format: 'png', width: 616, height: 336 });
@@ -310,9 +392,23 @@ describe('shotvl bench run against a stub endpoint', () => {
     const modelOut = join(folder, 'model.jsonl');
     stub.requests.length = 0;
     stub.respond = (request) =>
-      request.method === 'GET' ? { json: { object: 'list', data: [{ id: 'listed-model', object: 'model' }] } } : completionReply('<answer>D</answer>');
+      request.method === 'GET'
+        ? { json: { object: 'list', data: [{ id: 'listed-model', object: 'model' }] } }
+        : completionReply('<answer>D</answer>');
     captureOutput();
-    expect(await run(['run', '--data', join(folder, 'test.tsv'), '--endpoint', `${stub.url}/chat/completions`, '--out', modelOut, '--limit', '1'])).toBe(1);
+    expect(
+      await run([
+        'run',
+        '--data',
+        join(folder, 'test.tsv'),
+        '--endpoint',
+        `${stub.url}/chat/completions`,
+        '--out',
+        modelOut,
+        '--limit',
+        '1',
+      ]),
+    ).toBe(1);
     // Without --media the data file's folder is used, where the images are not: a clear failure.
     expect(stderr.join('')).toMatch(/cannot read media .*image\/red\.png: ENOENT/);
     expect(stub.requests[0]).toMatchObject({ method: 'GET', url: '/v1/models' });

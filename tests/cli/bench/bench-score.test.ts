@@ -4,15 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../src/cli/commands/bench.js';
-import { SHOTBENCH_DIRECTORY, readSharedJson, readSharedPredictions, readSharedQuestions } from '../../shot/shotbench-data.js';
+import {
+  SHOTBENCH_DIRECTORY,
+  readSharedJson,
+  readSharedPredictions,
+  readSharedQuestions,
+} from '../../shot/shotbench-data.js';
 import { completionReply, startStubEndpoint } from './stub-endpoint.js';
 import type { StubEndpoint } from './stub-endpoint.js';
 
 const PREDICTIONS = SHOTBENCH_DIRECTORY + 'shotvl3b_predictions_run1.jsonl';
 const DATA = SHOTBENCH_DIRECTORY + 'shotbench_test.jsonl';
-const OFFICIAL_JUDGE_PROMPT = (JSON.parse(readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8')) as {
-  judge: { index: number; prompt: string };
-}).judge;
+const OFFICIAL_JUDGE_PROMPT = (
+  JSON.parse(readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8')) as {
+    judge: { index: number; prompt: string };
+  }
+).judge;
 
 let stdout: string[] = [];
 let folder = '';
@@ -20,7 +27,9 @@ let stub: StubEndpoint;
 
 function capture(): void {
   stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(
+    (chunk: string | Uint8Array) => (stdout.push(String(chunk)), true),
+  );
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 }
 
@@ -66,20 +75,52 @@ describe('shotvl bench score', () => {
       return completionReply(`(${officialLetter.get(prediction) ?? '?'})`);
     };
     capture();
-    expect(await run(['score', PREDICTIONS, '--data', DATA, '--format', 'json', '--judge-endpoint', stub.url, '--judge-api-key', 'k'])).toBe(0);
+    expect(
+      await run([
+        'score',
+        PREDICTIONS,
+        '--data',
+        DATA,
+        '--format',
+        'json',
+        '--judge-endpoint',
+        stub.url,
+        '--judge-api-key',
+        'k',
+      ]),
+    ).toBe(0);
     expect(stub.requests).toHaveLength(31 + 1);
     const judged = stub.requests.find((request) => JSON.stringify(request.body).includes('closer to the camera'));
     expect(judged?.headers.authorization).toBe('Bearer k');
     const promptFor3134 = stub.requests.find(
-      (request) => (request.body as { messages: { content: string }[] }).messages[0]?.content === OFFICIAL_JUDGE_PROMPT.prompt,
+      (request) =>
+        (request.body as { messages: { content: string }[] }).messages[0]?.content === OFFICIAL_JUDGE_PROMPT.prompt,
     );
-    expect(promptFor3134?.body).toEqual({ model: 'gpt-4o-2024-08-06', messages: [{ role: 'user', content: OFFICIAL_JUDGE_PROMPT.prompt }], temperature: 0 });
+    expect(promptFor3134?.body).toEqual({
+      model: 'gpt-4o-2024-08-06',
+      messages: [{ role: 'user', content: OFFICIAL_JUDGE_PROMPT.prompt }],
+      temperature: 0,
+    });
 
-    const [scored] = (JSON.parse(stdout.join('')) as { runs: { categories: Record<string, { category: string; correct: number; total: number }>; overall: { correct: number }; undecided: number; judged: number }[] }).runs;
-    const official = readSharedJson<{ rows: { category: string; total: number; correct: number }[] }>('shotvl3b_predictions_run1.accuracy.json').rows;
+    const [scored] = (
+      JSON.parse(stdout.join('')) as {
+        runs: {
+          categories: Record<string, { category: string; correct: number; total: number }>;
+          overall: { correct: number };
+          undecided: number;
+          judged: number;
+        }[];
+      }
+    ).runs;
+    const official = readSharedJson<{ rows: { category: string; total: number; correct: number }[] }>(
+      'shotvl3b_predictions_run1.accuracy.json',
+    ).rows;
     for (const row of official) {
       if (row.category === 'Overall') expect(scored?.overall.correct).toBe(row.correct);
-      else expect(Object.values(scored?.categories ?? {}).find((category) => category.category === row.category)).toMatchObject({ correct: row.correct, total: row.total });
+      else
+        expect(
+          Object.values(scored?.categories ?? {}).find((category) => category.category === row.category),
+        ).toMatchObject({ correct: row.correct, total: row.total });
     }
     expect(scored?.undecided).toBe(0);
     expect(scored?.judged).toBe(31);
@@ -92,7 +133,14 @@ describe('shotvl bench score', () => {
       const question = questions.get(row.index);
       const wrong = Object.keys(question?.options ?? {}).find((letter) => letter !== row.answer);
       const output = row.category === 'camera movement' ? `<answer>${wrong}</answer>` : row.prediction;
-      return JSON.stringify({ index: row.index, category: row.category, answer: row.answer, output, question: question?.question, options: question?.options });
+      return JSON.stringify({
+        index: row.index,
+        category: row.category,
+        answer: row.answer,
+        output,
+        question: question?.question,
+        options: question?.options,
+      });
     });
     const other = join(folder, 'no-movement.jsonl');
     writeFileSync(other, worse.join('\n') + '\n');

@@ -50,7 +50,10 @@ describe('parseBenchDataset', () => {
   });
 
   it('reads all 3,572 items of the shared JSONL, equal to the file', () => {
-    const items = parseBenchDataset(readFileSync(SHOTBENCH_DIRECTORY + 'shotbench_test.jsonl', 'utf8'), 'shotbench_test.jsonl');
+    const items = parseBenchDataset(
+      readFileSync(SHOTBENCH_DIRECTORY + 'shotbench_test.jsonl', 'utf8'),
+      'shotbench_test.jsonl',
+    );
     const expected = readSharedQuestions().map((question) => ({
       index: question.index,
       category: question.category,
@@ -65,7 +68,9 @@ describe('parseBenchDataset', () => {
   it('explains bad items with their position and index', () => {
     const bad = OFFICIAL_TSV_HEAD.replace('\tshot size\n', '\tshot sizes\n');
     expect(() => parseBenchDataset(bad, 'test.tsv')).toThrow(CliError);
-    expect(() => parseBenchDataset(bad, 'test.tsv')).toThrow("test.tsv: item 1 (index 1): unknown category 'shot sizes'");
+    expect(() => parseBenchDataset(bad, 'test.tsv')).toThrow(
+      "test.tsv: item 1 (index 1): unknown category 'shot sizes'",
+    );
     const twice = OFFICIAL_TSV_HEAD + OFFICIAL_TSV_HEAD.split('\n')[1] + '\n';
     expect(() => parseBenchDataset(twice, 'test.tsv')).toThrow('index 1 appears twice');
     expect(() => parseBenchDataset('{"index": 1}\nnot json\n', 'x.jsonl')).toThrow('x.jsonl:2: not JSON');

@@ -19,10 +19,24 @@ describe('media types', () => {
   it.runIf(existsSync('/usr/bin/ffmpeg'))('sniffs the videos ffmpeg writes', () => {
     const folder = mkdtempSync(join(tmpdir(), 'media-type-'));
     try {
-      const expectations: [string, string][] = [['clip.mp4', 'video/mp4'], ['clip.webm', 'video/webm'], ['clip.mkv', 'video/x-matroska'], ['clip.mov', 'video/quicktime']];
+      const expectations: [string, string][] = [
+        ['clip.mp4', 'video/mp4'],
+        ['clip.webm', 'video/webm'],
+        ['clip.mkv', 'video/x-matroska'],
+        ['clip.mov', 'video/quicktime'],
+      ];
       for (const [name, type] of expectations) {
         const file = join(folder, name);
-        execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=0.2:size=32x32:rate=5', '-y', file]);
+        execFileSync('/usr/bin/ffmpeg', [
+          '-v',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=duration=0.2:size=32x32:rate=5',
+          '-y',
+          file,
+        ]);
         expect({ name, type: sniffMediaType(readFileSync(file)) }).toEqual({ name, type });
       }
     } finally {

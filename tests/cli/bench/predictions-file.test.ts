@@ -33,7 +33,11 @@ describe('predictions file', () => {
   it('appends lines, and later lines for an index win', async () => {
     const file = join(folder, 'p.jsonl');
     const writer = await PredictionWriter.open(file);
-    await Promise.all([writer.append(record(2, 'first')), writer.append(record(1, 'x')), writer.append(record(2, 'second'))]);
+    await Promise.all([
+      writer.append(record(2, 'first')),
+      writer.append(record(1, 'x')),
+      writer.append(record(2, 'second')),
+    ]);
     await writer.close();
     expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(4);
     expect((await readPredictions(file)).map((prediction) => [prediction.index, prediction.output])).toEqual([
@@ -69,12 +73,31 @@ describe('predictions file', () => {
 
   it('reads official-style lines and completes them from the dataset', async () => {
     const file = join(folder, 'official.jsonl');
-    writeFileSync(file, '{"index": 7, "category": "lens size", "answer": "B", "prediction": "<answer>B</answer>", "pred_letter": "B", "hit": 1}\n');
+    writeFileSync(
+      file,
+      '{"index": 7, "category": "lens size", "answer": "B", "prediction": "<answer>B</answer>", "pred_letter": "B", "hit": 1}\n',
+    );
     const loaded = await readPredictions(file);
-    expect(() => completePredictions(loaded, undefined, file)).toThrow('index 7 lacks its question or options; pass --data');
-    const item: BenchItem = { index: 7, category: 'lens size', question: 'Q?', options: { A: 'Wide', B: 'Medium' }, answer: 'B', media: [] };
+    expect(() => completePredictions(loaded, undefined, file)).toThrow(
+      'index 7 lacks its question or options; pass --data',
+    );
+    const item: BenchItem = {
+      index: 7,
+      category: 'lens size',
+      question: 'Q?',
+      options: { A: 'Wide', B: 'Medium' },
+      answer: 'B',
+      media: [],
+    };
     expect(completePredictions(loaded, new Map([[7, item]]), file)).toEqual([
-      { index: 7, category: 'lens size', answer: 'B', question: 'Q?', options: { A: 'Wide', B: 'Medium' }, output: '<answer>B</answer>' },
+      {
+        index: 7,
+        category: 'lens size',
+        answer: 'B',
+        question: 'Q?',
+        options: { A: 'Wide', B: 'Medium' },
+        output: '<answer>B</answer>',
+      },
     ]);
   });
 });

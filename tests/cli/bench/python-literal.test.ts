@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PythonLiteralError, parseJsonOrPythonLiteral, parsePythonLiteral } from '../../../src/cli/bench/python-literal.js';
+import {
+  PythonLiteralError,
+  parseJsonOrPythonLiteral,
+  parsePythonLiteral,
+} from '../../../src/cli/bench/python-literal.js';
 
-const golden = JSON.parse(readFileSync(new URL('./golden/python-repr.json', import.meta.url), 'utf8')) as { cases: { repr: string; value: unknown }[] };
+const golden = JSON.parse(readFileSync(new URL('./golden/python-repr.json', import.meta.url), 'utf8')) as {
+  cases: { repr: string; value: unknown }[];
+};
 
 describe('parsePythonLiteral', () => {
   it('reads what CPython repr() writes', () => {
@@ -11,7 +17,13 @@ describe('parsePythonLiteral', () => {
   });
 
   it('reads escapes, prefixes and triple quotes', () => {
-    expect(parsePythonLiteral(String.raw`['\u00e9\d', r'a\b', u"x", '''it's''', '\101\x41']`)).toEqual(['é\\d', 'a\\b', 'x', "it's", 'AA']);
+    expect(parsePythonLiteral(String.raw`['\u00e9\d', r'a\b', u"x", '''it's''', '\101\x41']`)).toEqual([
+      'é\\d',
+      'a\\b',
+      'x',
+      "it's",
+      'AA',
+    ]);
     expect(parsePythonLiteral('[1_000, -2.5e3, .5, (), [], {}]')).toEqual([1000, -2500, 0.5, [], [], {}]);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../../src/cli/bench/retry-policy.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelayMs,
+} from '../../../src/cli/bench/retry-policy.js';
 
 describe('retry policy', () => {
   it('retries rate limits, timeouts and server errors only', () => {
@@ -19,8 +24,12 @@ describe('retry policy', () => {
 
   it('backs off exponentially with equal jitter, capped', () => {
     const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1000, maxDelayMs: 8000 };
-    expect([1, 2, 3, 4, 5].map((retry) => retryDelayMs(retry, undefined, policy, () => 0))).toEqual([500, 1000, 2000, 4000, 4000]);
-    expect([1, 2, 3, 4, 5].map((retry) => retryDelayMs(retry, undefined, policy, () => 1))).toEqual([1000, 2000, 4000, 8000, 8000]);
+    expect([1, 2, 3, 4, 5].map((retry) => retryDelayMs(retry, undefined, policy, () => 0))).toEqual([
+      500, 1000, 2000, 4000, 4000,
+    ]);
+    expect([1, 2, 3, 4, 5].map((retry) => retryDelayMs(retry, undefined, policy, () => 1))).toEqual([
+      1000, 2000, 4000, 8000, 8000,
+    ]);
   });
 
   it('honours Retry-After over backoff, capped, with at most 10% jitter', () => {

@@ -2,10 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { formatScores } from '../../../src/cli/bench/score-format.js';
 import { scoreShotBench } from '../../../src/shot/scoring.js';
 
-const first = { name: 'a.jsonl', score: scoreShotBench([{ category: 'shot size', answer: 'A', letter: 'A' }, { category: 'lighting', answer: 'A', letter: 'B' }]) };
+const first = {
+  name: 'a.jsonl',
+  score: scoreShotBench([
+    { category: 'shot size', answer: 'A', letter: 'A' },
+    { category: 'lighting', answer: 'A', letter: 'B' },
+  ]),
+};
 const second = {
   name: 'b.jsonl',
-  score: scoreShotBench([{ category: 'shot size', answer: 'A', letter: 'B' }, { category: 'lighting', answer: 'A', letter: 'A' }, { category: 'lighting', answer: 'A', letter: null }]),
+  score: scoreShotBench([
+    { category: 'shot size', answer: 'A', letter: 'B' },
+    { category: 'lighting', answer: 'A', letter: 'A' },
+    { category: 'lighting', answer: 'A', letter: null },
+  ]),
 };
 
 describe('formatScores', () => {
@@ -25,7 +35,12 @@ describe('formatScores', () => {
 
   it('writes JSON with every dimension keyed by its abbreviation', () => {
     const json = JSON.parse(formatScores([first, second], 'json', true)) as {
-      runs: { name: string; categories: Record<string, { accuracy: number | null }>; average: number; average_covers_all_categories: boolean }[];
+      runs: {
+        name: string;
+        categories: Record<string, { accuracy: number | null }>;
+        average: number;
+        average_covers_all_categories: boolean;
+      }[];
       differences: { name: string; categories: Record<string, number | null>; overall: number }[];
     };
     expect(Object.keys(json.runs[0]?.categories ?? {})).toEqual(['SS', 'SF', 'CA', 'LS', 'LT', 'LC', 'SC', 'CM']);

@@ -31,7 +31,10 @@ export interface StubEndpoint {
   close(): Promise<void>;
 }
 
-export function completionReply(content: string, usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 }): StubReply {
+export function completionReply(
+  content: string,
+  usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+): StubReply {
   return {
     json: {
       id: 'chatcmpl-stub',
@@ -72,6 +75,7 @@ export async function startStubEndpoint(respond: Responder): Promise<StubEndpoin
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   stub.url = `http://127.0.0.1:${port}/v1`;
-  stub.close = () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  stub.close = () =>
+    new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
   return stub;
 }

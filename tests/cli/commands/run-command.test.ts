@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLDEN_DIR, convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
 
 function shotvl(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -22,7 +25,18 @@ describe('shotvl run', () => {
 
   it('answers a question about an image', () => {
     const image = join(GOLDEN_DIR, 'processor/images/img_100x100.png');
-    const result = shotvl(['run', '--model', model.modelDir, '--image', image, '--temperature', '0', '--max-tokens', '4', 'What is the shot size?']);
+    const result = shotvl([
+      'run',
+      '--model',
+      model.modelDir,
+      '--image',
+      image,
+      '--temperature',
+      '0',
+      '--max-tokens',
+      '4',
+      'What is the shot size?',
+    ]);
     expect(result.status).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
     // 16 vision tokens for a 100x100 still (112x112 after smart_resize) plus the chat template.

@@ -8,7 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeTokenizerFiles } from '../../../src/convert/tokenizer-files.js';
 import { parseModelConfig, type ModelConfig } from '../../../src/model-format/model-config.js';
-import type { ContentPart, GenerationEvent, GenerationRequest, SamplingOptions } from '../../../src/runtime/engine/engine-api.js';
+import type {
+  ContentPart,
+  GenerationEvent,
+  GenerationRequest,
+  SamplingOptions,
+} from '../../../src/runtime/engine/engine-api.js';
 import { EngineError } from '../../../src/runtime/engine/engine-errors.js';
 import { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
 import type { SchedulerLimits } from '../../../src/runtime/engine/scheduler.js';
@@ -19,14 +24,37 @@ import { FakeModelRunner, type FakeModelRunnerOptions } from '../../helpers/fake
 import { TINY_A_DIR } from '../../helpers/converted-tiny-a.js';
 import { noMediaPreprocessor, silentLogger } from '../../helpers/test-engine.js';
 
-const config: ModelConfig = parseModelConfig(JSON.parse(readFileSync(join(TINY_A_DIR, 'model', 'config.json'), 'utf8')));
+const config: ModelConfig = parseModelConfig(
+  JSON.parse(readFileSync(join(TINY_A_DIR, 'model', 'config.json'), 'utf8')),
+);
 const EOS = config.tokens.eosTokenIds[0]!;
 const BLOCK = 16;
 
-const greedy: SamplingOptions = { maxTokens: 8, temperature: 0, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, n: 1, ignoreEos: true };
-const defaultLimits: SchedulerLimits = { maxRunningSequences: 8, maxTokensPerStep: 256, prefillChunkTokens: 256, kvTokenBudget: 100_000, maxWaitingSequences: 64, maxWaitingTokens: 100_000 };
+const greedy: SamplingOptions = {
+  maxTokens: 8,
+  temperature: 0,
+  topP: 1,
+  topK: 0,
+  minP: 0,
+  repetitionPenalty: 1,
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+  n: 1,
+  ignoreEos: true,
+};
+const defaultLimits: SchedulerLimits = {
+  maxRunningSequences: 8,
+  maxTokensPerStep: 256,
+  prefillChunkTokens: 256,
+  kvTokenBudget: 100_000,
+  maxWaitingSequences: 64,
+  maxWaitingTokens: 100_000,
+};
 
-const LONG_TEXT = 'Describe the lighting of this film noir shot: hard key light, deep shadows, venetian blinds, smoke, a single practical lamp and a silhouette in the doorway. '.repeat(4);
+const LONG_TEXT =
+  'Describe the lighting of this film noir shot: hard key light, deep shadows, venetian blinds, smoke, a single practical lamp and a silhouette in the doorway. '.repeat(
+    4,
+  );
 
 let tokenizer: ChatTokenizer;
 let tokenizerDir: string;
@@ -74,8 +102,20 @@ function makeEngine(options: EngineOptions = {}): { engine: InferenceEngine; run
   return { engine, runner };
 }
 
-function request(content: string | ContentPart[], sampling: Partial<SamplingOptions> = {}, extra: Partial<GenerationRequest> = {}): GenerationRequest {
-  return { requestId: 'test', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content }], sampling: { ...greedy, ...sampling }, ...extra };
+function request(
+  content: string | ContentPart[],
+  sampling: Partial<SamplingOptions> = {},
+  extra: Partial<GenerationRequest> = {},
+): GenerationRequest {
+  return {
+    requestId: 'test',
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content },
+    ],
+    sampling: { ...greedy, ...sampling },
+    ...extra,
+  };
 }
 
 interface Collected {
@@ -86,7 +126,10 @@ interface Collected {
   finishes: Extract<GenerationEvent, { type: 'finish' }>[];
 }
 
-async function collect(events: AsyncIterable<GenerationEvent>, onEvent: (event: GenerationEvent) => void = () => undefined): Promise<Collected> {
+async function collect(
+  events: AsyncIterable<GenerationEvent>,
+  onEvent: (event: GenerationEvent) => void = () => undefined,
+): Promise<Collected> {
   const result: Collected = { tokens: [], text: [], events: [], usage: undefined, finishes: [] };
   for await (const event of events) {
     result.events.push(event);
@@ -119,12 +162,16 @@ function expectedTokens(runner: FakeModelRunner, prompt: readonly number[], coun
 
 /** Steps in which the sequence was fed, by step number. */
 function stepsOf(runner: FakeModelRunner, sequenceId: number): number[] {
-  return runner.forwards.filter((event) => event.chunks.some((chunk) => chunk.sequenceId === sequenceId)).map((event) => event.step);
+  return runner.forwards
+    .filter((event) => event.chunks.some((chunk) => chunk.sequenceId === sequenceId))
+    .map((event) => event.step);
 }
 
 /** Tokens of the full prompt fed to the model for a sequence (prefill chunks only). */
 function prefillFed(runner: FakeModelRunner, sequenceId: number, promptLength: number): number {
-  return runner.chunksOf(sequenceId).reduce((sum, chunk) => sum + (chunk.start < promptLength ? chunk.tokenIds.length : 0), 0);
+  return runner
+    .chunksOf(sequenceId)
+    .reduce((sum, chunk) => sum + (chunk.start < promptLength ? chunk.tokenIds.length : 0), 0);
 }
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
@@ -157,11 +204,15 @@ describe('engine with a fake runner: what reaches the model', () => {
     const prompts = ['Hi', 'What is the shot size of a close-up?', LONG_TEXT];
     const alone = [];
     for (const text of prompts) alone.push((await collect(engine.generate(request(text)))).tokens[0]);
-    const together = await Promise.all(prompts.map((text) => collect(engine.generate(request(text, {}, { cacheSalt: 'other' })))));
+    const together = await Promise.all(
+      prompts.map((text) => collect(engine.generate(request(text, {}, { cacheSalt: 'other' })))),
+    );
     expect(together.map((result) => result.tokens[0])).toEqual(alone);
-    for (const [index, text] of prompts.entries()) expect(alone[index]).toEqual(expectedTokens(runner, await promptTokens(engine, text), 8));
+    for (const [index, text] of prompts.entries())
+      expect(alone[index]).toEqual(expectedTokens(runner, await promptTokens(engine, text), 8));
     // Prompt + 7 decodes (the 8th token is never fed) per sequence.
-    for (const id of runner.sequenceIds()) expect(runner.chunksOf(id).filter((chunk) => chunk.tokenIds.length === 1).length).toBeGreaterThanOrEqual(7);
+    for (const id of runner.sequenceIds())
+      expect(runner.chunksOf(id).filter((chunk) => chunk.tokenIds.length === 1).length).toBeGreaterThanOrEqual(7);
   });
 
   it('splits a long prompt into chunks of prefillChunkTokens', async () => {
@@ -173,7 +224,9 @@ describe('engine with a fake runner: what reaches the model', () => {
     const chunks = runner.chunksOf(id!);
     const prefill = chunks.slice(0, Math.ceil(prompt.length / 16));
     expect(prefill.map((chunk) => chunk.start)).toEqual(prefill.map((_, index) => index * 16));
-    expect(prefill.map((chunk) => chunk.tokenIds.length)).toEqual(prefill.map((_, index) => Math.min(16, prompt.length - index * 16)));
+    expect(prefill.map((chunk) => chunk.tokenIds.length)).toEqual(
+      prefill.map((_, index) => Math.min(16, prompt.length - index * 16)),
+    );
     expect(prefill.map((chunk) => chunk.wantLogits)).toEqual(prefill.map((_, index) => index === prefill.length - 1));
     expect(prefill.flatMap((chunk) => chunk.tokenIds)).toEqual(prompt);
     expect(chunks.slice(prefill.length).map((chunk) => chunk.tokenIds.length)).toEqual([1, 1]);
@@ -183,23 +236,32 @@ describe('engine with a fake runner: what reaches the model', () => {
     const { engine, runner } = makeEngine({ limits: { prefillChunkTokens: 8, maxTokensPerStep: 16 } });
     let long: Promise<Collected> | undefined;
     const short = await collect(engine.generate(request('Hi', { maxTokens: 80 })), (event) => {
-      if (event.type === 'delta' && long === undefined) long = collect(engine.generate(request(LONG_TEXT, { maxTokens: 4 })));
+      if (event.type === 'delta' && long === undefined)
+        long = collect(engine.generate(request(LONG_TEXT, { maxTokens: 4 })));
     });
     await long;
     const [shortId, longId] = runner.sequenceIds();
     const longPrompt = (await promptTokens(engine, LONG_TEXT)).length;
-    const prefillSteps = runner.forwards.filter((event) => event.chunks.some((chunk) => chunk.sequenceId === longId && chunk.start < longPrompt));
+    const prefillSteps = runner.forwards.filter((event) =>
+      event.chunks.some((chunk) => chunk.sequenceId === longId && chunk.start < longPrompt),
+    );
     expect(prefillSteps.length).toBe(Math.ceil(longPrompt / 8));
     // Every step that prefilled the long prompt also advanced the running decode by one token.
-    for (const event of prefillSteps) expect(event.chunks.find((chunk) => chunk.sequenceId === shortId)?.tokenIds).toHaveLength(1);
+    for (const event of prefillSteps)
+      expect(event.chunks.find((chunk) => chunk.sequenceId === shortId)?.tokenIds).toHaveLength(1);
     expect(short.tokens[0]).toHaveLength(80);
-    expect(Math.max(...runner.forwards.map((event) => event.chunks.reduce((sum, chunk) => sum + chunk.tokenIds.length, 0)))).toBeLessThanOrEqual(16);
+    expect(
+      Math.max(...runner.forwards.map((event) => event.chunks.reduce((sum, chunk) => sum + chunk.tokenIds.length, 0))),
+    ).toBeLessThanOrEqual(16);
   });
 });
 
 describe('engine with a fake runner: early exits leave the batch at once', () => {
   /** Runs `early` beside a long-running request; returns the early sequence's steps and the events. */
-  async function besideLongRequest(options: EngineOptions, early: GenerationRequest): Promise<{ runner: FakeModelRunner; result: Collected; earlyId: number; longId: number }> {
+  async function besideLongRequest(
+    options: EngineOptions,
+    early: GenerationRequest,
+  ): Promise<{ runner: FakeModelRunner; result: Collected; earlyId: number; longId: number }> {
     const { engine, runner } = makeEngine(options);
     let first: Promise<Collected> | undefined;
     const longRun = collect(engine.generate(request(LONG_TEXT, { maxTokens: 40 })), (event) => {
@@ -217,8 +279,12 @@ describe('engine with a fake runner: early exits leave the batch at once', () =>
   function expectLeftAtOnce(runner: FakeModelRunner, sequenceId: number, longId: number): void {
     const steps = stepsOf(runner, sequenceId);
     const lastStep = steps[steps.length - 1]!;
-    const releaseIndex = runner.events.findIndex((event) => event.kind === 'release' && event.sequenceId === sequenceId);
-    const nextForwardIndex = runner.events.findIndex((event) => event.kind === 'forward' && event.step === lastStep + 1);
+    const releaseIndex = runner.events.findIndex(
+      (event) => event.kind === 'release' && event.sequenceId === sequenceId,
+    );
+    const nextForwardIndex = runner.events.findIndex(
+      (event) => event.kind === 'forward' && event.step === lastStep + 1,
+    );
     expect(releaseIndex).toBeGreaterThanOrEqual(0);
     expect(nextForwardIndex).toBeGreaterThan(releaseIndex);
     // The batch went on without it.
@@ -236,7 +302,12 @@ describe('engine with a fake runner: early exits leave the batch at once', () =>
     expect(runner.problems).toEqual([]);
     open.splice(0);
 
-    const { runner: batched, result, earlyId, longId } = await besideLongRequest({}, request('Name a lens.', { maxTokens: 12, stop: [stop] }));
+    const {
+      runner: batched,
+      result,
+      earlyId,
+      longId,
+    } = await besideLongRequest({}, request('Name a lens.', { maxTokens: 12, stop: [stop] }));
     expect(result.text[0]).toBe(text.slice(0, cut));
     expect(result.finishes).toEqual([{ type: 'finish', choice: 0, reason: 'stop' }]);
     // One letter per token: the sequence generated exactly up to the end of the stop string.
@@ -247,10 +318,16 @@ describe('engine with a fake runner: early exits leave the batch at once', () =>
 
   it('on EOS, counting the EOS token in usage and in the stats', async () => {
     let earlyPrompt: number[] = [];
-    const nextToken = (history: readonly number[]) => (history.length === earlyPrompt.length + 3 && earlyPrompt.every((token, index) => history[index] === token) ? EOS : undefined);
+    const nextToken = (history: readonly number[]) =>
+      history.length === earlyPrompt.length + 3 && earlyPrompt.every((token, index) => history[index] === token)
+        ? EOS
+        : undefined;
     const { engine: tokenizing } = makeEngine();
     earlyPrompt = await promptTokens(tokenizing, 'Name a lens.');
-    const { runner, result, earlyId, longId } = await besideLongRequest({ runner: { nextToken: (history) => nextToken(history) ?? 64 + (history.length % 26) } }, request('Name a lens.', { maxTokens: 12, ignoreEos: false }));
+    const { runner, result, earlyId, longId } = await besideLongRequest(
+      { runner: { nextToken: (history) => nextToken(history) ?? 64 + (history.length % 26) } },
+      request('Name a lens.', { maxTokens: 12, ignoreEos: false }),
+    );
     expect(result.tokens[0]).toHaveLength(3);
     expect(result.finishes[0]?.reason).toBe('stop');
     expect(result.usage?.completionTokens).toBe(4);
@@ -264,7 +341,10 @@ describe('engine with a fake runner: early exits leave the batch at once', () =>
   it('on a constrained choice completed by its first token', async () => {
     const choices = ['yes', 'no'];
     expect(choices.every((choice) => tokenizer.encodeText(choice).length === 1)).toBe(true);
-    const { runner, result, earlyId, longId } = await besideLongRequest({}, request('Is this a close-up?', { choices, maxTokens: 5 }));
+    const { runner, result, earlyId, longId } = await besideLongRequest(
+      {},
+      request('Is this a close-up?', { choices, maxTokens: 5 }),
+    );
     expect(choices).toContain(result.text[0]);
     expect(result.finishes[0]?.reason).toBe('stop');
     expect(Object.keys(result.finishes[0]?.choiceProbabilities ?? {})).toEqual(choices);
@@ -286,12 +366,17 @@ describe('engine with a fake runner: prefix reuse', () => {
     expect(ids).toHaveLength(3);
     const restoreLength = Math.min(Math.floor(prompt.length / BLOCK) * BLOCK, prompt.length - 1);
     const restores = runner.events.filter((event) => event.kind === 'restorePrefix');
-    expect(restores.map((event) => event.kind === 'restorePrefix' && event.length)).toEqual([restoreLength, restoreLength]);
+    expect(restores.map((event) => event.kind === 'restorePrefix' && event.length)).toEqual([
+      restoreLength,
+      restoreLength,
+    ]);
     const full = ids.filter((id) => runner.chunksOf(id)[0]?.start === 0);
     expect(full).toHaveLength(1);
-    for (const id of ids.filter((other) => other !== full[0])) expect(prefillFed(runner, id, prompt.length)).toBe(prompt.length - restoreLength);
+    for (const id of ids.filter((other) => other !== full[0]))
+      expect(prefillFed(runner, id, prompt.length)).toBe(prompt.length - restoreLength);
     // Both followers were restored together (between the same two forward steps).
-    const stepBefore = (index: number) => runner.events.slice(0, index).filter((event) => event.kind === 'forward').length;
+    const stepBefore = (index: number) =>
+      runner.events.slice(0, index).filter((event) => event.kind === 'forward').length;
     const restoreIndexes = runner.events.flatMap((event, index) => (event.kind === 'restorePrefix' ? [index] : []));
     expect(new Set(restoreIndexes.map(stepBefore)).size).toBe(1);
     const stats = engine.stats();
@@ -301,7 +386,9 @@ describe('engine with a fake runner: prefix reuse', () => {
   it('two requests about the same long prompt (same cache salt) run the prompt once', async () => {
     const { engine, runner } = makeEngine({ limits: { prefillChunkTokens: 16, maxTokensPerStep: 32 } });
     const prompt = await promptTokens(engine, LONG_TEXT);
-    const [first, second] = await Promise.all([0, 1].map(() => collect(engine.generate(request(LONG_TEXT, { maxTokens: 4 }, { cacheSalt: 'tenant-a' })))));
+    const [first, second] = await Promise.all(
+      [0, 1].map(() => collect(engine.generate(request(LONG_TEXT, { maxTokens: 4 }, { cacheSalt: 'tenant-a' })))),
+    );
     expect(second!.tokens).toEqual(first!.tokens);
     const [leader, follower] = runner.sequenceIds();
     expect(prefillFed(runner, leader!, prompt.length)).toBe(prompt.length);
@@ -313,7 +400,11 @@ describe('engine with a fake runner: prefix reuse', () => {
   it('requests with different cache salts never share a prefix', async () => {
     const { engine, runner } = makeEngine();
     const prompt = await promptTokens(engine, LONG_TEXT);
-    const concurrent = await Promise.all(['tenant-a', 'tenant-b'].map((cacheSalt) => collect(engine.generate(request(LONG_TEXT, { maxTokens: 3 }, { cacheSalt })))));
+    const concurrent = await Promise.all(
+      ['tenant-a', 'tenant-b'].map((cacheSalt) =>
+        collect(engine.generate(request(LONG_TEXT, { maxTokens: 3 }, { cacheSalt }))),
+      ),
+    );
     const afterwards = await collect(engine.generate(request(LONG_TEXT, { maxTokens: 3 }, { cacheSalt: 'tenant-c' })));
     const unsalted = await collect(engine.generate(request(LONG_TEXT, { maxTokens: 3 })));
     expect(runner.events.some((event) => event.kind === 'restorePrefix')).toBe(false);
@@ -331,9 +422,12 @@ describe('engine with a fake runner: abort', () => {
     const { engine, runner } = makeEngine();
     const controller = new AbortController();
     let deltas = 0;
-    const result = await collect(engine.generate(request('Hi', { maxTokens: 500 }, { signal: controller.signal })), (event) => {
-      if (event.type === 'delta' && ++deltas === 3) controller.abort();
-    });
+    const result = await collect(
+      engine.generate(request('Hi', { maxTokens: 500 }, { signal: controller.signal })),
+      (event) => {
+        if (event.type === 'delta' && ++deltas === 3) controller.abort();
+      },
+    );
     expect(result.finishes).toEqual([{ type: 'finish', choice: 0, reason: 'abort' }]);
     await waitFor(() => runner.events.some((event) => event.kind === 'release'), 'the release');
     const [id] = runner.sequenceIds();
@@ -341,7 +435,13 @@ describe('engine with a fake runner: abort', () => {
     const stepsAfterAbort = stepsOf(runner, id!).length;
     expect(stepsAfterAbort).toBeLessThanOrEqual(4);
     const stats = engine.stats();
-    expect([stats.running, stats.waiting, stats.kvBytesUsed, stats.abortedRequests, stats.finishedRequests.abort]).toEqual([0, 0, 0, 1, 1]);
+    expect([
+      stats.running,
+      stats.waiting,
+      stats.kvBytesUsed,
+      stats.abortedRequests,
+      stats.finishedRequests.abort,
+    ]).toEqual([0, 0, 0, 1, 1]);
   });
 
   it('a sequence aborted while its step runs is not fed again and is released after the step', async () => {
@@ -350,23 +450,32 @@ describe('engine with a fake runner: abort', () => {
     const controller = new AbortController();
     const other = collect(engine.generate(request('Hello there', { maxTokens: 10 })));
     let deltas = 0;
-    const aborted = collect(engine.generate(request('Hi', { maxTokens: 500 }, { signal: controller.signal })), (event) => {
-      if (event.type === 'delta' && ++deltas === 2) hold.close();
-    });
+    const aborted = collect(
+      engine.generate(request('Hi', { maxTokens: 500 }, { signal: controller.signal })),
+      (event) => {
+        if (event.type === 'delta' && ++deltas === 2) hold.close();
+      },
+    );
     await waitFor(() => deltas === 2, 'two tokens');
     const [, id] = runner.sequenceIds();
     const fedBefore = stepsOf(runner, id!).length;
     controller.abort();
     hold.open();
     await Promise.all([aborted, other]);
-    await waitFor(() => runner.events.some((event) => event.kind === 'release' && event.sequenceId === id), 'the release');
+    await waitFor(
+      () => runner.events.some((event) => event.kind === 'release' && event.sequenceId === id),
+      'the release',
+    );
     expect(stepsOf(runner, id!).length).toBeLessThanOrEqual(fedBefore + 1);
     expect(engine.stats().kvBytesUsed).toBe(0);
   });
 
   it('an aborted waiting request never reaches the model and frees its queue place', async () => {
     const hold = gate();
-    const { engine, runner } = makeEngine({ limits: { maxRunningSequences: 1 }, runner: { beforeForward: () => hold.wait() } });
+    const { engine, runner } = makeEngine({
+      limits: { maxRunningSequences: 1 },
+      runner: { beforeForward: () => hold.wait() },
+    });
     hold.close();
     const running = collect(engine.generate(request('Hi', { maxTokens: 3 })));
     const controller = new AbortController();
@@ -404,11 +513,17 @@ describe('engine with a fake runner: abort', () => {
 describe('engine with a fake runner: overload and budgets', () => {
   it('rejects at once with overloaded and a retry-after hint when the waiting queue is full', async () => {
     const hold = gate();
-    const { engine } = makeEngine({ limits: { maxRunningSequences: 1, maxWaitingSequences: 2 }, runner: { beforeForward: () => hold.wait() } });
+    const { engine } = makeEngine({
+      limits: { maxRunningSequences: 1, maxWaitingSequences: 2 },
+      runner: { beforeForward: () => hold.wait() },
+    });
     hold.close();
     const accepted = [collect(engine.generate(request('Hi', { maxTokens: 2 })))];
     await waitFor(() => engine.stats().running === 1, 'the first request running');
-    accepted.push(collect(engine.generate(request('Hello', { maxTokens: 2 }))), collect(engine.generate(request('Hey', { maxTokens: 2 }))));
+    accepted.push(
+      collect(engine.generate(request('Hello', { maxTokens: 2 }))),
+      collect(engine.generate(request('Hey', { maxTokens: 2 }))),
+    );
     await waitFor(() => engine.stats().waiting === 2, 'two waiting');
     let thrown: unknown;
     try {
@@ -427,7 +542,10 @@ describe('engine with a fake runner: overload and budgets', () => {
 
   it('rejects with overloaded when the waiting prompt tokens would pass the bound', async () => {
     const hold = gate();
-    const { engine } = makeEngine({ limits: { maxRunningSequences: 1, maxWaitingTokens: 30 }, runner: { beforeForward: () => hold.wait() } });
+    const { engine } = makeEngine({
+      limits: { maxRunningSequences: 1, maxWaitingTokens: 30 },
+      runner: { beforeForward: () => hold.wait() },
+    });
     hold.close();
     const first = collect(engine.generate(request('Hi', { maxTokens: 2 })));
     await waitFor(() => engine.stats().running === 1, 'the first request running');
@@ -464,19 +582,30 @@ describe('engine with a fake runner: stats', () => {
         preprocessor.calls += 1;
         await sleep(delayMs, undefined, signal === undefined ? {} : { signal });
         const bytes = part.source.kind === 'bytes' ? part.source.bytes : new Uint8Array(1);
-        const pixelValues = new Float32Array(64 * 3 * 2 * 14 * 14).map((_, index) => bytes[index % bytes.length]! / 255);
+        const pixelValues = new Float32Array(64 * 3 * 2 * 14 * 14).map(
+          (_, index) => bytes[index % bytes.length]! / 255,
+        );
         return { pixelValues, gridThw: [1, 8, 8] as const, width: 112, height: 112 };
       },
     };
     return preprocessor;
   }
-  const image = (seed: number): ContentPart => ({ type: 'image', source: { kind: 'bytes', bytes: Uint8Array.of(seed, seed + 1, seed + 2) } });
+  const image = (seed: number): ContentPart => ({
+    type: 'image',
+    source: { kind: 'bytes', bytes: Uint8Array.of(seed, seed + 1, seed + 2) },
+  });
 
   it('counts vision and prefix queries and hits; several questions about one image encode and prefill it once', async () => {
     const { engine, runner } = makeEngine({ preprocessor: imagePreprocessor() });
     const questions = ['What is the shot size?', 'What is the camera angle?', 'What is the lighting type?'];
-    const results = await Promise.all(questions.map((question) => collect(engine.generate(request([image(1), { type: 'text', text: question }], { maxTokens: 3 })))));
-    const other = await collect(engine.generate(request([image(7), { type: 'text', text: questions[0]! }], { maxTokens: 3 })));
+    const results = await Promise.all(
+      questions.map((question) =>
+        collect(engine.generate(request([image(1), { type: 'text', text: question }], { maxTokens: 3 }))),
+      ),
+    );
+    const other = await collect(
+      engine.generate(request([image(7), { type: 'text', text: questions[0]! }], { maxTokens: 3 })),
+    );
     expect(results.every((result) => result.tokens[0]?.length === 3)).toBe(true);
     expect(runner.events.filter((event) => event.kind === 'encodeVision')).toHaveLength(2);
     const pads = runner.forwards.flatMap((event) => event.chunks).reduce((sum, chunk) => sum + chunk.visionRows, 0);
@@ -496,8 +625,14 @@ describe('engine with a fake runner: stats', () => {
     const preprocessor = imagePreprocessor(40);
     const { engine, runner } = makeEngine({ preprocessor });
     const controller = new AbortController();
-    const aborted = collect(engine.generate(request([image(3), { type: 'text', text: 'Shot size?' }], { maxTokens: 2 }, { signal: controller.signal }))).catch((error: unknown) => error);
-    const survivor = collect(engine.generate(request([image(3), { type: 'text', text: 'Camera angle?' }], { maxTokens: 2 })));
+    const aborted = collect(
+      engine.generate(
+        request([image(3), { type: 'text', text: 'Shot size?' }], { maxTokens: 2 }, { signal: controller.signal }),
+      ),
+    ).catch((error: unknown) => error);
+    const survivor = collect(
+      engine.generate(request([image(3), { type: 'text', text: 'Camera angle?' }], { maxTokens: 2 })),
+    );
     await sleep(10);
     controller.abort();
     expect(await aborted).toMatchObject({ name: 'AbortError' });
@@ -518,7 +653,9 @@ describe('engine with a fake runner: stats', () => {
       }),
     ]);
     const stats = engine.stats();
-    const prompts = await Promise.all(['Hi', 'Hello there', LONG_TEXT].map(async (text) => (await promptTokens(engine, text)).length));
+    const prompts = await Promise.all(
+      ['Hi', 'Hello there', LONG_TEXT].map(async (text) => (await promptTokens(engine, text)).length),
+    );
     expect(stats.promptTokens).toBe(prompts.reduce((sum, value) => sum + value, 0));
     expect(stats.generatedTokens).toBe(4 + 6 + 5);
     expect(results.map((result) => result.usage?.completionTokens)).toEqual([4, 6, 5]);
@@ -528,7 +665,11 @@ describe('engine with a fake runner: stats', () => {
     expect(samples.timeToFirstToken).toHaveLength(3);
     expect(samples.interTokenLatency).toHaveLength(4 + 6 + 5 - 3);
     expect(samples.endToEndLatency).toHaveLength(3);
-    expect([...samples.timeToFirstToken, ...samples.interTokenLatency, ...samples.endToEndLatency].every((value) => value >= 0)).toBe(true);
+    expect(
+      [...samples.timeToFirstToken, ...samples.interTokenLatency, ...samples.endToEndLatency].every(
+        (value) => value >= 0,
+      ),
+    ).toBe(true);
     expect(engine.takeLatencySamples()).toEqual({ timeToFirstToken: [], interTokenLatency: [], endToEndLatency: [] });
   });
 });

@@ -5,13 +5,38 @@ import { EngineError } from '../../../src/runtime/engine/engine-errors.js';
 import type { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
 import { tinyEngine } from '../../helpers/test-engine.js';
 
-const greedy: SamplingOptions = { maxTokens: 8, temperature: 0, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, n: 1, ignoreEos: true };
+const greedy: SamplingOptions = {
+  maxTokens: 8,
+  temperature: 0,
+  topP: 1,
+  topK: 0,
+  minP: 0,
+  repetitionPenalty: 1,
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+  n: 1,
+  ignoreEos: true,
+};
 
-function request(text: string, sampling: Partial<SamplingOptions> = {}, extra: Partial<GenerationRequest> = {}): GenerationRequest {
-  return { requestId: text, messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: text }], sampling: { ...greedy, ...sampling }, ...extra };
+function request(
+  text: string,
+  sampling: Partial<SamplingOptions> = {},
+  extra: Partial<GenerationRequest> = {},
+): GenerationRequest {
+  return {
+    requestId: text,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: text },
+    ],
+    sampling: { ...greedy, ...sampling },
+    ...extra,
+  };
 }
 
-async function collect(events: AsyncIterable<GenerationEvent>): Promise<{ tokens: number[][]; events: GenerationEvent[] }> {
+async function collect(
+  events: AsyncIterable<GenerationEvent>,
+): Promise<{ tokens: number[][]; events: GenerationEvent[] }> {
   const all: GenerationEvent[] = [];
   const tokens: number[][] = [];
   for await (const event of events) {
@@ -24,7 +49,11 @@ async function collect(events: AsyncIterable<GenerationEvent>): Promise<{ tokens
 describe('engine on tiny-a', () => {
   let engine: InferenceEngine;
   let dispose: () => Promise<void>;
-  const prompts = ['What is the capital of France?', 'Describe the lighting of a film noir shot in detail, please, with many words.', 'Hi'];
+  const prompts = [
+    'What is the capital of France?',
+    'Describe the lighting of a film noir shot in detail, please, with many words.',
+    'Hi',
+  ];
 
   beforeAll(async () => {
     ({ engine, dispose } = await tinyEngine({ limits: { prefillChunkTokens: 7 } }));

@@ -2,7 +2,14 @@
 // removal and rejection, plus a model-based property test over random operation sequences.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Scheduler, SchedulerRejectedError, type PrefixMatch, type SchedulerLimits, type SequenceSpec, type StepPlan } from '../../../src/runtime/engine/scheduler.js';
+import {
+  Scheduler,
+  SchedulerRejectedError,
+  type PrefixMatch,
+  type SchedulerLimits,
+  type SequenceSpec,
+  type StepPlan,
+} from '../../../src/runtime/engine/scheduler.js';
 
 const baseLimits: SchedulerLimits = {
   maxRunningSequences: 4,
@@ -13,12 +20,27 @@ const baseLimits: SchedulerLimits = {
   maxWaitingTokens: 10_000,
 };
 
-function scheduler(limits: Partial<SchedulerLimits> = {}, probe?: (spec: SequenceSpec) => PrefixMatch | undefined): Scheduler {
+function scheduler(
+  limits: Partial<SchedulerLimits> = {},
+  probe?: (spec: SequenceSpec) => PrefixMatch | undefined,
+): Scheduler {
   return new Scheduler({ ...baseLimits, ...limits }, probe);
 }
 
-function spec(id: number, promptLength: number, maxNewTokens = 4, prefixGroup?: string, prefixGroupLength?: number): SequenceSpec {
-  return { id, promptLength, maxNewTokens, ...(prefixGroup === undefined ? {} : { prefixGroup }), ...(prefixGroupLength === undefined ? {} : { prefixGroupLength }) };
+function spec(
+  id: number,
+  promptLength: number,
+  maxNewTokens = 4,
+  prefixGroup?: string,
+  prefixGroupLength?: number,
+): SequenceSpec {
+  return {
+    id,
+    promptLength,
+    maxNewTokens,
+    ...(prefixGroup === undefined ? {} : { prefixGroup }),
+    ...(prefixGroupLength === undefined ? {} : { prefixGroupLength }),
+  };
 }
 
 /** schedule() then completeStep(), as the engine does after a successful forward. */
@@ -38,7 +60,8 @@ function rejection(action: () => void): string | undefined {
   }
 }
 
-const stepTokens = (plan: StepPlan) => plan.decodes.length + plan.prefills.reduce((sum, chunk) => sum + chunk.length, 0);
+const stepTokens = (plan: StepPlan) =>
+  plan.decodes.length + plan.prefills.reduce((sum, chunk) => sum + chunk.length, 0);
 const prefillIds = (plan: StepPlan) => plan.prefills.map((chunk) => chunk.sequenceId);
 
 describe('Scheduler limits', () => {
@@ -179,7 +202,12 @@ describe('Scheduler FIFO admission', () => {
 
   it('holds prefix-group followers while their leader prefills, lets others pass, then restores the prefix', () => {
     const cached = new Map<string, number>();
-    const probe = (candidate: SequenceSpec) => (candidate.prefixGroup === undefined ? undefined : cached.has(candidate.prefixGroup) ? { prefixId: 7, length: cached.get(candidate.prefixGroup)! } : undefined);
+    const probe = (candidate: SequenceSpec) =>
+      candidate.prefixGroup === undefined
+        ? undefined
+        : cached.has(candidate.prefixGroup)
+          ? { prefixId: 7, length: cached.get(candidate.prefixGroup)! }
+          : undefined;
     const target = scheduler({ maxTokensPerStep: 16, prefillChunkTokens: 8 }, probe);
     target.add(spec(1, 20, 4, 'shot', 16));
     target.add(spec(2, 20, 4, 'shot', 16));
@@ -313,16 +341,30 @@ class SchedulerModel {
 
   add(target: Scheduler, operation: Extract<Operation, { kind: 'add' }>): void {
     // Group 'a' declares its shared length (16 tokens), group 'b' does not (every member holds it).
-    const group = operation.group === undefined ? {} : operation.group === 'a' ? { prefixGroup: 'a', prefixGroupLength: 16 } : { prefixGroup: operation.group };
-    const candidate: SequenceSpec = { id: this.nextId++, promptLength: operation.promptLength, maxNewTokens: operation.maxNewTokens, ...group };
+    const group =
+      operation.group === undefined
+        ? {}
+        : operation.group === 'a'
+          ? { prefixGroup: 'a', prefixGroupLength: 16 }
+          : { prefixGroup: operation.group };
+    const candidate: SequenceSpec = {
+      id: this.nextId++,
+      promptLength: operation.promptLength,
+      maxNewTokens: operation.maxNewTokens,
+      ...group,
+    };
     const waitingTokens = this.waiting.reduce((sum, item) => sum + item.promptLength, 0);
     const expected =
       candidate.promptLength + candidate.maxNewTokens > this.limits.kvTokenBudget
         ? 'never_fits'
-        : this.waiting.length >= this.limits.maxWaitingSequences || waitingTokens + candidate.promptLength > this.limits.maxWaitingTokens
+        : this.waiting.length >= this.limits.maxWaitingSequences ||
+            waitingTokens + candidate.promptLength > this.limits.maxWaitingTokens
           ? 'queue_full'
           : undefined;
-    expect(target.canQueue([candidate])).toBe(this.waiting.length < this.limits.maxWaitingSequences && waitingTokens + candidate.promptLength <= this.limits.maxWaitingTokens);
+    expect(target.canQueue([candidate])).toBe(
+      this.waiting.length < this.limits.maxWaitingSequences &&
+        waitingTokens + candidate.promptLength <= this.limits.maxWaitingTokens,
+    );
     expect(rejection(() => target.add(candidate))).toBe(expected);
     if (expected === undefined) this.waiting.push(candidate);
   }
@@ -341,22 +383,30 @@ class SchedulerModel {
     // Budget: tokens fed this step.
     expect(stepTokens(plan)).toBeLessThanOrEqual(limits.maxTokensPerStep);
     // No starvation of decodes: every decoding sequence advances, in admission order.
-    expect(plan.decodes).toEqual([...this.running.values()].filter((entry) => entry.phase === 'decode').map((entry) => entry.spec.id));
+    expect(plan.decodes).toEqual(
+      [...this.running.values()].filter((entry) => entry.phase === 'decode').map((entry) => entry.spec.id),
+    );
     const ids = prefillIds(plan);
     expect(new Set(ids).size).toBe(ids.length);
     // Newly admitted sequences come from the queue, in queue order; FIFO except for busy prefix groups.
     const admitted = ids.filter((id) => !this.running.has(id));
-    const busy = new Set([...this.running.values()].filter((entry) => entry.phase === 'prefill' && entry.holdsGroup).map((entry) => entry.spec.prefixGroup!));
+    const busy = new Set(
+      [...this.running.values()]
+        .filter((entry) => entry.phase === 'prefill' && entry.holdsGroup)
+        .map((entry) => entry.spec.prefixGroup!),
+    );
     let cursor = 0;
     for (const id of admitted) {
       const index = this.waiting.findIndex((item) => item.id === id);
       expect(index).toBeGreaterThanOrEqual(cursor);
-      for (const skipped of this.waiting.slice(cursor, index)) expect(skipped.prefixGroup !== undefined && busy.has(skipped.prefixGroup)).toBe(true);
+      for (const skipped of this.waiting.slice(cursor, index))
+        expect(skipped.prefixGroup !== undefined && busy.has(skipped.prefixGroup)).toBe(true);
       const candidate = this.waiting[index]!;
       cursor = index + 1;
       const match = this.probe(candidate);
       const reusable = match === undefined ? 0 : Math.min(match.length, candidate.promptLength - 1);
-      const holdsGroup = candidate.prefixGroup !== undefined && (match?.length ?? 0) < (candidate.prefixGroupLength ?? Infinity);
+      const holdsGroup =
+        candidate.prefixGroup !== undefined && (match?.length ?? 0) < (candidate.prefixGroupLength ?? Infinity);
       if (holdsGroup) busy.add(candidate.prefixGroup!);
       this.running.set(id, { spec: candidate, phase: 'prefill', processed: reusable, decoded: 0, holdsGroup });
       const restore = plan.restores.find((item) => item.sequenceId === id);
@@ -366,9 +416,16 @@ class SchedulerModel {
     const remainingWaiting = this.waiting.filter((item) => !admitted.includes(item.id));
     this.waiting.splice(0, this.waiting.length, ...remainingWaiting);
     // Admission is work-conserving: it stops only at the running cap, the token budget, or a head that does not fit the KV budget.
-    const reserved = [...this.running.values()].reduce((sum, entry) => sum + entry.spec.promptLength + entry.spec.maxNewTokens, 0);
+    const reserved = [...this.running.values()].reduce(
+      (sum, entry) => sum + entry.spec.promptLength + entry.spec.maxNewTokens,
+      0,
+    );
     const nextCandidate = this.waiting.find((item) => item.prefixGroup === undefined || !busy.has(item.prefixGroup));
-    if (nextCandidate !== undefined && this.running.size < limits.maxRunningSequences && stepTokens(plan) < limits.maxTokensPerStep) {
+    if (
+      nextCandidate !== undefined &&
+      this.running.size < limits.maxRunningSequences &&
+      stepTokens(plan) < limits.maxTokensPerStep
+    ) {
       expect(reserved + nextCandidate.promptLength + nextCandidate.maxNewTokens).toBeGreaterThan(limits.kvTokenBudget);
     }
     // Memory: reservations match the admitted sequences and stay within the budget.
@@ -387,7 +444,8 @@ class SchedulerModel {
       expect(chunk.last).toBe(chunk.start + chunk.length === entry.spec.promptLength);
     }
     // Progress: when a sequence is prefilling, at least one prefill chunk runs.
-    if ([...this.running.values()].some((entry) => entry.phase === 'prefill')) expect(plan.prefills.length).toBeGreaterThan(0);
+    if ([...this.running.values()].some((entry) => entry.phase === 'prefill'))
+      expect(plan.prefills.length).toBeGreaterThan(0);
 
     target.completeStep(plan);
     for (const id of plan.decodes) this.running.get(id)!.decoded += 1;
@@ -414,10 +472,21 @@ const limitsArbitrary = fc
     maxWaitingSequences: fc.integer({ min: 1, max: 8 }),
     maxWaitingTokens: fc.integer({ min: 10, max: 300 }),
   })
-  .map(({ extraStepTokens, ...rest }): SchedulerLimits => ({ ...rest, maxTokensPerStep: rest.maxRunningSequences + extraStepTokens }));
+  .map(({ extraStepTokens, ...rest }): SchedulerLimits => ({
+    ...rest,
+    maxTokensPerStep: rest.maxRunningSequences + extraStepTokens,
+  }));
 
 const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), promptLength: fc.integer({ min: 1, max: 80 }), maxNewTokens: fc.integer({ min: 1, max: 30 }), group: fc.constantFrom(undefined, 'a', 'b') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      promptLength: fc.integer({ min: 1, max: 80 }),
+      maxNewTokens: fc.integer({ min: 1, max: 30 }),
+      group: fc.constantFrom(undefined, 'a', 'b'),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat() }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'step' as const }) },
@@ -433,7 +502,10 @@ describe('Scheduler properties', () => {
           if (operation.kind === 'add') model.add(target, operation);
           else if (operation.kind === 'step') model.step(target);
           else {
-            const pool = operation.kind === 'remove' ? [...model.waiting.map((item) => item.id), ...model.running.keys()] : [...model.running.values()].filter((entry) => entry.phase === 'decode').map((entry) => entry.spec.id);
+            const pool =
+              operation.kind === 'remove'
+                ? [...model.waiting.map((item) => item.id), ...model.running.keys()]
+                : [...model.running.values()].filter((entry) => entry.phase === 'decode').map((entry) => entry.spec.id);
             if (pool.length > 0) model.remove(target, pool[operation.pick % pool.length]!);
           }
         }
@@ -443,7 +515,8 @@ describe('Scheduler properties', () => {
         let steps = 0;
         while (target.hasWork) {
           model.step(target);
-          for (const entry of [...model.running.values()]) if (entry.decoded >= entry.spec.maxNewTokens) model.remove(target, entry.spec.id);
+          for (const entry of [...model.running.values()])
+            if (entry.decoded >= entry.spec.maxNewTokens) model.remove(target, entry.spec.id);
           steps += 1;
           expect(steps).toBeLessThan(bound);
         }

@@ -6,11 +6,14 @@ import { QwenOnnxSessions, type KvCache } from '../../../src/runtime/qwen2-5-vl/
 import { compareArrays } from '../../../src/cli/parity/error-stats.js';
 import { convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
 
-const TOKENS = [151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198, 3838, 374, 279, 6722, 30, 151645];
+const TOKENS = [
+  151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198, 3838, 374, 279, 6722, 30, 151645,
+];
 
 function textPositions(start: number, count: number): BigInt64Array {
   const positions = new BigInt64Array(3 * count);
-  for (let axis = 0; axis < 3; axis += 1) for (let index = 0; index < count; index += 1) positions[axis * count + index] = BigInt(start + index);
+  for (let axis = 0; axis < 3; axis += 1)
+    for (let index = 0; index < count; index += 1) positions[axis * count + index] = BigInt(start + index);
   return positions;
 }
 

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { computeRopeIndex, decodePositionIds, RopeIndexError } from '../../../src/runtime/qwen2-5-vl/rope-index.js';
 import { InvalidGridError } from '../../../src/runtime/qwen2-5-vl/grid-thw.js';
 import { readInt64AsNumbers, readRawArray } from '../../../src/util/raw-array.js';
-import { readGrids, readRopeCases, readRows, readTinyMeta, ROPE_DIR, ROPE_TOKEN_IDS, TINY_CASES_DIR } from './golden.js';
+import {
+  readGrids,
+  readRopeCases,
+  readRows,
+  readTinyMeta,
+  ROPE_DIR,
+  ROPE_TOKEN_IDS,
+  TINY_CASES_DIR,
+} from './golden.js';
 
 const ropeOptions = { spatialMergeSize: 2, tokensPerSecond: 2, tokenIds: ROPE_TOKEN_IDS };
 
@@ -24,8 +32,12 @@ describe('computeRopeIndex against rope/ goldens', () => {
       {
         inputIds: readRows(ROPE_DIR, entry.input_ids),
         ...(entry.attention_mask === null ? {} : { attentionMask: readRows(ROPE_DIR, entry.attention_mask) }),
-        ...(entry.image_grid_thw === null ? {} : { imageGrids: entry.image_grid_thw.map(([t = 0, h = 0, w = 0]) => [t, h, w] as const) }),
-        ...(entry.video_grid_thw === null ? {} : { videoGrids: entry.video_grid_thw.map(([t = 0, h = 0, w = 0]) => [t, h, w] as const) }),
+        ...(entry.image_grid_thw === null
+          ? {}
+          : { imageGrids: entry.image_grid_thw.map(([t = 0, h = 0, w = 0]) => [t, h, w] as const) }),
+        ...(entry.video_grid_thw === null
+          ? {}
+          : { videoGrids: entry.video_grid_thw.map(([t = 0, h = 0, w = 0]) => [t, h, w] as const) }),
         ...(entry.second_per_grid_ts === null ? {} : { secondPerGridTs: entry.second_per_grid_ts }),
       },
       ropeOptions,
@@ -39,30 +51,36 @@ describe('computeRopeIndex against rope/ goldens', () => {
 describe('computeRopeIndex against tiny-a cases', () => {
   const meta = readTinyMeta();
 
-  it.each(meta.cases.map((entry) => [entry.name, entry] as const))('%s: prefill positions, deltas and decode step 1', (_name, entry) => {
-    const secondPerGridTs = entry.second_per_grid_ts === undefined ? undefined : Array.from(readRawArray(TINY_CASES_DIR, entry.second_per_grid_ts).data, Number);
-    const imageGrids = readGrids(TINY_CASES_DIR, entry.image_grid_thw);
-    const videoGrids = readGrids(TINY_CASES_DIR, entry.video_grid_thw);
-    const result = computeRopeIndex(
-      {
-        inputIds: readRows(TINY_CASES_DIR, entry.input_ids),
-        attentionMask: readRows(TINY_CASES_DIR, entry.attention_mask),
-        ...(imageGrids === undefined ? {} : { imageGrids }),
-        ...(videoGrids === undefined ? {} : { videoGrids }),
-        ...(secondPerGridTs === undefined ? {} : { secondPerGridTs }),
-      },
-      ropeOptions,
-    );
-    expect(result.positionIds).toEqual(int64(TINY_CASES_DIR, entry.position_ids));
-    expect(result.ropeDeltas).toEqual(readInt64AsNumbers(TINY_CASES_DIR, entry.rope_deltas));
+  it.each(meta.cases.map((entry) => [entry.name, entry] as const))(
+    '%s: prefill positions, deltas and decode step 1',
+    (_name, entry) => {
+      const secondPerGridTs =
+        entry.second_per_grid_ts === undefined
+          ? undefined
+          : Array.from(readRawArray(TINY_CASES_DIR, entry.second_per_grid_ts).data, Number);
+      const imageGrids = readGrids(TINY_CASES_DIR, entry.image_grid_thw);
+      const videoGrids = readGrids(TINY_CASES_DIR, entry.video_grid_thw);
+      const result = computeRopeIndex(
+        {
+          inputIds: readRows(TINY_CASES_DIR, entry.input_ids),
+          attentionMask: readRows(TINY_CASES_DIR, entry.attention_mask),
+          ...(imageGrids === undefined ? {} : { imageGrids }),
+          ...(videoGrids === undefined ? {} : { videoGrids }),
+          ...(secondPerGridTs === undefined ? {} : { secondPerGridTs }),
+        },
+        ropeOptions,
+      );
+      expect(result.positionIds).toEqual(int64(TINY_CASES_DIR, entry.position_ids));
+      expect(result.ropeDeltas).toEqual(readInt64AsNumbers(TINY_CASES_DIR, entry.rope_deltas));
 
-    const pastLengths = result.ropeDeltas.map(() => result.sequenceLength);
-    const decode = decodePositionIds(pastLengths, result.ropeDeltas);
-    const expected = entry.decode_step1_position_ids.map((row) => BigInt(row[0] ?? Number.NaN));
-    for (let axis = 0; axis < 3; axis++) {
-      expect(Array.from(decode.subarray(axis * result.batchSize, (axis + 1) * result.batchSize))).toEqual(expected);
-    }
-  });
+      const pastLengths = result.ropeDeltas.map(() => result.sequenceLength);
+      const decode = decodePositionIds(pastLengths, result.ropeDeltas);
+      const expected = entry.decode_step1_position_ids.map((row) => BigInt(row[0] ?? Number.NaN));
+      for (let axis = 0; axis < 3; axis++) {
+        expect(Array.from(decode.subarray(axis * result.batchSize, (axis + 1) * result.batchSize))).toEqual(expected);
+      }
+    },
+  );
 });
 
 describe('computeRopeIndex behaviour', () => {
@@ -97,7 +115,16 @@ describe('computeRopeIndex behaviour', () => {
     const result = computeRopeIndex({ inputIds: [rowA.concat([3, 3]), rowB] }, { ...ropeOptions });
     // no grids passed at all → text branch, plain arange
     expect(Array.from(result.positionIds.subarray(0, 7), Number)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    const withGrids = computeRopeIndex({ inputIds: [rowA.concat([3, 3]), rowB], imageGrids: [[1, 2, 4], [1, 4, 6]] }, ropeOptions);
+    const withGrids = computeRopeIndex(
+      {
+        inputIds: [rowA.concat([3, 3]), rowB],
+        imageGrids: [
+          [1, 2, 4],
+          [1, 4, 6],
+        ],
+      },
+      ropeOptions,
+    );
     // row 0 takes grid 1×2×4 (1×2 merged): w-axis of its vision block is 2, 3
     expect(Array.from(withGrids.positionIds.subarray(28, 35), Number)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     // row 1 takes grid 1×4×6 (2×3 merged): h-axis 1,1,1,2,2,2 and w-axis 1,2,3,1,2,3
@@ -123,10 +150,18 @@ describe('computeRopeIndex behaviour', () => {
 
   it('rejects inconsistent inputs with typed errors', () => {
     expect(() => computeRopeIndex({ inputIds: [[1, 2], [1]] }, ropeOptions)).toThrow(RopeIndexError);
-    expect(() => computeRopeIndex({ inputIds: [[start, image, image]], imageGrids: [] }, ropeOptions)).toThrow(/more images than image grids/);
-    expect(() => computeRopeIndex({ inputIds: [[start, image]], imageGrids: [[1, 2, 4]] }, ropeOptions)).toThrow(/needs 2 tokens/);
-    expect(() => computeRopeIndex({ inputIds: [[start, image]], imageGrids: [[1, 3, 4]] }, ropeOptions)).toThrow(InvalidGridError);
-    expect(() => computeRopeIndex({ inputIds: [[1, 2]], attentionMask: [[0, 0]], imageGrids: [] }, ropeOptions)).toThrow(/no unmasked token/);
+    expect(() => computeRopeIndex({ inputIds: [[start, image, image]], imageGrids: [] }, ropeOptions)).toThrow(
+      /more images than image grids/,
+    );
+    expect(() => computeRopeIndex({ inputIds: [[start, image]], imageGrids: [[1, 2, 4]] }, ropeOptions)).toThrow(
+      /needs 2 tokens/,
+    );
+    expect(() => computeRopeIndex({ inputIds: [[start, image]], imageGrids: [[1, 3, 4]] }, ropeOptions)).toThrow(
+      InvalidGridError,
+    );
+    expect(() =>
+      computeRopeIndex({ inputIds: [[1, 2]], attentionMask: [[0, 0]], imageGrids: [] }, ropeOptions),
+    ).toThrow(/no unmasked token/);
   });
 });
 

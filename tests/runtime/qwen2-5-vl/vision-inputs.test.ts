@@ -58,7 +58,8 @@ describe.each(['image', 'video', 'batch2'])('tiny-a %s vision geometry', (name) 
     const expected = readFloat32(TINY_CASES_DIR, refs.rot_pos_emb);
     expect(actual.length).toBe(expected.length);
     let maxError = 0;
-    for (let index = 0; index < actual.length; index++) maxError = Math.max(maxError, Math.abs((actual[index] ?? 0) - (expected[index] ?? 0)));
+    for (let index = 0; index < actual.length; index++)
+      maxError = Math.max(maxError, Math.abs((actual[index] ?? 0) - (expected[index] ?? 0)));
     expect(maxError).toBeLessThanOrEqual(1e-6);
   });
 
@@ -82,8 +83,13 @@ describe.each(['image', 'video', 'batch2'])('tiny-a %s vision geometry', (name) 
       for (let window = 0; window < inputs.windowCount; window++) {
         const begin = goldenCu[windowOffset + window] ?? 0;
         const end = goldenCu[windowOffset + window + 1] ?? 0;
-        const expectedRows = goldenWindowIndex.slice(begin / 4, end / 4).flatMap((unit) => [0, 1, 2, 3].map((inner) => (unit - unitOffset) * 4 + inner));
-        const slots = inputs.windowGatherIndex.subarray(window * inputs.windowLength, window * inputs.windowLength + expectedRows.length);
+        const expectedRows = goldenWindowIndex
+          .slice(begin / 4, end / 4)
+          .flatMap((unit) => [0, 1, 2, 3].map((inner) => (unit - unitOffset) * 4 + inner));
+        const slots = inputs.windowGatherIndex.subarray(
+          window * inputs.windowLength,
+          window * inputs.windowLength + expectedRows.length,
+        );
         expect(Array.from(slots, Number)).toEqual(expectedRows);
       }
       unitOffset += (grid[0] * grid[1] * grid[2]) / 4;
@@ -107,11 +113,18 @@ describe('buildVisionEncoderInputs', () => {
     const grid: GridThw = [3, 6, 10];
     const inputs = buildVisionEncoderInputs(grid, tinyGeometry);
     const frameRows = grid[1] * grid[2];
-    expect(Array.from(referenceWindowIndex([grid], tinyGeometry).cuSeqlens)).toEqual([0, frameRows, 2 * frameRows, 3 * frameRows]);
+    expect(Array.from(referenceWindowIndex([grid], tinyGeometry).cuSeqlens)).toEqual([
+      0,
+      frameRows,
+      2 * frameRows,
+      3 * frameRows,
+    ]);
     const rowWidth = tinyGeometry.headDim / 2;
     const firstFrame = inputs.rotaryAngles.subarray(0, frameRows * rowWidth);
     for (let frame = 1; frame < grid[0]; frame++) {
-      expect(inputs.rotaryAngles.subarray(frame * frameRows * rowWidth, (frame + 1) * frameRows * rowWidth)).toEqual(firstFrame);
+      expect(inputs.rotaryAngles.subarray(frame * frameRows * rowWidth, (frame + 1) * frameRows * rowWidth)).toEqual(
+        firstFrame,
+      );
     }
     // frame membership of every window: checked for all rows by the layout check
     expect(findWindowLayoutViolation(inputs, referenceWindowIndex([grid], tinyGeometry))).toBeUndefined();
@@ -121,7 +134,16 @@ describe('buildVisionEncoderInputs', () => {
     const angles = visionRotaryAngles([1, 2, 4], tinyGeometry);
     // rows 0..3 are the first 2×2 unit: (0,0) (0,1) (1,0) (1,1); row 4 starts the unit at column 2
     const firstFrequencyPairs = Array.from({ length: 8 }, (_, row) => [angles[row * 8], angles[row * 8 + 4]]);
-    expect(firstFrequencyPairs).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [0, 2], [0, 3], [1, 2], [1, 3]]);
+    expect(firstFrequencyPairs).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+    ]);
   });
 
   it('is cheap for a 7,600-patch image at the 3B head size', () => {
@@ -141,7 +163,11 @@ describe('buildVisionEncoderInputs', () => {
   it('rejects grids and geometries the graph cannot use', () => {
     expect(() => buildVisionEncoderInputs([1, 3, 4], tinyGeometry)).toThrow(InvalidGridError);
     expect(() => buildVisionEncoderInputs([0, 2, 4], tinyGeometry)).toThrow(InvalidGridError);
-    expect(() => buildVisionEncoderInputs([1, 2, 4], { ...tinyGeometry, headDim: 18 })).toThrow(InvalidVisionGeometryError);
-    expect(() => buildVisionEncoderInputs([1, 2, 4], { ...tinyGeometry, windowSize: 14 })).toThrow(InvalidVisionGeometryError);
+    expect(() => buildVisionEncoderInputs([1, 2, 4], { ...tinyGeometry, headDim: 18 })).toThrow(
+      InvalidVisionGeometryError,
+    );
+    expect(() => buildVisionEncoderInputs([1, 2, 4], { ...tinyGeometry, windowSize: 14 })).toThrow(
+      InvalidVisionGeometryError,
+    );
   });
 });

@@ -4,14 +4,19 @@
 import type { ReferenceWindowIndex } from '../../../src/runtime/qwen2-5-vl/reference-window-index.js';
 import type { VisionEncoderInputs } from '../../../src/runtime/qwen2-5-vl/vision-inputs.js';
 
-export function findWindowLayoutViolation(inputs: VisionEncoderInputs, reference: ReferenceWindowIndex, mergeUnit = 4): string | undefined {
+export function findWindowLayoutViolation(
+  inputs: VisionEncoderInputs,
+  reference: ReferenceWindowIndex,
+  mergeUnit = 4,
+): string | undefined {
   const { windowCount, windowLength, windowGatherIndex, windowKeyBias, windowScatterIndex } = inputs;
   const [gridT, gridH, gridW] = inputs.gridThw;
   const patchCount = gridT * gridH * gridW;
   const framePatches = gridH * gridW;
   const cu = reference.cuWindowSeqlens;
 
-  if (windowCount !== cu.length - 1) return `windowCount ${windowCount} but the reference has ${cu.length - 1} non-empty windows`;
+  if (windowCount !== cu.length - 1)
+    return `windowCount ${windowCount} but the reference has ${cu.length - 1} non-empty windows`;
   if (windowGatherIndex.length !== windowCount * windowLength) return `gather length ${windowGatherIndex.length}`;
   if (windowKeyBias.length !== windowCount * windowLength) return `bias length ${windowKeyBias.length}`;
   if (windowScatterIndex.length !== patchCount) return `scatter length ${windowScatterIndex.length}`;
@@ -34,12 +39,14 @@ export function findWindowLayoutViolation(inputs: VisionEncoderInputs, reference
       if (bias !== 0) return `real slot ${flat} has bias ${bias}`;
       // HF order: patch rows of merge unit windowIndex[k] for k in this window, unit by unit.
       const position = begin + slot;
-      const expectedRow = (reference.windowIndex[Math.floor(position / mergeUnit)] ?? -1) * mergeUnit + (position % mergeUnit);
+      const expectedRow =
+        (reference.windowIndex[Math.floor(position / mergeUnit)] ?? -1) * mergeUnit + (position % mergeUnit);
       if (row !== expectedRow) return `slot ${flat} holds row ${row}, HF window order has ${expectedRow}`;
       if (row < 0 || row >= patchCount) return `slot ${flat} holds out-of-range row ${row}`;
       if (seen[row] === 1) return `row ${row} appears twice`;
       seen[row] = 1;
-      if (Number(windowScatterIndex[row]) !== flat) return `scatter[${row}] = ${windowScatterIndex[row]}, gather puts it at ${flat}`;
+      if (Number(windowScatterIndex[row]) !== flat)
+        return `scatter[${row}] = ${windowScatterIndex[row]}, gather puts it at ${flat}`;
       // Windowed attention must never cross frames: full-attention frames are contiguous row blocks.
       const rowFrame = Math.floor(row / framePatches);
       if (frame === -1) frame = rowFrame;
@@ -49,7 +56,8 @@ export function findWindowLayoutViolation(inputs: VisionEncoderInputs, reference
   const missing = seen.indexOf(0);
   if (missing !== -1) return `row ${missing} is in no window`;
   for (let row = 0; row < patchCount; row++) {
-    if (Number(windowGatherIndex[Number(windowScatterIndex[row])]) !== row) return `gather(scatter(${row})) is not ${row}`;
+    if (Number(windowGatherIndex[Number(windowScatterIndex[row])]) !== row)
+      return `gather(scatter(${row})) is not ${row}`;
   }
   return undefined;
 }

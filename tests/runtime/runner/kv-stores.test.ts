@@ -8,7 +8,8 @@ import { convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-
 
 function positions(start: number, count: number): BigInt64Array {
   const out = new BigInt64Array(3 * count);
-  for (let axis = 0; axis < 3; axis += 1) for (let index = 0; index < count; index += 1) out[axis * count + index] = BigInt(start + index);
+  for (let axis = 0; axis < 3; axis += 1)
+    for (let index = 0; index < count; index += 1) out[axis * count + index] = BigInt(start + index);
   return out;
 }
 
@@ -38,7 +39,15 @@ async function script(runner: OnnxModelRunner): Promise<Float32Array[]> {
     for (let offset = start; offset < tokens.length; offset += 5) {
       const chunk = tokens.slice(offset, offset + 5);
       const end = offset + chunk.length === tokens.length;
-      const result = await runner.forward([{ sequenceId: id, tokenIds: Int32Array.from(chunk), positionIds: positions(offset, chunk.length), wantLogits: end, kvCapacity: 64 }]);
+      const result = await runner.forward([
+        {
+          sequenceId: id,
+          tokenIds: Int32Array.from(chunk),
+          positionIds: positions(offset, chunk.length),
+          wantLogits: end,
+          kvCapacity: 64,
+        },
+      ]);
       if (end) {
         const logits = result.logits.get(id)!;
         out.push(logits);
@@ -49,7 +58,13 @@ async function script(runner: OnnxModelRunner): Promise<Float32Array[]> {
   }
   async function decode(ids: number[]): Promise<void> {
     const result = await runner.forward(
-      ids.map((id) => ({ sequenceId: id, tokenIds: Int32Array.of(last.get(id)!), positionIds: positions(lengths.get(id)!, 1), wantLogits: true, kvCapacity: 64 })),
+      ids.map((id) => ({
+        sequenceId: id,
+        tokenIds: Int32Array.of(last.get(id)!),
+        positionIds: positions(lengths.get(id)!, 1),
+        wantLogits: true,
+        kvCapacity: 64,
+      })),
     );
     for (const id of ids) {
       const logits = result.logits.get(id)!;
@@ -84,7 +99,11 @@ describe('KV stores', () => {
   beforeAll(async () => {
     model = await convertTinyA(['fp32']);
     const config = readModelConfig(model.modelDir);
-    for (const mode of ['in-place', 'concat'] as const) runners[mode] = new OnnxModelRunner(await QwenOnnxSessions.load(model.modelDir, config, { format: 'fp32' }), mode);
+    for (const mode of ['in-place', 'concat'] as const)
+      runners[mode] = new OnnxModelRunner(
+        await QwenOnnxSessions.load(model.modelDir, config, { format: 'fp32' }),
+        mode,
+      );
   });
 
   afterAll(async () => {
@@ -98,14 +117,23 @@ describe('KV stores', () => {
     expect(inPlace).toHaveLength(concat.length);
     let worst = 0;
     inPlace.forEach((logits, step) => {
-      for (let index = 0; index < logits.length; index += 1) worst = Math.max(worst, Math.abs(logits[index]! - concat[step]![index]!));
+      for (let index = 0; index < logits.length; index += 1)
+        worst = Math.max(worst, Math.abs(logits[index]! - concat[step]![index]!));
     });
     expect(worst).toBeLessThan(1e-5);
   });
 
   it('frees buffers on release', async () => {
     const runner = runners['in-place']!;
-    await runner.forward([{ sequenceId: 50, tokenIds: Int32Array.from(PROMPTS[1]!), positionIds: positions(0, PROMPTS[1]!.length), wantLogits: true, kvCapacity: 64 }]);
+    await runner.forward([
+      {
+        sequenceId: 50,
+        tokenIds: Int32Array.from(PROMPTS[1]!),
+        positionIds: positions(0, PROMPTS[1]!.length),
+        wantLogits: true,
+        kvCapacity: 64,
+      },
+    ]);
     expect((await runner.usage()).sequenceBytes).toBeGreaterThan(0);
     runner.release(50);
     runner.release(3);

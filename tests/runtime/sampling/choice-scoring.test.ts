@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChoiceConstraint, ChoiceTrie } from '../../../src/runtime/sampling/choice-constraint.js';
-import { evaluateChoices, scoreChoices, scoreSingleTokenChoices } from '../../../src/runtime/sampling/choice-scoring.js';
+import {
+  evaluateChoices,
+  scoreChoices,
+  scoreSingleTokenChoices,
+} from '../../../src/runtime/sampling/choice-scoring.js';
 
 const VOCABULARY = 16;
 const END = 15;
@@ -78,7 +82,13 @@ describe('ChoiceTrie and ChoiceConstraint', () => {
   it('rejects ambiguous or empty choice sets', () => {
     expect(() => new ChoiceTrie([])).toThrow(RangeError);
     expect(() => new ChoiceTrie([[]])).toThrow(RangeError);
-    expect(() => new ChoiceTrie([[1, 2], [1, 2]])).toThrow(RangeError);
+    expect(
+      () =>
+        new ChoiceTrie([
+          [1, 2],
+          [1, 2],
+        ]),
+    ).toThrow(RangeError);
     expect(() => new ChoiceTrie([[1], [1, 2]])).toThrow(/end token ids are required/);
     expect(() => new ChoiceTrie([[1], [1, 2]], { endTokenIds: [2] })).toThrow(RangeError);
     expect(() => new ChoiceTrie([[1.5]])).toThrow(RangeError);
@@ -91,11 +101,15 @@ describe('choice scoring', () => {
     const scores = scoreSingleTokenChoices(logits, [1, 3, 2]);
     const weights = [2, 0.5, -1].map(Math.exp);
     const total = weights.reduce((a, b) => a + b, 0);
-    scores.probabilities.forEach((probability, index) => expect(probability).toBeCloseTo((weights[index] as number) / total, 12));
+    scores.probabilities.forEach((probability, index) =>
+      expect(probability).toBeCloseTo((weights[index] as number) / total, 12),
+    );
     expect(scores.best).toBe(0);
     const trie = new ChoiceTrie([[1], [3], [2]]);
     const viaTrie = scoreChoices(trie, [logits]);
-    viaTrie.probabilities.forEach((probability, index) => expect(probability).toBeCloseTo(scores.probabilities[index] as number, 12));
+    viaTrie.probabilities.forEach((probability, index) =>
+      expect(probability).toBeCloseTo(scores.probabilities[index] as number, 12),
+    );
     expect(() => scoreSingleTokenChoices(logits, [1, 1])).toThrow(RangeError);
   });
 
@@ -105,7 +119,13 @@ describe('choice scoring', () => {
       ['', Float32Array.of(0, Math.log(0.5), Math.log(0.5), -Infinity)],
       ['1', Float32Array.of(Math.log(0.5), -Infinity, Math.log(0.125), Math.log(0.375))],
     ]);
-    const scores = await evaluateChoices(new ChoiceTrie([[1, 2], [1, 3]]), (prefix) => logits.get(prefix.join(',')) as Float32Array);
+    const scores = await evaluateChoices(
+      new ChoiceTrie([
+        [1, 2],
+        [1, 3],
+      ]),
+      (prefix) => logits.get(prefix.join(',')) as Float32Array,
+    );
     // Logits are float32, so the probabilities are exact only to float32 precision.
     expect(scores.probabilities[0]).toBeCloseTo(0.25, 6);
     expect(scores.probabilities[1]).toBeCloseTo(0.75, 6);
@@ -120,7 +140,15 @@ describe('choice scoring', () => {
   });
 
   it('checks the number of logits rows', () => {
-    expect(() => scoreChoices(new ChoiceTrie([[1, 2], [1, 3]]), [Float32Array.of(0, 0, 0, 0)])).toThrow(RangeError);
+    expect(() =>
+      scoreChoices(
+        new ChoiceTrie([
+          [1, 2],
+          [1, 3],
+        ]),
+        [Float32Array.of(0, 0, 0, 0)],
+      ),
+    ).toThrow(RangeError);
   });
 
   it('equals the brute-force renormalised product and sums to 1 (property)', async () => {
@@ -153,7 +181,11 @@ describe('choice scoring', () => {
           const scores = scoreSingleTokenChoices(Float32Array.from(values), tokenIds);
           expect(scores.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
           const logits = Float32Array.from(values);
-          expect(tokenIds[scores.best]).toBe(tokenIds.reduce((best, tokenId) => ((logits[tokenId] as number) > (logits[best] as number) ? tokenId : best)));
+          expect(tokenIds[scores.best]).toBe(
+            tokenIds.reduce((best, tokenId) =>
+              (logits[tokenId] as number) > (logits[best] as number) ? tokenId : best,
+            ),
+          );
         },
       ),
       { numRuns: 300 },

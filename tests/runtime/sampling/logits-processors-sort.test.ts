@@ -21,11 +21,15 @@ function reference(logits: Float32Array, topP: number): number[] {
 describe('top-p candidate order', () => {
   it('matches a comparator sort on flat distributions with ties and signed zeros', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 100, maxLength: 400 }), fc.double({ min: 0.1, max: 0.99, noNaN: true }), (values, topP) => {
-        const logits = Float32Array.from(values, (value) => (value === 0 ? -0 : value / 8));
-        const chosen = selectCandidates(logits, { temperature: 1, minP: 0, topK: 0, topP });
-        expect(Array.from(chosen.tokenIds)).toEqual(reference(logits, topP));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 100, maxLength: 400 }),
+        fc.double({ min: 0.1, max: 0.99, noNaN: true }),
+        (values, topP) => {
+          const logits = Float32Array.from(values, (value) => (value === 0 ? -0 : value / 8));
+          const chosen = selectCandidates(logits, { temperature: 1, minP: 0, topK: 0, topP });
+          expect(Array.from(chosen.tokenIds)).toEqual(reference(logits, topP));
+        },
+      ),
       { numRuns: 200 },
     );
   });

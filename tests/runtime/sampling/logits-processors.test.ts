@@ -46,7 +46,9 @@ function referenceCandidates(logits: Float32Array, { temperature, minP, topK, to
   // Unnormalised: the top token has weight 1, so min_p compares weights with minP directly.
   const probabilities = scaled.map((value) => Math.exp(value - max));
   // Beyond the negligible floor the implementation drops tokens by design (weight < e^-40).
-  let kept = probabilities.map((_, index) => index).filter((index) => logits[index]! > -Infinity && scaled[index]! >= max - NEGLIGIBLE_LOG_WEIGHT);
+  let kept = probabilities
+    .map((_, index) => index)
+    .filter((index) => logits[index]! > -Infinity && scaled[index]! >= max - NEGLIGIBLE_LOG_WEIGHT);
   if (minP > 0) kept = kept.filter((index) => (probabilities[index] as number) >= minP);
   if (topK > 0 && kept.length > topK) {
     const kth = [...kept].map((index) => logits[index]!).sort((a, b) => b - a)[topK - 1] as number;
@@ -73,43 +75,69 @@ describe('repetition penalty', () => {
     expect([...logits]).toEqual([1, -4, 0, 3]);
   });
 
-  it.each(['text', 'image'])('matches the Hugging Face golden for the %s case (penalty 1.05 over the prompt)', (name) => {
-    const meta = JSON.parse(readFileSync(`${GOLDEN}/meta.json`, 'utf8')) as { cases: GoldenCase[] };
-    const golden = meta.cases.find((entry) => entry.name === name) as GoldenCase;
-    const inputIds = readInt64AsNumbers(`${GOLDEN}/..`, { ...golden.input_ids, file: `cases/${golden.input_ids.file}` });
-    const last3 = readFloat32(`${GOLDEN}/..`, { ...golden.logits_last3, file: `cases/${golden.logits_last3.file}` });
-    const vocabulary = golden.logits_last3.shape[2] as number;
-    const steps = [
-      { logits: last3.slice(2 * vocabulary, 3 * vocabulary), ids: inputIds },
-      {
-        logits: readFloat32(`${GOLDEN}/..`, { ...golden.decode_step1_logits, file: `cases/${golden.decode_step1_logits.file}` }),
-        ids: [...inputIds, golden.greedy_rep1p05_tokens_values[0]![0]!],
-      },
-    ];
-    // Step 1 reuses the plain greedy decode logits, valid because both paths chose the same first token.
-    expect(golden.greedy_rep1p05_tokens_values[0]![0]).toBe(golden.greedy_tokens_values[0]![0]);
-    steps.forEach(({ logits, ids }, step) => {
-      const expected = golden.greedy_rep1p05_steps[step] as GoldenStep;
-      applyRepetitionPenalty(logits, 1.05, ids);
-      expect(sum(logits)).toBeCloseTo(expected.scores_sum[0] as number, 6);
-      const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b).slice(0, 10);
-      expect(order).toEqual(expected.topk_ids[0]);
-      expect(order.map((index) => logits[index])).toEqual(expected.topk_scores[0]);
-      expect(argmax(logits)).toBe(golden.greedy_rep1p05_tokens_values[0]![step]);
-    });
-  });
+  it.each(['text', 'image'])(
+    'matches the Hugging Face golden for the %s case (penalty 1.05 over the prompt)',
+    (name) => {
+      const meta = JSON.parse(readFileSync(`${GOLDEN}/meta.json`, 'utf8')) as { cases: GoldenCase[] };
+      const golden = meta.cases.find((entry) => entry.name === name) as GoldenCase;
+      const inputIds = readInt64AsNumbers(`${GOLDEN}/..`, {
+        ...golden.input_ids,
+        file: `cases/${golden.input_ids.file}`,
+      });
+      const last3 = readFloat32(`${GOLDEN}/..`, { ...golden.logits_last3, file: `cases/${golden.logits_last3.file}` });
+      const vocabulary = golden.logits_last3.shape[2] as number;
+      const steps = [
+        { logits: last3.slice(2 * vocabulary, 3 * vocabulary), ids: inputIds },
+        {
+          logits: readFloat32(`${GOLDEN}/..`, {
+            ...golden.decode_step1_logits,
+            file: `cases/${golden.decode_step1_logits.file}`,
+          }),
+          ids: [...inputIds, golden.greedy_rep1p05_tokens_values[0]![0]!],
+        },
+      ];
+      // Step 1 reuses the plain greedy decode logits, valid because both paths chose the same first token.
+      expect(golden.greedy_rep1p05_tokens_values[0]![0]).toBe(golden.greedy_tokens_values[0]![0]);
+      steps.forEach(({ logits, ids }, step) => {
+        const expected = golden.greedy_rep1p05_steps[step] as GoldenStep;
+        applyRepetitionPenalty(logits, 1.05, ids);
+        expect(sum(logits)).toBeCloseTo(expected.scores_sum[0] as number, 6);
+        const order = Array.from(logits.keys())
+          .sort((a, b) => logits[b]! - logits[a]! || a - b)
+          .slice(0, 10);
+        expect(order).toEqual(expected.topk_ids[0]);
+        expect(order.map((index) => logits[index])).toEqual(expected.topk_scores[0]);
+        expect(argmax(logits)).toBe(golden.greedy_rep1p05_tokens_values[0]![step]);
+      });
+    },
+  );
 });
 
 describe('bias and OpenAI penalties', () => {
   it('adds logit bias and ignores ids past the logits', () => {
     const logits = Float32Array.of(0, 1, 2);
-    applyLogitBias(logits, new Map([[0, 5], [2, -100], [7, 1]]));
+    applyLogitBias(
+      logits,
+      new Map([
+        [0, 5],
+        [2, -100],
+        [7, 1],
+      ]),
+    );
     expect([...logits]).toEqual([5, 1, -98]);
   });
 
   it('subtracts frequency * count + presence for generated tokens', () => {
     const logits = Float32Array.of(1, 1, 1, 1);
-    applyFrequencyAndPresencePenalties(logits, new Map([[0, 3], [2, 1]]), 0.5, 0.25);
+    applyFrequencyAndPresencePenalties(
+      logits,
+      new Map([
+        [0, 3],
+        [2, 1],
+      ]),
+      0.5,
+      0.25,
+    );
     expect([...logits]).toEqual([1 - 1.5 - 0.25, 1, 1 - 0.5 - 0.25, 1]);
   });
 });
@@ -130,7 +158,8 @@ describe('selectCandidates', () => {
   it('keeps the smallest prefix whose mass reaches top_p, at least one token', () => {
     // Probabilities 0.5, 0.3, 0.2 (logits are their logs).
     const logits = Float32Array.from([0.5, 0.3, 0.2], Math.log);
-    const select = (topP: number) => Array.from(selectCandidates(logits, { temperature: 1, minP: 0, topK: 0, topP }).tokenIds);
+    const select = (topP: number) =>
+      Array.from(selectCandidates(logits, { temperature: 1, minP: 0, topK: 0, topP }).tokenIds);
     expect(select(0.5)).toEqual([0]);
     expect(select(0.51)).toEqual([0, 1]);
     expect(select(0.81)).toEqual([0, 1, 2]);
@@ -139,9 +168,13 @@ describe('selectCandidates', () => {
 
   it('drops tokens under min_p times the top probability, after temperature', () => {
     const logits = Float32Array.from([0.6, 0.3, 0.1], Math.log);
-    expect(Array.from(selectCandidates(logits, { temperature: 1, minP: 0.4, topK: 0, topP: 1 }).tokenIds)).toEqual([0, 1]);
+    expect(Array.from(selectCandidates(logits, { temperature: 1, minP: 0.4, topK: 0, topP: 1 }).tokenIds)).toEqual([
+      0, 1,
+    ]);
     // At temperature 2 the distribution flattens: 0.1 rises above 0.4 * top.
-    expect(Array.from(selectCandidates(logits, { temperature: 2, minP: 0.4, topK: 0, topP: 1 }).tokenIds)).toEqual([0, 1, 2]);
+    expect(Array.from(selectCandidates(logits, { temperature: 2, minP: 0.4, topK: 0, topP: 1 }).tokenIds)).toEqual([
+      0, 1, 2,
+    ]);
   });
 
   it('agrees with full-sort Hugging Face/vLLM warpers on random logits (property)', () => {
@@ -151,12 +184,17 @@ describe('selectCandidates', () => {
       topK: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 })),
       topP: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 1, noNaN: true })),
     });
-    const logits = fc.array(fc.oneof(fc.double({ min: -30, max: 30, noNaN: true }), fc.constant(-Infinity)), { minLength: 1, maxLength: 60 });
+    const logits = fc.array(fc.oneof(fc.double({ min: -30, max: 30, noNaN: true }), fc.constant(-Infinity)), {
+      minLength: 1,
+      maxLength: 60,
+    });
     fc.assert(
       fc.property(logits, settings, (values, warpers) => {
         const row = Float32Array.from(values);
         fc.pre(row.some((value) => value > -Infinity));
-        expect(Array.from(selectCandidates(row, warpers).tokenIds).sort((a, b) => a - b)).toEqual(referenceCandidates(row, warpers));
+        expect(Array.from(selectCandidates(row, warpers).tokenIds).sort((a, b) => a - b)).toEqual(
+          referenceCandidates(row, warpers),
+        );
       }),
       { numRuns: 400 },
     );
@@ -173,7 +211,9 @@ describe('selectCandidates', () => {
       { temperature: 1, minP: 0.05, topK: 20, topP: 0.95 },
       { temperature: 1.5, minP: 0, topK: 0, topP: 0.8 },
     ]) {
-      expect(Array.from(selectCandidates(row, warpers).tokenIds).sort((a, b) => a - b)).toEqual(referenceCandidates(row, warpers));
+      expect(Array.from(selectCandidates(row, warpers).tokenIds).sort((a, b) => a - b)).toEqual(
+        referenceCandidates(row, warpers),
+      );
     }
   });
 });
@@ -181,11 +221,15 @@ describe('selectCandidates', () => {
 describe('kthLargest', () => {
   it('equals the k-th entry of a descending sort (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 50 }), fc.nat(), (values, seed) => {
-        const k = 1 + (seed % values.length);
-        const sorted = [...values].sort((a, b) => b - a);
-        expect(kthLargest(Float64Array.from(values), k)).toBe(sorted[k - 1]);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 50 }),
+        fc.nat(),
+        (values, seed) => {
+          const k = 1 + (seed % values.length);
+          const sorted = [...values].sort((a, b) => b - a);
+          expect(kthLargest(Float64Array.from(values), k)).toBe(sorted[k - 1]);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -40,7 +40,8 @@ describe('Sampler', () => {
   });
 
   it('repeats a seeded run exactly, and streams differ by sequence index', () => {
-    const run = (seed: number, sequenceIndex = 0) => generate(sampler({ seed, temperature: 1.2 }, { sequenceIndex }), LOGITS, 40);
+    const run = (seed: number, sequenceIndex = 0) =>
+      generate(sampler({ seed, temperature: 1.2 }, { sequenceIndex }), LOGITS, 40);
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
     expect(run(7, 0)).not.toEqual(run(7, 1));
@@ -53,22 +54,50 @@ describe('Sampler', () => {
     for (const temperature of [1, 0.5, 2]) {
       const observed = frequencies({ temperature }, LOGITS, 20_000);
       const expected = softmax(Array.from(LOGITS, (value) => value / temperature));
-      observed.forEach((frequency, index) => expect(Math.abs(frequency - (expected[index] as number))).toBeLessThan(0.015));
+      observed.forEach((frequency, index) =>
+        expect(Math.abs(frequency - (expected[index] as number))).toBeLessThan(0.015),
+      );
     }
   });
 
   it('samples only inside top-k, top-p and min-p', () => {
-    expect(frequencies({ topK: 2 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([false, true, false, false, true]);
+    expect(frequencies({ topK: 2 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
     // Probabilities 0.16, 0.45, 0.10, 0.02, 0.27: top_p 0.6 keeps tokens 1 and 4.
-    expect(frequencies({ topP: 0.6 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([false, true, false, false, true]);
+    expect(frequencies({ topP: 0.6 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
     // Relative to the top token: 0.37, 1, 0.22, 0.05, 0.61.
-    expect(frequencies({ minP: 0.3 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([true, true, false, false, true]);
-    expect(frequencies({ minP: 0.5 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([false, true, false, false, true]);
+    expect(frequencies({ minP: 0.3 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(frequencies({ minP: 0.5 }, LOGITS, 2_000).map((value) => value > 0)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
   });
 
   it('penalises repetition over prompt and generated tokens, presence and frequency over generated only', () => {
     const logits = Float32Array.of(3.0, 2.9, 2.0);
-    expect(sampler({ temperature: 0, repetitionPenalty: 1.1 }, { promptTokenIds: [0] }).next(logits, []).tokenId).toBe(1);
+    expect(sampler({ temperature: 0, repetitionPenalty: 1.1 }, { promptTokenIds: [0] }).next(logits, []).tokenId).toBe(
+      1,
+    );
     expect(sampler({ temperature: 0, repetitionPenalty: 1.1 }).next(logits, [0]).tokenId).toBe(1);
     expect(sampler({ temperature: 0, presencePenalty: 0.5 }, { promptTokenIds: [0] }).next(logits, []).tokenId).toBe(0);
     expect(sampler({ temperature: 0, presencePenalty: 0.5 }).next(logits, [0]).tokenId).toBe(1);
@@ -104,7 +133,10 @@ describe('Sampler', () => {
     expect(raw.logprobs?.top.map((entry) => entry.tokenId)).toEqual([1, 2]);
     expect(raw.logprobs?.top[0]?.logprob).toBeCloseTo(3 - rawNormaliser, 6);
 
-    const processed = sampler({ temperature: 0, logitBias: { '0': 5 }, logprobs: true, topLogprobs: 1 }, { logprobsMode: 'processed' }).next(logits, []);
+    const processed = sampler(
+      { temperature: 0, logitBias: { '0': 5 }, logprobs: true, topLogprobs: 1 },
+      { logprobsMode: 'processed' },
+    ).next(logits, []);
     const processedNormaliser = Math.log([6, 3, 2, 0].reduce((total, value) => total + Math.exp(value), 0));
     expect(processed.logprobs?.logprob).toBeCloseTo(6 - processedNormaliser, 6);
     expect(processed.logprobs?.rank).toBe(1);
@@ -115,7 +147,12 @@ describe('Sampler', () => {
   it('leaves the caller’s logits untouched, ignores NaN and fails when nothing can be sampled', () => {
     const logits = Float32Array.of(Number.NaN, 1, 2);
     const copy = Float32Array.from(logits);
-    expect(sampler({ temperature: 0, repetitionPenalty: 2, logitBias: { '1': 3 } }, { promptTokenIds: [2] }).next(logits, [1]).tokenId).toBe(1);
+    expect(
+      sampler({ temperature: 0, repetitionPenalty: 2, logitBias: { '1': 3 } }, { promptTokenIds: [2] }).next(
+        logits,
+        [1],
+      ).tokenId,
+    ).toBe(1);
     expect(logits).toEqual(copy);
     expect(() => sampler({ temperature: 0 }).next(Float32Array.of(-Infinity, Number.NaN), [])).toThrow(SamplingError);
     expect(() => sampler({ temperature: 1 }).next(Float32Array.of(-Infinity, -Infinity), [])).toThrow(SamplingError);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SamplingParamsError, createSamplingParams, isStopToken, type SamplingParamsInput } from '../../../src/runtime/sampling/sampling-params.js';
+import {
+  SamplingParamsError,
+  createSamplingParams,
+  isStopToken,
+  type SamplingParamsInput,
+} from '../../../src/runtime/sampling/sampling-params.js';
 
 function parameterOf(input: SamplingParamsInput, vocabularySize?: number): string | undefined {
   try {
@@ -15,8 +20,20 @@ describe('createSamplingParams', () => {
   it('defaults to OpenAI behaviour', () => {
     const params = createSamplingParams();
     expect(params).toMatchObject({
-      temperature: 1, topP: 1, topK: 0, minP: 0, seed: undefined, repetitionPenalty: 1, presencePenalty: 0,
-      frequencyPenalty: 0, maxTokens: undefined, stop: [], stopTokenIds: [], n: 1, logprobs: false, topLogprobs: 0,
+      temperature: 1,
+      topP: 1,
+      topK: 0,
+      minP: 0,
+      seed: undefined,
+      repetitionPenalty: 1,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      maxTokens: undefined,
+      stop: [],
+      stopTokenIds: [],
+      n: 1,
+      logprobs: false,
+      topLogprobs: 0,
     });
     expect(params.logitBias.size).toBe(0);
     expect(Object.isFrozen(params)).toBe(true);
@@ -31,7 +48,11 @@ describe('createSamplingParams', () => {
 
   it('normalises logit_bias, stop and top_k', () => {
     const params = createSamplingParams({ logitBias: { '5': 250, '7': -3.5, '9': -1000 }, stop: 'END', topK: -1 });
-    expect([...params.logitBias]).toEqual([[5, 100], [7, -3.5], [9, -100]]);
+    expect([...params.logitBias]).toEqual([
+      [5, 100],
+      [7, -3.5],
+      [9, -100],
+    ]);
     expect(params.stop).toEqual(['END']);
     expect(params.topK).toBe(0);
     expect(createSamplingParams({ stop: ['a', 'b', 'a'] }).stop).toEqual(['a', 'b']);

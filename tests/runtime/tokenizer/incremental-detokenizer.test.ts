@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatTokenizer } from '../../../src/runtime/tokenizer/chat-tokenizer.js';
-import { IncrementalDetokenizer, decodeTokens, type TokenTextSource } from '../../../src/runtime/tokenizer/incremental-detokenizer.js';
+import {
+  IncrementalDetokenizer,
+  decodeTokens,
+  type TokenTextSource,
+} from '../../../src/runtime/tokenizer/incremental-detokenizer.js';
 import { loadTokenizer } from '../../../src/runtime/tokenizer/load-tokenizer.js';
 import { IM_END, isWellFormed, makeTokenizerFolder } from './tokenizer-fixture.js';
 
@@ -55,7 +59,10 @@ describe('IncrementalDetokenizer', () => {
   });
 
   it('streams exactly what whole-sequence decoding gives (property)', () => {
-    const ids = fc.array(fc.oneof(fc.integer({ min: 0, max: 151700 }), fc.integer({ min: 0, max: 260 }), fc.constant(IM_END)), { maxLength: 30 });
+    const ids = fc.array(
+      fc.oneof(fc.integer({ min: 0, max: 151700 }), fc.integer({ min: 0, max: 260 }), fc.constant(IM_END)),
+      { maxLength: 30 },
+    );
     fc.assert(
       fc.property(ids, fc.boolean(), (tokenIds, skip) => {
         const chunks = stream(tokenizer, tokenIds, skip);

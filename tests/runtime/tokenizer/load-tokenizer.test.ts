@@ -46,7 +46,9 @@ describe('loadTokenizer', () => {
     try {
       await writeFile(join(directory, 'preprocessor_config.json'), JSON.stringify({ merge_size: 1 }));
       const tokenizer = await loadTokenizer(directory);
-      const { tokenIds } = tokenizer.renderPrompt([{ role: 'user', content: [{ type: 'image' }] }], { imageGrids: [{ t: 1, h: 2, w: 3 }] });
+      const { tokenIds } = tokenizer.renderPrompt([{ role: 'user', content: [{ type: 'image' }] }], {
+        imageGrids: [{ t: 1, h: 2, w: 3 }],
+      });
       expect(tokenIds.filter((id) => id === IMAGE_PAD)).toHaveLength(6);
     } finally {
       await rm(directory, { recursive: true, force: true });
@@ -61,7 +63,10 @@ describe('loadTokenizer', () => {
       await writeFile(join(directory, 'tokenizer.json'), '{not json');
       await expect(loadTokenizer(directory)).rejects.toThrow(/tokenizer\.json: invalid JSON/);
       await copyFile(join(folder.directory, 'tokenizer.json'), join(directory, 'tokenizer.json'));
-      const config = JSON.parse(await readFile(join(directory, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+      const config = JSON.parse(await readFile(join(directory, 'tokenizer_config.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
       delete config.chat_template;
       await writeFile(join(directory, 'tokenizer_config.json'), JSON.stringify(config));
       await expect(loadTokenizer(directory)).rejects.toThrow(/no chat template/);

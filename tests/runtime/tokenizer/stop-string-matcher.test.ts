@@ -23,7 +23,9 @@ function reference(stops: readonly string[], text: string, includeStopString: bo
   let prefix = '';
   for (const character of characters) {
     prefix += character;
-    const ending = stops.filter((stop) => stop.length > 0 && prefix.endsWith(stop)).sort((a, b) => b.length - a.length)[0];
+    const ending = stops
+      .filter((stop) => stop.length > 0 && prefix.endsWith(stop))
+      .sort((a, b) => b.length - a.length)[0];
     if (ending !== undefined) {
       return { text: includeStopString ? prefix : prefix.slice(0, prefix.length - ending.length), stop: ending };
     }

@@ -30,13 +30,21 @@ describe('decodeDataUrl', () => {
   });
 
   it('decodes a video data URL to bytes', () => {
-    const source = decodeDataUrl(`data:video/mp4;base64,${Buffer.from('....ftypisom').toString('base64')}`, 'video', limits);
+    const source = decodeDataUrl(
+      `data:video/mp4;base64,${Buffer.from('....ftypisom').toString('base64')}`,
+      'video',
+      limits,
+    );
     expect(source.kind).toBe('bytes');
   });
 
   it("parses vLLM's frame-list form into frames", () => {
     const frames = [jpeg(1), jpeg(2), jpeg(3)];
-    const source = decodeDataUrl(`data:video/jpeg;base64,${frames.map((frame) => frame.toString('base64')).join(',')}`, 'video', limits);
+    const source = decodeDataUrl(
+      `data:video/jpeg;base64,${frames.map((frame) => frame.toString('base64')).join(',')}`,
+      'video',
+      limits,
+    );
     expect(source.kind).toBe('frames');
     expect(source.kind === 'frames' ? source.frames.map((frame) => Buffer.from(frame)) : []).toEqual(frames);
   });
@@ -65,7 +73,9 @@ describe('decodeDataUrl', () => {
   });
 
   it('refuses an empty frame in a frame list', () => {
-    expect(reasonOf(() => decodeDataUrl(`data:video/jpeg;base64,${jpeg(1).toString('base64')},,`, 'video', limits))).toBe('invalid_data_url');
+    expect(
+      reasonOf(() => decodeDataUrl(`data:video/jpeg;base64,${jpeg(1).toString('base64')},,`, 'video', limits)),
+    ).toBe('invalid_data_url');
   });
 
   it.each([
@@ -117,10 +127,16 @@ describe('decodeDataUrl', () => {
 
   it('refuses a frame list over the byte limit in total, or with too many frames', () => {
     const frame = Buffer.alloc(400, 1).toString('base64');
-    expect(reasonOf(() => decodeDataUrl(`data:video/jpeg;base64,${[frame, frame, frame].join(',')}`, 'video', limits))).toBe('media_too_large');
+    expect(
+      reasonOf(() => decodeDataUrl(`data:video/jpeg;base64,${[frame, frame, frame].join(',')}`, 'video', limits)),
+    ).toBe('media_too_large');
     const small = jpeg(1).toString('base64');
-    expect(reasonOf(() => decodeDataUrl(`data:video/jpeg;base64,${new Array(5).fill(small).join(',')}`, 'video', limits))).toBe('media_too_large');
-    expect(decodeDataUrl(`data:video/jpeg;base64,${new Array(4).fill(small).join(',')}`, 'video', limits).kind).toBe('frames');
+    expect(
+      reasonOf(() => decodeDataUrl(`data:video/jpeg;base64,${new Array(5).fill(small).join(',')}`, 'video', limits)),
+    ).toBe('media_too_large');
+    expect(decodeDataUrl(`data:video/jpeg;base64,${new Array(4).fill(small).join(',')}`, 'video', limits).kind).toBe(
+      'frames',
+    );
   });
 
   it('counts frames without splitting a payload of many commas', () => {
@@ -147,13 +163,17 @@ describe('decodeDataUrl', () => {
 
   it('never throws anything but MediaFetchError on arbitrary text (property)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), fc.constantFrom('image', 'video') as fc.Arbitrary<'image' | 'video'>, (payload, kind) => {
-        try {
-          decodeDataUrl(`data:${payload}`, kind, limits);
-        } catch (error) {
-          expect(error).toBeInstanceOf(MediaFetchError);
-        }
-      }),
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom('image', 'video') as fc.Arbitrary<'image' | 'video'>,
+        (payload, kind) => {
+          try {
+            decodeDataUrl(`data:${payload}`, kind, limits);
+          } catch (error) {
+            expect(error).toBeInstanceOf(MediaFetchError);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

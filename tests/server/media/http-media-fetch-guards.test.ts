@@ -37,7 +37,10 @@ function routes(request: IncomingMessage, response: ServerResponse): void {
     response.end();
   } else if (url.pathname.startsWith('/hops/')) {
     const left = Number(url.pathname.slice('/hops/'.length));
-    response.writeHead(left > 0 ? 301 : 200, left > 0 ? { location: `/hops/${left - 1}` } : { 'content-type': 'image/png' });
+    response.writeHead(
+      left > 0 ? 301 : 200,
+      left > 0 ? { location: `/hops/${left - 1}` } : { 'content-type': 'image/png' },
+    );
     response.end(left > 0 ? undefined : IMAGE);
   } else {
     response.writeHead(Number(url.pathname.split('/')[2] ?? 404));
@@ -66,7 +69,11 @@ afterEach(async () => {
 describe('addresses', () => {
   it('downloads an image from an allowed address into memory', async () => {
     const connections: { url: string; address: string }[] = [];
-    const source = await testLoader(directory, { onConnection: (connection) => connections.push(connection) }).resolve(`${base}/image`, 'image', never);
+    const source = await testLoader(directory, { onConnection: (connection) => connections.push(connection) }).resolve(
+      `${base}/image`,
+      'image',
+      never,
+    );
     expect(source).toEqual({ kind: 'bytes', bytes: new Uint8Array(IMAGE) });
     expect(connections).toEqual([{ url: `${base}/image`, address: '127.0.0.1' }]);
   });
@@ -91,7 +98,18 @@ describe('addresses', () => {
 
   it('refuses private, CGNAT, link-local and metadata addresses', async () => {
     const loader = new MediaLoader({ temporaryDirectory: directory });
-    for (const host of ['10.0.0.1', '172.16.5.5', '192.168.0.1', '100.64.0.1', '169.254.169.254', '[fd00::1]', '[fe80::1]', '224.0.0.1', '[::ffff:a9fe:a9fe]', '[64:ff9b::a9fe:a9fe]']) {
+    for (const host of [
+      '10.0.0.1',
+      '172.16.5.5',
+      '192.168.0.1',
+      '100.64.0.1',
+      '169.254.169.254',
+      '[fd00::1]',
+      '[fe80::1]',
+      '224.0.0.1',
+      '[::ffff:a9fe:a9fe]',
+      '[64:ff9b::a9fe:a9fe]',
+    ]) {
       const error = await errorOf(loader.resolve(`http://${host}/latest/meta-data/`, 'image', never));
       expect(error.reason, host).toBe('private_address_refused');
       expect(error.code).toBe('media_url_not_allowed');
@@ -100,26 +118,40 @@ describe('addresses', () => {
 
   it('refuses a name whose answers include one private address, naming only the host', async () => {
     const resolver = tableResolver({ 'mixed.test': ['127.0.0.1', '10.0.0.7'] });
-    const error = await errorOf(testLoader(directory, { resolver }).resolve(`http://mixed.test:${origin.port}/image`, 'image', never));
+    const error = await errorOf(
+      testLoader(directory, { resolver }).resolve(`http://mixed.test:${origin.port}/image`, 'image', never),
+    );
     expect(error.reason).toBe('private_address_refused');
     expect(error.message).toContain('mixed.test');
     expect(error.message).not.toContain('10.0.0.7');
   });
 
   it('allows loopback with allowPrivateAddresses', async () => {
-    const source = await new MediaLoader({ allowPrivateAddresses: true, temporaryDirectory: directory }).resolve(`${base}/image`, 'image', never);
+    const source = await new MediaLoader({ allowPrivateAddresses: true, temporaryDirectory: directory }).resolve(
+      `${base}/image`,
+      'image',
+      never,
+    );
     expect(source.kind).toBe('bytes');
   });
 
   it('reports an unresolvable host as media_fetch_failed', async () => {
-    expect(await reasonOf(testLoader(directory, { resolver: tableResolver({}) }).resolve('http://nowhere.test/image', 'image', never))).toBe('media_fetch_failed');
+    expect(
+      await reasonOf(
+        testLoader(directory, { resolver: tableResolver({}) }).resolve('http://nowhere.test/image', 'image', never),
+      ),
+    ).toBe('media_fetch_failed');
   });
 });
 
 describe('redirects', () => {
   it('follows up to three redirects, re-checking each hop', async () => {
     const connections: string[] = [];
-    const source = await testLoader(directory, { onConnection: ({ url }) => connections.push(url) }).resolve(`${base}/hops/3`, 'image', never);
+    const source = await testLoader(directory, { onConnection: ({ url }) => connections.push(url) }).resolve(
+      `${base}/hops/3`,
+      'image',
+      never,
+    );
     expect(source.kind).toBe('bytes');
     expect(connections).toEqual([3, 2, 1, 0].map((left) => `${base}/hops/${left}`));
   });
@@ -131,8 +163,12 @@ describe('redirects', () => {
   });
 
   it('honours a configured redirect limit, including none', async () => {
-    expect(await reasonOf(testLoader(directory, { limits: { maxRedirects: 0 } }).resolve(`${base}/hops/1`, 'image', never))).toBe('too_many_redirects');
-    expect((await testLoader(directory, { limits: { maxRedirects: 5 } }).resolve(`${base}/hops/5`, 'image', never)).kind).toBe('bytes');
+    expect(
+      await reasonOf(testLoader(directory, { limits: { maxRedirects: 0 } }).resolve(`${base}/hops/1`, 'image', never)),
+    ).toBe('too_many_redirects');
+    expect(
+      (await testLoader(directory, { limits: { maxRedirects: 5 } }).resolve(`${base}/hops/5`, 'image', never)).kind,
+    ).toBe('bytes');
   });
 
   it.each([
@@ -147,7 +183,9 @@ describe('redirects', () => {
   it('refuses a redirect to a name resolving to a refused address, before connecting to it', async () => {
     const resolver = tableResolver({ 'internal.test': '127.0.0.2' });
     const url = `${base}/redirect?status=307&to=${encodeURIComponent(`http://internal.test:${internal.port}/image`)}`;
-    expect(await reasonOf(testLoader(directory, { resolver }).resolve(url, 'image', never))).toBe('private_address_refused');
+    expect(await reasonOf(testLoader(directory, { resolver }).resolve(url, 'image', never))).toBe(
+      'private_address_refused',
+    );
     expect(resolver.calls.get('internal.test')).toBe(1);
     // afterEach: the 127.0.0.2 server received nothing.
   });
@@ -157,17 +195,27 @@ describe('redirects', () => {
     ['data:', 'data:image/png;base64,iVBORw0KGgo='],
     ['ftp:', 'ftp://example.com/x.png'],
   ])('refuses a redirect to %s URLs', async (_scheme, target) => {
-    expect(await reasonOf(testLoader(directory).resolve(`${base}/redirect?to=${encodeURIComponent(target)}`, 'image', never))).toBe('unsupported_url_scheme');
+    expect(
+      await reasonOf(
+        testLoader(directory).resolve(`${base}/redirect?to=${encodeURIComponent(target)}`, 'image', never),
+      ),
+    ).toBe('unsupported_url_scheme');
   });
 
   it('refuses a redirect without a location', async () => {
-    expect(await reasonOf(testLoader(directory).resolve(`${base}/redirect`, 'image', never))).toBe('media_fetch_failed');
+    expect(await reasonOf(testLoader(directory).resolve(`${base}/redirect`, 'image', never))).toBe(
+      'media_fetch_failed',
+    );
   });
 });
 
 describe('https', () => {
   const secureLoader = (options = {}): MediaLoader =>
-    testLoader(directory, { resolver: tableResolver({ 'media.test': '127.0.0.1' }), certificateAuthorities: TEST_CERTIFICATE, ...options });
+    testLoader(directory, {
+      resolver: tableResolver({ 'media.test': '127.0.0.1' }),
+      certificateAuthorities: TEST_CERTIFICATE,
+      ...options,
+    });
 
   it('downloads over https, verifying the certificate against the host name', async () => {
     const source = await secureLoader().resolve(`https://media.test:${secure.port}/image`, 'image', never);
@@ -176,14 +224,24 @@ describe('https', () => {
 
   it('follows an https -> https redirect', async () => {
     const target = `https://media.test:${secure.port}/image`;
-    const source = await secureLoader().resolve(`https://media.test:${secure.port}/redirect?to=${encodeURIComponent(target)}`, 'image', never);
+    const source = await secureLoader().resolve(
+      `https://media.test:${secure.port}/redirect?to=${encodeURIComponent(target)}`,
+      'image',
+      never,
+    );
     expect(source.kind).toBe('bytes');
   });
 
   it('refuses an https -> http downgrade without connecting to the http URL', async () => {
     const before = origin.requests.length;
     const target = `http://127.0.0.1:${origin.port}/image`;
-    const error = await errorOf(secureLoader().resolve(`https://media.test:${secure.port}/redirect?to=${encodeURIComponent(target)}`, 'image', never));
+    const error = await errorOf(
+      secureLoader().resolve(
+        `https://media.test:${secure.port}/redirect?to=${encodeURIComponent(target)}`,
+        'image',
+        never,
+      ),
+    );
     expect(error.reason).toBe('insecure_redirect_refused');
     expect(error.status).toBe(400);
     expect(origin.requests.length).toBe(before);
@@ -199,7 +257,11 @@ describe('https', () => {
 
 describe('what is sent', () => {
   it('refuses credentials in the URL', async () => {
-    expect(await reasonOf(testLoader(directory).resolve(`http://user:secret@127.0.0.1:${origin.port}/image`, 'image', never))).toBe('invalid_media_url');
+    expect(
+      await reasonOf(
+        testLoader(directory).resolve(`http://user:secret@127.0.0.1:${origin.port}/image`, 'image', never),
+      ),
+    ).toBe('invalid_media_url');
   });
 
   it('sends only its own headers: no cookies, no authorization, no proxy', async () => {
@@ -212,13 +274,22 @@ describe('what is sent', () => {
       await loader.resolve(`${base}/image`, 'image', never);
       await loader.resolve(`${base}/image`, 'image', never); // a Set-Cookie from the first is not replayed
     } finally {
-      for (const [key, value] of [['HTTP_PROXY', saved.http], ['http_proxy', saved.lower]] as const) {
+      for (const [key, value] of [
+        ['HTTP_PROXY', saved.http],
+        ['http_proxy', saved.lower],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
     }
     const last = origin.requests.at(-1);
-    expect(Object.keys(last?.headers ?? {}).sort()).toEqual(['accept', 'accept-encoding', 'connection', 'host', 'user-agent']);
+    expect(Object.keys(last?.headers ?? {}).sort()).toEqual([
+      'accept',
+      'accept-encoding',
+      'connection',
+      'host',
+      'user-agent',
+    ]);
     expect(last?.headers['accept-encoding']).toBe('identity');
   });
 

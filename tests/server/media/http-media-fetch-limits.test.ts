@@ -2,7 +2,16 @@
 // send too much, lie about it, stall, or get cut off.
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorOf, makeTemporaryDirectory, never, reasonOf, removeDirectory, spooledEntries, tableResolver, testLoader } from './loader-fixtures.js';
+import {
+  errorOf,
+  makeTemporaryDirectory,
+  never,
+  reasonOf,
+  removeDirectory,
+  spooledEntries,
+  tableResolver,
+  testLoader,
+} from './loader-fixtures.js';
 import { startHttpServer, startRawServer } from './test-servers.js';
 import type { TestServer } from './test-servers.js';
 
@@ -71,9 +80,16 @@ describe('byte limit', () => {
     const sent = { bytes: 0 };
     server = await rawServer('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', (socket) => {
       const payload = Buffer.alloc(16 * 1024, 1);
-      flood(socket, Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n')]), 512 * 1024 * 1024, sent);
+      flood(
+        socket,
+        Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n')]),
+        512 * 1024 * 1024,
+        sent,
+      );
     });
-    expect(await reasonOf(testLoader(directory, { limits: { maxBytes: LIMIT } }).resolve(url(), kind, never))).toBe('media_too_large');
+    expect(await reasonOf(testLoader(directory, { limits: { maxBytes: LIMIT } }).resolve(url(), kind, never))).toBe(
+      'media_too_large',
+    );
     await waitFor(() => server?.closedSockets === 1);
     expect(server.closedSockets).toBe(1);
     // Socket buffers hold a few MiB at most; the 512 MiB the server wanted to send were not read.
@@ -81,12 +97,18 @@ describe('byte limit', () => {
   });
 
   it('aborts a body with no length that runs until the connection closes (the server does not say, and sends 10x the limit)', async () => {
-    server = await rawServer('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n', (socket) => flood(socket, Buffer.alloc(8192, 2), LIMIT * 10, { bytes: 0 }));
-    expect(await reasonOf(testLoader(directory, { limits: { maxBytes: LIMIT } }).resolve(url(), 'video', never))).toBe('media_too_large');
+    server = await rawServer('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n', (socket) =>
+      flood(socket, Buffer.alloc(8192, 2), LIMIT * 10, { bytes: 0 }),
+    );
+    expect(await reasonOf(testLoader(directory, { limits: { maxBytes: LIMIT } }).resolve(url(), 'video', never))).toBe(
+      'media_too_large',
+    );
   });
 
   it('reads no more than a Content-Length under the limit, however much the server sends after it', async () => {
-    server = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', (socket) => flood(socket, Buffer.alloc(8192, 3), LIMIT * 10, { bytes: 0 }));
+    server = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', (socket) =>
+      flood(socket, Buffer.alloc(8192, 3), LIMIT * 10, { bytes: 0 }),
+    );
     const source = await testLoader(directory, { limits: { maxBytes: LIMIT } }).resolve(url(), 'image', never);
     expect(source.kind === 'bytes' ? source.bytes.length : -1).toBe(10);
   });
@@ -98,7 +120,9 @@ describe('byte limit', () => {
   });
 
   it('refuses a body shorter than its Content-Length (connection cut)', async () => {
-    server = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n', (socket) => socket.end(Buffer.alloc(100)));
+    server = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n', (socket) =>
+      socket.end(Buffer.alloc(100)),
+    );
     expect(await reasonOf(testLoader(directory).resolve(url(), 'video', never))).toBe('media_fetch_failed');
   });
 
@@ -124,7 +148,9 @@ describe('timeouts', () => {
       response.on('close', () => clearInterval(timer));
     });
     const started = Date.now();
-    const error = await errorOf(testLoader(directory, { limits: { totalTimeoutMs: 400 } }).resolve(url(), 'video', never));
+    const error = await errorOf(
+      testLoader(directory, { limits: { totalTimeoutMs: 400 } }).resolve(url(), 'video', never),
+    );
     const elapsed = Date.now() - started;
     expect(error.reason).toBe('media_fetch_timeout');
     expect(error.status).toBe(422);
@@ -137,14 +163,22 @@ describe('timeouts', () => {
   it('stops a server that never answers within the total timeout', async () => {
     server = await startRawServer(() => undefined);
     const started = Date.now();
-    expect(await reasonOf(testLoader(directory, { limits: { totalTimeoutMs: 300 } }).resolve(url(), 'image', never))).toBe('media_fetch_timeout');
+    expect(
+      await reasonOf(testLoader(directory, { limits: { totalTimeoutMs: 300 } }).resolve(url(), 'image', never)),
+    ).toBe('media_fetch_timeout');
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('stops a connection that cannot be made (DNS hanging) within the connect timeout', async () => {
     const hanging = Object.assign(() => new Promise<never>(() => undefined), {});
     const started = Date.now();
-    const error = await errorOf(testLoader(directory, { resolver: hanging, limits: { connectTimeoutMs: 200 } }).resolve('http://slow-dns.test/x', 'image', never));
+    const error = await errorOf(
+      testLoader(directory, { resolver: hanging, limits: { connectTimeoutMs: 200 } }).resolve(
+        'http://slow-dns.test/x',
+        'image',
+        never,
+      ),
+    );
     expect(error.reason).toBe('media_fetch_timeout');
     expect(error.message).toContain("Connecting to 'slow-dns.test'");
     expect(Date.now() - started).toBeLessThan(1500);

@@ -22,15 +22,25 @@ describe('parseIpAddress', () => {
     expect(Array.from(parsed?.bytes ?? [])).toEqual(bytes);
   });
 
-  it.each(['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '0x7f.0.0.1', '2130706433', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', 'example.com', '::ffff:1.2.3'])(
-    'refuses %j',
-    (text) => {
-      expect(parseIpAddress(text)).toBeUndefined();
-      expect(classifyIpAddress(text)).toBe('invalid');
-      expect(allowPublicAddressesOnly(text)).toBe(false);
-      expect(allowPrivateAddresses(text)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '0x7f.0.0.1',
+    '2130706433',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7::8',
+    'example.com',
+    '::ffff:1.2.3',
+  ])('refuses %j', (text) => {
+    expect(parseIpAddress(text)).toBeUndefined();
+    expect(classifyIpAddress(text)).toBe('invalid');
+    expect(allowPublicAddressesOnly(text)).toBe(false);
+    expect(allowPrivateAddresses(text)).toBe(false);
+  });
 
   it('agrees with node:net about what is an address (random IPv6 text)', () => {
     fc.assert(
@@ -127,7 +137,8 @@ function ipv4In(prefix: [number, number, number, number], length: number): fc.Ar
 
 function formatIpv6(bytes: Uint8Array): string {
   const groups: string[] = [];
-  for (let index = 0; index < 16; index += 2) groups.push((((bytes[index] as number) << 8) | (bytes[index + 1] as number)).toString(16));
+  for (let index = 0; index < 16; index += 2)
+    groups.push((((bytes[index] as number) << 8) | (bytes[index + 1] as number)).toString(16));
   return groups.join(':');
 }
 
@@ -144,7 +155,8 @@ function ipv6BytesIn(prefix: number[], length: number): fc.Arbitrary<Uint8Array>
 
 const ipv6In = (prefix: number[], length: number): fc.Arbitrary<string> => ipv6BytesIn(prefix, length).map(formatIpv6);
 
-const startsWith = (bytes: Uint8Array, prefix: number[]): boolean => prefix.every((value, index) => bytes[index] === value);
+const startsWith = (bytes: Uint8Array, prefix: number[]): boolean =>
+  prefix.every((value, index) => bytes[index] === value);
 
 /** Anything outside global unicast 2000::/3, except the IPv4-mapped and NAT64 forms (those follow their IPv4 address). */
 const outsideGlobalUnicast = fc

@@ -13,7 +13,8 @@ import type { MediaLoaderOptions } from '../../../src/server/media/media-loader.
 import type { HostResolver, ResolvedAddress } from '../../../src/server/media/pinned-lookup.js';
 
 /** Test-only: public addresses plus exactly 127.0.0.1 (so 127.0.0.2, 10/8, ::1 ... stay refused). */
-export const allowTestLoopback: AddressPolicy = (address) => address === '127.0.0.1' || allowPublicAddressesOnly(address);
+export const allowTestLoopback: AddressPolicy = (address) =>
+  address === '127.0.0.1' || allowPublicAddressesOnly(address);
 
 /** Resolves made-up names from a table (no real DNS), counting calls per name. */
 export function tableResolver(table: Record<string, string | string[]>): HostResolver & { calls: Map<string, number> } {
@@ -21,8 +22,12 @@ export function tableResolver(table: Record<string, string | string[]>): HostRes
   const resolver = async (hostname: string): Promise<ResolvedAddress[]> => {
     calls.set(hostname, (calls.get(hostname) ?? 0) + 1);
     const answer = table[hostname];
-    if (answer === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return (Array.isArray(answer) ? answer : [answer]).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    if (answer === undefined)
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return (Array.isArray(answer) ? answer : [answer]).map((address) => ({
+      address,
+      family: address.includes(':') ? 6 : 4,
+    }));
   };
   return Object.assign(resolver, { calls });
 }

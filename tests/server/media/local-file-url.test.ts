@@ -42,7 +42,9 @@ const fileUrl = (path: string): URL => new URL(`file://${path}`);
 
 describe('resolveLocalFileUrl', () => {
   it('refuses every file URL when no folder is allowed (the default)', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'clips', 'shot.jpg')), undefined, 1000))).toBe('local_path_refused');
+    expect(
+      await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'clips', 'shot.jpg')), undefined, 1000)),
+    ).toBe('local_path_refused');
   });
 
   it('resolves a file inside the allowed folder to its real path', async () => {
@@ -56,37 +58,59 @@ describe('resolveLocalFileUrl', () => {
   });
 
   it('refuses a file outside the allowed folder', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(base, 'secret.txt')), allowed, 1000))).toBe('local_path_refused');
+    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(base, 'secret.txt')), allowed, 1000))).toBe(
+      'local_path_refused',
+    );
     expect(await reasonOf(resolveLocalFileUrl(fileUrl('/etc/passwd'), allowed, 1000))).toBe('local_path_refused');
   });
 
   it('refuses a sibling folder whose name starts with the allowed folder name', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(base, 'allowed-sibling', 'x.jpg')), allowed, 1000))).toBe('local_path_refused');
+    expect(
+      await reasonOf(resolveLocalFileUrl(pathToFileURL(join(base, 'allowed-sibling', 'x.jpg')), allowed, 1000)),
+    ).toBe('local_path_refused');
   });
 
   it('refuses .. escapes, plain and percent-encoded', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(fileUrl(`${allowed}/clips/../../secret.txt`), allowed, 1000))).toBe('local_path_refused');
-    expect(await reasonOf(resolveLocalFileUrl(fileUrl(`${allowed}/%2e%2e/secret.txt`), allowed, 1000))).toBe('local_path_refused');
+    expect(await reasonOf(resolveLocalFileUrl(fileUrl(`${allowed}/clips/../../secret.txt`), allowed, 1000))).toBe(
+      'local_path_refused',
+    );
+    expect(await reasonOf(resolveLocalFileUrl(fileUrl(`${allowed}/%2e%2e/secret.txt`), allowed, 1000))).toBe(
+      'local_path_refused',
+    );
   });
 
   it('refuses symlink escapes (a file link and a folder link)', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'escape.jpg')), allowed, 1000))).toBe('local_path_refused');
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'up', 'secret.txt')), allowed, 1000))).toBe('local_path_refused');
+    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'escape.jpg')), allowed, 1000))).toBe(
+      'local_path_refused',
+    );
+    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'up', 'secret.txt')), allowed, 1000))).toBe(
+      'local_path_refused',
+    );
   });
 
   it('refuses the allowed folder itself, folders, and missing files', async () => {
     expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(allowed), allowed, 1000))).toBe('local_path_refused');
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'clips')), allowed, 1000))).toBe('media_fetch_failed');
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'missing.jpg')), allowed, 1000))).toBe('media_fetch_failed');
+    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'clips')), allowed, 1000))).toBe(
+      'media_fetch_failed',
+    );
+    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'missing.jpg')), allowed, 1000))).toBe(
+      'media_fetch_failed',
+    );
   });
 
   it('refuses a remote host and an encoded slash', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(new URL(`file://fileserver${allowed}/clips/shot.jpg`), allowed, 1000))).toBe('local_path_refused');
-    expect(await reasonOf(resolveLocalFileUrl(fileUrl(`${allowed}/clips%2fshot.jpg`), allowed, 1000))).toBe('invalid_media_url');
+    expect(
+      await reasonOf(resolveLocalFileUrl(new URL(`file://fileserver${allowed}/clips/shot.jpg`), allowed, 1000)),
+    ).toBe('local_path_refused');
+    expect(await reasonOf(resolveLocalFileUrl(fileUrl(`${allowed}/clips%2fshot.jpg`), allowed, 1000))).toBe(
+      'invalid_media_url',
+    );
   });
 
   it('refuses a file larger than the byte limit', async () => {
-    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'big.mp4')), allowed, 1000))).toBe('media_too_large');
+    expect(await reasonOf(resolveLocalFileUrl(pathToFileURL(join(allowed, 'big.mp4')), allowed, 1000))).toBe(
+      'media_too_large',
+    );
   });
 
   it('keeps paths out of its messages', async () => {

@@ -7,7 +7,14 @@ import { allowPublicAddressesOnly } from '../../../src/server/media/ip-address-p
 import { MediaFetchError } from '../../../src/server/media/media-fetch-errors.js';
 import { createPinnedLookup } from '../../../src/server/media/pinned-lookup.js';
 import type { HostResolver, ResolvedAddress } from '../../../src/server/media/pinned-lookup.js';
-import { allowTestLoopback, makeTemporaryDirectory, never, reasonOf, removeDirectory, testLoader } from './loader-fixtures.js';
+import {
+  allowTestLoopback,
+  makeTemporaryDirectory,
+  never,
+  reasonOf,
+  removeDirectory,
+  testLoader,
+} from './loader-fixtures.js';
 import { startHttpServer } from './test-servers.js';
 import type { TestServer } from './test-servers.js';
 
@@ -28,13 +35,23 @@ type LookupResult = { error: Error | null; address: string | LookupAddress[]; fa
 
 function runLookup(resolver: HostResolver, all: boolean, family?: number): Promise<LookupResult> {
   const lookup = createPinnedLookup({ resolver, policy: allowTestLoopback });
-  return new Promise((resolve) => lookup('host.test', { all, family }, (error, address, resultFamily) => resolve({ error, address, family: resultFamily })));
+  return new Promise((resolve) =>
+    lookup('host.test', { all, family }, (error, address, resultFamily) =>
+      resolve({ error, address, family: resultFamily }),
+    ),
+  );
 }
 
 describe('createPinnedLookup', () => {
   it('returns the one checked address, in the shape node asked for', async () => {
-    expect(await runLookup(rebindingResolver(['127.0.0.1']), false)).toEqual({ error: null, address: '127.0.0.1', family: 4 });
-    expect((await runLookup(rebindingResolver(['127.0.0.1', '8.8.8.8']), true)).address).toEqual([{ address: '127.0.0.1', family: 4 }]);
+    expect(await runLookup(rebindingResolver(['127.0.0.1']), false)).toEqual({
+      error: null,
+      address: '127.0.0.1',
+      family: 4,
+    });
+    expect((await runLookup(rebindingResolver(['127.0.0.1', '8.8.8.8']), true)).address).toEqual([
+      { address: '127.0.0.1', family: 4 },
+    ]);
   });
 
   it('checks every answer, also those of a family node did not ask for', async () => {
@@ -44,7 +61,9 @@ describe('createPinnedLookup', () => {
   });
 
   it('refuses an empty answer', async () => {
-    expect(((await runLookup(rebindingResolver([]), false)).error as MediaFetchError).reason).toBe('media_fetch_failed');
+    expect(((await runLookup(rebindingResolver([]), false)).error as MediaFetchError).reason).toBe(
+      'media_fetch_failed',
+    );
   });
 
   it('resolves once per lookup', async () => {
@@ -93,7 +112,9 @@ describe('DNS rebinding against a live server', () => {
     const connections: string[] = [];
     const before = server.requests.length;
     const loader = testLoader(directory, { resolver, onConnection: ({ address }) => connections.push(address) });
-    expect(await reasonOf(loader.resolve(`http://rebind.test:${server.port}/start`, 'image', never))).toBe('private_address_refused');
+    expect(await reasonOf(loader.resolve(`http://rebind.test:${server.port}/start`, 'image', never))).toBe(
+      'private_address_refused',
+    );
     expect(resolver.calls).toBe(2);
     expect(connections).toEqual(['127.0.0.1']);
     expect(server.requests.slice(before).map((request) => request.url)).toEqual(['/start']);
@@ -103,12 +124,16 @@ describe('DNS rebinding against a live server', () => {
     const resolver = rebindingResolver(['127.0.0.1'], ['127.0.0.1', '192.168.1.1']);
     const loader = testLoader(directory, { resolver });
     expect((await loader.resolve(`http://rebind.test:${server.port}/image`, 'image', never)).kind).toBe('bytes');
-    expect(await reasonOf(loader.resolve(`http://rebind.test:${server.port}/image`, 'image', never))).toBe('private_address_refused');
+    expect(await reasonOf(loader.resolve(`http://rebind.test:${server.port}/image`, 'image', never))).toBe(
+      'private_address_refused',
+    );
   });
 
   it('by default refuses even the first, loopback answer', async () => {
     const resolver = rebindingResolver(['127.0.0.1']);
     const loader = testLoader(directory, { resolver, addressPolicy: allowPublicAddressesOnly });
-    expect(await reasonOf(loader.resolve(`http://rebind.test:${server.port}/image`, 'image', never))).toBe('private_address_refused');
+    expect(await reasonOf(loader.resolve(`http://rebind.test:${server.port}/image`, 'image', never))).toBe(
+      'private_address_refused',
+    );
   });
 });

@@ -32,7 +32,10 @@ async function listen(server: Server | ReturnType<typeof createTcpServer>, host:
   return (server.address() as AddressInfo).port;
 }
 
-function track(server: Server | ReturnType<typeof createTcpServer>, state: { closedSockets: number; sockets: Set<Socket> }): void {
+function track(
+  server: Server | ReturnType<typeof createTcpServer>,
+  state: { closedSockets: number; sockets: Set<Socket> },
+): void {
   server.on('connection', (socket: Socket) => {
     state.sockets.add(socket);
     socket.on('close', () => {
@@ -45,7 +48,9 @@ function track(server: Server | ReturnType<typeof createTcpServer>, state: { clo
 async function start(server: Server, host: string): Promise<TestServer> {
   const state = { closedSockets: 0, sockets: new Set<Socket>() };
   const requests: ReceivedRequest[] = [];
-  server.on('request', (request: IncomingMessage) => requests.push({ url: request.url ?? '', headers: request.headers }));
+  server.on('request', (request: IncomingMessage) =>
+    requests.push({ url: request.url ?? '', headers: request.headers }),
+  );
   track(server, state);
   const port = await listen(server, host);
   return {

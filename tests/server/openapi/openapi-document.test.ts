@@ -39,19 +39,52 @@ describe('openapi.yaml', () => {
     };
     const { app } = createTestApp();
     const messages = [{ role: 'user', content: 'x' }];
-    check('CreateChatCompletionResponse', (await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { messages, logprobs: true, top_logprobs: 1 } })).json());
+    check(
+      'CreateChatCompletionResponse',
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          payload: { messages, logprobs: true, top_logprobs: 1 },
+        })
+      ).json(),
+    );
     check('ListModelsResponse', (await app.inject({ method: 'GET', url: '/v1/models' })).json());
     check('ErrorResponse', (await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} })).json());
-    check('TokenizeResponse', (await app.inject({ method: 'POST', url: '/tokenize', payload: { prompt: 'a b' } })).json());
-    check('CreateChatCompletionRequest', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'data:,' }] }], n: 2 });
+    check(
+      'TokenizeResponse',
+      (await app.inject({ method: 'POST', url: '/tokenize', payload: { prompt: 'a b' } })).json(),
+    );
+    check('CreateChatCompletionRequest', {
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'data:,' }] }],
+      n: 2,
+    });
     await app.close();
   });
 });
 
 describe('the OpenAI schema check used by these tests', () => {
   it('rejects what OpenAI would not send', () => {
-    expect(() => assertOpenAiShape('CreateChatCompletionResponse', { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0 }] })).toThrow(/mismatch/);
-    expect(() => assertOpenAiShape('ErrorResponse', { error: { message: 'm', type: 't', param: null, code: 400 } })).toThrow(/mismatch/);
-    expect(() => assertOpenAiShape('CreateChatCompletionStreamResponse', { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] })).toThrow(/mismatch/);
+    expect(() =>
+      assertOpenAiShape('CreateChatCompletionResponse', {
+        id: 'x',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0 }],
+      }),
+    ).toThrow(/mismatch/);
+    expect(() =>
+      assertOpenAiShape('ErrorResponse', { error: { message: 'm', type: 't', param: null, code: 400 } }),
+    ).toThrow(/mismatch/);
+    expect(() =>
+      assertOpenAiShape('CreateChatCompletionStreamResponse', {
+        id: 'x',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [],
+      }),
+    ).toThrow(/mismatch/);
   });
 });

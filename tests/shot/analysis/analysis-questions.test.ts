@@ -1,6 +1,10 @@
 // Which dimensions are asked, over which labels, in which words.
 import { describe, expect, it } from 'vitest';
-import { analysisVocabulary, applicableDimensions, selectDimensions } from '../../../src/shot/analysis/analysis-dimensions.js';
+import {
+  analysisVocabulary,
+  applicableDimensions,
+  selectDimensions,
+} from '../../../src/shot/analysis/analysis-dimensions.js';
 import { analysisQuestion, isAnalysisMode } from '../../../src/shot/analysis/analysis-question.js';
 import { DIMENSION_KEYS, dimensionKey, parseDimensionName } from '../../../src/shot/analysis/dimension-keys.js';
 import { SHOT_CATEGORIES, categoryQuestion } from '../../../src/shot/dimensions.js';
@@ -10,7 +14,9 @@ import { readSharedQuestions } from '../shotbench-data.js';
 
 describe('analysis vocabularies', () => {
   it("have the sizes of the paper's Table 8", () => {
-    const sizes = Object.fromEntries(SHOT_CATEGORIES.map((category) => [category, analysisVocabulary(category).length]));
+    const sizes = Object.fromEntries(
+      SHOT_CATEGORIES.map((category) => [category, analysisVocabulary(category).length]),
+    );
     expect(sizes).toEqual({
       'shot size': 7,
       'shot framing': 7,
@@ -34,10 +40,14 @@ describe('analysis vocabularies', () => {
     for (const question of readSharedQuestions().filter((item) => item.category === 'camera movement')) {
       for (const option of Object.values(question.options)) counts.set(option, (counts.get(option) ?? 0) + 1);
     }
-    const frequent = [...counts.entries()].filter(([label, count]) => count >= 10 && label !== 'Static').map(([label]) => label).sort();
+    const frequent = [...counts.entries()]
+      .filter(([label, count]) => count >= 10 && label !== 'Static')
+      .map(([label]) => label)
+      .sort();
     expect(counts.get('Static shot')).toBeGreaterThan(100);
     expect([...analysisVocabulary('camera movement')].sort()).toEqual(frequent);
-    for (const label of analysisVocabulary('camera movement')) expect(categoryVocabulary('camera movement')).toContain(label);
+    for (const label of analysisVocabulary('camera movement'))
+      expect(categoryVocabulary('camera movement')).toContain(label);
   });
 });
 
@@ -49,8 +59,14 @@ describe('dimension selection', () => {
   });
 
   it("keeps the paper's order, drops duplicates, refuses camera movement of a still", () => {
-    expect(selectDimensions('video', ['camera movement', 'shot size', 'shot size'])).toEqual({ ok: true, dimensions: ['shot size', 'camera movement'] });
-    expect(selectDimensions('image', ['camera movement', 'lighting'])).toEqual({ ok: false, notApplicable: ['camera movement'] });
+    expect(selectDimensions('video', ['camera movement', 'shot size', 'shot size'])).toEqual({
+      ok: true,
+      dimensions: ['shot size', 'camera movement'],
+    });
+    expect(selectDimensions('image', ['camera movement', 'lighting'])).toEqual({
+      ok: false,
+      notApplicable: ['camera movement'],
+    });
   });
 
   it('reads dimension names in every accepted spelling', () => {

@@ -2,7 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analysisQuestion } from '../../../src/shot/analysis/analysis-question.js';
-import { estimateDimension, estimateForLabel, labelDistribution } from '../../../src/shot/analysis/label-distribution.js';
+import {
+  estimateDimension,
+  estimateForLabel,
+  labelDistribution,
+} from '../../../src/shot/analysis/label-distribution.js';
 import { analysisVocabulary } from '../../../src/shot/analysis/analysis-dimensions.js';
 import { SHOT_CATEGORIES } from '../../../src/shot/dimensions.js';
 
@@ -27,7 +31,10 @@ describe('labelDistribution', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...SHOT_CATEGORIES),
-        fc.dictionary(fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), fc.oneof(fc.double({ min: -1, max: 10 }), fc.constant(Number.POSITIVE_INFINITY))),
+        fc.dictionary(
+          fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+          fc.oneof(fc.double({ min: -1, max: 10 }), fc.constant(Number.POSITIVE_INFINITY)),
+        ),
         (category, letters) => {
           const { options } = analysisQuestion(category, 'fast');
           const estimate = estimateDimension(options, letters);

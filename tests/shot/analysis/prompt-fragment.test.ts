@@ -1,7 +1,12 @@
 // Confident labels phrased for text-to-video prompts, and a prompt enriched with them.
 import { describe, expect, it } from 'vitest';
 import { analysisVocabulary } from '../../../src/shot/analysis/analysis-dimensions.js';
-import { enrichPrompt, hasLabelPhrase, labelPhrase, promptFragment } from '../../../src/shot/analysis/prompt-fragment.js';
+import {
+  enrichPrompt,
+  hasLabelPhrase,
+  labelPhrase,
+  promptFragment,
+} from '../../../src/shot/analysis/prompt-fragment.js';
 import { SHOT_CATEGORIES } from '../../../src/shot/dimensions.js';
 import { categoryVocabulary } from '../../../src/shot/vocabularies.js';
 
@@ -34,7 +39,9 @@ describe('promptFragment', () => {
 
 describe('enrichPrompt', () => {
   it('appends the fragment as a sentence of its own', () => {
-    expect(enrichPrompt('A woman waits in the rain', 'medium close-up, backlit')).toBe('A woman waits in the rain. Medium close-up, backlit.');
+    expect(enrichPrompt('A woman waits in the rain', 'medium close-up, backlit')).toBe(
+      'A woman waits in the rain. Medium close-up, backlit.',
+    );
     expect(enrichPrompt('A woman waits in the rain!  ', 'wide shot')).toBe('A woman waits in the rain! Wide shot.');
     expect(enrichPrompt('"Run," she said."', 'wide shot')).toBe('"Run," she said." Wide shot.');
   });

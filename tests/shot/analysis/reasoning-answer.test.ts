@@ -14,7 +14,11 @@ const { options } = analysisQuestion('camera angle', 'reasoning');
 
 /** Tokens as a model would emit them, each with alternatives (log-probabilities). */
 function tokens(pieces: [string, number, [string, number][]?][]): GeneratedTokenLogprobs[] {
-  return pieces.map(([token, logprob, top]) => ({ token, logprob, top: (top ?? [[token, logprob]]).map(([text, value]) => ({ token: text, logprob: value })) }));
+  return pieces.map(([token, logprob, top]) => ({
+    token,
+    logprob,
+    top: (top ?? [[token, logprob]]).map(([text, value]) => ({ token: text, logprob: value })),
+  }));
 }
 
 describe('parseReasoningOutput', () => {
@@ -28,9 +32,18 @@ describe('parseReasoningOutput', () => {
   });
 
   it("reads an option's text, and gives no letter for Z or an undecidable answer", () => {
-    expect(parseReasoningOutput('<answer>Low angle</answer>', options)).toMatchObject({ letter: 'D', extraction: { rule: 'text' } });
-    expect(parseReasoningOutput('<answer>Z</answer>', options)).toMatchObject({ letter: null, extraction: { rule: 'no-answer' } });
-    expect(parseReasoningOutput('<think>hmm</think><answer>A or B</answer>', options)).toMatchObject({ letter: null, reasoning: 'hmm' });
+    expect(parseReasoningOutput('<answer>Low angle</answer>', options)).toMatchObject({
+      letter: 'D',
+      extraction: { rule: 'text' },
+    });
+    expect(parseReasoningOutput('<answer>Z</answer>', options)).toMatchObject({
+      letter: null,
+      extraction: { rule: 'no-answer' },
+    });
+    expect(parseReasoningOutput('<think>hmm</think><answer>A or B</answer>', options)).toMatchObject({
+      letter: null,
+      reasoning: 'hmm',
+    });
   });
 
   it('takes the reasoning before <answer> when there is no think tag, or an unterminated think', () => {
@@ -70,7 +83,17 @@ describe('answerLetterProbabilities', () => {
       ['low', -0.5],
       ['</think>', -0.1],
       ['<answer>', -0.01],
-      [' D', Math.log(0.6), [[' D', Math.log(0.6)], [' C', Math.log(0.2)], ['D', Math.log(0.1)], [' Q', Math.log(0.05)], [' A', Math.log(0.05)]]],
+      [
+        ' D',
+        Math.log(0.6),
+        [
+          [' D', Math.log(0.6)],
+          [' C', Math.log(0.2)],
+          ['D', Math.log(0.1)],
+          [' Q', Math.log(0.05)],
+          [' A', Math.log(0.05)],
+        ],
+      ],
       ['</answer>', -0.01],
     ]);
     const probabilities = answerLetterProbabilities(generated, 'D', options)!;
@@ -82,7 +105,18 @@ describe('answerLetterProbabilities', () => {
   });
 
   it('handles a letter glued to the tag, and gives up when no token holds the letter alone', () => {
-    const glued = tokens([['<answer', -0.1], ['>B', Math.log(0.5), [['>B', Math.log(0.5)], ['>A', Math.log(0.5)]]], ['</answer>', -0.1]]);
+    const glued = tokens([
+      ['<answer', -0.1],
+      [
+        '>B',
+        Math.log(0.5),
+        [
+          ['>B', Math.log(0.5)],
+          ['>A', Math.log(0.5)],
+        ],
+      ],
+      ['</answer>', -0.1],
+    ]);
     expect(answerLetterProbabilities(glued, 'B', options)).toEqual({ A: 0.5, B: 0.5, C: 0, D: 0, E: 0 });
     expect(answerLetterProbabilities(tokens([['<answer>Low angle</answer>', -1]]), 'D', options)).toBeUndefined();
   });

@@ -29,13 +29,21 @@ export function formFieldsToOptions(fields: Readonly<Record<string, readonly str
   const options: Record<string, unknown> = {};
   for (const [name, values] of Object.entries(fields)) {
     if (name === 'dimensions') {
-      options[name] = values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value.length > 0);
+      options[name] = values
+        .flatMap((value) => value.split(','))
+        .map((value) => value.trim())
+        .filter((value) => value.length > 0);
       continue;
     }
-    if (values.length > 1) throw new ApiError('invalid_request', { message: `The field '${name.slice(0, 100)}' is given ${values.length} times.`, param: name.slice(0, 100) });
+    if (values.length > 1)
+      throw new ApiError('invalid_request', {
+        message: `The field '${name.slice(0, 100)}' is given ${values.length} times.`,
+        param: name.slice(0, 100),
+      });
     const value = values[0] ?? '';
     // A string that is not a plain decimal number stays a string, so the schema reports its type.
-    options[name] = NUMERIC_FIELDS.has(name) && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;
+    options[name] =
+      NUMERIC_FIELDS.has(name) && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;
   }
   return options;
 }
@@ -59,7 +67,10 @@ export function planAnalysis(options: AnalyzeShotOptions, kind: ShotMediaKind, s
   const selection = selectDimensions(kind, parseDimensions(options.dimensions));
   if (!selection.ok) {
     const names = selection.notApplicable.map(dimensionKey).join(', ');
-    throw new ApiError('invalid_request', { message: `${names} can only be read from a video; this shot is an image.`, param: 'dimensions' });
+    throw new ApiError('invalid_request', {
+      message: `${names} can only be read from a video; this shot is an image.`,
+      param: 'dimensions',
+    });
   }
   const mediaOptions: MediaOptions = {};
   if (options.max_pixels !== undefined) mediaOptions.maxPixels = options.max_pixels;

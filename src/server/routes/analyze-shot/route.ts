@@ -25,20 +25,33 @@ interface AcquiredMedia {
 
 /** The same error Fastify raises for a schema failure, so the one error handler words it alike. */
 function validationError(issues: unknown, context: string): Error {
-  return Object.assign(new Error('validation failed'), { code: 'FST_ERR_VALIDATION', statusCode: 400, validation: issues, validationContext: context });
+  return Object.assign(new Error('validation failed'), {
+    code: 'FST_ERR_VALIDATION',
+    statusCode: 400,
+    validation: issues,
+    validationContext: context,
+  });
 }
 
-async function mediaFromJson(request: FastifyRequest<{ Body: AnalyzeShotRequest }>, context: RouteContext, signal: AbortSignal): Promise<AcquiredMedia> {
+async function mediaFromJson(
+  request: FastifyRequest<{ Body: AnalyzeShotRequest }>,
+  context: RouteContext,
+  signal: AbortSignal,
+): Promise<AcquiredMedia> {
   const { image_url: imageUrl, video_url: videoUrl, ...options } = request.body;
   if ((imageUrl === undefined) === (videoUrl === undefined)) {
-    throw new ApiError('invalid_request', { message: "Send exactly one of 'image_url' or 'video_url' (or upload the shot as multipart/form-data 'file').", param: imageUrl === undefined ? 'image_url' : 'video_url' });
+    throw new ApiError('invalid_request', {
+      message: "Send exactly one of 'image_url' or 'video_url' (or upload the shot as multipart/form-data 'file').",
+      param: imageUrl === undefined ? 'image_url' : 'video_url',
+    });
   }
   const kind: ShotMediaKind = imageUrl !== undefined ? 'image' : 'video';
   const param = kind === 'image' ? 'image_url' : 'video_url';
   const reference = (imageUrl ?? videoUrl)!;
   const url = typeof reference === 'string' ? reference : reference.url;
   const resolver = context.mediaResolver;
-  if (resolver === undefined) throw new ApiError('unsupported_feature', { values: { feature: 'Image and video input on this server' }, param });
+  if (resolver === undefined)
+    throw new ApiError('unsupported_feature', { values: { feature: 'Image and video input on this server' }, param });
   // Options are checked before anything is fetched.
   planAnalysis(options, kind, context.servedModelName);
   let source: MediaSource;
@@ -53,18 +66,29 @@ async function mediaFromJson(request: FastifyRequest<{ Body: AnalyzeShotRequest 
     source,
     options,
     release: async () => {
-      await resolver.release?.(source).catch((error: unknown) => request.log.warn({ err: error }, 'releasing media failed'));
+      await resolver
+        .release?.(source)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'releasing media failed'));
     },
   };
 }
 
-async function mediaFromUpload(request: FastifyRequest, context: RouteContext, signal: AbortSignal): Promise<AcquiredMedia> {
+async function mediaFromUpload(
+  request: FastifyRequest,
+  context: RouteContext,
+  signal: AbortSignal,
+): Promise<AcquiredMedia> {
   const upload = await receiveUpload(request, { maxFileBytes: context.config.mediaFetch.maxBytes }, signal);
   try {
     const options = formFieldsToOptions(upload.fields);
     const validate = request.compileValidationSchema(AnalyzeShotOptions, 'body');
     if (!validate(options)) throw validationError(validate.errors, 'body');
-    return { kind: upload.kind, source: { kind: 'file', path: upload.path }, options: options as AnalyzeShotOptions, release: upload.remove };
+    return {
+      kind: upload.kind,
+      source: { kind: 'file', path: upload.path },
+      options: options as AnalyzeShotOptions,
+      release: upload.remove,
+    };
   } catch (error) {
     await upload.remove();
     throw error;
@@ -83,7 +107,9 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
       handler: async (request, reply): Promise<AnalyzeShotResponse> => {
         const started = performance.now();
         const signal = abortOnClientClose(reply);
-        const media = request.isMultipart() ? await mediaFromUpload(request, context, signal) : await mediaFromJson(request, context, signal);
+        const media = request.isMultipart()
+          ? await mediaFromUpload(request, context, signal)
+          : await mediaFromJson(request, context, signal);
         try {
           const plan = planAnalysis(media.options, media.kind, context.servedModelName);
           const mediaDone = performance.now();
@@ -106,7 +132,11 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
             created: Math.floor(Date.now() / 1000),
             model: context.servedModelName,
             ...analysis,
-            timings: { media_ms: round(mediaDone - started), inference_ms: round(finished - mediaDone), total_ms: round(finished - started) },
+            timings: {
+              media_ms: round(mediaDone - started),
+              inference_ms: round(finished - mediaDone),
+              total_ms: round(finished - started),
+            },
           };
         } finally {
           await media.release();

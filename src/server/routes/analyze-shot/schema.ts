@@ -9,7 +9,10 @@ import { errorResponses, json, type RouteSpec } from '../../openapi/route-spec.j
 const MediaUrl = Type.Union(
   [
     Type.String({ description: 'The URL itself' }),
-    Type.Object({ url: Type.String(), detail: Type.Optional(Type.String({ description: 'Accepted and ignored' })) }, { additionalProperties: false }),
+    Type.Object(
+      { url: Type.String(), detail: Type.Optional(Type.String({ description: 'Accepted and ignored' })) },
+      { additionalProperties: false },
+    ),
   ],
   { description: 'data: (base64), http(s): or file: (under --allowed-local-media-path) URL, as in chat completions' },
 );
@@ -37,13 +40,35 @@ const optionProperties = {
       },
     ),
   ),
-  prompt: Type.Optional(Type.String({ maxLength: 8000, description: 'A text-to-video prompt to enrich with the prompt fragment' })),
-  max_pixels: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'Pixel budget per image or video frame; may only lower the ShotBench defaults (images 16384*28*28, video frames 360*640)' }),
+  prompt: Type.Optional(
+    Type.String({ maxLength: 8000, description: 'A text-to-video prompt to enrich with the prompt fragment' }),
   ),
-  fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Video sampling rate; may only lower the ShotBench default of 12; ignored for images' })),
-  max_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'reasoning mode: generation limit per dimension (default 1024, as the official evaluation)' })),
-  cache_salt: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only requests with the same salt share prefix-cache entries' })),
+  max_pixels: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        'Pixel budget per image or video frame; may only lower the ShotBench defaults (images 16384*28*28, video frames 360*640)',
+    }),
+  ),
+  fps: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      description: 'Video sampling rate; may only lower the ShotBench default of 12; ignored for images',
+    }),
+  ),
+  max_tokens: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'reasoning mode: generation limit per dimension (default 1024, as the official evaluation)',
+    }),
+  ),
+  cache_salt: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'Only requests with the same salt share prefix-cache entries',
+    }),
+  ),
 };
 
 export const AnalyzeShotRequest = Type.Object(
@@ -65,7 +90,10 @@ const textField = (schema: TSchema): TSchema => Type.String({ description: schem
 /** For openapi.yaml only: the multipart form (validated by the route after reading it). */
 export const AnalyzeShotUpload = Type.Object(
   {
-    file: Type.String({ format: 'binary', description: 'The still or clip; image or video is told from its bytes, not its name' }),
+    file: Type.String({
+      format: 'binary',
+      description: 'The still or clip; image or video is told from its bytes, not its name',
+    }),
     dimensions: Type.Optional(Type.String({ description: 'Comma-separated dimension names (or the field repeated)' })),
     mode: Type.Optional(Type.String({ enum: [...ANALYSIS_MODES] })),
     prompt: Type.Optional(textField(optionProperties.prompt)),
@@ -82,24 +110,34 @@ const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
 export const DimensionAnalysis = Type.Object(
   {
-    label: Type.String({ description: "The most likely label (reasoning mode: the model's parsed answer), always from the dimension's vocabulary" }),
-    confidence: Type.Number({ minimum: 0, maximum: 1, description: "distribution[label]" }),
-    distribution: Type.Record(Type.String(), Probability, { description: "Every label of the dimension's vocabulary -> probability; sums to 1" }),
+    label: Type.String({
+      description:
+        "The most likely label (reasoning mode: the model's parsed answer), always from the dimension's vocabulary",
+    }),
+    confidence: Type.Number({ minimum: 0, maximum: 1, description: 'distribution[label]' }),
+    distribution: Type.Record(Type.String(), Probability, {
+      description: "Every label of the dimension's vocabulary -> probability; sums to 1",
+    }),
     letter: Type.String({ description: 'The option letter of label in the question the model was asked' }),
     reasoning: Type.Optional(Type.String({ description: 'reasoning mode: the text inside <think>...</think>' })),
     answer: Type.Optional(
       Type.Object({
-        letter: Type.Union([Type.String(), Type.Null()], { description: "The letter ShotBench's rules read from <answer>; null when they read none" }),
+        letter: Type.Union([Type.String(), Type.Null()], {
+          description: "The letter ShotBench's rules read from <answer>; null when they read none",
+        }),
         rule: Type.Union([Type.Literal('option'), Type.Literal('text'), Type.Literal('no-answer'), Type.Null()], {
           description: 'What decided: a letter (option), an option text (text), Z (no-answer), or nothing (null)',
         }),
-        text: Type.String({ description: 'What the rules read: the text inside <answer>...</answer>, else the whole output' }),
+        text: Type.String({
+          description: 'What the rules read: the text inside <answer>...</answer>, else the whole output',
+        }),
         finish_reason: Type.Union([Type.String(), Type.Null()]),
       }),
     ),
     probability_source: Type.Optional(
       Type.Union([Type.Literal('answer_token'), Type.Literal('constrained_choice')], {
-        description: "reasoning mode: the answer letter token's alternatives, or a constrained-choice question when the reasoning named no letter",
+        description:
+          "reasoning mode: the answer letter token's alternatives, or a constrained-choice question when the reasoning named no letter",
       }),
     ),
   },
@@ -129,14 +167,22 @@ export const AnalyzeShotResponse = Type.Object(
     dimensions: Type.Object(Object.fromEntries(DIMENSION_KEYS.map((key) => [key, OptionalDimensionAnalysis])), {
       description: 'One entry per dimension asked',
     }),
-    prompt_fragment: Type.String({ description: 'The confident labels (probability >= 0.5) as a text-to-video prompt phrases them' }),
-    enriched_prompt: Type.Optional(Type.String({ description: 'prompt followed by the fragment, when a prompt was given' })),
+    prompt_fragment: Type.String({
+      description: 'The confident labels (probability >= 0.5) as a text-to-video prompt phrases them',
+    }),
+    enriched_prompt: Type.Optional(
+      Type.String({ description: 'prompt followed by the fragment, when a prompt was given' }),
+    ),
     usage: Type.Object({
-      requests: Type.Integer({ description: 'Engine requests made: one per dimension (plus constrained-choice fallbacks in reasoning mode)' }),
+      requests: Type.Integer({
+        description: 'Engine requests made: one per dimension (plus constrained-choice fallbacks in reasoning mode)',
+      }),
       prompt_tokens: Type.Integer(),
       completion_tokens: Type.Integer(),
       total_tokens: Type.Integer(),
-      prompt_tokens_details: Type.Object({ cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }) }),
+      prompt_tokens_details: Type.Object({
+        cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }),
+      }),
     }),
     timings: Type.Object({
       media_ms: Type.Number({ description: 'Receiving the upload or fetching the URL' }),

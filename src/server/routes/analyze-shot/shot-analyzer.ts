@@ -2,8 +2,18 @@
 // system prompt and the media, which come first in the prompt, so the engine encodes the media once
 // (vision cache) and prefills the shared prefix once (its prefix groups); only each question's text
 // is prefilled per request. Used by POST /analyze-shot and by `shotvl analyze --model`.
-import type { Engine, MediaDescription, MediaOptions, MediaPart, MediaSource } from '../../../runtime/engine/engine-api.js';
-import { analysisQuestion, type AnalysisMode, type AnalysisQuestion } from '../../../shot/analysis/analysis-question.js';
+import type {
+  Engine,
+  MediaDescription,
+  MediaOptions,
+  MediaPart,
+  MediaSource,
+} from '../../../runtime/engine/engine-api.js';
+import {
+  analysisQuestion,
+  type AnalysisMode,
+  type AnalysisQuestion,
+} from '../../../shot/analysis/analysis-question.js';
 import type { ShotMediaKind } from '../../../shot/analysis/analysis-dimensions.js';
 import { dimensionKey } from '../../../shot/analysis/dimension-keys.js';
 import {
@@ -17,7 +27,13 @@ import {
 import { enrichPrompt, promptFragment } from '../../../shot/analysis/prompt-fragment.js';
 import { answerLetterProbabilities, parseReasoningOutput } from '../../../shot/analysis/reasoning-answer.js';
 import type { ShotCategory } from '../../../shot/dimensions.js';
-import { askEngine, choiceSampling, questionRequest, reasoningSampling, type QuestionAnswer } from './engine-question.js';
+import {
+  askEngine,
+  choiceSampling,
+  questionRequest,
+  reasoningSampling,
+  type QuestionAnswer,
+} from './engine-question.js';
 
 /** The official evaluation's max_new_tokens (ShotBench README): room for the <think> part. */
 export const DEFAULT_REASONING_MAX_TOKENS = 1024;
@@ -104,7 +120,12 @@ function letterOf(question: AnalysisQuestion, label: string): string {
 }
 
 function fromEstimate(question: AnalysisQuestion, estimate: DimensionEstimate): DimensionAnalysis {
-  return { label: estimate.label, confidence: estimate.confidence, distribution: estimate.distribution, letter: letterOf(question, estimate.label) };
+  return {
+    label: estimate.label,
+    confidence: estimate.confidence,
+    distribution: estimate.distribution,
+    letter: letterOf(question, estimate.label),
+  };
 }
 
 function summarizeMedia(kind: ShotMediaKind, description: MediaDescription | undefined): MediaSummary {
@@ -138,7 +159,11 @@ class ShotAnalyzer {
     private readonly input: ShotAnalysisInput,
     private readonly signal: AbortSignal,
   ) {
-    this.media = { type: input.kind, source: input.source, ...(input.mediaOptions === undefined ? {} : { options: input.mediaOptions }) };
+    this.media = {
+      type: input.kind,
+      source: input.source,
+      ...(input.mediaOptions === undefined ? {} : { options: input.mediaOptions }),
+    };
   }
 
   private ask(question: AnalysisQuestion, sampling: ReturnType<typeof choiceSampling>): Promise<QuestionAnswer> {
@@ -151,13 +176,20 @@ class ShotAnalyzer {
     const answer = await this.ask(question, choiceSampling(question));
     // An engine without choice probabilities still names its choice: all the mass goes there.
     const probabilities = answer.choiceProbabilities ?? { [answer.text]: 1 };
-    return { category, result: fromEstimate(question, estimateDimension(question.options, probabilities)), answers: [answer] };
+    return {
+      category,
+      result: fromEstimate(question, estimateDimension(question.options, probabilities)),
+      answers: [answer],
+    };
   }
 
   async reasoning(category: ShotCategory): Promise<DimensionOutcome> {
     const question = analysisQuestion(category, 'reasoning');
     const repetitionPenalty = this.engine.model.generationDefaults.repetitionPenalty ?? 1;
-    const answer = await this.ask(question, reasoningSampling(this.input.maxTokens ?? DEFAULT_REASONING_MAX_TOKENS, repetitionPenalty));
+    const answer = await this.ask(
+      question,
+      reasoningSampling(this.input.maxTokens ?? DEFAULT_REASONING_MAX_TOKENS, repetitionPenalty),
+    );
     const parsed = parseReasoningOutput(answer.text, question.options);
     const details: AnswerDetails = {
       letter: parsed.letter,
@@ -166,12 +198,18 @@ class ShotAnalyzer {
       finish_reason: answer.finishReason ?? null,
     };
     const label = parsed.letter === null ? undefined : question.options[parsed.letter];
-    const fromToken = parsed.letter === null ? undefined : answerLetterProbabilities(answer.tokens, parsed.letter, question.options);
+    const fromToken =
+      parsed.letter === null ? undefined : answerLetterProbabilities(answer.tokens, parsed.letter, question.options);
     if (label !== undefined && fromToken !== undefined) {
       const estimate = estimateForLabel(label, labelDistribution(question.options, fromToken));
       return {
         category,
-        result: { ...fromEstimate(question, estimate), reasoning: parsed.reasoning, answer: details, probability_source: 'answer_token' },
+        result: {
+          ...fromEstimate(question, estimate),
+          reasoning: parsed.reasoning,
+          answer: details,
+          probability_source: 'answer_token',
+        },
         answers: [answer],
       };
     }
@@ -179,10 +217,16 @@ class ShotAnalyzer {
     // question by constrained choice for the distribution; the reasoning's own label, if any, stays.
     const fallback = await this.fast(category);
     const distribution = fallback.result.distribution;
-    const estimate = label === undefined ? estimateFromDistribution(distribution) : estimateForLabel(label, distribution);
+    const estimate =
+      label === undefined ? estimateFromDistribution(distribution) : estimateForLabel(label, distribution);
     return {
       category,
-      result: { ...fromEstimate(question, estimate), reasoning: parsed.reasoning, answer: details, probability_source: 'constrained_choice' },
+      result: {
+        ...fromEstimate(question, estimate),
+        reasoning: parsed.reasoning,
+        answer: details,
+        probability_source: 'constrained_choice',
+      },
       answers: [answer, ...fallback.answers],
     };
   }
@@ -201,10 +245,12 @@ export async function analyzeShot(engine: Engine, input: ShotAnalysisInput): Pro
   try {
     const outcomes = await Promise.all(
       input.dimensions.map((category) =>
-        (input.mode === 'reasoning' ? analyzer.reasoning(category) : analyzer.fast(category)).catch((error: unknown) => {
-          controller.abort(error);
-          throw error;
-        }),
+        (input.mode === 'reasoning' ? analyzer.reasoning(category) : analyzer.fast(category)).catch(
+          (error: unknown) => {
+            controller.abort(error);
+            throw error;
+          },
+        ),
       ),
     );
     const answers = outcomes.flatMap((outcome) => outcome.answers);

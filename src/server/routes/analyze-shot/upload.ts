@@ -38,11 +38,22 @@ export interface ReceivedUpload {
 
 /** The busboy limits of the form: one file, a few small fields. */
 export function multipartLimits(maxFileBytes: number) {
-  return { fileSize: maxFileBytes, files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: MAX_FIELDS + 1, fieldNameSize: 100, headerPairs: 100 };
+  return {
+    fileSize: maxFileBytes,
+    files: 1,
+    fields: MAX_FIELDS,
+    fieldSize: MAX_FIELD_BYTES,
+    parts: MAX_FIELDS + 1,
+    fieldNameSize: 100,
+    headerPairs: 100,
+  };
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError('media_too_large', { message: `The uploaded file is larger than this server accepts (${limit} bytes).`, param: UPLOAD_FIELD });
+  return new ApiError('media_too_large', {
+    message: `The uploaded file is larger than this server accepts (${limit} bytes).`,
+    param: UPLOAD_FIELD,
+  });
 }
 
 /** @fastify/multipart's and busboy's errors as API errors (their text is not for clients). */
@@ -60,11 +71,19 @@ function uploadError(error: unknown, limit: number): ApiError {
     case 'FST_PROTO_VIOLATION':
       return new ApiError('invalid_request', { message: 'The form has a field with a forbidden name.' });
   }
-  return new ApiError('invalid_request', { message: 'The multipart/form-data body could not be parsed.', cause: error });
+  return new ApiError('invalid_request', {
+    message: 'The multipart/form-data body could not be parsed.',
+    cause: error,
+  });
 }
 
 /** Streams one file part to `path`, keeping its first bytes; returns its size. */
-async function spool(part: MultipartFile, path: string, limit: number, signal: AbortSignal): Promise<{ bytes: number; head: Buffer }> {
+async function spool(
+  part: MultipartFile,
+  path: string,
+  limit: number,
+  signal: AbortSignal,
+): Promise<{ bytes: number; head: Buffer }> {
   let bytes = 0;
   const head: Buffer[] = [];
   let headLength = 0;
@@ -90,7 +109,11 @@ async function spool(part: MultipartFile, path: string, limit: number, signal: A
  * Reads the whole form. Rejects with ApiError: 413 for a file over the limit, 400 for a missing,
  * empty or repeated file and for malformed forms, 415 for a file that is neither image nor video.
  */
-export async function receiveUpload(request: FastifyRequest, limits: UploadLimits, signal: AbortSignal): Promise<ReceivedUpload> {
+export async function receiveUpload(
+  request: FastifyRequest,
+  limits: UploadLimits,
+  signal: AbortSignal,
+): Promise<ReceivedUpload> {
   const folder = await mkdtemp(join(limits.temporaryDirectory ?? tmpdir(), 'shotvl-upload-'));
   const path = join(folder, 'upload');
   let removed: Promise<void> | undefined;
@@ -103,24 +126,40 @@ export async function receiveUpload(request: FastifyRequest, limits: UploadLimit
       if (part.type === 'file') {
         if (part.fieldname !== UPLOAD_FIELD) {
           part.file.resume();
-          throw new ApiError('invalid_request', { message: `Unexpected file field '${part.fieldname.slice(0, 100)}'; send the shot as '${UPLOAD_FIELD}'.`, param: part.fieldname.slice(0, 100) });
+          throw new ApiError('invalid_request', {
+            message: `Unexpected file field '${part.fieldname.slice(0, 100)}'; send the shot as '${UPLOAD_FIELD}'.`,
+            param: part.fieldname.slice(0, 100),
+          });
         }
-        if (file !== undefined) throw new ApiError('invalid_request', { message: 'Send exactly one file per request.', param: UPLOAD_FIELD });
+        if (file !== undefined)
+          throw new ApiError('invalid_request', { message: 'Send exactly one file per request.', param: UPLOAD_FIELD });
         file = await spool(part, path, limits.maxFileBytes, signal);
         continue;
       }
       if (part.valueTruncated) {
-        throw new ApiError('invalid_request', { message: `The field '${part.fieldname}' is longer than ${MAX_FIELD_BYTES} bytes.`, param: part.fieldname });
+        throw new ApiError('invalid_request', {
+          message: `The field '${part.fieldname}' is longer than ${MAX_FIELD_BYTES} bytes.`,
+          param: part.fieldname,
+        });
       }
       (fields[part.fieldname] ??= []).push(String(part.value));
     }
-    if (file === undefined) throw new ApiError('invalid_request', { message: `Missing required parameter: '${UPLOAD_FIELD}' (the still or clip to analyze).`, param: UPLOAD_FIELD });
-    if (file.bytes === 0) throw new ApiError('invalid_request', { message: 'The uploaded file is empty.', param: UPLOAD_FIELD });
+    if (file === undefined)
+      throw new ApiError('invalid_request', {
+        message: `Missing required parameter: '${UPLOAD_FIELD}' (the still or clip to analyze).`,
+        param: UPLOAD_FIELD,
+      });
+    if (file.bytes === 0)
+      throw new ApiError('invalid_request', { message: 'The uploaded file is empty.', param: UPLOAD_FIELD });
     let kind: 'image' | 'video';
     try {
       kind = requireMediaKind(file.head);
     } catch (error) {
-      throw new ApiError('unsupported_format', { message: (error as Error).message, param: UPLOAD_FIELD, cause: error });
+      throw new ApiError('unsupported_format', {
+        message: (error as Error).message,
+        param: UPLOAD_FIELD,
+        cause: error,
+      });
     }
     return { path, bytes: file.bytes, kind, fields, remove };
   } catch (error) {

@@ -1,7 +1,11 @@
 // Engine events -> OpenAI's non-streaming `chat.completion` object, plus the pieces the stream
 // shares with it (log-probability and usage formats, what an aborted choice means).
 import type { Static } from '@sinclair/typebox';
-import type { FinishReason, GenerationEvent, TokenLogprob as EngineTokenLogprob } from '../../../runtime/engine/engine-api.js';
+import type {
+  FinishReason,
+  GenerationEvent,
+  TokenLogprob as EngineTokenLogprob,
+} from '../../../runtime/engine/engine-api.js';
 import { ApiError } from '../../errors.js';
 import type { ChatCompletion, TokenLogprob, Usage } from './schema.js';
 
@@ -20,7 +24,11 @@ export function toOpenAiLogprobs(items: readonly EngineTokenLogprob[]): Static<t
     token: item.token,
     logprob: item.logprob,
     bytes: item.bytes,
-    top_logprobs: item.top.map((alternative) => ({ token: alternative.token, logprob: alternative.logprob, bytes: alternative.bytes })),
+    top_logprobs: item.top.map((alternative) => ({
+      token: alternative.token,
+      logprob: alternative.logprob,
+      bytes: alternative.bytes,
+    })),
   }));
 }
 
@@ -69,8 +77,15 @@ interface ChoiceState {
 }
 
 /** Reads every event and returns the completion; throws ApiError for aborted choices. */
-export async function collectCompletion(events: AsyncIterable<GenerationEvent>, context: CompletionContext): Promise<ChatCompletion> {
-  const choices: ChoiceState[] = Array.from({ length: context.n }, () => ({ text: '', logprobs: [], finishReason: undefined }));
+export async function collectCompletion(
+  events: AsyncIterable<GenerationEvent>,
+  context: CompletionContext,
+): Promise<ChatCompletion> {
+  const choices: ChoiceState[] = Array.from({ length: context.n }, () => ({
+    text: '',
+    logprobs: [],
+    finishReason: undefined,
+  }));
   const counter = new UsageCounter();
   for await (const event of events) {
     counter.observe(event);

@@ -19,14 +19,23 @@ export interface StreamContext extends CompletionContext {
 type ChunkChoice = Static<typeof ChatCompletionChunk>['choices'][number];
 
 function chunk(context: StreamContext, choices: ChunkChoice[], usage: Usage | null = null): ChatCompletionChunk {
-  const value: ChatCompletionChunk = { id: context.id, object: 'chat.completion.chunk', created: context.created, model: context.model, choices };
+  const value: ChatCompletionChunk = {
+    id: context.id,
+    object: 'chat.completion.chunk',
+    created: context.created,
+    model: context.model,
+    choices,
+  };
   if (context.includeUsage) value.usage = usage;
   return value;
 }
 
 function eventChunk(event: GenerationEvent, context: StreamContext): ChatCompletionChunk | undefined {
   if (event.type === 'delta') {
-    const logprobs = context.logprobs && event.logprobs !== undefined ? { content: toOpenAiLogprobs(event.logprobs), refusal: null } : null;
+    const logprobs =
+      context.logprobs && event.logprobs !== undefined
+        ? { content: toOpenAiLogprobs(event.logprobs), refusal: null }
+        : null;
     // A token that completes no character yet carries nothing to show unless its logprobs were asked for.
     if (event.text === '' && logprobs === null) return undefined;
     return chunk(context, [{ index: event.choice, delta: { content: event.text }, logprobs, finish_reason: null }]);
@@ -38,10 +47,15 @@ function eventChunk(event: GenerationEvent, context: StreamContext): ChatComplet
   return undefined;
 }
 
-export async function* streamCompletion(events: AsyncIterable<GenerationEvent>, context: StreamContext): AsyncGenerator<string> {
+export async function* streamCompletion(
+  events: AsyncIterable<GenerationEvent>,
+  context: StreamContext,
+): AsyncGenerator<string> {
   try {
     for (let index = 0; index < context.n; index += 1) {
-      yield sseData(chunk(context, [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
+      yield sseData(
+        chunk(context, [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
+      );
     }
     const counter = new UsageCounter();
     for await (const event of events) {

@@ -29,7 +29,8 @@ function checkUnsupportedFeatures(body: ChatCompletionRequest): void {
     throw unsupported(`response_format type '${body.response_format.type}'`, 'response_format.type');
   }
   for (const [key, value] of Object.entries((body.structured_outputs ?? {}) as Record<string, unknown>)) {
-    if (key !== 'choice' && value !== null && value !== undefined && value !== false) throw unsupported(`structured_outputs.${key}`, `structured_outputs.${key}`);
+    if (key !== 'choice' && value !== null && value !== undefined && value !== false)
+      throw unsupported(`structured_outputs.${key}`, `structured_outputs.${key}`);
   }
   const extra = body as Record<string, unknown>;
   for (const field of UNSUPPORTED_GUIDED_FIELDS) {
@@ -48,7 +49,10 @@ function checkConsistency(body: ChatCompletionRequest): void {
   }
   const pixels = body.mm_processor_kwargs;
   if (pixels?.min_pixels !== undefined && pixels.max_pixels !== undefined && pixels.min_pixels > pixels.max_pixels) {
-    throw invalidField('mm_processor_kwargs.min_pixels', "'mm_processor_kwargs.min_pixels' must not exceed 'max_pixels'.");
+    throw invalidField(
+      'mm_processor_kwargs.min_pixels',
+      "'mm_processor_kwargs.min_pixels' must not exceed 'max_pixels'.",
+    );
   }
 }
 
@@ -56,7 +60,8 @@ function logitBias(bias: Record<string, unknown> | undefined): Record<number, nu
   if (bias === undefined) return undefined;
   const result: Record<number, number> = {};
   for (const [key, value] of Object.entries(bias)) {
-    if (!/^\d{1,9}$/.test(key)) throw invalidField('logit_bias', `Invalid 'logit_bias' key '${key.slice(0, 40)}': keys are token ids.`);
+    if (!/^\d{1,9}$/.test(key))
+      throw invalidField('logit_bias', `Invalid 'logit_bias' key '${key.slice(0, 40)}': keys are token ids.`);
     result[Number(key)] = value as number;
   }
   return result;
@@ -68,7 +73,11 @@ function stopStrings(stop: string | string[] | undefined): string[] | undefined 
   return list.length === 0 ? undefined : list;
 }
 
-export function planChatRequest(body: ChatCompletionRequest, model: ModelDescription, servedModelName: string): ChatRequestPlan {
+export function planChatRequest(
+  body: ChatCompletionRequest,
+  model: ModelDescription,
+  servedModelName: string,
+): ChatRequestPlan {
   assertServedModel(body.model, servedModelName);
   checkUnsupportedFeatures(body);
   checkConsistency(body);

@@ -17,7 +17,10 @@ import { planChatRequest } from './generation-options.js';
 import { ChatCompletionRequest, chatCompletionsSpec } from './schema.js';
 
 export function registerChatCompletionsRoute(app: FastifyInstance, context: RouteContext): void {
-  const reportUnknownFields = unknownFieldReporter(Object.keys(ChatCompletionRequest.properties), chatCompletionsSpec.url);
+  const reportUnknownFields = unknownFieldReporter(
+    Object.keys(ChatCompletionRequest.properties),
+    chatCompletionsSpec.url,
+  );
 
   app.route<{ Body: ChatCompletionRequest }>({
     ...routeBase(chatCompletionsSpec),
@@ -32,7 +35,11 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
       const signal = abortOnClientClose(reply);
       const resolved = await toChatMessages(
         body.messages,
-        { resolver: context.mediaResolver, maxItems: context.config.maxMediaItemsPerRequest, options: plan.mediaOptions },
+        {
+          resolver: context.mediaResolver,
+          maxItems: context.config.maxMediaItemsPerRequest,
+          options: plan.mediaOptions,
+        },
         signal,
         (error) => request.log.warn({ err: error }, 'releasing media failed'),
       );

@@ -22,17 +22,30 @@ const MediaUrl = (kind: string) =>
       Type.String({ description: `A bare URL of the ${kind}` }),
       Type.Object({
         url: Type.String({ description: 'data: (base64), http(s): or file: (under --allowed-local-media-path) URL' }),
-        detail: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')], { description: 'Accepted and ignored' })),
+        detail: Type.Optional(
+          Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')], {
+            description: 'Accepted and ignored',
+          }),
+        ),
       }),
     ],
     { title: `${kind === 'image' ? 'Image' : 'Video'}Url` },
   );
 
-export const TextPart = Type.Object({ type: Type.Literal('text'), text: Type.String() }, { title: 'ChatCompletionTextPart' });
-export const ImagePart = Type.Object({ type: Type.Literal('image_url'), image_url: MediaUrl('image') }, { title: 'ChatCompletionImagePart' });
+export const TextPart = Type.Object(
+  { type: Type.Literal('text'), text: Type.String() },
+  { title: 'ChatCompletionTextPart' },
+);
+export const ImagePart = Type.Object(
+  { type: Type.Literal('image_url'), image_url: MediaUrl('image') },
+  { title: 'ChatCompletionImagePart' },
+);
 export const VideoPart = Type.Object(
   { type: Type.Literal('video_url'), video_url: MediaUrl('video') },
-  { title: 'ChatCompletionVideoPart', description: 'A video file URL, or data:video/jpeg;base64,<frame>,<frame>,... as a list of frames' },
+  {
+    title: 'ChatCompletionVideoPart',
+    description: 'A video file URL, or data:video/jpeg;base64,<frame>,<frame>,... as a list of frames',
+  },
 );
 export const ContentPart = Type.Unsafe<Static<typeof TextPart> | Static<typeof ImagePart> | Static<typeof VideoPart>>(
   discriminated([TextPart, ImagePart, VideoPart], 'ChatCompletionContentPart'),
@@ -40,9 +53,12 @@ export const ContentPart = Type.Unsafe<Static<typeof TextPart> | Static<typeof I
 
 export const RequestMessage = Type.Object(
   {
-    role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')], {
-      description: 'developer is treated as system',
-    }),
+    role: Type.Union(
+      [Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')],
+      {
+        description: 'developer is treated as system',
+      },
+    ),
     content: Type.Union([Type.String(), Type.Array(ContentPart, { minItems: 1 })]),
     name: Type.Optional(Type.String()),
   },
@@ -58,26 +74,47 @@ export const ChatCompletionRequest = Type.Object(
     messages: Type.Array(RequestMessage, { minItems: 1 }),
     max_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'Deprecated alias of max_completion_tokens' })),
     max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
-    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2, description: "0 = greedy; default from the model's generation_config.json" })),
+    temperature: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 2,
+        description: "0 = greedy; default from the model's generation_config.json",
+      }),
+    ),
     top_p: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     top_k: Type.Optional(Type.Integer({ minimum: -1, description: '0 or -1 = disabled' })),
     min_p: Type.Optional(Probability('Minimum probability relative to the most likely token')),
     seed: Type.Optional(Type.Integer()),
-    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String({ minLength: 1 }), { maxItems: MAX_STOP_SEQUENCES })])),
+    stop: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String({ minLength: 1 }), { maxItems: MAX_STOP_SEQUENCES })]),
+    ),
     stop_token_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 64 })),
     ignore_eos: Type.Optional(Type.Boolean()),
     n: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CHOICES, default: 1 })),
     logprobs: Type.Optional(Type.Boolean({ default: false })),
-    top_logprobs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TOP_LOGPROBS, description: 'Needs logprobs: true' })),
+    top_logprobs: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_TOP_LOGPROBS, description: 'Needs logprobs: true' }),
+    ),
     presence_penalty: Type.Optional(Penalty('OpenAI semantics, over generated tokens')),
     frequency_penalty: Type.Optional(Penalty('OpenAI semantics, over generated tokens')),
-    repetition_penalty: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Hugging Face semantics; 1 = off' })),
+    repetition_penalty: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Hugging Face semantics; 1 = off' }),
+    ),
     logit_bias: Type.Optional(
-      Type.Object({}, { additionalProperties: Type.Number({ minimum: -100, maximum: 100 }), description: 'Token id (as a string) -> bias' }),
+      Type.Object(
+        {},
+        {
+          additionalProperties: Type.Number({ minimum: -100, maximum: 100 }),
+          description: 'Token id (as a string) -> bias',
+        },
+      ),
     ),
     stream: Type.Optional(Type.Boolean({ default: false })),
     stream_options: Type.Optional(
-      Type.Object({ include_usage: Type.Optional(Type.Boolean()), continuous_usage_stats: Type.Optional(Type.Boolean()) }),
+      Type.Object({
+        include_usage: Type.Optional(Type.Boolean()),
+        continuous_usage_stats: Type.Optional(Type.Boolean()),
+      }),
     ),
     structured_outputs: Type.Optional(
       Type.Object(
@@ -85,7 +122,13 @@ export const ChatCompletionRequest = Type.Object(
         { description: 'Only choice is supported; json, regex, grammar get 400', additionalProperties: true },
       ),
     ),
-    guided_choice: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1024, description: 'Older alias of structured_outputs.choice' })),
+    guided_choice: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        maxItems: 1024,
+        description: 'Older alias of structured_outputs.choice',
+      }),
+    ),
     response_format: Type.Optional(
       Type.Object(
         { type: Type.Union([Type.Literal('text'), Type.Literal('json_object'), Type.Literal('json_schema')]) },
@@ -102,7 +145,13 @@ export const ChatCompletionRequest = Type.Object(
         { additionalProperties: false, description: 'Per-request preprocessing, clamped to the server limits' },
       ),
     ),
-    cache_salt: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only requests with the same salt share prefix-cache entries' })),
+    cache_salt: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'Only requests with the same salt share prefix-cache entries',
+      }),
+    ),
     user: Type.Optional(Type.String()),
     tools: Type.Optional(Type.Array(Type.Unknown(), { description: 'Not supported: must be empty' })),
     tool_choice: Type.Optional(Type.Unknown()),
@@ -111,7 +160,11 @@ export const ChatCompletionRequest = Type.Object(
 );
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
 
-const TopLogprob = Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]) });
+const TopLogprob = Type.Object({
+  token: Type.String(),
+  logprob: Type.Number(),
+  bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+});
 export const TokenLogprob = Type.Object(
   {
     token: Type.String(),
@@ -132,7 +185,9 @@ export const Usage = Type.Object(
     prompt_tokens: Type.Integer(),
     completion_tokens: Type.Integer(),
     total_tokens: Type.Integer(),
-    prompt_tokens_details: Type.Object({ cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }) }),
+    prompt_tokens_details: Type.Object({
+      cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }),
+    }),
   },
   { title: 'CompletionUsage' },
 );
@@ -147,7 +202,11 @@ export const ChatCompletion = Type.Object(
     choices: Type.Array(
       Type.Object({
         index: Type.Integer(),
-        message: Type.Object({ role: Type.Literal('assistant'), content: Type.Union([Type.String(), Type.Null()]), refusal: Type.Null() }),
+        message: Type.Object({
+          role: Type.Literal('assistant'),
+          content: Type.Union([Type.String(), Type.Null()]),
+          refusal: Type.Null(),
+        }),
         logprobs: Type.Union([ChoiceLogprobs, Type.Null()]),
         finish_reason: FinishReason,
       }),
@@ -172,11 +231,16 @@ export const ChatCompletionChunk = Type.Object(
         finish_reason: Type.Union([FinishReason, Type.Null()]),
       }),
     ),
-    usage: Type.Optional(Type.Union([Usage, Type.Null()], { description: 'With stream_options.include_usage: null, except in the last chunk' })),
+    usage: Type.Optional(
+      Type.Union([Usage, Type.Null()], {
+        description: 'With stream_options.include_usage: null, except in the last chunk',
+      }),
+    ),
   },
   {
     title: 'CreateChatCompletionStreamResponse',
-    description: 'One server-sent event `data: <chunk>`; the stream ends with `data: [DONE]`. An error after the stream began is sent as `data: {"error": ...}`.',
+    description:
+      'One server-sent event `data: <chunk>`; the stream ends with `data: [DONE]`. An error after the stream began is sent as `data: {"error": ...}`.',
   },
 );
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;

@@ -6,7 +6,10 @@ import { errorResponses, json, type RouteSpec } from '../../openapi/route-spec.j
 export const MAX_DETOKENIZE_TOKENS = 1_048_576;
 
 export const DetokenizeRequest = Type.Object(
-  { model: Type.Optional(Type.String()), tokens: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: MAX_DETOKENIZE_TOKENS }) },
+  {
+    model: Type.Optional(Type.String()),
+    tokens: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: MAX_DETOKENIZE_TOKENS }),
+  },
   { title: 'DetokenizeRequest', additionalProperties: true },
 );
 export type DetokenizeRequest = Static<typeof DetokenizeRequest>;
@@ -22,5 +25,8 @@ export const detokenizeSpec: RouteSpec = {
   tag: 'vLLM',
   authenticated: true,
   body: DetokenizeRequest,
-  responses: { '200': { description: 'The text', content: json(DetokenizeResponse) }, ...errorResponses([400, 401, 404, 413, 415, 503]) },
+  responses: {
+    '200': { description: 'The text', content: json(DetokenizeResponse) },
+    ...errorResponses([400, 401, 404, 413, 415, 503]),
+  },
 };

@@ -4,7 +4,13 @@ import { json, type RouteSpec } from '../../openapi/route-spec.js';
 
 export const HealthResponse = Type.Object(
   {
-    status: Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('draining'), Type.Literal('stopped'), Type.Literal('failed')]),
+    status: Type.Union([
+      Type.Literal('loading'),
+      Type.Literal('ready'),
+      Type.Literal('draining'),
+      Type.Literal('stopped'),
+      Type.Literal('failed'),
+    ]),
   },
   { title: 'HealthResponse' },
 );

@@ -12,10 +12,16 @@ const LABELS = ['model_name', 'engine'] as const;
 
 /** vLLM's buckets, copied so percentiles compare across servers. */
 const TIME_TO_FIRST_TOKEN_BUCKETS = [
-  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
+  640.0, 2560.0,
 ];
-const INTER_TOKEN_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
-const REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0];
+const INTER_TOKEN_LATENCY_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
+];
+const REQUEST_LATENCY_BUCKETS = [
+  0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0,
+  7680.0,
+];
 
 const FINISH_REASONS: readonly FinishReason[] = ['stop', 'length', 'abort'];
 
@@ -40,7 +46,10 @@ export class EngineMetrics {
   private readonly running: Gauge<string>;
   private readonly waiting: Gauge<string>;
   private readonly kvCacheUsage: Gauge<string>;
-  private readonly counters: Record<'prefixQueries' | 'prefixHits' | 'mmQueries' | 'mmHits' | 'promptTokens' | 'generationTokens' | 'success', CumulativeCounter>;
+  private readonly counters: Record<
+    'prefixQueries' | 'prefixHits' | 'mmQueries' | 'mmHits' | 'promptTokens' | 'generationTokens' | 'success',
+    CumulativeCounter
+  >;
   private readonly timeToFirstToken: Histogram<string>;
   private readonly interTokenLatency: Histogram<string>;
   private readonly endToEndLatency: Histogram<string>;
@@ -54,25 +63,45 @@ export class EngineMetrics {
     const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: LABELS, registers });
     const counter = (name: string, help: string, extra: string[] = []) =>
       new CumulativeCounter(new Counter({ name, help, labelNames: [...LABELS, ...extra], registers }));
-    const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, buckets, labelNames: LABELS, registers });
+    const histogram = (name: string, help: string, buckets: number[]) =>
+      new Histogram({ name, help, buckets, labelNames: LABELS, registers });
 
     this.running = gauge('vllm:num_requests_running', 'Number of requests in model execution batches.');
     this.waiting = gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.');
     this.kvCacheUsage = gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.');
     this.counters = {
-      prefixQueries: counter('vllm:prefix_cache_queries_total', 'Prefix cache queries, in terms of number of queried tokens.'),
+      prefixQueries: counter(
+        'vllm:prefix_cache_queries_total',
+        'Prefix cache queries, in terms of number of queried tokens.',
+      ),
       prefixHits: counter('vllm:prefix_cache_hits_total', 'Prefix cache hits, in terms of number of cached tokens.'),
-      mmQueries: counter('vllm:mm_cache_queries_total', 'Multi-modal cache queries, in terms of number of queried items.'),
+      mmQueries: counter(
+        'vllm:mm_cache_queries_total',
+        'Multi-modal cache queries, in terms of number of queried items.',
+      ),
       mmHits: counter('vllm:mm_cache_hits_total', 'Multi-modal cache hits, in terms of number of cached items.'),
       promptTokens: counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.'),
       generationTokens: counter('vllm:generation_tokens_total', 'Number of generation tokens processed.'),
       success: counter('vllm:request_success_total', 'Count of successfully processed requests.', ['finished_reason']),
     };
-    this.timeToFirstToken = histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', TIME_TO_FIRST_TOKEN_BUCKETS);
-    this.interTokenLatency = histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', INTER_TOKEN_LATENCY_BUCKETS);
-    this.endToEndLatency = histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', REQUEST_LATENCY_BUCKETS);
+    this.timeToFirstToken = histogram(
+      'vllm:time_to_first_token_seconds',
+      'Histogram of time to first token in seconds.',
+      TIME_TO_FIRST_TOKEN_BUCKETS,
+    );
+    this.interTokenLatency = histogram(
+      'vllm:inter_token_latency_seconds',
+      'Histogram of inter-token latency in seconds.',
+      INTER_TOKEN_LATENCY_BUCKETS,
+    );
+    this.endToEndLatency = histogram(
+      'vllm:e2e_request_latency_seconds',
+      'Histogram of e2e request latency in seconds.',
+      REQUEST_LATENCY_BUCKETS,
+    );
     // Present from the first scrape, so rate() and histogram_quantile() have a series to start from.
-    for (const metric of [this.timeToFirstToken, this.interTokenLatency, this.endToEndLatency]) metric.zero(this.labels);
+    for (const metric of [this.timeToFirstToken, this.interTokenLatency, this.endToEndLatency])
+      metric.zero(this.labels);
     collectDefaultMetrics({ register: this.registry });
     this.refresh();
   }
@@ -90,7 +119,8 @@ export class EngineMetrics {
     this.counters.mmHits.update(labels, stats.visionCacheHits);
     this.counters.promptTokens.update(labels, stats.promptTokens);
     this.counters.generationTokens.update(labels, stats.generatedTokens);
-    for (const reason of FINISH_REASONS) this.counters.success.update({ ...labels, finished_reason: reason }, stats.finishedRequests[reason] ?? 0);
+    for (const reason of FINISH_REASONS)
+      this.counters.success.update({ ...labels, finished_reason: reason }, stats.finishedRequests[reason] ?? 0);
     const samples = this.engine.takeLatencySamples();
     for (const seconds of samples.timeToFirstToken) this.timeToFirstToken.observe(labels, seconds);
     for (const seconds of samples.interTokenLatency) this.interTokenLatency.observe(labels, seconds);

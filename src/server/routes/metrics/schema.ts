@@ -9,5 +9,7 @@ export const metricsSpec: RouteSpec = {
   summary: "Prometheus metrics with vLLM's names (never needs an API key)",
   tag: 'Operations',
   authenticated: false,
-  responses: { '200': { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': Type.String() } } },
+  responses: {
+    '200': { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': Type.String() } },
+  },
 };

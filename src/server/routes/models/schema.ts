@@ -15,7 +15,10 @@ export const ModelCard = Type.Object(
   { title: 'Model' },
 );
 
-export const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(ModelCard) }, { title: 'ListModelsResponse' });
+export const ModelList = Type.Object(
+  { object: Type.Literal('list'), data: Type.Array(ModelCard) },
+  { title: 'ListModelsResponse' },
+);
 export type ModelList = Static<typeof ModelList>;
 
 export const modelsSpec: RouteSpec = {
@@ -25,5 +28,8 @@ export const modelsSpec: RouteSpec = {
   summary: 'The served model',
   tag: 'OpenAI',
   authenticated: true,
-  responses: { '200': { description: 'The list with the one served model', content: json(ModelList) }, ...errorResponses([401]) },
+  responses: {
+    '200': { description: 'The list with the one served model', content: json(ModelList) },
+    ...errorResponses([401]),
+  },
 };

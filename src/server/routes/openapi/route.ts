@@ -21,6 +21,7 @@ export function registerOpenApiRoute(app: FastifyInstance): void {
   let text: Promise<string> | undefined;
   app.route({
     ...routeBase(openApiSpec),
-    handler: async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(await (text ??= readOpenApiYaml())),
+    handler: async (_request, reply) =>
+      reply.type('application/yaml; charset=utf-8').send(await (text ??= readOpenApiYaml())),
   });
 }

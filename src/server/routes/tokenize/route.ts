@@ -20,7 +20,10 @@ export function registerTokenizeRoute(app: FastifyInstance, context: RouteContex
       const body = request.body;
       assertServedModel(body.model, context.servedModelName);
       if ((body.prompt === undefined) === (body.messages === undefined)) {
-        throw new ApiError('invalid_request', { message: "Send exactly one of 'prompt' or 'messages'.", param: body.prompt === undefined ? 'prompt' : 'messages' });
+        throw new ApiError('invalid_request', {
+          message: "Send exactly one of 'prompt' or 'messages'.",
+          param: body.prompt === undefined ? 'prompt' : 'messages',
+        });
       }
       if (body.messages === undefined) {
         const result = await context.engine.tokenize({ text: body.prompt as string });
@@ -33,7 +36,10 @@ export function registerTokenizeRoute(app: FastifyInstance, context: RouteContex
         (error) => request.log.warn({ err: error }, 'releasing media failed'),
       );
       try {
-        const result = await context.engine.tokenize({ messages: resolved.messages, addGenerationPrompt: body.add_generation_prompt ?? true });
+        const result = await context.engine.tokenize({
+          messages: resolved.messages,
+          addGenerationPrompt: body.add_generation_prompt ?? true,
+        });
         return { count: result.tokens.length, max_model_len: result.maxModelLength, tokens: result.tokens };
       } finally {
         await resolved.release();

@@ -9,8 +9,12 @@ export const TokenizeRequest = Type.Object(
     model: Type.Optional(Type.String()),
     prompt: Type.Optional(Type.String()),
     messages: Type.Optional(Type.Array(RequestMessage, { minItems: 1 })),
-    add_generation_prompt: Type.Optional(Type.Boolean({ default: true, description: 'With messages: end with the assistant turn header' })),
-    add_special_tokens: Type.Optional(Type.Boolean({ description: 'Accepted; Qwen2.5-VL adds no special tokens to plain text' })),
+    add_generation_prompt: Type.Optional(
+      Type.Boolean({ default: true, description: 'With messages: end with the assistant turn header' }),
+    ),
+    add_special_tokens: Type.Optional(
+      Type.Boolean({ description: 'Accepted; Qwen2.5-VL adds no special tokens to plain text' }),
+    ),
   },
   { title: 'TokenizeRequest', description: 'Exactly one of prompt or messages', additionalProperties: true },
 );
@@ -30,5 +34,8 @@ export const tokenizeSpec: RouteSpec = {
   tag: 'vLLM',
   authenticated: true,
   body: TokenizeRequest,
-  responses: { '200': { description: 'The token ids', content: json(TokenizeResponse) }, ...errorResponses([400, 401, 404, 413, 415, 422, 503]) },
+  responses: {
+    '200': { description: 'The token ids', content: json(TokenizeResponse) },
+    ...errorResponses([400, 401, 404, 413, 415, 422, 503]),
+  },
 };

@@ -36,7 +36,13 @@ describe('client disconnect during /analyze-shot', () => {
       { name: 'mode', value: 'reasoning' },
       { name: 'file', value: PNG_BYTES, filename: 'a.png' },
     ]);
-    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/analyze-shot', headers: { ...form.headers, 'content-length': form.payload.length } });
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/analyze-shot',
+      headers: { ...form.headers, 'content-length': form.payload.length },
+    });
     request.on('error', () => undefined);
     request.end(form.payload);
     await waitFor(() => test.engine.running === 7);

@@ -14,7 +14,11 @@ export function multipartForm(parts: readonly FormPart[]): { payload: Buffer; he
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : `; filename="${part.filename}"`}`;
     const type = part.contentType ?? (part.filename === undefined ? undefined : 'application/octet-stream');
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type === undefined ? '' : `Content-Type: ${type}\r\n`}\r\n`));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type === undefined ? '' : `Content-Type: ${type}\r\n`}\r\n`,
+      ),
+    );
     chunks.push(typeof part.value === 'string' ? Buffer.from(part.value) : Buffer.from(part.value));
     chunks.push(Buffer.from('\r\n'));
   }
@@ -23,7 +27,10 @@ export function multipartForm(parts: readonly FormPart[]): { payload: Buffer; he
 }
 
 /** A 1×1 PNG. */
-export const PNG_BYTES = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+export const PNG_BYTES = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** The start of an MP4 (an `ftyp` box) followed by `size` bytes of payload in an `mdat` box. */
 export function mp4Header(): Buffer {

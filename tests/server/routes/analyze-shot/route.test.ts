@@ -29,7 +29,9 @@ afterEach(async () => {
   current = undefined;
 });
 
-const openapi = parse(readFileSync(new globalThis.URL('../../../../openapi.yaml', import.meta.url), 'utf8')) as { components: unknown };
+const openapi = parse(readFileSync(new globalThis.URL('../../../../openapi.yaml', import.meta.url), 'utf8')) as {
+  components: unknown;
+};
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 ajv.addSchema({ $id: 'ours', components: openapi.components });
 
@@ -49,11 +51,20 @@ function uploadTemporaryFolders(): string[] {
 describe('JSON requests', () => {
   it('asks the 7 image questions at once and answers with the documented shape', async () => {
     const test = setup();
-    const response = await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL, prompt: 'A man crosses a quiet street' } });
+    const response = await test.app.inject({
+      method: 'POST',
+      url: URL,
+      payload: { image_url: PNG_DATA_URL, prompt: 'A man crosses a quiet street' },
+    });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     assertDocumented(body);
-    expect(body).toMatchObject({ object: 'shot.analysis', model: 'Vchitect/ShotVL-3B', mode: 'fast', media: { kind: 'image' } });
+    expect(body).toMatchObject({
+      object: 'shot.analysis',
+      model: 'Vchitect/ShotVL-3B',
+      mode: 'fast',
+      media: { kind: 'image' },
+    });
     expect(body.id).toMatch(/^shot-[0-9a-f]{32}$/);
     expect(Object.keys(body.dimensions)).toEqual(DIMENSION_KEYS.filter((key) => key !== 'camera_movement'));
     SHOT_CATEGORIES.filter((category) => category !== 'camera movement').forEach((category, position) => {
@@ -64,8 +75,12 @@ describe('JSON requests', () => {
       expect(dimension).toMatchObject({ label: analysisVocabulary(category)[0], letter: 'A' });
       expect(dimension.confidence).toBeCloseTo(0.9, 9);
     });
-    expect(body.prompt_fragment).toBe('close-up, two-shot, aerial shot, long lens, backlit, artificial light, balanced composition');
-    expect(body.enriched_prompt).toBe(`A man crosses a quiet street. ${body.prompt_fragment.charAt(0).toUpperCase()}${body.prompt_fragment.slice(1)}.`);
+    expect(body.prompt_fragment).toBe(
+      'close-up, two-shot, aerial shot, long lens, backlit, artificial light, balanced composition',
+    );
+    expect(body.enriched_prompt).toBe(
+      `A man crosses a quiet street. ${body.prompt_fragment.charAt(0).toUpperCase()}${body.prompt_fragment.slice(1)}.`,
+    );
     expect(body.usage.requests).toBe(7);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
 
@@ -82,21 +97,39 @@ describe('JSON requests', () => {
 
   it('asks all 8 questions of a video, with its fps and max_pixels; a subset when asked', async () => {
     const test = setup();
-    const video = (await test.app.inject({ method: 'POST', url: URL, payload: { video_url: { url: VIDEO_DATA_URL }, fps: 4, max_pixels: 50_000 } })).json();
+    const video = (
+      await test.app.inject({
+        method: 'POST',
+        url: URL,
+        payload: { video_url: { url: VIDEO_DATA_URL }, fps: 4, max_pixels: 50_000 },
+      })
+    ).json();
     expect(Object.keys(video.dimensions)).toEqual([...DIMENSION_KEYS]);
     expect(video.dimensions.camera_movement.distribution).toHaveProperty('Push in');
     const part = (test.engine.requests[0]!.messages[1]!.content as MediaPart[])[0]!;
     expect(part).toMatchObject({ type: 'video', options: { fps: 4, maxPixels: 50_000 } });
     expect(test.resolver.resolved).toEqual([{ url: VIDEO_DATA_URL.slice(0, 80), kind: 'video' }]);
 
-    const subset = (await test.app.inject({ method: 'POST', url: URL, payload: { video_url: VIDEO_DATA_URL, dimensions: ['CM', 'shot size', 'shot_size'] } })).json();
+    const subset = (
+      await test.app.inject({
+        method: 'POST',
+        url: URL,
+        payload: { video_url: VIDEO_DATA_URL, dimensions: ['CM', 'shot size', 'shot_size'] },
+      })
+    ).json();
     expect(Object.keys(subset.dimensions)).toEqual(['shot_size', 'camera_movement']);
   });
 
   it('reasoning mode: ShotVL system prompt, parsed letter, reasoning text, letter-token probabilities', async () => {
     const engine = new FakeEngine({ reply: '<think>The lens looks up at him.</think> <answer>D</answer>' });
     const test = setup({ engine });
-    const body = (await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL, mode: 'reasoning', dimensions: ['camera_angle'], max_tokens: 64 } })).json();
+    const body = (
+      await test.app.inject({
+        method: 'POST',
+        url: URL,
+        payload: { image_url: PNG_DATA_URL, mode: 'reasoning', dimensions: ['camera_angle'], max_tokens: 64 },
+      })
+    ).json();
     assertDocumented(body);
     expect(body.dimensions.camera_angle).toMatchObject({
       label: 'Low angle',
@@ -115,10 +148,16 @@ describe('JSON requests', () => {
   it('reasoning mode without a readable answer falls back to constrained choice for the distribution', async () => {
     const engine = new FakeEngine({ reply: 'Hard to say from this frame.' });
     const test = setup({ engine });
-    const body = (await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL, mode: 'reasoning' } })).json();
+    const body = (
+      await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL, mode: 'reasoning' } })
+    ).json();
     assertDocumented(body);
     expect(body.usage.requests).toBe(14);
-    expect(body.dimensions.shot_size).toMatchObject({ label: 'Close Up', answer: { letter: null, rule: null }, probability_source: 'constrained_choice' });
+    expect(body.dimensions.shot_size).toMatchObject({
+      label: 'Close Up',
+      answer: { letter: null, rule: null },
+      probability_source: 'constrained_choice',
+    });
     expect(body.dimensions.shot_size.reasoning).toBe('Hard to say from this frame.');
   });
 
@@ -126,7 +165,11 @@ describe('JSON requests', () => {
     [{}, 'image_url', /exactly one of 'image_url' or 'video_url'/],
     [{ image_url: PNG_DATA_URL, video_url: VIDEO_DATA_URL }, 'video_url', /exactly one/],
     [{ image_url: PNG_DATA_URL, dimensions: ['shot_size', 'mood'] }, 'dimensions[1]', /Unknown dimension 'mood'/],
-    [{ image_url: PNG_DATA_URL, dimensions: ['camera_movement'] }, 'dimensions', /camera_movement can only be read from a video/],
+    [
+      { image_url: PNG_DATA_URL, dimensions: ['camera_movement'] },
+      'dimensions',
+      /camera_movement can only be read from a video/,
+    ],
     [{ image_url: PNG_DATA_URL, mode: 'slow' }, 'mode', /Invalid value for 'mode'/],
     [{ image_url: PNG_DATA_URL, temperature: 0.5 }, 'temperature', /temperature/],
     [{ image_url: PNG_DATA_URL, max_tokens: 0 }, 'max_tokens', /max_tokens/],
@@ -148,8 +191,15 @@ describe('JSON requests', () => {
     expect(refused.statusCode).toBe(401);
     assertOpenAiShape('ErrorResponse', refused.json());
     const form = multipartForm([{ name: 'file', value: PNG_BYTES, filename: 'a.png' }]);
-    expect((await test.app.inject({ method: 'POST', url: URL, payload: form.payload, headers: form.headers })).statusCode).toBe(401);
-    const accepted = await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL }, headers: { authorization: 'Bearer secret' } });
+    expect(
+      (await test.app.inject({ method: 'POST', url: URL, payload: form.payload, headers: form.headers })).statusCode,
+    ).toBe(401);
+    const accepted = await test.app.inject({
+      method: 'POST',
+      url: URL,
+      payload: { image_url: PNG_DATA_URL },
+      headers: { authorization: 'Bearer secret' },
+    });
     expect(accepted.statusCode).toBe(200);
   });
 
@@ -159,7 +209,10 @@ describe('JSON requests', () => {
     const unsupported = await test.app.inject({ method: 'POST', url: URL, payload: { image_url: notImage } });
     expect(unsupported.statusCode).toBe(415);
     expect(unsupported.json().error.code).toBe('unsupported_format');
-    expect((await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL, model: 'gpt-4o' } })).statusCode).toBe(404);
+    expect(
+      (await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL, model: 'gpt-4o' } }))
+        .statusCode,
+    ).toBe(404);
     test.engine.overloadedRetryAfterSeconds = 3;
     const overloaded = await test.app.inject({ method: 'POST', url: URL, payload: { image_url: PNG_DATA_URL } });
     expect(overloaded.statusCode).toBe(503);
@@ -198,22 +251,94 @@ describe('multipart uploads', () => {
     const test = setup();
     const clip = Buffer.concat([mp4Header(), Buffer.alloc(4096)]);
     const form = multipartForm([{ name: 'file', value: clip, filename: 'shot.jpg', contentType: 'image/jpeg' }]);
-    const body = (await test.app.inject({ method: 'POST', url: URL, payload: form.payload, headers: form.headers })).json();
+    const body = (
+      await test.app.inject({ method: 'POST', url: URL, payload: form.payload, headers: form.headers })
+    ).json();
     expect(body.media.kind).toBe('video');
     expect(Object.keys(body.dimensions)).toHaveLength(8);
   });
 
   it.each([
-    ['an oversized file', [{ name: 'file', value: Buffer.concat([mp4Header(), Buffer.alloc(8192)]), filename: 'big.mp4' }], 413, 'media_too_large', 'file'],
-    ['an empty file', [{ name: 'file', value: Buffer.alloc(0), filename: 'empty.jpg' }], 400, 'invalid_request', 'file'],
-    ['a file that is no media', [{ name: 'file', value: Buffer.from('#!/bin/sh\necho not an image\n'.repeat(40)), filename: 'shot.png' }], 415, 'unsupported_format', 'file'],
+    [
+      'an oversized file',
+      [{ name: 'file', value: Buffer.concat([mp4Header(), Buffer.alloc(8192)]), filename: 'big.mp4' }],
+      413,
+      'media_too_large',
+      'file',
+    ],
+    [
+      'an empty file',
+      [{ name: 'file', value: Buffer.alloc(0), filename: 'empty.jpg' }],
+      400,
+      'invalid_request',
+      'file',
+    ],
+    [
+      'a file that is no media',
+      [{ name: 'file', value: Buffer.from('#!/bin/sh\necho not an image\n'.repeat(40)), filename: 'shot.png' }],
+      415,
+      'unsupported_format',
+      'file',
+    ],
     ['no file', [{ name: 'mode', value: 'fast' }], 400, 'invalid_request', 'file'],
-    ['two files', [{ name: 'file', value: PNG_BYTES, filename: 'a.png' }, { name: 'file', value: PNG_BYTES, filename: 'b.png' }], 400, 'invalid_request', 'file'],
-    ['a file under another name', [{ name: 'image', value: PNG_BYTES, filename: 'a.png' }], 400, 'invalid_request', 'image'],
-    ['a number field that is not a number', [{ name: 'file', value: PNG_BYTES, filename: 'a.png' }, { name: 'fps', value: 'twelve' }], 400, 'invalid_request', 'fps'],
-    ['an unknown field', [{ name: 'file', value: PNG_BYTES, filename: 'a.png' }, { name: 'temperature', value: '1' }], 400, 'invalid_request', 'temperature'],
-    ['a field given twice', [{ name: 'file', value: PNG_BYTES, filename: 'a.png' }, { name: 'mode', value: 'fast' }, { name: 'mode', value: 'reasoning' }], 400, 'invalid_request', 'mode'],
-    ['an oversized field', [{ name: 'prompt', value: 'x'.repeat(70_000) }, { name: 'file', value: PNG_BYTES, filename: 'a.png' }], 400, 'invalid_request', 'prompt'],
+    [
+      'two files',
+      [
+        { name: 'file', value: PNG_BYTES, filename: 'a.png' },
+        { name: 'file', value: PNG_BYTES, filename: 'b.png' },
+      ],
+      400,
+      'invalid_request',
+      'file',
+    ],
+    [
+      'a file under another name',
+      [{ name: 'image', value: PNG_BYTES, filename: 'a.png' }],
+      400,
+      'invalid_request',
+      'image',
+    ],
+    [
+      'a number field that is not a number',
+      [
+        { name: 'file', value: PNG_BYTES, filename: 'a.png' },
+        { name: 'fps', value: 'twelve' },
+      ],
+      400,
+      'invalid_request',
+      'fps',
+    ],
+    [
+      'an unknown field',
+      [
+        { name: 'file', value: PNG_BYTES, filename: 'a.png' },
+        { name: 'temperature', value: '1' },
+      ],
+      400,
+      'invalid_request',
+      'temperature',
+    ],
+    [
+      'a field given twice',
+      [
+        { name: 'file', value: PNG_BYTES, filename: 'a.png' },
+        { name: 'mode', value: 'fast' },
+        { name: 'mode', value: 'reasoning' },
+      ],
+      400,
+      'invalid_request',
+      'mode',
+    ],
+    [
+      'an oversized field',
+      [
+        { name: 'prompt', value: 'x'.repeat(70_000) },
+        { name: 'file', value: PNG_BYTES, filename: 'a.png' },
+      ],
+      400,
+      'invalid_request',
+      'prompt',
+    ],
   ])('refuses %s with an OpenAI-shaped error', async (_name, parts, status, code, param) => {
     const test = setup({ argv: ['--media-max-bytes', '4096'] });
     const before = uploadTemporaryFolders();
@@ -230,7 +355,12 @@ describe('multipart uploads', () => {
   it('leaves forms to this route: chat completions still refuse them with 415', async () => {
     const test = setup();
     const form = multipartForm([{ name: 'file', value: PNG_BYTES, filename: 'a.png' }]);
-    const response = await test.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: form.payload, headers: form.headers });
+    const response = await test.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: form.payload,
+      headers: form.headers,
+    });
     expect(response.statusCode).toBe(415);
     expect(response.json().error.code).toBe('unsupported_content_type');
   });

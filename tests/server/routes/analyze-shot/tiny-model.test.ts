@@ -11,7 +11,10 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../../../../src/runtime/engine/inference-engine.js';
-import { createMediaPreprocessor, type ClosableMediaPreprocessor } from '../../../../src/runtime/engine/media-preprocessor.js';
+import {
+  createMediaPreprocessor,
+  type ClosableMediaPreprocessor,
+} from '../../../../src/runtime/engine/media-preprocessor.js';
 import { buildApp } from '../../../../src/server/app.js';
 import { MediaLoader } from '../../../../src/server/media/media-loader.js';
 import { analysisVocabulary } from '../../../../src/shot/analysis/analysis-dimensions.js';
@@ -41,7 +44,8 @@ function checkDimensions(dimensions: Record<string, Dimension>): void {
     expect(Object.keys(dimension.distribution), key).toEqual([...vocabulary]);
     const total = Object.values(dimension.distribution).reduce((sum, value) => sum + value, 0);
     expect(total, key).toBeCloseTo(1, 6);
-    for (const probability of Object.values(dimension.distribution)) expect(probability >= 0 && probability <= 1).toBe(true);
+    for (const probability of Object.values(dimension.distribution))
+      expect(probability >= 0 && probability <= 1).toBe(true);
     expect(vocabulary, key).toContain(dimension.label);
     expect(dimension.confidence).toBe(dimension.distribution[dimension.label]);
     expect(analysisQuestion(category, 'fast').options[dimension.letter]).toBe(dimension.label);
@@ -64,10 +68,30 @@ describe('/analyze-shot on the tiny model', () => {
     folder = await mkdtemp(join(tmpdir(), 'shotvl-analyze-tiny-'));
     const pixels = Buffer.alloc(96 * 64 * 3);
     for (let index = 0; index < pixels.length; index += 1) pixels[index] = (index * 7) % 256;
-    const png = await sharp(pixels, { raw: { width: 96, height: 64, channels: 3 } }).png().toBuffer();
+    const png = await sharp(pixels, { raw: { width: 96, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
     imageDataUrl = `data:image/png;base64,${png.toString('base64')}`;
     const clipPath = join(folder, 'clip.mp4');
-    await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=8', '-t', '1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', clipPath]);
+    await run('ffmpeg', [
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=8',
+      '-t',
+      '1',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      clipPath,
+    ]);
     clip = await readFile(clipPath);
   });
 
@@ -80,14 +104,37 @@ describe('/analyze-shot on the tiny model', () => {
 
   it('gives a still the 7 frame dimensions, encoding it once for all of them', async () => {
     const before = engine.stats();
-    const response = await app.inject({ method: 'POST', url: '/analyze-shot', payload: { image_url: imageDataUrl, prompt: 'A robot waits at a bus stop' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/analyze-shot',
+      payload: { image_url: imageDataUrl, prompt: 'A robot waits at a bus stop' },
+    });
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json();
-    expect(Object.keys(body.dimensions)).toEqual(['shot_size', 'shot_framing', 'camera_angle', 'lens_size', 'lighting_type', 'lighting_condition', 'composition']);
+    expect(Object.keys(body.dimensions)).toEqual([
+      'shot_size',
+      'shot_framing',
+      'camera_angle',
+      'lens_size',
+      'lighting_type',
+      'lighting_condition',
+      'composition',
+    ]);
     checkDimensions(body.dimensions);
-    expect(body.media).toEqual({ kind: 'image', width: 96, height: 64, frames: null, duration_seconds: null, tokens: expect.any(Number) });
+    expect(body.media).toEqual({
+      kind: 'image',
+      width: 96,
+      height: 64,
+      frames: null,
+      duration_seconds: null,
+      tokens: expect.any(Number),
+    });
     expect(body.usage.requests).toBe(7);
-    expect(body.enriched_prompt).toBe(body.prompt_fragment === '' ? 'A robot waits at a bus stop' : expect.stringMatching(/^A robot waits at a bus stop\. [A-Z]/));
+    expect(body.enriched_prompt).toBe(
+      body.prompt_fragment === ''
+        ? 'A robot waits at a bus stop'
+        : expect.stringMatching(/^A robot waits at a bus stop\. [A-Z]/),
+    );
     const after = engine.stats();
     // Seven look-ups of one shot: one encoder run, six hits (shared in flight or cached).
     expect(after.visionCacheQueries - before.visionCacheQueries).toBe(7);
@@ -99,7 +146,12 @@ describe('/analyze-shot on the tiny model', () => {
       { name: 'file', value: clip, filename: 'clip.bin' },
       { name: 'fps', value: '4' },
     ]);
-    const response = await app.inject({ method: 'POST', url: '/analyze-shot', payload: form.payload, headers: form.headers });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/analyze-shot',
+      payload: form.payload,
+      headers: form.headers,
+    });
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json();
     expect(Object.keys(body.dimensions)).toHaveLength(8);
@@ -109,11 +161,16 @@ describe('/analyze-shot on the tiny model', () => {
     expect(body.media.duration_seconds).toBeCloseTo(1, 1);
   });
 
-  it('reasoning mode returns the text and the letter parsed by ShotBench\'s rules', async () => {
+  it("reasoning mode returns the text and the letter parsed by ShotBench's rules", async () => {
     const response = await app.inject({
       method: 'POST',
       url: '/analyze-shot',
-      payload: { image_url: imageDataUrl, mode: 'reasoning', dimensions: ['camera_angle', 'lens_size'], max_tokens: 12 },
+      payload: {
+        image_url: imageDataUrl,
+        mode: 'reasoning',
+        dimensions: ['camera_angle', 'lens_size'],
+        max_tokens: 12,
+      },
     });
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json();

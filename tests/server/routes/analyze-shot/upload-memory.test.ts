@@ -70,9 +70,18 @@ function sampleMemory(collect: () => void): { sample(): void; stop(): MemoryPeak
 /** POSTs a form holding a CLIP_BYTES video made chunk by chunk, so the client holds no copy either. */
 async function uploadClip(port: number): Promise<{ status: number; body: string }> {
   const boundary = '----shotvl-memory-test';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="clip.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
-  const tail = Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="dimensions"\r\n\r\ncamera_movement,shot_size\r\n--${boundary}--\r\n`);
-  const request = httpRequest({ port, method: 'POST', path: '/analyze-shot', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="clip.mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
+  );
+  const tail = Buffer.from(
+    `\r\n--${boundary}\r\nContent-Disposition: form-data; name="dimensions"\r\n\r\ncamera_movement,shot_size\r\n--${boundary}--\r\n`,
+  );
+  const request = httpRequest({
+    port,
+    method: 'POST',
+    path: '/analyze-shot',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  });
   const response = once(request, 'response');
   const write = async (chunk: Buffer): Promise<void> => {
     if (!request.write(chunk)) await once(request, 'drain');
@@ -81,7 +90,8 @@ async function uploadClip(port: number): Promise<{ status: number; body: string 
   const header = mp4Header();
   await write(header);
   const filler = Buffer.alloc(CHUNK_BYTES, 0x2a);
-  for (let sent = header.length; sent < CLIP_BYTES; sent += CHUNK_BYTES) await write(filler.subarray(0, Math.min(CHUNK_BYTES, CLIP_BYTES - sent)));
+  for (let sent = header.length; sent < CLIP_BYTES; sent += CHUNK_BYTES)
+    await write(filler.subarray(0, Math.min(CHUNK_BYTES, CLIP_BYTES - sent)));
   request.end(tail);
   const [incoming] = (await response) as [IncomingMessage];
   let body = '';
@@ -115,7 +125,9 @@ describe('a 50 MiB multipart upload', () => {
     expect(() => statSync((part.source as { path: string }).path)).toThrow(/ENOENT/);
     // Sampled every 50 ms during the upload and when the analysis starts, after a full collection
     // each time; a server that buffered the clip would hold 50 MiB (more with copies) by then.
-    console.info(`peak growth during a ${CLIP_BYTES / MiB} MiB upload: heap+arrayBuffers ${(peaks.heapAndBuffers / MiB).toFixed(1)} MiB, rss ${(peaks.rss / MiB).toFixed(1)} MiB`);
+    console.info(
+      `peak growth during a ${CLIP_BYTES / MiB} MiB upload: heap+arrayBuffers ${(peaks.heapAndBuffers / MiB).toFixed(1)} MiB, rss ${(peaks.rss / MiB).toFixed(1)} MiB`,
+    );
     expect(peaks.heapAndBuffers).toBeLessThan(16 * MiB);
     expect(peaks.rss).toBeLessThan(32 * MiB);
   });

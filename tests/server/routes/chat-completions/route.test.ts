@@ -39,9 +39,19 @@ describe('non-streaming chat completion', () => {
     expect(Math.abs(body.created - Date.now() / 1000)).toBeLessThan(5);
     expect(body.model).toBe('Vchitect/ShotVL-3B');
     expect(body.choices).toEqual([
-      { index: 0, message: { role: 'assistant', content: 'A wide shot of a quiet street.', refusal: null }, logprobs: null, finish_reason: 'stop' },
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'A wide shot of a quiet street.', refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
     ]);
-    expect(body.usage).toEqual({ prompt_tokens: expect.any(Number), completion_tokens: 7, total_tokens: body.usage.prompt_tokens + 7, prompt_tokens_details: { cached_tokens: 0 } });
+    expect(body.usage).toEqual({
+      prompt_tokens: expect.any(Number),
+      completion_tokens: 7,
+      total_tokens: body.usage.prompt_tokens + 7,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
   });
 
   it('returns n choices, log-probabilities and constrained choices', async () => {
@@ -55,7 +65,10 @@ describe('non-streaming chat completion', () => {
     expect(first.top_logprobs).toHaveLength(3);
     expect(withN.choices[0].logprobs.refusal).toBeNull();
 
-    for (const constraint of [{ structured_outputs: { choice: ['close-up', 'wide'] } }, { guided_choice: ['close-up', 'wide'] }]) {
+    for (const constraint of [
+      { structured_outputs: { choice: ['close-up', 'wide'] } },
+      { guided_choice: ['close-up', 'wide'] },
+    ]) {
       const body = (await post(test, { messages: [userMessage('Shot size?')], ...constraint })).json();
       expect(body.choices[0].message.content).toBe('close-up');
       expect(test.engine.requests.at(-1)?.sampling.choices).toEqual(['close-up', 'wide']);
@@ -135,7 +148,10 @@ describe('non-streaming chat completion', () => {
           { type: 'image_url', image_url: { url: PNG_DATA_URL, detail: 'high' } },
         ]),
         { role: 'assistant', content: 'Both are wide shots.' },
-        userMessage([{ type: 'text', text: 'And this clip?' }, { type: 'video_url', video_url: { url: FRAMES_DATA_URL } }]),
+        userMessage([
+          { type: 'text', text: 'And this clip?' },
+          { type: 'video_url', video_url: { url: FRAMES_DATA_URL } },
+        ]),
       ],
       mm_processor_kwargs: { max_pixels: 360 * 640, fps: 2 },
     });
@@ -158,7 +174,9 @@ describe('non-streaming chat completion', () => {
     for (let index = 0; index < 3; index += 1) {
       expect((await post(test, { messages: [userMessage('x')], frobnicate: true, echo: false })).statusCode).toBe(200);
     }
-    const warnings = capture.lines.filter((line) => line.msg === 'ignoring unknown request field (logged once per field)');
+    const warnings = capture.lines.filter(
+      (line) => line.msg === 'ignoring unknown request field (logged once per field)',
+    );
     expect(warnings.map((line) => line.field).sort()).toEqual(['echo', 'frobnicate']);
   });
 
@@ -168,7 +186,14 @@ describe('non-streaming chat completion', () => {
     const response = await post(test, { messages: [userMessage('x')] }, { 'x-request-id': 'trace-42' });
     expect(response.statusCode).toBe(500);
     expect(response.headers['x-request-id']).toBe('trace-42');
-    expect(response.json()).toEqual({ error: { message: 'internal error (request id trace-42)', type: 'server_error', param: null, code: 'internal_error' } });
+    expect(response.json()).toEqual({
+      error: {
+        message: 'internal error (request id trace-42)',
+        type: 'server_error',
+        param: null,
+        code: 'internal_error',
+      },
+    });
     expect(response.body).not.toContain('secret');
     const generated = await post(test, { messages: [userMessage('x')] }, { 'x-request-id': 'not a valid id!' });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -183,7 +208,10 @@ describe('streaming chat completion', () => {
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     const { events, done } = parseSse(response.body);
     expect(done).toBe(true);
-    const chunks = events as { id: string; choices: { index: number; delta: { role?: string; content?: string }; finish_reason: string | null }[] }[];
+    const chunks = events as {
+      id: string;
+      choices: { index: number; delta: { role?: string; content?: string }; finish_reason: string | null }[];
+    }[];
     for (const chunk of chunks) {
       assertOpenAiShape('CreateChatCompletionStreamResponse', chunk);
       expect(chunk).not.toHaveProperty('usage');
@@ -199,7 +227,12 @@ describe('streaming chat completion', () => {
 
   it('adds usage: null to every chunk and a final usage chunk with include_usage', async () => {
     const test = setup();
-    const response = await post(test, { messages: [userMessage('x')], stream: true, stream_options: { include_usage: true }, logprobs: true });
+    const response = await post(test, {
+      messages: [userMessage('x')],
+      stream: true,
+      stream_options: { include_usage: true },
+      logprobs: true,
+    });
     const { events, done } = parseSse(response.body);
     expect(done).toBe(true);
     for (const chunk of events) assertOpenAiShape('CreateChatCompletionStreamResponse', chunk);
@@ -207,7 +240,9 @@ describe('streaming chat completion', () => {
     expect(last.choices).toEqual([]);
     expect(last.usage).toMatchObject({ completion_tokens: 7, prompt_tokens_details: { cached_tokens: 0 } });
     expect(events.slice(0, -1).every((chunk) => (chunk as { usage: unknown }).usage === null)).toBe(true);
-    const withLogprobs = events.filter((chunk) => (chunk as { choices: { logprobs: unknown }[] }).choices[0]?.logprobs != null);
+    const withLogprobs = events.filter(
+      (chunk) => (chunk as { choices: { logprobs: unknown }[] }).choices[0]?.logprobs != null,
+    );
     expect(withLogprobs).toHaveLength(7);
   });
 
@@ -220,7 +255,14 @@ describe('streaming chat completion', () => {
     expect(done).toBe(true);
     const error = events.at(-1);
     assertOpenAiShape('ErrorResponse', error);
-    expect(error).toEqual({ error: { message: 'internal error (request id stream-7)', type: 'server_error', param: null, code: 'internal_error' } });
+    expect(error).toEqual({
+      error: {
+        message: 'internal error (request id stream-7)',
+        type: 'server_error',
+        param: null,
+        code: 'internal_error',
+      },
+    });
     expect(response.body).not.toContain('CUDA');
   });
 

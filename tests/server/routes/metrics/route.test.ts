@@ -13,7 +13,9 @@ describe('GET /metrics', () => {
     const auth = { authorization: 'Bearer k' };
     for (const reason of ['stop', 'length']) {
       const payload = { messages: [{ role: 'user', content: 'x' }], ...(reason === 'length' ? { max_tokens: 2 } : {}) };
-      expect((await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: auth, payload })).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: auth, payload })).statusCode,
+      ).toBe(200);
     }
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);

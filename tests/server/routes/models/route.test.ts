@@ -5,18 +5,39 @@ import { createTestApp } from '../../test-app.js';
 
 describe('GET /v1/models', () => {
   it("lists the served model with vLLM's fields", async () => {
-    const { app } = createTestApp({ engine: new FakeEngine({ maxModelLength: 32768 }), argv: ['--served-model-name', 'shotvl'] });
+    const { app } = createTestApp({
+      engine: new FakeEngine({ maxModelLength: 32768 }),
+      argv: ['--served-model-name', 'shotvl'],
+    });
     const response = await app.inject({ method: 'GET', url: '/v1/models' });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     assertOpenAiShape('ListModelsResponse', body);
     expect(body).toEqual({
       object: 'list',
-      data: [{ id: 'shotvl', object: 'model', created: 1_700_000_000, owned_by: 'shotvl', root: 'Vchitect/ShotVL-3B', parent: null, max_model_len: 32768 }],
+      data: [
+        {
+          id: 'shotvl',
+          object: 'model',
+          created: 1_700_000_000,
+          owned_by: 'shotvl',
+          root: 'Vchitect/ShotVL-3B',
+          parent: null,
+          max_model_len: 32768,
+        },
+      ],
     });
-    const completion = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'shotvl', messages: [{ role: 'user', content: 'x' }] } });
+    const completion = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: { model: 'shotvl', messages: [{ role: 'user', content: 'x' }] },
+    });
     expect(completion.json().model).toBe('shotvl');
-    const wrong = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'Vchitect/ShotVL-3B', messages: [{ role: 'user', content: 'x' }] } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: { model: 'Vchitect/ShotVL-3B', messages: [{ role: 'user', content: 'x' }] },
+    });
     expect(wrong.statusCode).toBe(404);
     await app.close();
   });

@@ -5,7 +5,11 @@ import { createTestApp, PNG_DATA_URL } from '../../test-app.js';
 describe('tokenize and detokenize', () => {
   it('tokenizes a prompt', async () => {
     const { app } = createTestApp();
-    const response = await app.inject({ method: 'POST', url: '/tokenize', payload: { model: 'Vchitect/ShotVL-3B', prompt: 'a wide shot' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/tokenize',
+      payload: { model: 'Vchitect/ShotVL-3B', prompt: 'a wide shot' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ count: 3, max_model_len: 4096, tokens: [0, 1, 2] });
     await app.close();
@@ -16,7 +20,18 @@ describe('tokenize and detokenize', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/tokenize',
-      payload: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: PNG_DATA_URL }, { type: 'text', text: 'shot?' }] }], add_generation_prompt: true },
+      payload: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: PNG_DATA_URL },
+              { type: 'text', text: 'shot?' },
+            ],
+          },
+        ],
+        add_generation_prompt: true,
+      },
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().count).toBeGreaterThan(64);

@@ -6,7 +6,8 @@
 // max_pixels 360·640. A request may only make an item cheaper: max_pixels and (for decoded videos) fps
 // may be lowered, never raised; min_pixels may be set between the processor's floor (4·28²) and the
 // effective max_pixels. For a video given as frames every frame is used, so its fps only states the rate
-// the frames represent (it sets second_per_grid_ts) and may be any positive number.
+// the frames represent (it sets second_per_grid_ts) and may be any number in [MIN_VIDEO_FPS,
+// MAX_VIDEO_FPS] (smart-resize.ts: outside it the M-RoPE positions overflow).
 //
 // contentHash = SHA-256 over the canonical JSON of the effective settings, then the media bytes (a file
 // is streamed; frames are each prefixed by their length). Equal hash => equal pixel values, so the
@@ -19,7 +20,9 @@ import { CorruptMediaError, InvalidMediaOptionsError, MediaAbortedError, MediaTo
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './media-limits.js';
 import {
   MAX_PIXELS,
+  MAX_VIDEO_FPS,
   MIN_PIXELS,
+  MIN_VIDEO_FPS,
   SHOTBENCH_VIDEO_FPS,
   SHOTBENCH_VIDEO_MAX_PIXELS,
   VIDEO_MIN_PIXELS,
@@ -131,8 +134,10 @@ export function resolveMediaSettings(item: MediaItem): EffectiveMediaSettings {
   };
   if (item.type === 'video') {
     const fps = options.fps ?? VIDEO_DEFAULTS.fps;
-    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0)
-      throw new InvalidMediaOptionsError(`fps must be a positive number; got ${String(fps)}.`);
+    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps < MIN_VIDEO_FPS || fps > MAX_VIDEO_FPS)
+      throw new InvalidMediaOptionsError(
+        `fps must be a number between ${MIN_VIDEO_FPS} and ${MAX_VIDEO_FPS}; got ${String(fps)}.`,
+      );
     if (!frames && fps > VIDEO_DEFAULTS.fps) {
       throw new InvalidMediaOptionsError(
         `fps may be at most ${VIDEO_DEFAULTS.fps} (the rate videos are sampled at by default); got ${fps}.`,

@@ -27,6 +27,15 @@ export const FRAME_FACTOR = 2;
 export const FPS = 2.0;
 export const FPS_MIN_FRAMES = 4;
 export const FPS_MAX_FRAMES = 768;
+/**
+ * The range of `fps` a request may give (issue 17). qwen-vl-utils takes any positive float, but the
+ * processor turns it into second_per_grid_t = 2 / fps and M-RoPE multiplies that by the frame
+ * index: at 1e-38 the product overflows float32 to Infinity. 0.01 fps (one frame per 100 s) keeps
+ * every temporal position of a 768-frame video below 160,000; 1000 fps is beyond any camera a
+ * frame list could come from (and a rate that high only drives second_per_grid_t to 0).
+ */
+export const MIN_VIDEO_FPS = 0.01;
+export const MAX_VIDEO_FPS = 1000;
 
 /** What ShotBench evaluated ShotVL with (ARCHITECTURE.md, "Preprocessing fidelity"). */
 export const SHOTBENCH_VIDEO_FPS = 12;

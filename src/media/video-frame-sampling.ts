@@ -11,6 +11,8 @@ import {
   FPS_MAX_FRAMES,
   FPS_MIN_FRAMES,
   FRAME_FACTOR,
+  MAX_VIDEO_FPS,
+  MIN_VIDEO_FPS,
   resolveVideoFrameSize,
   roundByFactor,
   roundHalfToEven,
@@ -77,6 +79,8 @@ export function validateVideoSamplingOptions(options: VideoSamplingOptions): voi
     throw new InvalidMediaOptionsError('Give either fps or nframes for a video, not both.');
   }
   requireFinitePositive('fps', options.fps);
+  if (options.fps !== undefined && (options.fps < MIN_VIDEO_FPS || options.fps > MAX_VIDEO_FPS))
+    throw new InvalidMediaOptionsError(`fps must be between ${MIN_VIDEO_FPS} and ${MAX_VIDEO_FPS}.`);
   requireFinitePositive('nframes', options.nframes);
   requireFinitePositive('min_frames', options.minFrames);
   requireFinitePositive('max_frames', options.maxFrames);

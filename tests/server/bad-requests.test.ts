@@ -316,6 +316,21 @@ const CASES: BadRequest[] = [
     code: 'invalid_request',
     param: 'mm_processor_kwargs.resized_height',
   },
+  // Issue 17: numbers that used to overflow the M-RoPE positions of everyone in the batch.
+  ...[1e-300, 5e-324, 1e-38, 0, -1, 1e9].map((fps): BadRequest => ({
+    name: `fps ${fps}`,
+    chat: { ...text('x'), mm_processor_kwargs: { fps } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'mm_processor_kwargs.fps',
+  })),
+  {
+    name: 'max_pixels beyond the processor ceiling',
+    chat: { ...text('x'), mm_processor_kwargs: { max_pixels: 1e12 } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'mm_processor_kwargs.max_pixels',
+  },
   {
     name: 'min_pixels above max_pixels',
     chat: { ...text('x'), mm_processor_kwargs: { min_pixels: 1000, max_pixels: 10 } },

@@ -7,6 +7,8 @@ import { ChoiceConstraint, ChoiceTrie } from '../sampling/choice-constraint.js';
 import { Sampler } from '../sampling/sampler.js';
 import { createSamplingParams, SamplingParamsError, type SamplingParams } from '../sampling/sampling-params.js';
 import { PromptError } from '../tokenizer/chat-message.js';
+import { InvalidGridError } from '../qwen2-5-vl/grid-thw.js';
+import { RopeIndexError } from '../qwen2-5-vl/rope-index.js';
 import { ActiveSequence } from './active-sequence.js';
 import type {
   Engine,
@@ -22,6 +24,7 @@ import { EngineMetrics } from './engine-metrics.js';
 import { EventChannel } from './event-channel.js';
 import { BLOCK_TOKENS, PrefixCache, blockHashes } from './prefix-cache.js';
 import { featuresForRange, mediaHashAt, preparePrompt, type PreparedPrompt } from './prompt-preparation.js';
+import { MAX_POSITION_ID, validatePreparedPrompt } from './prompt-validation.js';
 import { Scheduler, SchedulerRejectedError, type SchedulerLimits, type StepPlan } from './scheduler.js';
 import { VisionCache, type MediaPreprocessor } from './vision-cache.js';
 
@@ -221,6 +224,13 @@ export class InferenceEngine implements Engine {
         params.maxTokens ??
         Math.min(this.settings.defaultMaxTokens, this.settings.model.maxModelLength - prompt.tokenIds.length);
       const kvCapacity = prompt.tokenIds.length + maxNewTokens;
+      // Issue 17: nothing unusable may reach a step, where it would fail every request batched with it.
+      validatePreparedPrompt(prompt, {
+        vocabularySize: this.runner.config.text.vocabSize,
+        hiddenSize: this.runner.config.text.hiddenSize,
+        mergeUnit: this.runner.config.vision.spatialMergeSize ** 2,
+        kvCapacity,
+      });
       const owner: ActiveRequest = {
         request,
         kvCapacity,
@@ -384,6 +394,12 @@ export class InferenceEngine implements Engine {
           });
     }
     if (error instanceof PromptError) return new EngineError('invalid_request', error.message, { param: 'messages' });
+    // Positions and grids are computed from the request's own media and options: its fault, a 400.
+    if (error instanceof RopeIndexError || error instanceof InvalidGridError)
+      return new EngineError('invalid_request', `The request cannot be run: ${error.message}.`, {
+        param: 'messages',
+        cause: error,
+      });
     if (error instanceof SamplingParamsError)
       return new EngineError('invalid_request', error.message, { param: error.parameter });
     // Media errors and aborts pass through typed; the HTTP layer maps them.
@@ -473,6 +489,10 @@ export class InferenceEngine implements Engine {
       const entry = this.sequences.get(id);
       if (entry === undefined) continue;
       const position = entry.sequence.nextPosition + entry.owner.prompt.ropeDelta;
+      if (!Number.isSafeInteger(position) || position < 0 || position > MAX_POSITION_ID) {
+        this.failRequestInput(entry.owner, `decode position ${position} is out of range`);
+        continue;
+      }
       chunks.push({
         sequenceId: id,
         tokenIds: Int32Array.of(entry.sequence.lastToken),
@@ -527,6 +547,31 @@ export class InferenceEngine implements Engine {
     this.prefixCache.insert(prefixId, hashes);
   }
 
+  /**
+   * Fails one request whose inputs turned out unusable while its step was being built (admission
+   * validation should have caught it; this is the second line): its sequences leave the scheduler
+   * and the step goes on without them, so the other requests of the batch never notice.
+   */
+  private failRequestInput(owner: ActiveRequest, reason: string): void {
+    this.logger.warn({ requestId: owner.request.requestId, reason }, 'request dropped from a step: invalid input');
+    for (const sequence of owner.sequences) {
+      if (this.scheduler.remove(sequence.id)) this.releases.push(sequence.id);
+      this.sequences.delete(sequence.id);
+    }
+    owner.channel.fail(
+      new EngineError('invalid_request', `The request cannot be run: ${reason}.`, { param: 'messages' }),
+    );
+  }
+
+  /**
+   * A failure of the forward pass itself. Which failures are global, and why they fail everyone in
+   * the step: the batch is one onnxruntime run, so an exception from it (out of memory, a crashed
+   * model worker, a corrupt model file, a kernel error) cannot be pinned on one request. Request
+   * inputs (positions, grids, token ids, features) are validated at admission
+   * (prompt-validation.ts) and again per sequence while the step is built (failRequestInput), so
+   * what reaches this point is the server's fault, answered 503 engine_failed; when the runner
+   * reports itself failed (its worker died) the engine turns `failed` and /health says so.
+   */
   private failRunning(plan: StepPlan, error: unknown): void {
     this.logger.error({ err: error }, 'model step failed');
     const failure = new EngineError('engine_failed', 'the model failed while generating', { cause: error });

@@ -1,6 +1,6 @@
 // Vision features per media item, keyed by content (media-key.ts), LRU within a byte budget.
 // Concurrent requests for the same item share one preprocessing and one encoder run.
-import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
+import { assertValidGrid, gridPatchCount, InvalidGridError, type GridThw } from '../qwen2-5-vl/grid-thw.js';
 import type { ModelRunner } from '../runner/model-runner.js';
 import type { MediaDescription, MediaPart } from './engine-api.js';
 import { LruByteCache } from './lru-byte-cache.js';
@@ -87,6 +87,12 @@ export class VisionCache {
   private async encodeFresh(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
     const media = await this.preprocessor.preprocess(part, signal);
     signal?.throwIfAborted();
+    // A grid that disagrees with its pixels would make the encoder fail or read garbage.
+    const vision = this.runner.config.vision;
+    assertValidGrid(media.gridThw, vision.spatialMergeSize, part.type);
+    const rowLength = 3 * vision.temporalPatchSize * vision.patchSize ** 2;
+    if (media.pixelValues.length !== gridPatchCount(media.gridThw) * rowLength)
+      throw new InvalidGridError(`${part.type}: grid ${media.gridThw.join('x')} does not match its pixel values`);
     const features = await this.runner.encodeVision(media.pixelValues, media.gridThw);
     const tokens = (media.gridThw[0] * media.gridThw[1] * media.gridThw[2]) / this.mergeUnit;
     const encoded: EncodedMedia = {

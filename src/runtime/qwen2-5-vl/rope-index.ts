@@ -53,6 +53,9 @@ export interface RopeIndexResult {
   ropeDeltas: number[];
 }
 
+/** Positions are held in Int32Array rows; anything past this is not a position. */
+const INT32_MAX = 2 ** 31 - 1;
+
 export class RopeIndexError extends Error {
   constructor(message: string) {
     super(message);
@@ -254,6 +257,13 @@ function rowPositions(
     let index = end;
     for (let frame = 0; frame < gridT; frame++) {
       const time = temporalPosition(frame, secondPerGrid, options);
+      // A tiny fps makes second_per_grid_t huge: the product overflows float32 to Infinity (or
+      // 0 · Infinity = NaN), which the Int32Array rows below would silently turn into garbage.
+      if (!Number.isSafeInteger(time) || visionStart + time > INT32_MAX) {
+        throw new RopeIndexError(
+          `row ${row}: frame group ${frame} of a video gets temporal position ${time} (second_per_grid_t ${secondPerGrid}); lower the video's seconds per frame`,
+        );
+      }
       for (let merged = 0; merged < mergedH; merged++) {
         for (let column = 0; column < mergedW; column++) {
           result.t[index] = visionStart + time;

@@ -5,6 +5,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ANALYSIS_MODES } from '../../../shot/analysis/analysis-question.js';
 import { DIMENSION_KEYS } from '../../../shot/analysis/dimension-keys.js';
 import { errorResponses, json, type RouteSpec } from '../../openapi/route-spec.js';
+import { MAX_PIXELS, MIN_PIXELS, MIN_VIDEO_FPS, SHOTBENCH_VIDEO_FPS } from '../../../media/smart-resize.js';
 
 const MediaUrl = Type.Union(
   [
@@ -45,14 +46,16 @@ const optionProperties = {
   ),
   max_pixels: Type.Optional(
     Type.Integer({
-      minimum: 1,
+      minimum: MIN_PIXELS,
+      maximum: MAX_PIXELS,
       description:
         'Pixel budget per image or video frame; may only lower the ShotBench defaults (images 16384*28*28, video frames 360*640)',
     }),
   ),
   fps: Type.Optional(
     Type.Number({
-      exclusiveMinimum: 0,
+      minimum: MIN_VIDEO_FPS,
+      maximum: SHOTBENCH_VIDEO_FPS,
       description: 'Video sampling rate; may only lower the ShotBench default of 12; ignored for images',
     }),
   ),

@@ -4,6 +4,7 @@
 // given" (clients send it for unset fields); unknown top-level fields are accepted and logged.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { errorResponses, type RouteSpec } from '../../openapi/route-spec.js';
+import { MAX_PIXELS, MAX_VIDEO_FPS, MIN_PIXELS, MIN_VIDEO_FPS } from '../../../media/smart-resize.js';
 
 /** Choices per request; beyond this, n is a typo or an abuse. */
 export const MAX_CHOICES = 16;
@@ -138,9 +139,11 @@ export const ChatCompletionRequest = Type.Object(
     mm_processor_kwargs: Type.Optional(
       Type.Object(
         {
-          min_pixels: Type.Optional(Type.Integer({ minimum: 1 })),
-          max_pixels: Type.Optional(Type.Integer({ minimum: 1 })),
-          fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Video sampling rate' })),
+          min_pixels: Type.Optional(Type.Integer({ minimum: MIN_PIXELS, maximum: MAX_PIXELS })),
+          max_pixels: Type.Optional(Type.Integer({ minimum: MIN_PIXELS, maximum: MAX_PIXELS })),
+          fps: Type.Optional(
+            Type.Number({ minimum: MIN_VIDEO_FPS, maximum: MAX_VIDEO_FPS, description: 'Video sampling rate' }),
+          ),
         },
         { additionalProperties: false, description: 'Per-request preprocessing, clamped to the server limits' },
       ),

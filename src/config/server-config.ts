@@ -13,6 +13,12 @@ import { DEFAULT_ENGINE_LIMITS } from '../runtime/engine/engine-limits.js';
 import { DEFAULT_MEDIA_WORKERS } from '../media/media-worker-pool.js';
 
 export const DEFAULT_MODEL = 'Vchitect/ShotVL-3B';
+/**
+ * Images and videos per request. lmms-eval sends 10 frames per question by default, and vLLM's own
+ * per-prompt limits are far higher; memory is protected by the byte, pixel and context-length limits,
+ * so this only bounds the bookkeeping of one request.
+ */
+export const DEFAULT_MAX_MEDIA_ITEMS = 32;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -36,8 +42,11 @@ export interface ServerConfig {
   readonly port: number;
   /** A Hugging Face repo id, a model folder, or `tiny` (built locally, no network). */
   readonly model: string;
-  /** The id clients send as `model`; undefined = the engine's model id. */
-  readonly servedModelName: string | undefined;
+  /**
+   * The names clients may send as `model` (aliases, as vLLM's --served-model-name takes several);
+   * the first is the one `/v1/models` lists first and metrics carry. Empty = the engine's model id.
+   */
+  readonly servedModelNames: readonly string[];
   readonly device: Device;
   /** Bearer key required on /v1/*, /tokenize and /detokenize; non-enumerable (never logged). */
   readonly apiKey: string | undefined;
@@ -181,6 +190,15 @@ function parseLogLevel(value: string): LogLevel {
   return level as LogLevel;
 }
 
+/** `--served-model-name a,b c`: names separated by commas or spaces, each kept once, in order. */
+function parseModelNames(value: string): readonly string[] {
+  const names = [...new Set(value.split(/[\s,]+/).filter((name) => name !== ''))];
+  for (const name of names) {
+    if (name.length > 256) throw new Error(`a served model name is longer than 256 characters`);
+  }
+  return names;
+}
+
 function parseOrigins(value: string): readonly string[] {
   const origins = value
     .split(',')
@@ -227,7 +245,7 @@ export function parseServerConfig(
       wrap((value) => parseInteger(value, 0, 65_535)),
     ),
     model: read(s.model, DEFAULT_MODEL, wrap(text)),
-    servedModelName: read(s.servedModelName, undefined, wrap(optionalText)),
+    servedModelNames: Object.freeze([...read(s.servedModelName, [] as readonly string[], wrap(parseModelNames))]),
     device: read(s.device, 'auto' as Device, wrap(parseDevice)),
     bodyLimitBytes: read(
       s.bodyLimit,
@@ -236,7 +254,7 @@ export function parseServerConfig(
     ),
     maxMediaItemsPerRequest: read(
       s.maxMediaItems,
-      8,
+      DEFAULT_MAX_MEDIA_ITEMS,
       wrap((value) => parseInteger(value, 0, 1024)),
     ),
     allowedLocalMediaPath:

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Engine } from '../runtime/engine/engine-api.js';
 import { registerApiKeyCheck } from './auth.js';
+import { systemFingerprint } from './system-fingerprint.js';
 import { registerCors } from './cors.js';
 import { ApiError, frameworkErrorHandler, registerErrorHandlers } from './errors.js';
 import type { MediaResolver } from './media-resolver.js';
@@ -78,10 +79,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   registerApiKeyCheck(app, config.apiKey);
 
+  const servedModelNames = config.servedModelNames.length > 0 ? config.servedModelNames : [engine.model.id];
   const context: RouteContext = {
     engine,
     config,
-    servedModelName: config.servedModelName ?? engine.model.id,
+    servedModelName: servedModelNames[0] as string,
+    servedModelNames,
+    systemFingerprint: systemFingerprint(engine.model),
     mediaResolver: options.mediaResolver,
     state,
   };

@@ -12,8 +12,12 @@ export interface ServerState {
 export interface RouteContext {
   engine: Engine;
   config: ServerConfig;
-  /** The id clients send as `model`: --served-model-name, else the engine's model id. */
+  /** The first name of servedModelNames: what metrics carry and a request without `model` means. */
   servedModelName: string;
+  /** The names clients may send as `model`: --served-model-name (one or more), else the engine's model id. */
+  servedModelNames: readonly string[];
+  /** OpenAI's system_fingerprint for this model and server version (see system-fingerprint.ts). */
+  systemFingerprint: string;
   mediaResolver: MediaResolver | undefined;
   state: ServerState;
 }

@@ -9,10 +9,10 @@ describe('parseServerConfig', () => {
       host: '0.0.0.0',
       port: 8000,
       model: 'Vchitect/ShotVL-3B',
-      servedModelName: undefined,
+      servedModelNames: [],
       device: 'auto',
       bodyLimitBytes: 64 * 1024 * 1024,
-      maxMediaItemsPerRequest: 8,
+      maxMediaItemsPerRequest: 32,
       allowedLocalMediaPath: undefined,
       allowPrivateMediaUrls: false,
       mediaFetch: { connectTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, maxRedirects: 3 },
@@ -93,7 +93,7 @@ describe('parseServerConfig', () => {
       mediaFetch: { maxBytes: 500_000_000, totalTimeoutMs: 2500, connectTimeoutMs: 1000 },
       corsOrigins: ['https://a.example', 'https://b.example'],
       allowedLocalMediaPath: '/srv/app/media/shots',
-      servedModelName: 'shotvl',
+      servedModelNames: ['shotvl'],
       logLevel: 'debug',
     });
     expect(parseByteSize('64m', 1, 1e12)).toBe(64 * 1024 * 1024);

@@ -63,9 +63,7 @@ function videoMessages(): ChatCompletionMessageParam[] {
 }
 
 /** Reads a stream, validating every chunk; returns the text per choice, finish reasons, usage and chunks. */
-async function drain(
-  stream: AsyncIterable<ChatCompletionChunk>,
-): Promise<{
+async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise<{
   texts: string[];
   finish: (string | null)[];
   usage: ChatCompletionChunk['usage'];

@@ -1,5 +1,6 @@
 // Table of bad requests: each gets the right status, OpenAI's error envelope with exactly the four
 // fields and a string code, and the right `param`; afterwards the server still answers a good one.
+import { DEFAULT_MAX_MEDIA_ITEMS } from '../../src/config/server-config.js';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEngine } from './fake-engine.js';
@@ -176,12 +177,16 @@ const CASES: BadRequest[] = [
   {
     name: 'too many images',
     chat: {
-      messages: [userMessage(Array.from({ length: 9 }, () => ({ type: 'image_url', image_url: PNG_DATA_URL })))],
+      messages: [
+        userMessage(
+          Array.from({ length: DEFAULT_MAX_MEDIA_ITEMS + 1 }, () => ({ type: 'image_url', image_url: PNG_DATA_URL })),
+        ),
+      ],
     },
     status: 400,
     code: 'too_many_media_items',
     param: 'messages',
-    message: /At most 8/,
+    message: new RegExp(`At most ${DEFAULT_MAX_MEDIA_ITEMS} `),
   },
   {
     name: 'private-address URL',
@@ -439,6 +444,14 @@ const CASES: BadRequest[] = [
     code: 'context_length_exceeded',
     message:
       /^This model's maximum context length is 4096 tokens\. However, you requested \d+ tokens \(\d+ in the messages, 4000 in the completion\)\. Please reduce the length of the messages or completion\.$/,
+  },
+  {
+    name: 'context overflow without max_tokens',
+    chat: text('word '.repeat(5000)),
+    status: 400,
+    code: 'context_length_exceeded',
+    message:
+      /^This model's maximum context length is 4096 tokens\. However, your messages resulted in \d+ tokens, which leaves no room for a completion\. Please reduce the length of the messages\.$/,
   },
   // routes
   {

@@ -119,7 +119,7 @@ export class FakeEngine implements Engine {
     if (promptTokens + budget > this.model.maxModelLength || budget < 1) {
       throw new EngineError(
         'context_length_exceeded',
-        contextLengthMessage(this.model.maxModelLength, promptTokens + budget, promptTokens, budget),
+        contextLengthMessage(this.model.maxModelLength, promptTokens, request.sampling.maxTokens),
       );
     }
     this.requests.push(request);

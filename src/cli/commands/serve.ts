@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const mediaPreprocessor = createMediaPreprocessor({ workers: config.engine.mediaWorkers });
   const engine = await createEngine({
     modelDir: resolved.modelDir,
-    modelId: config.servedModelName ?? resolved.modelId,
+    modelId: config.servedModelNames[0] ?? resolved.modelId,
     format: choice.format,
     executionProviders: [...selection.executionProviders],
     ...(config.engine.threads === undefined ? {} : { intraOpThreads: config.engine.threads }),

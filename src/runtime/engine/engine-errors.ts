@@ -22,15 +22,25 @@ export class EngineError extends Error {
   }
 }
 
-/** vLLM's wording, which clients and evaluators already parse. */
+/**
+ * vLLM's wording, which clients and evaluators already parse. Without an explicit max_tokens the
+ * completion's share is not the client's number (it is what was left, possibly negative), so the
+ * message then names the prompt alone, as vLLM and OpenAI do for an over-long input.
+ */
 export function contextLengthMessage(
   maxModelLength: number,
-  requested: number,
   promptTokens: number,
-  completionTokens: number,
+  requestedCompletionTokens: number | undefined,
 ): string {
+  if (requestedCompletionTokens === undefined) {
+    return (
+      `This model's maximum context length is ${maxModelLength} tokens. However, your messages resulted in ` +
+      `${promptTokens} tokens, which leaves no room for a completion. Please reduce the length of the messages.`
+    );
+  }
+  const requested = promptTokens + requestedCompletionTokens;
   return (
     `This model's maximum context length is ${maxModelLength} tokens. However, you requested ${requested} tokens ` +
-    `(${promptTokens} in the messages, ${completionTokens} in the completion). Please reduce the length of the messages or completion.`
+    `(${promptTokens} in the messages, ${requestedCompletionTokens} in the completion). Please reduce the length of the messages or completion.`
   );
 }

@@ -330,7 +330,7 @@ export class InferenceEngine implements Engine {
     if (promptLength + maxTokens > maxModelLength || maxTokens < 1) {
       throw new EngineError(
         'context_length_exceeded',
-        contextLengthMessage(maxModelLength, promptLength + maxTokens, promptLength, maxTokens),
+        contextLengthMessage(maxModelLength, promptLength, sampling.maxTokens),
         { param: 'messages' },
       );
     }

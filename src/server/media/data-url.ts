@@ -2,10 +2,12 @@
 // `data:video/mp4;base64,<base64>` for videos, and vLLM's frame-list form
 // `data:video/jpeg;base64,<frame>,<frame>,...` (each frame a base64 JPEG) for videos given as frames.
 //
-// Only base64 payloads in the standard alphabet with canonical padding are accepted (no whitespace,
-// no URL-safe alphabet, no percent-encoding): anything looser lets two different strings mean the
-// same bytes and hides mistakes. The decoded size follows from the text length, so oversize payloads
-// are refused before a byte is decoded.
+// Only base64 payloads in the standard alphabet with canonical padding are accepted (no URL-safe
+// alphabet, no percent-encoding, no spaces or tabs): anything looser lets two different strings mean
+// the same bytes and hides mistakes. The one leniency is line breaks (LF or CRLF), which MIME and
+// Python's base64.encodebytes put every 76 characters and which common clients send unchanged; they
+// are removed before the strict check. The decoded size follows from the text length, so oversize
+// payloads are refused before a byte is decoded.
 import type { MediaSource } from '../../runtime/engine/engine-api.js';
 import type { MediaKind } from '../media-resolver.js';
 import { MediaFetchError, quoteForMessage } from './media-fetch-errors.js';
@@ -75,13 +77,18 @@ function tooLarge(maxBytes: number): MediaFetchError {
   return new MediaFetchError('media_too_large', `The data URL's media is larger than the limit of ${maxBytes} bytes.`);
 }
 
+/** MIME-style line breaks (LF or CRLF) removed; a lone CR stays and fails the strict check. */
+function withoutLineBreaks(text: string): string {
+  return text.includes('\n') ? text.replace(/\r?\n/g, '') : text;
+}
+
 /** Validates one strict base64 payload and decodes it; `label` names it in messages ("payload", "frame 3"). */
 function decodeStrictBase64(text: string, label: string): Uint8Array {
   if (text.length === 0) throw new MediaFetchError('invalid_data_url', `The data URL's ${label} is empty.`);
   if (text.length % 4 !== 0 || !BASE64.test(text)) {
     throw new MediaFetchError(
       'invalid_data_url',
-      `The data URL's ${label} is not valid base64 (standard alphabet, padded with '=', no whitespace).`,
+      `The data URL's ${label} is not valid base64 (standard alphabet, padded with '=', no whitespace but line breaks).`,
     );
   }
   const bytes = Buffer.from(text, 'base64');
@@ -110,7 +117,7 @@ export function decodeDataUrl(url: string, kind: MediaKind, limits: DataUrlLimit
     if (countFramesUpTo(payload, limits.maxFrames + 1) > limits.maxFrames) {
       throw new MediaFetchError('media_too_large', `The frame-list data URL has more than ${limits.maxFrames} frames.`);
     }
-    const parts = payload.split(',');
+    const parts = payload.split(',').map(withoutLineBreaks);
     // Before any decoding: the sizes follow from the lengths.
     const lowerBound = parts.reduce((sum, part) => sum + base64DecodedLengthLowerBound(part.length), 0);
     if (lowerBound > limits.maxBytes) throw tooLarge(limits.maxBytes);
@@ -121,8 +128,9 @@ export function decodeDataUrl(url: string, kind: MediaKind, limits: DataUrlLimit
     if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
     return { kind: 'frames', frames };
   }
-  if (base64DecodedLengthLowerBound(payload.length) > limits.maxBytes) throw tooLarge(limits.maxBytes);
-  const bytes = decodeStrictBase64(payload, 'payload');
+  const text = withoutLineBreaks(payload);
+  if (base64DecodedLengthLowerBound(text.length) > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  const bytes = decodeStrictBase64(text, 'payload');
   if (bytes.byteLength > limits.maxBytes) throw tooLarge(limits.maxBytes);
   return { kind: 'bytes', bytes };
 }

@@ -62,7 +62,8 @@ describe('decodeDataUrl', () => {
     ['bad characters', 'data:image/png;base64,iVBO!!!='],
     ['missing padding', 'data:image/png;base64,iVBORw'],
     ['whitespace', 'data:image/png;base64,iVBO Rw0K'],
-    ['newline', 'data:image/png;base64,iVBO\nRw0K'],
+    ['a lone carriage return', 'data:image/png;base64,iVBO\rRw0K'],
+    ['a tab', 'data:image/png;base64,iVBO\tRw0K'],
     ['URL-safe alphabet', 'data:image/png;base64,ab-_'],
     ['percent-encoding', 'data:image/png;base64,ab%2B'],
     ['padding in the middle', 'data:image/png;base64,ab==abcd'],
@@ -70,6 +71,22 @@ describe('decodeDataUrl', () => {
     ['comma inside an image payload', `data:image/png;base64,${png.toString('base64')},${png.toString('base64')}`],
   ])('refuses %s as invalid_data_url', (_name, url) => {
     expect(reasonOf(() => decodeDataUrl(url, 'image', limits))).toBe('invalid_data_url');
+  });
+
+  it('accepts MIME-style line breaks (76-character lines, LF or CRLF), as base64.encodebytes writes them', () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, index) => (index * 37) % 256));
+    const text = bytes.toString('base64');
+    const lines = text.match(/.{1,76}/g) ?? [];
+    for (const separator of ['\n', '\r\n']) {
+      const url = `data:image/png;base64,${lines.join(separator)}${separator}`;
+      const source = decodeDataUrl(url, 'image', limits);
+      expect(source.kind === 'bytes' ? Buffer.from(source.bytes) : undefined).toEqual(bytes);
+    }
+    const frames = [jpeg(1), jpeg(2)].map(
+      (frame) => `${frame.toString('base64').slice(0, 4)}\n${frame.toString('base64').slice(4)}`,
+    );
+    const source = decodeDataUrl(`data:video/jpeg;base64,${frames.join(',')}`, 'video', limits);
+    expect(source.kind === 'frames' ? source.frames.length : 0).toBe(2);
   });
 
   it('refuses an empty frame in a frame list', () => {

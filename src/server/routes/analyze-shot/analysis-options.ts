@@ -7,7 +7,7 @@ import type { AnalysisMode } from '../../../shot/analysis/analysis-question.js';
 import { dimensionKey, parseDimensionName } from '../../../shot/analysis/dimension-keys.js';
 import type { ShotCategory } from '../../../shot/dimensions.js';
 import { ApiError } from '../../errors.js';
-import { assertServedModel } from '../../served-model.js';
+import { resolveServedModel } from '../../served-model.js';
 import type { AnalyzeShotOptions } from './schema.js';
 
 export interface AnalysisPlan {
@@ -62,8 +62,12 @@ function parseDimensions(names: readonly string[] | undefined): ShotCategory[] |
   });
 }
 
-export function planAnalysis(options: AnalyzeShotOptions, kind: ShotMediaKind, servedModelName: string): AnalysisPlan {
-  assertServedModel(options.model, servedModelName);
+export function planAnalysis(
+  options: AnalyzeShotOptions,
+  kind: ShotMediaKind,
+  servedModelNames: readonly string[],
+): AnalysisPlan {
+  resolveServedModel(options.model, servedModelNames);
   const selection = selectDimensions(kind, parseDimensions(options.dimensions));
   if (!selection.ok) {
     const names = selection.notApplicable.map(dimensionKey).join(', ');

@@ -53,7 +53,7 @@ async function mediaFromJson(
   if (resolver === undefined)
     throw new ApiError('unsupported_feature', { values: { feature: 'Image and video input on this server' }, param });
   // Options are checked before anything is fetched.
-  planAnalysis(options, kind, context.servedModelName);
+  planAnalysis(options, kind, context.servedModelNames);
   let source: MediaSource;
   try {
     source = await resolver.resolve(url, kind, signal);
@@ -111,7 +111,7 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
           ? await mediaFromUpload(request, context, signal)
           : await mediaFromJson(request, context, signal);
         try {
-          const plan = planAnalysis(media.options, media.kind, context.servedModelName);
+          const plan = planAnalysis(media.options, media.kind, context.servedModelNames);
           const mediaDone = performance.now();
           const analysis = await analyzeShot(context.engine, {
             requestId: request.id,

@@ -13,6 +13,7 @@ export interface CompletionContext {
   id: string;
   created: number;
   model: string;
+  systemFingerprint: string;
   n: number;
   logprobs: boolean;
   /** The client's signal: tells a client disconnect from a server-side abort. */
@@ -113,6 +114,7 @@ export async function collectCompletion(
       // An engine that ends a choice without saying why ran out of tokens.
       finish_reason: choice.finishReason ?? 'length',
     })),
+    system_fingerprint: context.systemFingerprint,
     usage: counter.total(),
   };
 }

@@ -1,6 +1,7 @@
 // Engine events -> OpenAI's `chat.completion.chunk` server-sent events. Order, as OpenAI and vLLM
 // send it: a role chunk per choice, content chunks, a finish chunk per choice (empty delta), the
-// usage chunk (empty choices) when stream_options.include_usage, then `data: [DONE]`. A failure
+// usage chunk (empty choices) when stream_options.include_usage, then `data: [DONE]`. With vLLM's
+// continuous_usage_stats every chunk also carries the usage so far. A failure
 // after the first byte cannot change the status any more, so it is sent as `data: {"error":...}`.
 import type { Static } from '@sinclair/typebox';
 import type { GenerationEvent } from '../../../runtime/engine/engine-api.js';
@@ -11,6 +12,8 @@ import type { ChatCompletionChunk, Usage } from './schema.js';
 
 export interface StreamContext extends CompletionContext {
   includeUsage: boolean;
+  /** vLLM's continuous_usage_stats: every chunk carries the usage so far (implies includeUsage). */
+  continuousUsage: boolean;
   requestId: string;
   /** Logs a failure that the client receives as an error event. */
   onError: (error: unknown) => void;
@@ -25,12 +28,17 @@ function chunk(context: StreamContext, choices: ChunkChoice[], usage: Usage | nu
     created: context.created,
     model: context.model,
     choices,
+    system_fingerprint: context.systemFingerprint,
   };
-  if (context.includeUsage) value.usage = usage;
+  if (context.includeUsage || context.continuousUsage) value.usage = usage;
   return value;
 }
 
-function eventChunk(event: GenerationEvent, context: StreamContext): ChatCompletionChunk | undefined {
+function eventChunk(
+  event: GenerationEvent,
+  context: StreamContext,
+  usageSoFar: () => Usage | null,
+): ChatCompletionChunk | undefined {
   if (event.type === 'delta') {
     const logprobs =
       context.logprobs && event.logprobs !== undefined
@@ -38,13 +46,29 @@ function eventChunk(event: GenerationEvent, context: StreamContext): ChatComplet
         : null;
     // A token that completes no character yet carries nothing to show unless its logprobs were asked for.
     if (event.text === '' && logprobs === null) return undefined;
-    return chunk(context, [{ index: event.choice, delta: { content: event.text }, logprobs, finish_reason: null }]);
+    return chunk(
+      context,
+      [{ index: event.choice, delta: { content: event.text }, logprobs, finish_reason: null }],
+      usageSoFar(),
+    );
   }
   if (event.type === 'finish') {
     const reason = checkedFinishReason(event.reason, context.signal);
-    return chunk(context, [{ index: event.choice, delta: {}, logprobs: null, finish_reason: reason }]);
+    return chunk(context, [{ index: event.choice, delta: {}, logprobs: null, finish_reason: reason }], usageSoFar());
   }
   return undefined;
+}
+
+function* roleChunks(context: StreamContext, usage: Usage | null): Generator<string> {
+  for (let index = 0; index < context.n; index += 1) {
+    yield sseData(
+      chunk(
+        context,
+        [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+        usage,
+      ),
+    );
+  }
 }
 
 export async function* streamCompletion(
@@ -52,18 +76,23 @@ export async function* streamCompletion(
   context: StreamContext,
 ): AsyncGenerator<string> {
   try {
-    for (let index = 0; index < context.n; index += 1) {
-      yield sseData(
-        chunk(context, [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
-      );
-    }
     const counter = new UsageCounter();
+    const usageSoFar = (): Usage | null => (context.continuousUsage ? counter.total() : null);
+    // With continuous usage the role chunks wait for the engine's first event (the prompt's size),
+    // so that they too carry true figures; otherwise they go out at once.
+    let rolesSent = !context.continuousUsage;
+    if (rolesSent) yield* roleChunks(context, null);
     for await (const event of events) {
       counter.observe(event);
-      const value = eventChunk(event, context);
+      if (!rolesSent) {
+        rolesSent = true;
+        yield* roleChunks(context, usageSoFar());
+      }
+      const value = eventChunk(event, context, usageSoFar);
       if (value !== undefined) yield sseData(value);
     }
-    if (context.includeUsage) yield sseData(chunk(context, [], counter.total()));
+    if (!rolesSent) yield* roleChunks(context, usageSoFar());
+    if (context.includeUsage || context.continuousUsage) yield sseData(chunk(context, [], counter.total()));
     yield SSE_DONE;
   } catch (error) {
     // A client that left reads nothing; anyone else learns why the stream stopped.

@@ -2,13 +2,17 @@
 // SamplingOptions. Unset fields take the model's generation_config.json defaults, then vLLM's.
 import type { MediaOptions, ModelDescription, SamplingOptions } from '../../../runtime/engine/engine-api.js';
 import { ApiError } from '../../errors.js';
-import { assertServedModel } from '../../served-model.js';
+import { resolveServedModel } from '../../served-model.js';
 import type { ChatCompletionRequest } from './schema.js';
 
 export interface ChatRequestPlan {
+  /** The served name the response reports (the alias the request used, else the first). */
+  modelName: string;
   sampling: SamplingOptions;
   stream: boolean;
   includeUsage: boolean;
+  /** vLLM's stream_options.continuous_usage_stats: usage so far in every chunk. */
+  continuousUsage: boolean;
   mediaOptions: MediaOptions;
   cacheSalt: string | undefined;
 }
@@ -76,9 +80,9 @@ function stopStrings(stop: string | string[] | undefined): string[] | undefined 
 export function planChatRequest(
   body: ChatCompletionRequest,
   model: ModelDescription,
-  servedModelName: string,
+  servedModelNames: readonly string[],
 ): ChatRequestPlan {
-  assertServedModel(body.model, servedModelName);
+  const modelName = resolveServedModel(body.model, servedModelNames);
   checkUnsupportedFeatures(body);
   checkConsistency(body);
   const defaults = model.generationDefaults;
@@ -112,9 +116,11 @@ export function planChatRequest(
   if (kwargs.max_pixels !== undefined) mediaOptions.maxPixels = kwargs.max_pixels;
   if (kwargs.fps !== undefined) mediaOptions.fps = kwargs.fps;
   return {
+    modelName,
     sampling,
     stream: body.stream === true,
     includeUsage: body.stream === true && body.stream_options?.include_usage === true,
+    continuousUsage: body.stream === true && body.stream_options?.continuous_usage_stats === true,
     mediaOptions,
     cacheSalt: body.cache_salt,
   };

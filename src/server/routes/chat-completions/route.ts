@@ -31,7 +31,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
     handler: async (request, reply) => {
       const body = request.body;
       reportUnknownFields(body, request.log);
-      const plan = planChatRequest(body, context.engine.model, context.servedModelName);
+      const plan = planChatRequest(body, context.engine.model, context.servedModelNames);
       const signal = abortOnClientClose(reply);
       const resolved = await toChatMessages(
         body.messages,
@@ -55,7 +55,8 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
         const completion: CompletionContext = {
           id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
           created: Math.floor(Date.now() / 1000),
-          model: context.servedModelName,
+          model: plan.modelName,
+          systemFingerprint: context.systemFingerprint,
           n: plan.sampling.n,
           logprobs: plan.sampling.logprobs !== undefined,
           signal,
@@ -64,6 +65,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
         const chunks = streamCompletion(events, {
           ...completion,
           includeUsage: plan.includeUsage,
+          continuousUsage: plan.continuousUsage,
           requestId: request.id,
           onError: (error) => request.log.error({ err: error }, 'stream failed after it began'),
         });

@@ -214,6 +214,7 @@ export const ChatCompletion = Type.Object(
         finish_reason: FinishReason,
       }),
     ),
+    system_fingerprint: Type.String({ description: 'The backend configuration (model files and server version)' }),
     usage: Usage,
   },
   { title: 'CreateChatCompletionResponse' },
@@ -234,9 +235,11 @@ export const ChatCompletionChunk = Type.Object(
         finish_reason: Type.Union([FinishReason, Type.Null()]),
       }),
     ),
+    system_fingerprint: Type.String(),
     usage: Type.Optional(
       Type.Union([Usage, Type.Null()], {
-        description: 'With stream_options.include_usage: null, except in the last chunk',
+        description:
+          'With stream_options.include_usage: null, except in the last chunk; with continuous_usage_stats: the usage so far in every chunk',
       }),
     ),
   },

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { routeBase } from '../../openapi/route-spec.js';
 import { dropNullFields } from '../../request-fields.js';
 import type { RouteContext } from '../../route-context.js';
-import { assertServedModel } from '../../served-model.js';
+import { resolveServedModel } from '../../served-model.js';
 import { DetokenizeRequest, detokenizeSpec, type DetokenizeResponse } from './schema.js';
 
 export function registerDetokenizeRoute(app: FastifyInstance, context: RouteContext): void {
@@ -14,7 +14,7 @@ export function registerDetokenizeRoute(app: FastifyInstance, context: RouteCont
       dropNullFields(request.body);
     },
     handler: async (request): Promise<DetokenizeResponse> => {
-      assertServedModel(request.body.model, context.servedModelName);
+      resolveServedModel(request.body.model, context.servedModelNames);
       return { prompt: await context.engine.detokenize(request.body.tokens) };
     },
   });

@@ -16,17 +16,16 @@ export function registerModelsRoute(app: FastifyInstance, context: RouteContext)
       const model = context.engine.model;
       return {
         object: 'list',
-        data: [
-          {
-            id: context.servedModelName,
-            object: 'model',
-            created: unixSeconds(model.createdAt),
-            owned_by: 'shotvl',
-            root: model.id,
-            parent: null,
-            max_model_len: model.maxModelLength,
-          },
-        ],
+        // One entry per alias, the first name first, as vLLM lists --served-model-name.
+        data: context.servedModelNames.map((name) => ({
+          id: name,
+          object: 'model' as const,
+          created: unixSeconds(model.createdAt),
+          owned_by: 'shotvl',
+          root: model.id,
+          parent: null,
+          max_model_len: model.maxModelLength,
+        })),
       };
     },
   });

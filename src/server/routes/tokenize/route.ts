@@ -6,7 +6,7 @@ import { abortOnClientClose } from '../../client-abort.js';
 import { ApiError } from '../../errors.js';
 import { dropNullFields } from '../../request-fields.js';
 import type { RouteContext } from '../../route-context.js';
-import { assertServedModel } from '../../served-model.js';
+import { resolveServedModel } from '../../served-model.js';
 import { TokenizeRequest, tokenizeSpec, type TokenizeResponse } from './schema.js';
 
 export function registerTokenizeRoute(app: FastifyInstance, context: RouteContext): void {
@@ -18,7 +18,7 @@ export function registerTokenizeRoute(app: FastifyInstance, context: RouteContex
     },
     handler: async (request, reply): Promise<TokenizeResponse> => {
       const body = request.body;
-      assertServedModel(body.model, context.servedModelName);
+      resolveServedModel(body.model, context.servedModelNames);
       if ((body.prompt === undefined) === (body.messages === undefined)) {
         throw new ApiError('invalid_request', {
           message: "Send exactly one of 'prompt' or 'messages'.",

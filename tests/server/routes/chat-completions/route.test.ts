@@ -33,10 +33,19 @@ describe('non-streaming chat completion', () => {
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     const body = response.json();
     assertOpenAiShape('CreateChatCompletionResponse', body);
-    expect(Object.keys(body).sort()).toEqual(['choices', 'created', 'id', 'model', 'object', 'usage']);
+    expect(Object.keys(body).sort()).toEqual([
+      'choices',
+      'created',
+      'id',
+      'model',
+      'object',
+      'system_fingerprint',
+      'usage',
+    ]);
+    expect(body.system_fingerprint).toMatch(/^fp_[0-9a-f]{10}$/);
     expect(body.id).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
     expect(body.object).toBe('chat.completion');
-    expect(Math.abs(body.created - Date.now() / 1000)).toBeLessThan(5);
+    expect(Math.abs(body.created - Date.now() / 1000)).toBeLessThan(60);
     expect(body.model).toBe('Vchitect/ShotVL-3B');
     expect(body.choices).toEqual([
       {
@@ -244,6 +253,33 @@ describe('streaming chat completion', () => {
       (chunk) => (chunk as { choices: { logprobs: unknown }[] }).choices[0]?.logprobs != null,
     );
     expect(withLogprobs).toHaveLength(7);
+  });
+
+  it('puts the usage so far in every chunk with continuous_usage_stats, and a system_fingerprint everywhere', async () => {
+    const test = setup();
+    const response = await post(test, {
+      messages: [userMessage('x')],
+      stream: true,
+      stream_options: { continuous_usage_stats: true },
+    });
+    const { events, done } = parseSse(response.body);
+    expect(done).toBe(true);
+    const chunks = events as {
+      choices: { delta: { content?: string } }[];
+      system_fingerprint: string;
+      usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+    }[];
+    const plain = (await post(test, { messages: [userMessage('x')] })).json();
+    for (const chunk of chunks) {
+      assertOpenAiShape('CreateChatCompletionStreamResponse', chunk);
+      expect(chunk.system_fingerprint).toBe(plain.system_fingerprint);
+      expect(chunk.usage.prompt_tokens).toBe(plain.usage.prompt_tokens);
+      expect(chunk.usage.total_tokens).toBe(chunk.usage.prompt_tokens + chunk.usage.completion_tokens);
+    }
+    const completionCounts = chunks.map((chunk) => chunk.usage.completion_tokens);
+    expect(completionCounts).toEqual([...completionCounts].sort((a, b) => a - b));
+    expect(completionCounts.at(-1)).toBe(7);
+    expect(chunks.at(-1)?.choices).toEqual([]);
   });
 
   it('sends an error event when generation fails after the stream began', async () => {

@@ -1,12 +1,11 @@
 // A small GNU-style flag reader for the configuration modules: `--name value`, `--name=value`,
 // boolean `--flag` / `--no-flag`. It knows which flags exist, so a typo is an error instead of a
 // silently ignored setting.
+import { ShotvlError } from '../util/shotvl-error.js';
 
-export class FlagError extends Error {
-  readonly code = 'invalid_flag';
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlagError';
+export class FlagError extends ShotvlError<'invalid_flag'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_flag', message, options);
   }
 }
 

@@ -4,6 +4,7 @@
 // is where converted models live. Nothing else in the project reads these variables.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_MODEL_STORE = join('models', 'store');
@@ -21,11 +22,9 @@ export interface HubSettings {
   modelStore: string;
 }
 
-export class HubSettingsError extends Error {
-  readonly code = 'invalid_hub_setting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'HubSettingsError';
+export class HubSettingsError extends ShotvlError<'invalid_hub_setting'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_hub_setting', message, options);
   }
 }
 

@@ -11,6 +11,7 @@ import { FlagError, readFlags, type FlagDefinition, type FlagValues } from './co
 import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
 import { DEFAULT_ENGINE_LIMITS } from '../runtime/engine/engine-limits.js';
 import { DEFAULT_MEDIA_WORKERS } from '../media/media-worker-pool.js';
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export const DEFAULT_MODEL = 'Vchitect/ShotVL-3B';
 /**
@@ -86,11 +87,9 @@ export interface EngineSettings {
   readonly mediaWorkers: number;
 }
 
-export class ServerConfigError extends Error {
-  readonly code = 'invalid_server_config';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServerConfigError';
+export class ServerConfigError extends ShotvlError<'invalid_server_config'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_server_config', message, options);
   }
 }
 

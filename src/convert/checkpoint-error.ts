@@ -1,6 +1,7 @@
 // One error type for reading and writing Hugging Face checkpoints. Every failure has a stable code
 // (for tests, logs and the command line) and a message that names the file or the tensor, so a
 // user with a broken 7 GB download knows which file to fetch again.
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export type CheckpointErrorCode =
   /** The checkpoint folder does not exist or is not a folder. */
@@ -28,16 +29,15 @@ export type CheckpointErrorCode =
   /** The output folder of a generated checkpoint exists and may not be replaced. */
   | 'output_exists';
 
-export class CheckpointError extends Error {
+export class CheckpointError extends ShotvlError<CheckpointErrorCode> {
   constructor(
-    readonly code: CheckpointErrorCode,
+    code: CheckpointErrorCode,
     message: string,
     /** The file the error is about, when there is one. */
     readonly file?: string,
     /** The tensor the error is about, when there is one. */
     readonly tensor?: string,
   ) {
-    super(message);
-    this.name = 'CheckpointError';
+    super(code, message);
   }
 }

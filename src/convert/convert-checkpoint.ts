@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { silentProgress, type ProgressReporter } from '../util/progress.js';
 import { ConversionError } from './conversion-error.js';
 import { openCheckpointSource, type CheckpointSource } from './checkpoint-source.js';
-import { readModelConfigFile } from './read-model-config.js';
+import { readModelConfig } from '../model-format/read-model-config.js';
 import { GraphBuilder } from './onnx/graph-builder.js';
 import { LayerWriter } from './qwen2-5-vl/layer-writer.js';
 import { writeDecoderGraph } from './qwen2-5-vl/decoder-graph.js';
@@ -54,7 +54,7 @@ const GRAPHS: { baseName: GraphName; write: GraphWriter }[] = [
 export async function convertCheckpoint(options: ConvertOptions): Promise<ConversionResult> {
   const progress = options.progress ?? silentProgress;
   const outputDir = resolve(options.outputDir);
-  const config = readModelConfigFile(options.checkpointDir);
+  const config = readModelConfig(options.checkpointDir);
   checkNotInsideCheckpoint(outputDir, resolve(options.checkpointDir));
   // Every header is checked here (missing, truncated or mismatched shards) before anything is written.
   const checkpoint = await openCheckpointSource(options.checkpointDir);
@@ -117,7 +117,7 @@ function checkNotInsideCheckpoint(outputDir: string, checkpointDir: string): voi
     throw new ConversionError(
       'output_exists',
       `output folder ${outputDir} is or contains the checkpoint folder ${checkpointDir}; choose another output folder`,
-      outputDir,
+      { file: outputDir },
     );
   }
 }
@@ -136,19 +136,21 @@ function prepareOutputLocation(outputDir: string, overwrite: boolean): string | 
     throw new ConversionError(
       'output_unwritable',
       `cannot create the output folder's parent ${parent} (${errorCode(error)})`,
-      parent,
+      { file: parent },
     );
   }
   try {
     const existing = statSync(outputDir, { throwIfNoEntry: false });
     if (existing !== undefined && !existing.isDirectory()) {
-      throw new ConversionError('output_exists', `output path ${outputDir} exists and is not a folder`, outputDir);
+      throw new ConversionError('output_exists', `output path ${outputDir} exists and is not a folder`, {
+        file: outputDir,
+      });
     }
     if (existing !== undefined && !overwrite && readdirSync(outputDir).length > 0) {
       throw new ConversionError(
         'output_exists',
         `output folder ${outputDir} exists and is not empty (pass --overwrite to replace it)`,
-        outputDir,
+        { file: outputDir },
       );
     }
     const probe = join(parent, `.${basename(outputDir)}.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -159,7 +161,7 @@ function prepareOutputLocation(outputDir: string, overwrite: boolean): string | 
       throw new ConversionError(
         'output_unwritable',
         `cannot write the output folder ${outputDir}: its parent ${parent} is not writable (${errorCode(error)})`,
-        parent,
+        { file: parent },
       );
     }
   } catch (error) {
@@ -212,9 +214,12 @@ function errorCode(error: unknown): string {
  */
 function nameTheTensor(error: unknown, tensor: string | undefined, fileName: string): unknown {
   if (!(error instanceof RangeError) || tensor === undefined) return error;
-  return Object.assign(
-    new ConversionError('source_invalid', `tensor '${tensor}' cannot be written to ${fileName}: ${error.message}`),
-    { cause: error },
+  return new ConversionError(
+    'source_invalid',
+    `tensor '${tensor}' cannot be written to ${fileName}: ${error.message}`,
+    {
+      cause: error,
+    },
   );
 }
 

@@ -3,6 +3,7 @@
 // stack).
 import { CheckpointError } from './checkpoint-error.js';
 import { ConversionError } from './conversion-error.js';
+import { ModelConfigError } from '../model-format/model-config.js';
 import { MissingTensorError, TensorShapeError } from './tensor-source.js';
 
 export interface FailureContext {
@@ -25,7 +26,8 @@ export function describeConversionFailure(error: unknown, context: FailureContex
 }
 
 function describe(error: unknown, context: FailureContext): string | undefined {
-  if (error instanceof ConversionError) return error.message;
+  // config.json errors already name the file (read-model-config.ts).
+  if (error instanceof ConversionError || error instanceof ModelConfigError) return error.message;
   if (error instanceof CheckpointError || error instanceof MissingTensorError || error instanceof TensorShapeError) {
     return withFolder(error.message, context.checkpointDir);
   }

@@ -1,6 +1,7 @@
 // Errors of Hugging Face Hub downloads. Each has a stable code, names the repository or file, and
 // says what the user can do (set HF_TOKEN, accept a gated model's terms, use a local folder).
 // The token itself never appears in a message.
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export type HubErrorCode =
   /** A repository id, revision or file path that is not valid (or would leave the target folder). */
@@ -24,16 +25,15 @@ export type HubErrorCode =
   /** The repository has no config.json or no safetensors weights. */
   | 'hub_not_a_checkpoint';
 
-export class HubError extends Error {
+export class HubError extends ShotvlError<HubErrorCode> {
   constructor(
-    readonly code: HubErrorCode,
+    code: HubErrorCode,
     message: string,
     /** Whether another attempt may succeed (interrupted transfers, 5xx, integrity after a resume). */
     readonly retryable = false,
     /** The HTTP status, when the error comes from a response. */
     readonly status?: number,
   ) {
-    super(message);
-    this.name = 'HubError';
+    super(code, message);
   }
 }

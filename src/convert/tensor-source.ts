@@ -1,5 +1,6 @@
 // What the graph builders need from a checkpoint: tensor shapes and float32 values, by the
 // canonical (legacy) Hugging Face parameter name.
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export interface TensorSource {
   has(name: string): boolean;
@@ -8,24 +9,26 @@ export interface TensorSource {
   readFloat32(name: string): Promise<Float32Array>;
 }
 
-export class MissingTensorError extends Error {
-  readonly code = 'missing_tensor';
-  constructor(readonly tensorName: string) {
-    super(`checkpoint has no tensor '${tensorName}'`);
-    this.name = 'MissingTensorError';
+export class MissingTensorError extends ShotvlError<'missing_tensor'> {
+  readonly tensorName: string;
+
+  constructor(message: string, options: { tensorName: string; cause?: unknown }) {
+    super('missing_tensor', message, options);
+    this.tensorName = options.tensorName;
   }
 }
 
-export class TensorShapeError extends Error {
-  readonly code = 'tensor_shape_mismatch';
-  constructor(
-    readonly tensorName: string,
-    expected: readonly number[],
-    found: readonly number[],
-  ) {
-    super(`tensor '${tensorName}' has shape [${found.join(', ')}], expected [${expected.join(', ')}] from config.json`);
-    this.name = 'TensorShapeError';
+export class TensorShapeError extends ShotvlError<'tensor_shape_mismatch'> {
+  readonly tensorName: string;
+
+  constructor(message: string, options: { tensorName: string; cause?: unknown }) {
+    super('tensor_shape_mismatch', message, options);
+    this.tensorName = options.tensorName;
   }
+}
+
+function missingTensor(tensorName: string): MissingTensorError {
+  return new MissingTensorError(`checkpoint has no tensor '${tensorName}'`, { tensorName });
 }
 
 /**
@@ -45,7 +48,7 @@ export function withCanonicalNames(source: TensorSource, names: Iterable<string>
   for (const name of names) actualByCanonical.set(canonicalParameterName(name), name);
   const resolve = (name: string): string => {
     const actual = actualByCanonical.get(name);
-    if (actual === undefined) throw new MissingTensorError(name);
+    if (actual === undefined) throw missingTensor(name);
     return actual;
   };
   return {
@@ -61,10 +64,13 @@ export async function readChecked(
   name: string,
   expected: readonly number[],
 ): Promise<Float32Array> {
-  if (!source.has(name)) throw new MissingTensorError(name);
+  if (!source.has(name)) throw missingTensor(name);
   const found = source.shape(name);
   if (found.length !== expected.length || found.some((dimension, index) => dimension !== expected[index])) {
-    throw new TensorShapeError(name, expected, found);
+    throw new TensorShapeError(
+      `tensor '${name}' has shape [${found.join(', ')}], expected [${expected.join(', ')}] from config.json`,
+      { tensorName: name },
+    );
   }
   return source.readFloat32(name);
 }

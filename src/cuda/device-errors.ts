@@ -1,14 +1,12 @@
 // Typed failures of device and weight-format selection. Each has a stable string `code` so the
 // command line can print the message and exit without parsing it. These are startup errors for an
 // operator, not API errors: messages name files, libraries and commands on purpose.
+import { ShotvlError } from '../util/shotvl-error.js';
 
 /** `--device` is not `auto`, `cpu`, `cuda` or `cuda:N`. */
-export class InvalidDeviceError extends Error {
-  readonly code = 'invalid_device';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidDeviceError';
+export class InvalidDeviceError extends ShotvlError<'invalid_device'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_device', message, options);
   }
 }
 
@@ -31,25 +29,19 @@ export type CudaMissingPart =
   | 'session_failed';
 
 /** An explicit `--device cuda[:N]` that cannot run. `missing` says which part; the message says how to fix it. */
-export class CudaUnavailableError extends Error {
-  readonly code = 'cuda_unavailable';
+export class CudaUnavailableError extends ShotvlError<'cuda_unavailable'> {
+  /** The first missing part, the one to fix first. */
+  readonly missing: CudaMissingPart;
 
-  constructor(
-    readonly missing: CudaMissingPart,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CudaUnavailableError';
+  constructor(message: string, options: { missing: CudaMissingPart; cause?: unknown }) {
+    super('cuda_unavailable', message, options);
+    this.missing = options.missing;
   }
 }
 
 /** The model folder has no complete weight format, or not the one that was asked for. */
-export class WeightFormatError extends Error {
-  readonly code = 'weight_format_unavailable';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'WeightFormatError';
+export class WeightFormatError extends ShotvlError<'weight_format_unavailable'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('weight_format_unavailable', message, options);
   }
 }

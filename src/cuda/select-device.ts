@@ -91,7 +91,7 @@ export async function selectDevice(
 
   const primary = check.problems[0]!;
   if (spec.kind === 'cuda') {
-    throw new CudaUnavailableError(primary.part, unavailableMessage(asked, check.problems));
+    throw new CudaUnavailableError(unavailableMessage(asked, check.problems), { missing: primary.part });
   }
   const fields = {
     device: 'cpu',

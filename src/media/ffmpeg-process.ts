@@ -6,6 +6,7 @@
 // paths, versions and library internals.
 import { spawn } from 'node:child_process';
 import { FfmpegUnavailableError, MediaAbortedError, MediaTimeoutError } from './media-errors.js';
+import { ShotvlError } from '../util/shotvl-error.js';
 
 /** How much of stderr is kept: enough for a decoder's last complaints, bounded for hostile input. */
 const STDERR_TAIL_BYTES = 16 * 1024;
@@ -36,12 +37,9 @@ export interface ProcessResult {
 }
 
 /** Raised when collected stdout exceeds `maxStdoutBytes`. */
-export class ProcessOutputTooLargeError extends Error {
-  readonly code = 'process_output_too_large';
-
-  constructor(limit: number) {
-    super(`The media tool printed more than ${limit} bytes.`);
-    this.name = 'ProcessOutputTooLargeError';
+export class ProcessOutputTooLargeError extends ShotvlError<'process_output_too_large'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('process_output_too_large', message, options);
   }
 }
 
@@ -94,7 +92,7 @@ export function runProcess(
       }
       stdoutBytes += chunk.length;
       if (options.maxStdoutBytes !== undefined && stdoutBytes > options.maxStdoutBytes) {
-        kill(new ProcessOutputTooLargeError(options.maxStdoutBytes));
+        kill(new ProcessOutputTooLargeError(`The media tool printed more than ${options.maxStdoutBytes} bytes.`));
         return;
       }
       stdoutChunks.push(chunk);

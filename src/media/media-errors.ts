@@ -13,6 +13,8 @@
 // Messages are written for API users and never contain library text (libvips/ffmpeg messages leak
 // paths and versions); the library error is kept as `cause` for logs.
 
+import { ShotvlError } from '../util/shotvl-error.js';
+
 export const MEDIA_ERROR_CODES = [
   'unsupported_format',
   'corrupt_media',
@@ -26,62 +28,47 @@ export const MEDIA_ERROR_CODES = [
 
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
 
-export class MediaError extends Error {
-  readonly code: MediaErrorCode;
-
-  constructor(code: MediaErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MediaError';
-    this.code = code;
-  }
-}
+export class MediaError extends ShotvlError<MediaErrorCode> {}
 
 export class UnsupportedFormatError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('unsupported_format', message, options);
-    this.name = 'UnsupportedFormatError';
   }
 }
 
 export class CorruptMediaError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('corrupt_media', message, options);
-    this.name = 'CorruptMediaError';
   }
 }
 
 export class UnsupportedAspectRatioError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('unsupported_aspect_ratio', message, options);
-    this.name = 'UnsupportedAspectRatioError';
   }
 }
 
 export class InvalidMediaOptionsError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('invalid_media_options', message, options);
-    this.name = 'InvalidMediaOptionsError';
   }
 }
 
 export class MediaTooLargeError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('media_too_large', message, options);
-    this.name = 'MediaTooLargeError';
   }
 }
 
 export class MediaTimeoutError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('media_timeout', message, options);
-    this.name = 'MediaTimeoutError';
   }
 }
 
 export class MediaAbortedError extends MediaError {
   constructor(message = 'Media processing was aborted.', options?: { cause?: unknown }) {
     super('media_aborted', message, options);
-    this.name = 'MediaAbortedError';
   }
 }
 
@@ -89,7 +76,6 @@ export class MediaAbortedError extends MediaError {
 export class FfmpegUnavailableError extends MediaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ffmpeg_unavailable', message, options);
-    this.name = 'FfmpegUnavailableError';
   }
 }
 

@@ -23,6 +23,7 @@ import {
   type WorkerToPoolMessage,
 } from './media-worker-protocol.js';
 import type { MediaItem, PreprocessedMedia } from './preprocess-media.js';
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export interface MediaWorkerPoolOptions {
   /** Worker threads (default 1). Each holds one decoded item at a time. */
@@ -51,12 +52,9 @@ export interface MediaWorkerPoolStats {
 }
 
 /** A worker died or could not start (not the media's fault: the server maps it to a 500). */
-export class MediaWorkerError extends Error {
-  readonly code = 'media_worker_failed';
-
+export class MediaWorkerError extends ShotvlError<'media_worker_failed'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MediaWorkerError';
+    super('media_worker_failed', message, options);
   }
 }
 

@@ -2,6 +2,7 @@
 // Hugging Face config.json: flat text keys (the mid-2025 save format), nested-only
 // `text_config`/`vision_config`, `rope_scaling` of type "mrope" or "default" with `mrope_section`,
 // and `head_dim` derived when absent.
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export interface TextConfig {
   vocabSize: number;
@@ -55,15 +56,7 @@ export interface ModelConfig {
   tokens: SpecialTokenIds;
 }
 
-export class ModelConfigError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'config_missing' | 'config_invalid' = 'config_invalid',
-  ) {
-    super(message);
-    this.name = 'ModelConfigError';
-  }
-}
+export class ModelConfigError extends ShotvlError<'config_missing' | 'config_invalid'> {}
 
 type Json = Record<string, unknown>;
 
@@ -78,7 +71,10 @@ function pick(nested: Json, top: Json, key: string): unknown {
 
 function requireNumber(value: unknown, key: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ModelConfigError(`config.json: '${key}' must be a number, found ${JSON.stringify(value)}`);
+    throw new ModelConfigError(
+      'config_invalid',
+      `config.json: '${key}' must be a number, found ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -89,7 +85,10 @@ function optionalNumber(value: unknown, key: string, fallback: number): number {
 
 function integerList(value: unknown, key: string): number[] {
   if (!Array.isArray(value) || !value.every((item) => Number.isInteger(item))) {
-    throw new ModelConfigError(`config.json: '${key}' must be a list of integers, found ${JSON.stringify(value)}`);
+    throw new ModelConfigError(
+      'config_invalid',
+      `config.json: '${key}' must be a list of integers, found ${JSON.stringify(value)}`,
+    );
   }
   return value as number[];
 }
@@ -97,10 +96,11 @@ function integerList(value: unknown, key: string): number[] {
 const SUPPORTED_MODEL_TYPES = new Set(['qwen2_5_vl']);
 
 export function parseModelConfig(raw: unknown): ModelConfig {
-  if (!isObject(raw)) throw new ModelConfigError('config.json: expected a JSON object');
+  if (!isObject(raw)) throw new ModelConfigError('config_invalid', 'config.json: expected a JSON object');
   const modelType = raw.model_type;
   if (typeof modelType !== 'string' || !SUPPORTED_MODEL_TYPES.has(modelType)) {
     throw new ModelConfigError(
+      'config_invalid',
       `config.json: unsupported model_type ${JSON.stringify(modelType)}; this converter handles Qwen2.5-VL checkpoints (model_type "qwen2_5_vl")`,
     );
   }
@@ -122,20 +122,26 @@ function parseTextConfig(section: Json, top: Json): TextConfig {
   const headDim = optionalNumber(pick(section, top, 'head_dim'), 'head_dim', hiddenSize / numHeads);
   if (!Number.isInteger(headDim))
     throw new ModelConfigError(
+      'config_invalid',
       `config.json: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}`,
     );
   if (numHeads % numKeyValueHeads !== 0) {
     throw new ModelConfigError(
+      'config_invalid',
       `config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`,
     );
   }
   const ropeScaling = pick(section, top, 'rope_scaling');
   const mropeSection = isObject(ropeScaling) ? ropeScaling.mrope_section : undefined;
   if (mropeSection === undefined)
-    throw new ModelConfigError("config.json: 'rope_scaling.mrope_section' is required for Qwen2.5-VL");
+    throw new ModelConfigError(
+      'config_invalid',
+      "config.json: 'rope_scaling.mrope_section' is required for Qwen2.5-VL",
+    );
   const sections = integerList(mropeSection, 'rope_scaling.mrope_section');
   if (sections.length !== 3 || sections.reduce((a, b) => a + b, 0) * 2 !== headDim) {
     throw new ModelConfigError(
+      'config_invalid',
       `config.json: mrope_section ${JSON.stringify(sections)} must have 3 entries summing to head_dim/2 = ${headDim / 2}`,
     );
   }

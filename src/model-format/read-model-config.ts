@@ -9,19 +9,19 @@ export function readModelConfig(folder: string): ModelConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new ModelConfigError(`${path} not found`, 'config_missing');
+    throw new ModelConfigError('config_missing', `${path} not found`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new ModelConfigError(`${path} is not valid JSON`, 'config_invalid');
+    throw new ModelConfigError('config_invalid', `${path} is not valid JSON`);
   }
   try {
     return parseModelConfig(raw);
   } catch (error) {
     if (error instanceof ModelConfigError)
-      throw new ModelConfigError(`${path}: ${error.message.replace(/^config\.json: /, '')}`, 'config_invalid');
+      throw new ModelConfigError('config_invalid', `${path}: ${error.message.replace(/^config\.json: /, '')}`);
     throw error;
   }
 }

@@ -1,6 +1,8 @@
-// The one error catalogue of the HTTP API and the one function that maps anything thrown — our own
-// ApiError, the engine's EngineError, the media layer's MediaError / MediaFetchError, Fastify's own
-// errors — to a status and OpenAI's envelope `{"error":{"message","type","param","code"}}`.
+// The one error catalogue of the HTTP API and the one place where anything thrown — our own
+// ApiError, an error of the layers below (every one a ShotvlError with a stable code: the engine's,
+// the tokenizer's, sampling's, media's), Fastify's own errors — becomes a status and OpenAI's
+// envelope `{"error":{"message","type","param","code"}}`. The layers below never translate each
+// other's errors for HTTP: they throw their own, and RUNTIME_CODES below says how each leaves.
 // `code` is always one of the strings below, so clients can switch on it.
 //
 // Threat model for messages: they reach untrusted clients. 4xx messages are ours or were written
@@ -14,8 +16,10 @@
 // - 499 (client closed request, nginx's convention) is logged but nobody is left to read it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EngineError, type EngineErrorCode } from '../runtime/engine/engine-errors.js';
-import { MediaError } from '../media/media-errors.js';
-import { MediaFetchError } from './media-resolver.js';
+import { MEDIA_ERROR_CODES, type MediaErrorCode } from '../media/media-errors.js';
+import { SamplingParamsError } from '../runtime/sampling/sampling-params.js';
+import { ShotvlError } from '../util/shotvl-error.js';
+import type { MediaFetchErrorCode } from './media-resolver.js';
 import { describeValidationError, type ValidationIssue } from './validation-message.js';
 
 export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error';
@@ -100,16 +104,14 @@ export interface ApiErrorOptions {
 }
 
 /** An error of the HTTP API: a catalogue code plus what fills its message. */
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
+export class ApiError extends ShotvlError<ApiErrorCode> {
   readonly options: ApiErrorOptions;
 
+  /** The message is the catalogue's template unless `options.message` replaces it (4xx only). */
   constructor(code: ApiErrorCode, options: ApiErrorOptions = {}) {
-    super(options.message ?? fillTemplate(ERROR_CATALOGUE[code].message, options.values ?? {}), {
+    super(code, options.message ?? fillTemplate(ERROR_CATALOGUE[code].message, options.values ?? {}), {
       cause: options.cause,
     });
-    this.name = 'ApiError';
-    this.code = code;
     this.options = options;
   }
 }
@@ -128,16 +130,57 @@ function fillTemplate(template: string, values: Record<string, string | number>)
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-const ENGINE_CODES: Record<EngineErrorCode, ApiErrorCode> = {
-  overloaded: 'overloaded',
-  draining: 'draining',
-  not_ready: 'not_ready',
-  context_length_exceeded: 'context_length_exceeded',
-  kv_budget_exceeded: 'kv_budget_exceeded',
-  invalid_request: 'invalid_request',
-  media_invalid: 'media_invalid',
-  engine_failed: 'engine_failed',
+interface RuntimeMapping {
+  code: ApiErrorCode;
+  /** The request field at fault when the error names none. */
+  param?: string;
+  /** Rewords the error's message for API users (default: as it is). */
+  message?: (message: string) => string;
+}
+
+const same = <Code extends ApiErrorCode>(codes: readonly Code[]): Record<Code, RuntimeMapping> =>
+  Object.fromEntries(codes.map((code) => [code, { code }])) as unknown as Record<Code, RuntimeMapping>;
+
+/**
+ * Codes of the layers below that a client may see, and the catalogue code each leaves as (their
+ * message is written for API users). Any other ShotvlError is our bug: 500, message logged only.
+ */
+const RUNTIME_CODES: Record<EngineErrorCode | MediaErrorCode | MediaFetchErrorCode, RuntimeMapping> &
+  Record<string, RuntimeMapping | undefined> = {
+  ...same<EngineErrorCode>([
+    'overloaded',
+    'draining',
+    'not_ready',
+    'context_length_exceeded',
+    'kv_budget_exceeded',
+    'invalid_request',
+    'media_invalid',
+    'engine_failed',
+  ]),
+  ...same<MediaErrorCode>(MEDIA_ERROR_CODES),
+  ...same<MediaFetchErrorCode>([
+    'invalid_media_url',
+    'media_url_not_allowed',
+    'media_fetch_failed',
+    'media_fetch_timeout',
+    'media_too_large',
+  ]),
+  invalid_prompt: { code: 'invalid_request', param: 'messages' },
+  invalid_sampling_params: { code: 'invalid_request' },
+  // Positions and grids are computed from the request's own media and options: its fault, a 400.
+  invalid_rope_input: { code: 'invalid_request', param: 'messages', message: cannotBeRun },
+  invalid_grid: { code: 'invalid_request', param: 'messages', message: cannotBeRun },
 };
+
+function cannotBeRun(message: string): string {
+  return `The request cannot be run: ${message}.`;
+}
+
+function runtimeParam(error: ShotvlError, mapping: RuntimeMapping): string | null {
+  if (error instanceof EngineError && error.details.param !== undefined) return error.details.param;
+  if (error instanceof SamplingParamsError) return error.parameter;
+  return mapping.param ?? null;
+}
 
 interface FastifyLikeError {
   code?: unknown;
@@ -175,19 +218,25 @@ function fromFastifyError(error: FastifyLikeError, bodyLimit: number): ApiError 
   return undefined;
 }
 
+/** The message of an error of the layers below that is written for users (RUNTIME_CODES knows it). */
+export function userFacingMessage(error: unknown): string | undefined {
+  if (!(error instanceof ShotvlError)) return undefined;
+  const mapping = RUNTIME_CODES[error.code];
+  return mapping === undefined ? undefined : (mapping.message?.(error.message) ?? error.message);
+}
+
 /** Turns anything thrown into an ApiError (its cause kept for the log). */
 export function toApiError(error: unknown, bodyLimit = 0): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof EngineError) {
-    return new ApiError(ENGINE_CODES[error.code], {
-      message: error.message,
-      param: error.details.param ?? null,
-      retryAfterSeconds: error.details.retryAfterSeconds,
+  if (error instanceof ShotvlError) {
+    const mapping = RUNTIME_CODES[error.code];
+    if (mapping === undefined) return new ApiError('internal_error', { cause: error });
+    return new ApiError(mapping.code, {
+      message: mapping.message?.(error.message) ?? error.message,
+      param: runtimeParam(error, mapping),
+      ...(error instanceof EngineError ? { retryAfterSeconds: error.details.retryAfterSeconds } : {}),
       cause: error,
     });
-  }
-  if (error instanceof MediaError || error instanceof MediaFetchError) {
-    return new ApiError(error.code, { message: error.message, cause: error });
   }
   if (typeof error === 'object' && error !== null) {
     const fastifyError = fromFastifyError(error as FastifyLikeError, bodyLimit);

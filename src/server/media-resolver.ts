@@ -10,6 +10,7 @@
 // - It honours `signal`: when the client goes away the fetch stops and the promise rejects.
 // - Sources it created on disk are handed back to `release` once the request is over.
 import type { MediaSource } from '../runtime/engine/engine-api.js';
+import { ShotvlError } from '../util/shotvl-error.js';
 
 export type MediaKind = 'image' | 'video';
 
@@ -33,14 +34,5 @@ export interface MediaResolver {
 export type MediaFetchErrorCode =
   'invalid_media_url' | 'media_url_not_allowed' | 'media_fetch_failed' | 'media_fetch_timeout' | 'media_too_large';
 
-export class MediaFetchError extends Error {
-  constructor(
-    readonly code: MediaFetchErrorCode,
-    /** Written for API users: never library text, never resolved IP addresses of private hosts. */
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'MediaFetchError';
-  }
-}
+/** Its message is written for API users: never library text, never resolved IP addresses of private hosts. */
+export class MediaFetchError extends ShotvlError<MediaFetchErrorCode> {}

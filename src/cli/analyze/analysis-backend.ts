@@ -8,6 +8,7 @@ import { applicableDimensions, type ShotMediaKind } from '../../shot/analysis/an
 import type { AnalysisMode } from '../../shot/analysis/analysis-question.js';
 import type { ShotCategory } from '../../shot/dimensions.js';
 import { MEDIA_SNIFF_BYTES, sniffMediaKind } from '../../server/routes/analyze-shot/media-kind.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface AnalysisBackend {
   /** The analysis as one JSON object (without `file`); FileAnalysisError when this file cannot be analyzed. */
@@ -16,16 +17,7 @@ export interface AnalysisBackend {
 }
 
 /** A failure of one file (unreadable, not media, refused by the server): reported, and the run goes on. */
-export class FileAnalysisError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'FileAnalysisError';
-  }
-}
+export class FileAnalysisError extends ShotvlError {}
 
 export interface AnalyzeSettings {
   readonly mode: AnalysisMode;

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface ChatEndpoint {
   /** Base URL (`http://host:8000/v1`) or the full `.../chat/completions` URL. */
@@ -39,14 +40,13 @@ export interface RequestOptions {
   readonly random?: () => number;
 }
 
-export class ChatRequestError extends Error {
+export class ChatRequestError extends ShotvlError<'chat_request_failed'> {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly attempts: number,
   ) {
-    super(message);
-    this.name = 'ChatRequestError';
+    super('chat_request_failed', message);
   }
 }
 

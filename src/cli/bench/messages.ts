@@ -13,6 +13,7 @@ import { systemPromptFor } from '../../shot/system-prompts.js';
 import type { ShotPromptMode } from '../../shot/system-prompts.js';
 import type { BenchItem, BenchMedia } from './dataset.js';
 import { dataUrl, mediaTypeOf } from './media-type.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export type ChatContentPart =
   | { readonly type: 'text'; readonly text: string }
@@ -41,19 +42,20 @@ export interface MessageOptions {
   readonly signal?: AbortSignal;
 }
 
-export class MediaReadError extends Error {
-  constructor(
-    readonly path: string,
-    cause: unknown,
-  ) {
-    // System errors read best by their code (ENOENT); media errors by their message.
-    const system = cause as NodeJS.ErrnoException;
-    super(
-      `cannot read media ${path}: ${system.syscall !== undefined && system.code !== undefined ? system.code : system.message}`,
-      { cause },
-    );
-    this.name = 'MediaReadError';
+export class MediaReadError extends ShotvlError<'media_unreadable'> {
+  readonly path: string;
+
+  constructor(message: string, options: { path: string; cause?: unknown }) {
+    super('media_unreadable', message, options);
+    this.path = options.path;
   }
+}
+
+function mediaReadError(path: string, cause: unknown): MediaReadError {
+  // System errors read best by their code (ENOENT); media errors by their message.
+  const system = cause as NodeJS.ErrnoException;
+  const detail = system.syscall !== undefined && system.code !== undefined ? system.code : system.message;
+  return new MediaReadError(`cannot read media ${path}: ${detail}`, { path, cause });
 }
 
 async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<ChatContentPart[]> {
@@ -64,7 +66,7 @@ async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<C
     try {
       frames = await options.videoFrames(path, options.signal);
     } catch (error) {
-      throw new MediaReadError(path, error);
+      throw mediaReadError(path, error);
     }
     return frames.map((frame) => ({ type: 'image_url', image_url: { url: dataUrl(frame.mediaType, frame.bytes) } }));
   }
@@ -72,7 +74,7 @@ async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<C
   try {
     bytes = await readFile(path, { signal: options.signal });
   } catch (error) {
-    throw new MediaReadError(path, error);
+    throw mediaReadError(path, error);
   }
   const url = dataUrl(mediaTypeOf(bytes, path, media.kind), bytes);
   return media.kind === 'image'

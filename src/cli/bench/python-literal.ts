@@ -1,3 +1,4 @@
+import { ShotvlError } from '../../util/shotvl-error.js';
 /**
  * A reader for the Python literals ShotBench's `test.tsv` stores in its `type` and `path` columns
  * (`['image/YWE9AAUK.jpg']`). The official script reads them with `json.loads` and falls back to
@@ -7,13 +8,12 @@
  */
 export type PythonValue = string | number | boolean | null | PythonValue[] | { [key: string]: PythonValue };
 
-export class PythonLiteralError extends Error {
+export class PythonLiteralError extends ShotvlError<'invalid_python_literal'> {
   constructor(
     message: string,
     readonly position: number,
   ) {
-    super(`${message} at offset ${position}`);
-    this.name = 'PythonLiteralError';
+    super('invalid_python_literal', `${message} at offset ${position}`);
   }
 }
 

@@ -1,13 +1,13 @@
+import { ShotvlError } from '../../util/shotvl-error.js';
 /**
  * Tab-separated values as pandas' `read_csv(sep="\t")` reads them (the official script's loader):
  * a field that starts with `"` is quoted (`""` is a literal quote, tabs and newlines may appear
  * inside); any other field is taken literally up to the next tab or newline, quotes included. The
  * latter matters: ShotBench's `options` column holds unquoted JSON such as `{"A": "Wide", ...}`.
  */
-export class TsvError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TsvError';
+export class TsvError extends ShotvlError<'invalid_tsv'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_tsv', message, options);
   }
 }
 

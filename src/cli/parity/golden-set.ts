@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRawArrayRef, readFloat32, readInt64AsNumbers, type RawArrayRef } from '../../util/raw-array.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface GoldenCase {
   name: string;
@@ -37,8 +38,10 @@ export interface GoldenSet {
   cases: GoldenCase[];
 }
 
-export class GoldenSetError extends Error {
-  readonly code = 'golden_set_invalid';
+export class GoldenSetError extends ShotvlError<'golden_set_invalid'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('golden_set_invalid', message, options);
+  }
 }
 
 function grids(values: number[] | undefined): [number, number, number][] {

@@ -1,5 +1,6 @@
 // Typed failures of the engine. The HTTP layer maps each code to a status and an OpenAI error
 // body; messages are written for API users and never carry library text.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export type EngineErrorCode =
   | 'overloaded'
@@ -11,14 +12,13 @@ export type EngineErrorCode =
   | 'media_invalid'
   | 'engine_failed';
 
-export class EngineError extends Error {
+export class EngineError extends ShotvlError<EngineErrorCode> {
   constructor(
-    readonly code: EngineErrorCode,
+    code: EngineErrorCode,
     message: string,
     readonly details: { retryAfterSeconds?: number; param?: string; cause?: unknown } = {},
   ) {
-    super(message);
-    this.name = 'EngineError';
+    super(code, message, { cause: details.cause });
   }
 }
 

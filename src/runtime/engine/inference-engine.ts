@@ -5,10 +5,7 @@ import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { ModelRunner, SequenceChunk } from '../runner/model-runner.js';
 import { ChoiceConstraint, ChoiceTrie } from '../sampling/choice-constraint.js';
 import { Sampler } from '../sampling/sampler.js';
-import { createSamplingParams, SamplingParamsError, type SamplingParams } from '../sampling/sampling-params.js';
-import { PromptError } from '../tokenizer/chat-message.js';
-import { InvalidGridError } from '../qwen2-5-vl/grid-thw.js';
-import { RopeIndexError } from '../qwen2-5-vl/rope-index.js';
+import { createSamplingParams, type SamplingParams } from '../sampling/sampling-params.js';
 import { ActiveSequence } from './active-sequence.js';
 import type {
   Engine,
@@ -23,7 +20,13 @@ import { contextLengthMessage, EngineError } from './engine-errors.js';
 import { EngineMetrics } from './engine-metrics.js';
 import { EventChannel } from './event-channel.js';
 import { BLOCK_TOKENS, PrefixCache, blockHashes } from './prefix-cache.js';
-import { featuresForRange, mediaHashAt, preparePrompt, type PreparedPrompt } from './prompt-preparation.js';
+import {
+  featuresForRange,
+  mediaHashAt,
+  preparePrompt,
+  promptTokenIds,
+  type PreparedPrompt,
+} from './prompt-preparation.js';
 import { MAX_POSITION_ID, validatePreparedPrompt } from './prompt-validation.js';
 import { Scheduler, SchedulerRejectedError, type SchedulerLimits, type StepPlan } from './scheduler.js';
 import { VisionCache, type MediaPreprocessor } from './vision-cache.js';
@@ -137,13 +140,12 @@ export class InferenceEngine implements Engine {
   }): Promise<{ tokens: number[]; maxModelLength: number }> {
     const maxModelLength = this.settings.model.maxModelLength;
     if (input.text !== undefined) return { tokens: this.tokenizer.encodeText(input.text), maxModelLength };
-    const prompt = await preparePrompt(input.messages ?? [], {
-      config: this.runner.config,
-      tokenizer: this.tokenizer,
-      visionCache: this.visionCache,
-      signal: undefined,
-    });
-    return { tokens: Array.from(prompt.tokenIds), maxModelLength };
+    const tokenIds = await promptTokenIds(
+      input.messages ?? [],
+      { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: undefined },
+      input.addGenerationPrompt ?? true,
+    );
+    return { tokens: Array.from(tokenIds), maxModelLength };
   }
 
   async detokenize(tokens: number[]): Promise<string> {
@@ -334,32 +336,26 @@ export class InferenceEngine implements Engine {
         { param: 'messages' },
       );
     }
-    try {
-      return createSamplingParams(
-        {
-          temperature: sampling.temperature,
-          topP: sampling.topP,
-          topK: sampling.topK,
-          minP: sampling.minP,
-          ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-          repetitionPenalty: sampling.repetitionPenalty,
-          presencePenalty: sampling.presencePenalty,
-          frequencyPenalty: sampling.frequencyPenalty,
-          ...(sampling.logitBias === undefined ? {} : { logitBias: sampling.logitBias }),
-          maxTokens,
-          stop: sampling.stop ?? [],
-          stopTokenIds: sampling.stopTokenIds ?? [],
-          n: sampling.n,
-          logprobs: sampling.logprobs !== undefined,
-          topLogprobs: sampling.logprobs ?? 0,
-        },
-        { vocabularySize: this.runner.config.text.vocabSize },
-      );
-    } catch (error) {
-      if (error instanceof SamplingParamsError)
-        throw new EngineError('invalid_request', error.message, { param: error.parameter });
-      throw error;
-    }
+    return createSamplingParams(
+      {
+        temperature: sampling.temperature,
+        topP: sampling.topP,
+        topK: sampling.topK,
+        minP: sampling.minP,
+        ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+        repetitionPenalty: sampling.repetitionPenalty,
+        presencePenalty: sampling.presencePenalty,
+        frequencyPenalty: sampling.frequencyPenalty,
+        ...(sampling.logitBias === undefined ? {} : { logitBias: sampling.logitBias }),
+        maxTokens,
+        stop: sampling.stop ?? [],
+        stopTokenIds: sampling.stopTokenIds ?? [],
+        n: sampling.n,
+        logprobs: sampling.logprobs !== undefined,
+        topLogprobs: sampling.logprobs ?? 0,
+      },
+      { vocabularySize: this.runner.config.text.vocabSize },
+    );
   }
 
   private choiceLimits(
@@ -393,16 +389,7 @@ export class InferenceEngine implements Engine {
             retryAfterSeconds: this.retryAfterSeconds(),
           });
     }
-    if (error instanceof PromptError) return new EngineError('invalid_request', error.message, { param: 'messages' });
-    // Positions and grids are computed from the request's own media and options: its fault, a 400.
-    if (error instanceof RopeIndexError || error instanceof InvalidGridError)
-      return new EngineError('invalid_request', `The request cannot be run: ${error.message}.`, {
-        param: 'messages',
-        cause: error,
-      });
-    if (error instanceof SamplingParamsError)
-      return new EngineError('invalid_request', error.message, { param: error.parameter });
-    // Media errors and aborts pass through typed; the HTTP layer maps them.
+    // Prompt, sampling and media errors and aborts pass through typed; the HTTP layer maps them.
     return error;
   }
 

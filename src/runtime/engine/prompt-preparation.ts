@@ -4,7 +4,6 @@
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { ChatMessage as TemplateMessage, ContentPart as TemplatePart } from '../tokenizer/chat-message.js';
 import { computeRopeIndex } from '../qwen2-5-vl/rope-index.js';
-import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
 import type { ModelConfig } from '../../model-format/model-config.js';
 import type { ChatMessage, MediaPart } from './engine-api.js';
 import type { EncodedMedia, VisionCache } from './vision-cache.js';
@@ -52,19 +51,44 @@ function templateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
   }));
 }
 
+type MediaGrid = Pick<EncodedMedia, 'kind' | 'gridThw'>;
+
+function renderTokens(
+  messages: readonly ChatMessage[],
+  media: readonly MediaGrid[],
+  tokenizer: ChatTokenizer,
+  addGenerationPrompt: boolean,
+): Int32Array {
+  const grid = (item: MediaGrid) => ({ t: item.gridThw[0], h: item.gridThw[1], w: item.gridThw[2] });
+  const rendered = tokenizer.renderPrompt(templateMessages(messages), {
+    imageGrids: media.filter((item) => item.kind === 'image').map(grid),
+    videoGrids: media.filter((item) => item.kind === 'video').map(grid),
+    addGenerationPrompt,
+  });
+  return Int32Array.from(rendered.tokenIds);
+}
+
+/**
+ * The prompt's token ids alone (/tokenize): media contribute their pad tokens, counted from the
+ * grid preprocessing gives, so the vision encoder never runs.
+ */
+export async function promptTokenIds(
+  messages: readonly ChatMessage[],
+  context: PromptPreparationContext,
+  addGenerationPrompt: boolean,
+): Promise<Int32Array> {
+  const grids: MediaGrid[] = [];
+  for (const part of mediaParts(messages)) grids.push(await context.visionCache.grid(part, context.signal));
+  return renderTokens(messages, grids, context.tokenizer, addGenerationPrompt);
+}
+
 export async function preparePrompt(
   messages: readonly ChatMessage[],
   context: PromptPreparationContext,
 ): Promise<PreparedPrompt> {
   const encoded = [];
   for (const part of mediaParts(messages)) encoded.push(await context.visionCache.encode(part, context.signal));
-  const grid = (item: { gridThw: GridThw }) => ({ t: item.gridThw[0], h: item.gridThw[1], w: item.gridThw[2] });
-  const rendered = context.tokenizer.renderPrompt(templateMessages(messages), {
-    imageGrids: encoded.filter((item) => item.kind === 'image').map(grid),
-    videoGrids: encoded.filter((item) => item.kind === 'video').map(grid),
-    addGenerationPrompt: true,
-  });
-  const tokenIds = Int32Array.from(rendered.tokenIds);
+  const tokenIds = renderTokens(messages, encoded, context.tokenizer, true);
   const { tokens, vision } = context.config;
   const videos = encoded.filter((item) => item.kind === 'video');
   const hasVision = encoded.length > 0;

@@ -9,6 +9,7 @@
 //   of the queue does not fit the KV budget, nothing behind it is admitted either.
 // - KV memory is reserved at admission for the whole sequence (prompt + max new tokens), so an
 //   admitted sequence never runs out of cache and nothing is ever preempted.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface SchedulerLimits {
   /** Sequences decoding or prefilling at once (the decode batch size). */
@@ -61,13 +62,9 @@ export interface StepPlan {
 
 export type SchedulerRejection = 'queue_full' | 'never_fits';
 
-export class SchedulerRejectedError extends Error {
-  constructor(
-    readonly reason: SchedulerRejection,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SchedulerRejectedError';
+export class SchedulerRejectedError extends ShotvlError<SchedulerRejection> {
+  get reason(): SchedulerRejection {
+    return this.code;
   }
 }
 

@@ -53,6 +53,25 @@ export class VisionCache {
     return this.cache.bytes;
   }
 
+  /**
+   * The item's grid without running the encoder (for counting its tokens): the cached entry's
+   * when there is one, else preprocessing alone. Counts no cache query.
+   */
+  async grid(
+    part: MediaPart,
+    signal: AbortSignal | undefined,
+  ): Promise<Pick<EncodedMedia, 'kind' | 'gridThw' | 'secondPerGridTs'>> {
+    const key = await this.preprocessor.contentKey(part, signal);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const media = await this.preprocessor.preprocess(part, signal);
+    return {
+      kind: part.type,
+      gridThw: media.gridThw,
+      ...(media.secondPerGridTs === undefined ? {} : { secondPerGridTs: media.secondPerGridTs }),
+    };
+  }
+
   async encode(part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
     const key = await this.preprocessor.contentKey(part, signal);
     this.stats.queries += 1;

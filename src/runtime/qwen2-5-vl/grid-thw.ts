@@ -1,13 +1,13 @@
 // The patch grid of one media item, as the Qwen2.5-VL processor reports it in `image_grid_thw` /
 // `video_grid_thw`: temporal groups (t), then patch rows (h) and patch columns (w) of one frame.
 // N = t·h·w patch rows reach the vision tower; N / spatialMergeSize² tokens reach the language model.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export type GridThw = readonly [t: number, h: number, w: number];
 
-export class InvalidGridError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidGridError';
+export class InvalidGridError extends ShotvlError<'invalid_grid'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_grid', message, options);
   }
 }
 

@@ -1,12 +1,11 @@
 // Places vision features at the image/video pad tokens of a prompt's embeddings, as the
 // reference's `masked_scatter` does: the i-th pad token (image or video, in prompt order) gets
 // the i-th feature row of the concatenated features of all media in prompt order.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
-export class VisionPlacementError extends Error {
-  readonly code = 'vision_token_mismatch';
-  constructor(message: string) {
-    super(message);
-    this.name = 'VisionPlacementError';
+export class VisionPlacementError extends ShotvlError<'vision_token_mismatch'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('vision_token_mismatch', message, options);
   }
 }
 

@@ -11,6 +11,7 @@
 //     `rope_delta = max position + 1 − padded length`.
 //   - image and video grids are consumed in batch order across rows.
 import { assertValidGrid, type GridThw } from './grid-thw.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 /** The special token ids the positions depend on; `SpecialTokenIds` of the model config satisfies it. */
 export interface RopeIndexTokenIds {
@@ -56,10 +57,9 @@ export interface RopeIndexResult {
 /** Positions are held in Int32Array rows; anything past this is not a position. */
 const INT32_MAX = 2 ** 31 - 1;
 
-export class RopeIndexError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RopeIndexError';
+export class RopeIndexError extends ShotvlError<'invalid_rope_input'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_rope_input', message, options);
   }
 }
 

@@ -11,6 +11,7 @@
 // The reference outputs (window index, cu_seqlens) are restated in reference-window-index.ts and the
 // tests check that both describe the same windows.
 import { assertValidGrid, gridPatchCount, type GridThw } from './grid-thw.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 /** The vision settings this file needs; `VisionConfig` of the model config satisfies it. */
 export interface VisionGeometry {
@@ -44,10 +45,9 @@ export interface VisionEncoderInputs {
   gridThw: GridThw;
 }
 
-export class InvalidVisionGeometryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidVisionGeometryError';
+export class InvalidVisionGeometryError extends ShotvlError<'invalid_vision_geometry'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_vision_geometry', message, options);
   }
 }
 

@@ -6,14 +6,13 @@ import type { ModelConfig } from '../../model-format/model-config.js';
 import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
 import type { ForwardResult, KvUsage, ModelRunner, SequenceChunk } from './model-runner.js';
 import type { ModelWorkerData, SerializedError, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
-export class ModelWorkerError extends Error {
-  readonly code: string;
-  constructor(error: SerializedError) {
-    super(error.message);
-    this.name = error.name;
-    this.code = error.code ?? 'model_worker_error';
-  }
+/** An error the model worker threw, rebuilt on this side with its code and message. */
+export class ModelWorkerError extends ShotvlError {}
+
+function fromWorker(error: SerializedError): ModelWorkerError {
+  return new ModelWorkerError(error.code ?? 'model_worker_error', error.message);
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
@@ -55,7 +54,7 @@ export class WorkerModelRunner implements ModelRunner {
     const ready = await new Promise<Extract<WorkerResponse, { kind: 'ready' }>>((resolve, reject) => {
       onMessage = (message) => {
         if (message.kind === 'ready') resolve(message);
-        else if (message.kind === 'load-failed') reject(new ModelWorkerError(message.error));
+        else if (message.kind === 'load-failed') reject(fromWorker(message.error));
       };
       onError = reject;
       onExit = (code) => reject(new Error(`model worker exited with code ${code} while loading`));
@@ -140,7 +139,7 @@ export class WorkerModelRunner implements ModelRunner {
     if (pending === undefined) return;
     this.pending.delete(message.id);
     if (message.kind === 'result') pending.resolve(message.value);
-    else pending.reject(new ModelWorkerError(message.error));
+    else pending.reject(fromWorker(message.error));
   }
 
   private fail(error: Error): void {

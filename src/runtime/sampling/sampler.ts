@@ -23,6 +23,7 @@ import {
 import { positionLogprobs, type PositionLogprobs } from './logprobs.js';
 import { Xoshiro128StarStar, randomSeed, type RandomSource } from './random.js';
 import type { SamplingParams } from './sampling-params.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export type LogprobsMode = 'raw' | 'processed';
 
@@ -49,10 +50,9 @@ export interface SampleResult {
   completedChoice: number | undefined;
 }
 
-export class SamplingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SamplingError';
+export class SamplingError extends ShotvlError<'sampling_failed'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('sampling_failed', message, options);
   }
 }
 

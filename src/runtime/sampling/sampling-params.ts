@@ -1,6 +1,7 @@
 // Sampling parameters of one request, validated once and frozen. Names are the OpenAI/vLLM ones in
 // camelCase; ranges follow vLLM's SamplingParams checks so that a request vLLM accepts is accepted
 // here. The model's generation_config.json supplies defaults for omitted fields, as in vLLM.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface SamplingParams {
   /** 0 means greedy (argmax). */
@@ -67,18 +68,18 @@ export const MAX_LOGIT_BIAS_ENTRIES = 1_024;
 export const LOGIT_BIAS_LIMIT = 100;
 
 /** A parameter outside its range; `parameter` is the OpenAI (snake_case) name for error bodies. */
-export class SamplingParamsError extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SamplingParamsError';
+export class SamplingParamsError extends ShotvlError<'invalid_sampling_params'> {
+  /** The request field at fault (OpenAI's name for it). */
+  readonly parameter: string;
+
+  constructor(message: string, options: { parameter: string; cause?: unknown }) {
+    super('invalid_sampling_params', message, options);
+    this.parameter = options.parameter;
   }
 }
 
 function check(condition: boolean, parameter: string, message: string): void {
-  if (!condition) throw new SamplingParamsError(parameter, `${parameter} ${message}`);
+  if (!condition) throw new SamplingParamsError(`${parameter} ${message}`, { parameter });
 }
 
 function checkTokenId(id: number, parameter: string, vocabularySize: number | undefined): void {

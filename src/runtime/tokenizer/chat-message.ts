@@ -2,6 +2,7 @@
 // and decoded media. Media parts carry no pixels here; the caller passes each item's patch grid
 // (from preprocessing) in the order the parts appear, and the tokenizer reserves one pad token per
 // merged patch for the vision features the model runner will scatter in.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export type ChatRole = 'system' | 'user' | 'assistant';
 
@@ -36,17 +37,15 @@ export interface VisionGrid {
 }
 
 /** A request the chat template or tokenizer cannot turn into a prompt (the caller's fault: HTTP 400). */
-export class PromptError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PromptError';
+export class PromptError extends ShotvlError<'invalid_prompt'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_prompt', message, options);
   }
 }
 
 /** A model folder whose tokenizer files are missing or malformed. */
-export class TokenizerLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerLoadError';
+export class TokenizerLoadError extends ShotvlError<'tokenizer_invalid'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('tokenizer_invalid', message, options);
   }
 }

@@ -57,7 +57,6 @@ export class MediaFetchError extends ResolverMediaFetchError {
 
   constructor(reason: MediaFetchReason, message: string, options?: { cause?: unknown }) {
     super(MEDIA_FETCH_REASONS[reason].code, message, options);
-    this.name = 'MediaFetchError';
     this.reason = reason;
     this.status = MEDIA_FETCH_REASONS[reason].status;
   }

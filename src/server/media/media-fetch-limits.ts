@@ -3,6 +3,7 @@
 // mergeMediaFetchLimits). The threat model: URLs chosen by untrusted API users (SSRF, memory and
 // disk exhaustion, slow-loris servers), see ip-address-policy.ts and http-media-fetch.ts.
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_VIDEO_FRAMES } from '../../media/media-limits.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface MediaFetchLimits {
   /** Largest media item accepted, in bytes: downloaded body, decoded data: URL, or local file. */
@@ -42,11 +43,9 @@ export const DEFAULT_MEDIA_FETCH_LIMITS: MediaFetchLimits = Object.freeze({
 /** Limits that may be 0 (no redirects at all; every image spooled to disk). */
 const ZERO_ALLOWED: ReadonlySet<keyof MediaFetchLimits> = new Set(['maxRedirects', 'memoryThresholdBytes']);
 
-export class InvalidMediaFetchLimitError extends Error {
-  readonly code = 'invalid_media_fetch_limit';
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidMediaFetchLimitError';
+export class InvalidMediaFetchLimitError extends ShotvlError<'invalid_media_fetch_limit'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_media_fetch_limit', message, options);
   }
 }
 

@@ -641,6 +641,27 @@ describe('engine with a fake runner: stats', () => {
     expect(runner.events.filter((event) => event.kind === 'encodeVision')).toHaveLength(1);
   });
 
+  it('tokenize honours add_generation_prompt and counts an image from its grid without the vision encoder', async () => {
+    const preprocessor = imagePreprocessor();
+    const { engine, runner } = makeEngine({ preprocessor });
+    const messages = request([image(2), { type: 'text', text: 'What is the shot size?' }]).messages;
+    const withPrompt = await engine.tokenize({ messages, addGenerationPrompt: true });
+    const withoutPrompt = await engine.tokenize({ messages, addGenerationPrompt: false });
+    // '<|im_start|>assistant\n' is the generation prompt: three tokens.
+    expect(withoutPrompt.tokens.length).toBeLessThan(withPrompt.tokens.length);
+    expect(withPrompt.tokens.slice(0, withoutPrompt.tokens.length)).toEqual(withoutPrompt.tokens);
+    // 8x8 patches merged 2x2: 16 image pads, though the encoder never ran.
+    expect(withPrompt.tokens.filter((token) => token === config.tokens.imageTokenId)).toHaveLength(16);
+    expect(runner.events.filter((event) => event.kind === 'encodeVision')).toHaveLength(0);
+    expect(preprocessor.calls).toBe(2);
+    // The count matches the prompt a generation runs.
+    const result = await collect(
+      engine.generate(request([image(2), { type: 'text', text: 'What is the shot size?' }])),
+    );
+    expect(result.usage?.promptTokens).toBe(withPrompt.tokens.length);
+    expect(runner.events.filter((event) => event.kind === 'encodeVision')).toHaveLength(1);
+  });
+
   it('counts prompt and generated tokens, finishes by reason, and latency samples', async () => {
     const { engine } = makeEngine();
     const controller = new AbortController();

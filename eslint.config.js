@@ -85,7 +85,14 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['src/config/**', 'tests/**', 'bench/**', 'src/cli/**'],
+    files: ['web/src/**'],
+    rules: restrict(
+      [...http, 'onnxruntime-node', 'sharp', 'node:*', '../../src/*', '../../../src/*', '../../../../src/*'],
+      'web/src runs in the browser: it reaches the server over HTTP only (its types are checked by tests/web).',
+    ),
+  },
+  {
+    files: ['src/config/**', 'tests/**', 'bench/**', 'src/cli/**', 'web/build.mjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -67,6 +67,8 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   /** Origins allowed by CORS; empty = CORS off (no headers), ['*'] = any origin. */
   readonly corsOrigins: readonly string[];
+  /** Serves the web page at / (and /ui/config.json); `--no-ui` turns it off. */
+  readonly ui: boolean;
   readonly engine: EngineSettings;
 }
 
@@ -121,6 +123,7 @@ export const SERVER_SETTINGS = {
   drainGrace: { flag: 'drain-grace', env: 'SHOTVL_DRAIN_GRACE' },
   logLevel: { flag: 'log-level', env: 'SHOTVL_LOG_LEVEL' },
   corsOrigins: { flag: 'cors-origins', env: 'SHOTVL_CORS_ORIGINS' },
+  ui: { flag: 'ui', env: 'SHOTVL_UI', boolean: true },
   dtype: { flag: 'dtype', env: 'SHOTVL_DTYPE' },
   maxModelLength: { flag: 'max-model-len', env: 'SHOTVL_MAX_MODEL_LEN' },
   maxRunningSequences: { flag: 'max-num-seqs', env: 'SHOTVL_MAX_NUM_SEQS' },
@@ -297,6 +300,7 @@ export function parseServerConfig(
     ),
     logLevel: read(s.logLevel, 'info' as LogLevel, wrap(parseLogLevel)),
     corsOrigins: Object.freeze([...read(s.corsOrigins, [] as readonly string[], wrap(parseOrigins))]),
+    ui: read(s.ui, true, wrap(parseBoolean)),
     engine: Object.freeze({
       dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
       maxModelLength: read(

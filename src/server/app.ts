@@ -21,6 +21,7 @@ import { registerMetricsRoute } from './routes/metrics/route.js';
 import { registerModelsRoute } from './routes/models/route.js';
 import { registerOpenApiRoute } from './routes/openapi/route.js';
 import { registerTokenizeRoute } from './routes/tokenize/route.js';
+import { registerUiRoutes } from './routes/ui/route.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -31,6 +32,8 @@ export interface AppOptions {
   mediaResolver?: MediaResolver;
   /** Shared with lifecycle.ts, which flips `draining` on shutdown. */
   state?: ServerState;
+  /** The built web page (default dist/web); tests point it elsewhere. */
+  uiDirectory?: string;
 }
 
 /** Routes that keep answering while the server drains: orchestrators watch them. */
@@ -98,5 +101,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerMetricsRoute(app, context);
   registerOpenApiRoute(app);
   registerDocsRoute(app);
+  registerUiRoutes(app, context, options.uiDirectory);
   return app;
 }

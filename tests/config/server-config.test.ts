@@ -20,6 +20,7 @@ describe('parseServerConfig', () => {
       drainGraceMs: 30_000,
       logLevel: 'info',
       corsOrigins: [],
+      ui: true,
       engine: {
         dtype: 'auto',
         maxModelLength: 32_768,
@@ -63,6 +64,12 @@ describe('parseServerConfig', () => {
       allowPrivateMediaUrls: false,
       model: 'tiny',
     });
+  });
+
+  it('turns the web page off with --no-ui or SHOTVL_UI=false', () => {
+    expect(parseServerConfig(['--no-ui'], {}).ui).toBe(false);
+    expect(parseServerConfig([], { SHOTVL_UI: 'false' }).ui).toBe(false);
+    expect(parseServerConfig(['--ui'], { SHOTVL_UI: 'false' }).ui).toBe(true);
   });
 
   it('parses sizes, durations, lists and paths', () => {

@@ -18,6 +18,8 @@ export const hasFfmpeg = existsSync(FFMPEG);
 export interface LiveTinyServer {
   server: RunningServer;
   engine: InferenceEngine;
+  /** The media loader the server uses (for a second server over the same engine). */
+  mediaResolver: MediaLoader;
   /** e.g. http://127.0.0.1:40123 */
   url: string;
   /** The id /v1/models lists and requests must name. */
@@ -25,7 +27,15 @@ export interface LiveTinyServer {
   close(): Promise<void>;
 }
 
-export async function startLiveTinyServer(argv: string[] = []): Promise<LiveTinyServer> {
+export interface LiveTinyServerOptions {
+  /** The built web page to serve (default dist/web). */
+  uiDirectory?: string;
+}
+
+export async function startLiveTinyServer(
+  argv: string[] = [],
+  options: LiveTinyServerOptions = {},
+): Promise<LiveTinyServer> {
   const mediaPreprocessor = createMediaPreprocessor();
   const { engine, dispose } = await tinyEngine({ mediaPreprocessor, inProcess: false });
   const mediaResolver = new MediaLoader();
@@ -35,6 +45,7 @@ export async function startLiveTinyServer(argv: string[] = []): Promise<LiveTiny
       engine,
       config: testConfig(['--host', '127.0.0.1', '--port', '0', ...argv]),
       mediaResolver,
+      ...(options.uiDirectory === undefined ? {} : { uiDirectory: options.uiDirectory }),
     });
   } catch (error) {
     await dispose();
@@ -43,6 +54,7 @@ export async function startLiveTinyServer(argv: string[] = []): Promise<LiveTiny
   return {
     server,
     engine,
+    mediaResolver,
     url: server.url,
     modelId: engine.model.id,
     async close() {

@@ -21,6 +21,11 @@ describe('layering rule', () => {
     ['src/shot/example.ts', "import sharp from 'sharp';\nexport const x = sharp;\n"],
     ['src/convert/example.ts', "import { main } from '../cli/main.js';\nexport const x = main;\n"],
     ['src/server/example.ts', "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n"],
+    [
+      'web/src/views/example.tsx',
+      "import { buildApp } from '../../../src/server/app.js';\nexport const x = buildApp;\n",
+    ],
+    ['web/src/example.ts', "import { readFile } from 'node:fs';\nexport const x = readFile;\n"],
   ])('%s may not import %s', async (filePath, code) => {
     const messages = await messagesFor(filePath, code);
     expect(messages.some((message) => message.startsWith('no-restricted-imports'))).toBe(true);

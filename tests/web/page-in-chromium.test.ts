@@ -1,0 +1,337 @@
+// Issue 15 "Must show": the web page in real Chromium against a live server over the tiny model.
+// One browser and one engine for the whole file (a second server over the same engine checks the
+// API-key flow). The page is built from the current web/ sources into a temporary folder, so the
+// test never runs a stale dist/web. Screenshots go to .tmp/ui-screenshots (git-ignored).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/lifecycle.js';
+import { parseDimensionName } from '../../src/shot/analysis/dimension-keys.js';
+import { promptFragment, type FragmentInput } from '../../src/shot/analysis/prompt-fragment.js';
+import type { ShotCategory } from '../../src/shot/dimensions.js';
+import {
+  goldenImageDataUrl,
+  makeTestVideo,
+  startLiveTinyServer,
+  type LiveTinyServer,
+} from '../e2e/live-tiny-server.js';
+import { CHROMIUM, launchChromium, type TestBrowser } from '../helpers/chromium.js';
+import { GOLDEN_DIR } from '../helpers/converted-tiny-a.js';
+import { testConfig } from '../server/test-app.js';
+
+// The page's globals, for the callbacks Playwright runs inside Chromium: the Node project has no DOM
+// library, and these declarations stay local to this file.
+interface PageElement {
+  tagName: string;
+  textContent: string | null;
+  outerHTML: string;
+  dataset: Record<string, string | undefined>;
+  labels?: Iterable<PageElement> | null;
+  naturalWidth?: number;
+  naturalHeight?: number;
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+  getBoundingClientRect(): { width: number };
+}
+declare const document: {
+  querySelectorAll(selector: string): Iterable<PageElement>;
+  getElementById(id: string): PageElement | null;
+  documentElement: { scrollWidth: number };
+  body: PageElement;
+};
+declare const window: { innerWidth: number };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+declare const sessionStorage: { getItem(key: string): string | null };
+declare const localStorage: { length: number };
+declare function getComputedStyle(element: PageElement): { backgroundColor: string };
+
+const SCREENSHOTS = new URL('../../.tmp/ui-screenshots/', import.meta.url).pathname;
+const STILL = join(GOLDEN_DIR, 'processor/images/img_100x100.png');
+const API_KEY = 'ui-test-key';
+const NOT_MEDIA = 'these are not the pixels you are looking for\n';
+
+let live: LiveTinyServer;
+let browser: TestBrowser;
+let page: Page;
+let folder: string;
+let clip: string;
+/** Console errors and page errors; a step that expects an HTTP error clears its own. */
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  folder = mkdtempSync(join(tmpdir(), 'shotvl-ui-'));
+  execFileSync(process.execPath, [
+    new URL('../../web/build.mjs', import.meta.url).pathname,
+    '--out',
+    join(folder, 'web'),
+  ]);
+  clip = join(folder, 'clip.mp4');
+  makeTestVideo(clip, '96x64');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  live = await startLiveTinyServer([], { uiDirectory: join(folder, 'web') });
+  browser = await launchChromium();
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: live.url });
+  page = await browser.context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await live?.close();
+  if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+});
+
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Sends the form with a file (uploaded) or a data: URL (pasted, sent as JSON); returns the API's own
+ * JSON answer, which the page shows by then.
+ */
+async function analyse(source: string): Promise<Record<string, unknown>> {
+  if (source.startsWith('data:')) await page.getByLabel('Or paste an image or video URL').fill(source);
+  else await page.getByLabel('Choose a still or a clip').setInputFiles(source);
+  const response = page.waitForResponse((candidate) => candidate.url().endsWith('/analyze-shot'));
+  await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+  await expect.poll(() => page.locator('.progress').textContent()).toMatch(/Analysing|Uploading/);
+  const body = (await (await response).json()) as Record<string, unknown>;
+  await page.locator('#result-heading').waitFor();
+  return body;
+}
+
+interface ChartReading {
+  dimension: string;
+  chosen: string;
+  probabilities: number[];
+  widths: number[];
+}
+
+/** Every chart: its chosen label, the probabilities and the drawn bar widths (percent of the track). */
+function readCharts(): Promise<ChartReading[]> {
+  return page.locator('.chart').evaluateAll((charts: PageElement[]) =>
+    charts.map((chart) => {
+      const bars = [...chart.querySelectorAll('.bar')];
+      return {
+        dimension: chart.getAttribute('data-dimension') ?? '',
+        chosen: chart.querySelector('.bar.chosen')?.getAttribute('data-label') ?? '',
+        probabilities: bars.map((bar) => Number(bar.dataset.probability)),
+        widths: bars.map((bar) => {
+          const fill = bar.querySelector('.bar-fill')!.getBoundingClientRect().width;
+          return (100 * fill) / bar.querySelector('.bar-track')!.getBoundingClientRect().width;
+        }),
+      };
+    }),
+  );
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+describe('the web page in Chromium', () => {
+  it('loads with no console errors, and every control has an accessible name', async () => {
+    await page.goto(live.url);
+    await page.getByLabel('Choose a still or a clip').waitFor();
+    const unnamed = await page.evaluate(() => {
+      const controls = [...document.querySelectorAll('input, select, textarea, button, a[href]')];
+      const named = (element: PageElement) => {
+        if (element.getAttribute('aria-label')?.trim()) return true;
+        const labelledBy = element.getAttribute('aria-labelledby');
+        if (labelledBy && document.getElementById(labelledBy)?.textContent?.trim()) return true;
+        const labels = element.labels;
+        if (labels && [...labels].some((label) => label.textContent?.trim())) return true;
+        return element.tagName !== 'INPUT' && element.tagName !== 'TEXTAREA' && !!element.textContent?.trim();
+      };
+      const images = [...document.querySelectorAll('img')].filter((image) => !image.hasAttribute('alt'));
+      return [...controls.filter((control) => !named(control)), ...images].map((element) => element.outerHTML);
+    });
+    expect(unnamed).toEqual([]);
+    // Both views are in the page (the chat one hidden), so that covered the controls of both.
+    expect(await page.locator('#chat-input').count()).toBe(1);
+    await screenshot('01-empty');
+    expect(problems).toEqual([]);
+  });
+
+  it('analyses a still: seven charts whose bars sum to 100%, the API answer shown as it is', async () => {
+    const answer = (await analyse(STILL)) as { dimensions: Record<string, { label: string }> };
+    const charts = await readCharts();
+    expect(charts.map((chart) => chart.dimension)).toEqual([
+      'shot_size',
+      'shot_framing',
+      'camera_angle',
+      'lens_size',
+      'lighting_type',
+      'lighting_condition',
+      'composition',
+    ]);
+    for (const chart of charts) {
+      expect(sum(chart.probabilities)).toBeCloseTo(1, 5);
+      expect(sum(chart.widths)).toBeCloseTo(100, 0);
+      expect(chart.chosen).toBe(answer.dimensions[chart.dimension]!.label);
+    }
+    expect(await page.locator('.facts').textContent()).toContain('100 × 100');
+    await screenshot('02-still');
+    expect(problems).toEqual([]);
+  });
+
+  it('copies the enriched prompt and the prompt fragment', async () => {
+    await page.getByLabel('Text-to-video prompt to enrich (optional)').fill('A detective waits in the rain');
+    const answer = (await analyse(STILL)) as { enriched_prompt: string };
+    const copyEnriched = page.getByRole('button', { name: 'Copy enriched prompt' });
+    await copyEnriched.click();
+    await expect.poll(() => copyEnriched.textContent()).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(answer.enriched_prompt);
+
+    // The random tiny model is never 50% sure of a label, so its fragment is empty. The server's
+    // own promptFragment at threshold 0 phrases the real answer's labels into one to copy. This
+    // request goes as JSON with the still as a pasted data: URL: Chromium hands interception no
+    // bytes of an uploaded file.
+    await page.route('**/analyze-shot', async (route) => {
+      try {
+        const response = await route.fetch();
+        const body = (await response.json()) as { dimensions: Record<string, FragmentInput>; prompt_fragment: string };
+        const estimates: Partial<Record<ShotCategory, FragmentInput>> = {};
+        for (const [key, value] of Object.entries(body.dimensions)) estimates[parseDimensionName(key)!] = value;
+        body.prompt_fragment = promptFragment(estimates, 0);
+        await route.fulfill({ response, json: body });
+      } catch (error) {
+        problems.push(`route: ${String(error)}`);
+        await route.abort();
+      }
+    });
+    const fragmentAnswer = (await analyse(goldenImageDataUrl())) as { prompt_fragment: string };
+    await page.unroute('**/analyze-shot');
+    expect(fragmentAnswer.prompt_fragment).not.toBe('');
+    expect(await page.locator('#prompt-fragment').textContent()).toBe(fragmentAnswer.prompt_fragment);
+    const copyFragment = page.getByRole('button', { name: 'Copy prompt fragment' });
+    await copyFragment.click();
+    await expect.poll(() => copyFragment.textContent()).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(fragmentAnswer.prompt_fragment);
+    await screenshot('03-copied');
+    expect(problems).toEqual([]);
+  });
+
+  it('analyses a clip: a poster frame from the browser and eight charts with camera movement', async () => {
+    await page.getByLabel('Text-to-video prompt to enrich (optional)').fill('');
+    await page.getByLabel('Choose a still or a clip').setInputFiles(clip);
+    await page.getByAltText('The chosen shot').waitFor();
+    const answer = (await analyse(clip)) as { media: { kind: string } };
+    expect(answer.media.kind).toBe('video');
+    const charts = await readCharts();
+    expect(charts).toHaveLength(8);
+    expect(charts.at(-1)!.dimension).toBe('camera_movement');
+    for (const chart of charts) expect(sum(chart.probabilities)).toBeCloseTo(1, 5);
+    const poster = page.getByAltText('A frame of the analysed clip');
+    const size = await poster.evaluate((image: PageElement) => [image.naturalWidth, image.naturalHeight]);
+    expect(size).toEqual([96, 64]);
+    await screenshot('04-clip');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the API error text for a bad upload', async () => {
+    const notMedia = join(folder, 'notes.txt');
+    writeFileSync(notMedia, NOT_MEDIA);
+    const form = new FormData();
+    form.append('file', new Blob([NOT_MEDIA]), 'notes.txt');
+    const direct = await fetch(`${live.url}/analyze-shot`, { method: 'POST', body: form });
+    expect(direct.status).toBe(415);
+    const envelope = (await direct.json()) as { error: { message: string } };
+
+    await page.getByLabel('Choose a still or a clip').setInputFiles(notMedia);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe(envelope.error.message);
+    // Chromium logs the failed request itself; that one console line is this step's expected 415.
+    expect(problems).toEqual([expect.stringContaining('status of 415')]);
+    problems.length = 0;
+    await screenshot('05-bad-upload');
+  });
+
+  it('streams a chat answer and stops it; the server then runs nothing', async () => {
+    await page.goto(`${live.url}/#chat`);
+    const abortedBefore = live.engine.stats().abortedRequests;
+    await page.getByLabel('Attach images or clips').setInputFiles(STILL);
+    await page.getByRole('button', { name: 'Remove img_100x100.png' }).waitFor();
+    await page.getByLabel('Max tokens').fill('4000');
+    await page.getByLabel('Temperature').fill('0');
+    const message = page.getByRole('textbox', { name: 'Message' });
+    await message.fill('Describe this shot at length.');
+    await message.press('Enter');
+    const answer = page.locator('.message.assistant .message-text');
+    await expect.poll(async () => (await answer.textContent())?.length ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    expect(live.engine.stats().running).toBe(1);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('.message.assistant[data-ending="stopped"]').waitFor();
+    const started = Date.now();
+    while (live.engine.stats().running !== 0 && Date.now() - started < 2000) await sleep(20);
+    const stats = live.engine.stats();
+    expect(stats.running).toBe(0);
+    expect(stats.kvBytesUsed).toBe(0);
+    expect(stats.abortedRequests).toBe(abortedBefore + 1);
+    const metrics = await (await fetch(`${live.url}/metrics`)).text();
+    expect(metrics).toMatch(/^vllm:num_requests_running(\{[^}]*\})? 0$/m);
+    // The text stops growing once stopped.
+    const stopped = (await answer.textContent())!.length;
+    await sleep(300);
+    expect((await answer.textContent())!.length).toBe(stopped);
+    await screenshot('06-chat-stopped');
+    expect(problems).toEqual([]);
+  });
+
+  it('fits a phone screen, in dark mode too', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(live.url);
+    await analyse(STILL);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(18, 18, 20)');
+    await screenshot('07-phone-dark');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(problems).toEqual([]);
+  });
+
+  it('asks for the API key once and keeps it in sessionStorage only', async () => {
+    const keyed: RunningServer = await startServer({
+      engine: live.engine,
+      config: testConfig(['--host', '127.0.0.1', '--port', '0', '--api-key', API_KEY]),
+      mediaResolver: live.mediaResolver,
+      uiDirectory: join(folder, 'web'),
+    });
+    try {
+      await page.goto(keyed.url);
+      const keyField = page.getByLabel('API key', { exact: true });
+      await keyField.fill('wrong-key');
+      await page.getByRole('button', { name: 'Use this key' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('Missing or incorrect API key');
+      expect(problems).toEqual([expect.stringContaining('status of 401')]);
+      problems.length = 0;
+      await keyField.fill(API_KEY);
+      await page.getByRole('button', { name: 'Use this key' }).click();
+      await page.getByLabel('Choose a still or a clip').waitFor();
+      const stored = await page.evaluate(() => [sessionStorage.getItem('shotvl.apiKey'), localStorage.length]);
+      expect(stored).toEqual([API_KEY, 0]);
+      await page.reload();
+      await page.getByLabel('Choose a still or a clip').waitFor();
+      expect(await page.getByLabel('API key', { exact: true }).count()).toBe(0);
+      await analyse(STILL);
+      expect(await page.locator('.chart').count()).toBe(7);
+      await screenshot('08-with-key');
+      expect(problems).toEqual([]);
+    } finally {
+      await keyed.app.close();
+    }
+  });
+});

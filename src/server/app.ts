@@ -20,6 +20,7 @@ import { metricsSpec } from './routes/metrics/schema.js';
 import { registerMetricsRoute } from './routes/metrics/route.js';
 import { registerModelsRoute } from './routes/models/route.js';
 import { registerOpenApiRoute } from './routes/openapi/route.js';
+import { registerResponsesRoute } from './routes/responses/route.js';
 import { registerTokenizeRoute } from './routes/tokenize/route.js';
 import { registerUiRoutes } from './routes/ui/route.js';
 
@@ -93,6 +94,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     state,
   };
   registerChatCompletionsRoute(app, context);
+  registerResponsesRoute(app, context);
   registerAnalyzeShotRoute(app, context);
   registerModelsRoute(app, context);
   registerTokenizeRoute(app, context);

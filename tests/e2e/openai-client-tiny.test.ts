@@ -333,3 +333,55 @@ describe('the official openai client against the tiny model', () => {
     assertOpenAiShape('CreateChatCompletionResponse', completion);
   });
 });
+
+describe("the official openai client's Responses API against the tiny model", () => {
+  it('answers text and image input, and streams the same greedy text with typed events', async () => {
+    const input = [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'input_image' as const, image_url: imageUrl, detail: 'auto' as const },
+          { type: 'input_text' as const, text: 'What is the shot size?' },
+        ],
+      },
+    ];
+    const request = {
+      model: live.modelId,
+      instructions: 'You are a cinematographer.',
+      input,
+      max_output_tokens: MAX_TOKENS,
+      store: false,
+      ...GREEDY,
+    };
+    const response = await client.responses.create(request);
+    assertOpenAiShape('Response', response);
+    expect(response.object).toBe('response');
+    expect(response.usage?.output_tokens).toBeGreaterThan(0);
+    expect(response.usage?.output_tokens).toBeLessThanOrEqual(MAX_TOKENS);
+    // 100×100 -> 16 merged image tokens, plus the instructions and the question.
+    expect(response.usage?.input_tokens).toBeGreaterThan(16);
+
+    const stream = await client.responses.create({ ...request, stream: true });
+    const types: string[] = [];
+    let streamed = '';
+    let completed: unknown;
+    for await (const event of stream) {
+      assertOpenAiShape('ResponseStreamEvent', event);
+      types.push(event.type);
+      if (event.type === 'response.output_text.delta') streamed += event.delta;
+      if (event.type === 'response.completed' || event.type === 'response.incomplete') completed = event.response;
+    }
+    expect(types[0]).toBe('response.created');
+    expect(['response.completed', 'response.incomplete']).toContain(types.at(-1));
+    expect(streamed).toBe(response.output_text);
+    expect((completed as { output_text: string }).output_text).toBe(response.output_text);
+  });
+
+  it('refuses previous_response_id with a 400 the client surfaces', async () => {
+    const caught = await client.responses
+      .create({ model: live.modelId, input: 'x', previous_response_id: 'resp_123' })
+      .catch((error: unknown) => error);
+    expect(caught).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((caught as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ param: 'previous_response_id' });
+  });
+});

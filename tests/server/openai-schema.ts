@@ -10,7 +10,12 @@ import { sharedPath } from '../helpers/shared-dir.js';
 const SPEC_FILE = sharedPath('openai', 'openapi.yaml');
 
 export type OpenAiSchemaName =
-  'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ListModelsResponse' | 'ErrorResponse';
+  | 'CreateChatCompletionResponse'
+  | 'CreateChatCompletionStreamResponse'
+  | 'ListModelsResponse'
+  | 'ErrorResponse'
+  | 'Response'
+  | 'ResponseStreamEvent';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -8,10 +8,12 @@ import { healthSpec } from './health/schema.js';
 import { metricsSpec } from './metrics/schema.js';
 import { modelsSpec } from './models/schema.js';
 import { openApiSpec } from './openapi/schema.js';
+import { responsesSpec } from './responses/schema.js';
 import { tokenizeSpec } from './tokenize/schema.js';
 
 export const ROUTE_SPECS: readonly RouteSpec[] = [
   chatCompletionsSpec,
+  responsesSpec,
   analyzeShotSpec,
   modelsSpec,
   tokenizeSpec,

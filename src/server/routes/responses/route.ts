@@ -1,0 +1,95 @@
+// POST /v1/responses: translate the request into a chat completion (chat-translation.ts), run it on
+// the engine like /v1/chat/completions does, and answer with a `response` object or its typed event
+// stream. Errors name the Responses request's own fields.
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { routeBase } from '../../openapi/route-spec.js';
+import { toChatMessages } from '../../chat-messages.js';
+import { abortOnClientClose } from '../../client-abort.js';
+import { startGeneration } from '../../engine-events.js';
+import { toApiError, withParam } from '../../errors.js';
+import { dropNullFields, unknownFieldReporter } from '../../request-fields.js';
+import type { RouteContext } from '../../route-context.js';
+import { SSE_HEADERS } from '../../sse.js';
+import { planChatRequest } from '../chat-completions/generation-options.js';
+import { responsesParam, toChatRequest } from './chat-translation.js';
+import { collectResponse, ResponseBuilder } from './response-object.js';
+import { streamResponse } from './response-stream.js';
+import { ResponsesRequest, responsesSpec } from './schema.js';
+
+/** Fields OpenAI's SDKs may send that change nothing here (no stored state, no routing tiers). */
+const IGNORED_FIELDS = [
+  'include',
+  'reasoning',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier',
+  'stream_options',
+];
+
+export function registerResponsesRoute(app: FastifyInstance, context: RouteContext): void {
+  const reportUnknownFields = unknownFieldReporter(
+    [...Object.keys(ResponsesRequest.properties), ...IGNORED_FIELDS],
+    responsesSpec.url,
+  );
+
+  app.route<{ Body: ResponsesRequest }>({
+    ...routeBase(responsesSpec),
+    schema: { body: ResponsesRequest },
+    preValidation: async (request) => {
+      dropNullFields(request.body);
+    },
+    handler: async (request, reply) => {
+      const body = request.body;
+      reportUnknownFields(body, request.log);
+      const renameError = (error: unknown): unknown => {
+        const apiError = toApiError(error);
+        const param = responsesParam(apiError.options.param, body);
+        return param === undefined || param === null || param === apiError.options.param
+          ? apiError
+          : withParam(apiError, param);
+      };
+      try {
+        const chat = toChatRequest(body);
+        const plan = planChatRequest(chat, context.engine.model, context.servedModelNames);
+        const signal = abortOnClientClose(reply);
+        const resolved = await toChatMessages(
+          chat.messages,
+          { resolver: context.mediaResolver, maxItems: context.config.maxMediaItemsPerRequest, options: {} },
+          signal,
+          (error) => request.log.warn({ err: error }, 'releasing media failed'),
+        );
+        let releaseWhenResponseCloses = false;
+        try {
+          const events = await startGeneration(context.engine, {
+            requestId: request.id,
+            messages: resolved.messages,
+            sampling: plan.sampling,
+            cacheSalt: plan.cacheSalt,
+            signal,
+          });
+          const builder = new ResponseBuilder(body, {
+            model: plan.modelName,
+            temperature: plan.sampling.temperature,
+            topP: plan.sampling.topP,
+            signal,
+          });
+          if (!plan.stream) return await collectResponse(events, builder, signal);
+          const stream = streamResponse(events, builder, {
+            requestId: request.id,
+            signal,
+            renameError,
+            onError: (error) => request.log.error({ err: error }, 'stream failed after it began'),
+          });
+          releaseWhenResponseCloses = true;
+          reply.raw.once('close', () => void resolved.release());
+          return reply.headers(SSE_HEADERS).send(Readable.from(stream));
+        } finally {
+          if (!releaseWhenResponseCloses) await resolved.release();
+        }
+      } catch (error) {
+        throw renameError(error);
+      }
+    },
+  });
+}

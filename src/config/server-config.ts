@@ -87,6 +87,10 @@ export interface EngineSettings {
   readonly threads: number | undefined;
   /** Worker threads for image/video preprocessing. */
   readonly mediaWorkers: number;
+  /** Compiled grammars (JSON schemas, regexes, EBNF) kept for reuse. */
+  readonly maxCachedGrammars: number;
+  /** Whitespace characters JSON grammars allow between elements. */
+  readonly jsonMaxWhitespace: number;
 }
 
 export class ServerConfigError extends ShotvlError<'invalid_server_config'> {
@@ -134,6 +138,8 @@ export const SERVER_SETTINGS = {
   visionCacheMemory: { flag: 'vision-cache-memory', env: 'SHOTVL_VISION_CACHE_MEMORY' },
   threads: { flag: 'threads', env: 'SHOTVL_THREADS' },
   mediaWorkers: { flag: 'media-workers', env: 'SHOTVL_MEDIA_WORKERS' },
+  maxCachedGrammars: { flag: 'max-cached-grammars', env: 'SHOTVL_MAX_CACHED_GRAMMARS' },
+  jsonMaxWhitespace: { flag: 'json-max-whitespace', env: 'SHOTVL_JSON_MAX_WHITESPACE' },
 } as const satisfies Record<string, Setting>;
 
 export const SERVER_FLAGS: readonly FlagDefinition[] = Object.values(SERVER_SETTINGS).map((setting: Setting) => ({
@@ -347,6 +353,16 @@ export function parseServerConfig(
         s.mediaWorkers,
         DEFAULT_MEDIA_WORKERS,
         wrap((value) => parseInteger(value, 1, 64)),
+      ),
+      maxCachedGrammars: read(
+        s.maxCachedGrammars,
+        DEFAULT_ENGINE_LIMITS.maxCachedGrammars,
+        wrap((value) => parseInteger(value, 1, 4096)),
+      ),
+      jsonMaxWhitespace: read(
+        s.jsonMaxWhitespace,
+        DEFAULT_ENGINE_LIMITS.jsonMaxWhitespace,
+        wrap((value) => parseInteger(value, 1, 1024)),
       ),
     }),
   };

@@ -32,6 +32,8 @@ describe('parseServerConfig', () => {
         visionCacheBytes: 512 * 1024 ** 2,
         threads: undefined,
         mediaWorkers: 1,
+        maxCachedGrammars: 64,
+        jsonMaxWhitespace: 16,
       },
     });
     expect(config.apiKey).toBeUndefined();

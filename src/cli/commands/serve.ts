@@ -77,6 +77,8 @@ export async function run(argv: string[]): Promise<number> {
       kvCacheBytes: config.engine.kvCacheBytes,
       prefixCacheBytes: config.engine.prefixCacheBytes,
       visionCacheBytes: config.engine.visionCacheBytes,
+      maxCachedGrammars: config.engine.maxCachedGrammars,
+      jsonMaxWhitespace: config.engine.jsonMaxWhitespace,
       maxWaitingSequences: config.maxQueuedRequests,
     },
     logger,

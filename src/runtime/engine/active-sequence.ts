@@ -7,12 +7,15 @@ import type { PositionLogprobs } from '../sampling/logprobs.js';
 import { scoreSingleTokenChoices } from '../sampling/choice-scoring.js';
 import type { FinishReason, GenerationEvent, TokenLogprob } from './engine-api.js';
 import type { PreparedPrompt } from './prompt-preparation.js';
+import type { GrammarConstraint } from '../structured-output/grammar-constraint.js';
 
 export interface SequenceLimits {
   maxNewTokens: number;
   stopTokenIds: ReadonlySet<number>;
   /** Strings of a constrained choice, and their single-token ids when every choice is one token. */
   choices?: { strings: string[]; singleTokenIds: number[] | undefined };
+  /** The sequence's grammar (also the sampler's constraint): its end ends the sequence. */
+  grammar?: GrammarConstraint;
 }
 
 export class ActiveSequence {
@@ -40,6 +43,11 @@ export class ActiveSequence {
     return this.prompt.tokenIds.length + this.generated.length - 1;
   }
 
+  /** Resolves when the sequence can sample (its grammar's next mask has arrived). */
+  ready(): Promise<void> | undefined {
+    return this.limits.grammar?.ready();
+  }
+
   /** Samples from the logits of the sequence's last position; returns true when the sequence ended. */
   accept(logits: Float32Array): boolean {
     if (this.generated.length === 0 && this.limits.choices?.singleTokenIds !== undefined) {
@@ -62,7 +70,7 @@ export class ActiveSequence {
       tokenIds: [sample.tokenId],
       ...(sample.logprobs === undefined ? {} : { logprobs: [this.describeLogprobs(sample.logprobs)] }),
     });
-    if (step.stopString !== undefined || sample.completedChoice !== undefined) {
+    if (step.stopString !== undefined || sample.completedChoice !== undefined || this.limits.grammar?.finished) {
       this.end('stop', step.stopString === undefined);
       return true;
     }
@@ -73,10 +81,16 @@ export class ActiveSequence {
     return false;
   }
 
+  /** Frees the grammar matcher of a sequence that will never run (a failed request). */
+  releaseConstraint(): void {
+    this.limits.grammar?.release();
+  }
+
   /** Ends the sequence, flushing text held back for stop-string matching. */
   end(reason: FinishReason, flush = true): void {
     if (this.finishReason !== undefined) return;
     this.finishReason = reason;
+    this.limits.grammar?.release();
     if (flush && reason !== 'abort') {
       const tail = this.output.finish();
       if (tail !== '') this.emit({ type: 'delta', choice: this.choice, text: tail, tokenIds: [] });

@@ -13,6 +13,8 @@ import type { ModelDescription } from './engine-api.js';
 import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engine-limits.js';
 import { InferenceEngine, type EngineLogger } from './inference-engine.js';
 import type { MediaPreprocessor } from './vision-cache.js';
+import { GrammarService } from '../structured-output/grammar-service.js';
+import { QWEN2_5_VL_VOCABULARY_TYPE } from '../qwen2-5-vl/grammar-vocabulary.js';
 
 export interface CreateEngineOptions {
   modelDir: string;
@@ -86,6 +88,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
     const limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
     const maxModelLength = Math.min(limits.maxModelLength, runner.config.text.maxPositionEmbeddings);
     const kvTokenBudget = Math.max(1, Math.floor(limits.kvCacheBytes / runner.kvBytesPerToken));
+    const grammars = new GrammarService({
+      encodedVocabulary: tokenizer.encodedVocabulary(),
+      vocabularyType: QWEN2_5_VL_VOCABULARY_TYPE,
+      vocabularySize: runner.config.text.vocabSize,
+      stopTokenIds: [...runner.config.tokens.eosTokenIds],
+      maxJsonWhitespace: limits.jsonMaxWhitespace,
+      maxCachedGrammars: limits.maxCachedGrammars,
+    });
     return new InferenceEngine(
       runner,
       tokenizer,
@@ -110,6 +120,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
         defaultMaxTokens: limits.defaultMaxTokens,
       },
       options.logger,
+      grammars,
     );
   } catch (error) {
     await runner.close();

@@ -6,6 +6,9 @@
 // runtime): where the bytes are (a local file — uploads and downloads are spooled to disk —, bytes
 // in memory, or a video's encoded frames) and per-item options the engine clamps to its limits.
 import type { MediaItem, MediaOptions, MediaSource } from '../../media/preprocess-media.js';
+import type { StructuredOutput } from '../structured-output/grammar-spec.js';
+
+export type { GrammarSpec, StructuredOutput } from '../structured-output/grammar-spec.js';
 
 export type { MediaOptions, MediaSource };
 export type MediaPart = MediaItem;
@@ -43,6 +46,8 @@ export interface SamplingOptions {
   logprobs?: number;
   /** Constrained choice: the output is exactly one of these strings. */
   choices?: string[];
+  /** Grammar-constrained output (JSON, JSON Schema, regex, EBNF); a finished grammar ends the choice. */
+  structuredOutput?: StructuredOutput;
 }
 
 export interface GenerationRequest {

@@ -12,6 +12,10 @@ export interface EngineLimits extends SchedulerLimits {
   visionCacheBytes: number;
   /** max_tokens for requests that omit it (KV is reserved for prompt + max_tokens at admission). */
   defaultMaxTokens: number;
+  /** Compiled grammars (JSON schemas, regexes, EBNF) kept for reuse, least recently used evicted. */
+  maxCachedGrammars: number;
+  /** Whitespace characters a JSON grammar allows between elements. */
+  jsonMaxWhitespace: number;
 }
 
 export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>> = Object.freeze({
@@ -29,4 +33,11 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>
   visionCacheBytes: 512 * 1024 ** 2,
   /** ShotBench's evaluation generated at most 1024 tokens; 4096 leaves room for long reasoning. */
   defaultMaxTokens: 4_096,
+  /** A compiled schema takes ~1 MB of worker memory and 0.1-1 s to build; clients reuse a few schemas. */
+  maxCachedGrammars: 64,
+  /**
+   * Enough for pretty-printed JSON nested a few levels (newline + indent), and a bound on the
+   * whitespace loops small models fall into when any amount is allowed.
+   */
+  jsonMaxWhitespace: 16,
 });

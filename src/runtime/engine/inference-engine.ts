@@ -6,6 +6,8 @@ import type { ModelRunner, SequenceChunk } from '../runner/model-runner.js';
 import { ChoiceConstraint, ChoiceTrie } from '../sampling/choice-constraint.js';
 import { Sampler } from '../sampling/sampler.js';
 import { createSamplingParams, type SamplingParams } from '../sampling/sampling-params.js';
+import type { GrammarService } from '../structured-output/grammar-service.js';
+import { compileRequestGrammar, startGrammarConstraint } from '../structured-output/request-grammar.js';
 import { ActiveSequence } from './active-sequence.js';
 import type {
   Engine,
@@ -83,6 +85,8 @@ export class InferenceEngine implements Engine {
     preprocessor: MediaPreprocessor,
     private readonly settings: EngineSettings,
     private readonly logger: EngineLogger,
+    /** Compiles and matches grammars; without it, grammar requests are refused. */
+    private readonly grammars?: GrammarService,
   ) {
     this.prefixCache = new PrefixCache(settings.prefixCacheBytes, runner.kvBytesPerToken, (prefixId) =>
       runner.dropPrefix(prefixId),
@@ -186,6 +190,7 @@ export class InferenceEngine implements Engine {
     this.wake?.();
     await this.loopDone;
     this.prefixCache.clear();
+    await this.grammars?.close();
     await this.runner.close();
   }
 
@@ -204,6 +209,9 @@ export class InferenceEngine implements Engine {
     bind: (owner: ActiveRequest) => void,
   ): Promise<void> {
     const arrivedAt = performance.now();
+    // The grammar compiles in its worker while the prompt is prepared.
+    const compiling = compileRequestGrammar(this.grammars, request.sampling);
+    compiling.catch(() => undefined);
     try {
       request.signal?.throwIfAborted();
       const prompt = await preparePrompt(request.messages, {
@@ -217,6 +225,8 @@ export class InferenceEngine implements Engine {
       // behind a loop that had stopped, and its stream never ended.
       if (this.stopping) throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
       const params = this.samplingParams(request, prompt.tokenIds.length);
+      const grammarKey = await compiling;
+      request.signal?.throwIfAborted();
       const hashes = blockHashes({
         tokenIds: prompt.tokenIds,
         mediaHashAt: mediaHashAt(prompt),
@@ -260,11 +270,14 @@ export class InferenceEngine implements Engine {
         });
       }
       const constraint = this.choiceLimits(request);
+      const eosTokenIds = this.runner.config.tokens.eosTokenIds;
       for (const [choice, spec] of specs.entries()) {
+        const grammar = startGrammarConstraint(this.grammars, request.sampling, grammarKey, eosTokenIds);
         const sampler = new Sampler(params, {
           promptTokenIds: Array.from(prompt.tokenIds),
           sequenceIndex: choice,
           ...(constraint === undefined ? {} : { constraint: new ChoiceConstraint(constraint.trie) }),
+          ...(grammar === undefined ? {} : { constraint: grammar }),
         });
         const output = this.tokenizer.createOutputStream({ stop: [...params.stop] });
         const sequence = new ActiveSequence(
@@ -284,6 +297,7 @@ export class InferenceEngine implements Engine {
             ...(constraint === undefined
               ? {}
               : { choices: { strings: constraint.strings, singleTokenIds: constraint.singleTokenIds } }),
+            ...(grammar === undefined ? {} : { grammar }),
           },
           (event) => this.onSequenceEvent(owner, event),
         );
@@ -302,8 +316,11 @@ export class InferenceEngine implements Engine {
       request.signal?.addEventListener('abort', () => this.abortRequest(owner), { once: true });
       this.wake?.();
     } catch (error) {
-      for (const [id, entry] of [...this.sequences.entries()])
-        if (entry.owner.request === request) this.sequences.delete(id);
+      for (const [id, entry] of [...this.sequences.entries()]) {
+        if (entry.owner.request !== request) continue;
+        entry.sequence.releaseConstraint();
+        this.sequences.delete(id);
+      }
       channel.fail(this.asEngineError(error));
     }
   }
@@ -512,6 +529,8 @@ export class InferenceEngine implements Engine {
     const result = await this.runner.forward(chunks);
     this.scheduler.completeStep(plan);
     for (const chunk of plan.prefills) if (chunk.last) await this.savePrefix(chunk.sequenceId);
+    // Grammar masks were requested when the previous tokens were sampled; normally they are here.
+    await Promise.all([...result.logits.keys()].map((id) => this.sequences.get(id)?.sequence.ready()));
     for (const [id, logits] of result.logits) {
       const entry = this.sequences.get(id);
       if (entry === undefined || entry.sequence.finishReason !== undefined) continue;
@@ -567,6 +586,7 @@ export class InferenceEngine implements Engine {
       const entry = this.sequences.get(id);
       if (entry === undefined) continue;
       for (const sequence of entry.owner.sequences) {
+        sequence.releaseConstraint();
         if (this.scheduler.remove(sequence.id)) this.releases.push(sequence.id);
         this.sequences.delete(sequence.id);
       }

@@ -11,7 +11,6 @@
 // masks before its sampler. "processed" reports the log-softmax after bias and penalties but before
 // temperature and truncation: the distribution the penalties actually produced, independent of how
 // it was then sampled.
-import type { ChoiceConstraint } from './choice-constraint.js';
 import {
   applyFrequencyAndPresencePenalties,
   applyLogitBias,
@@ -24,6 +23,7 @@ import { positionLogprobs, type PositionLogprobs } from './logprobs.js';
 import { Xoshiro128StarStar, randomSeed, type RandomSource } from './random.js';
 import type { SamplingParams } from './sampling-params.js';
 import { ShotvlError } from '../../util/shotvl-error.js';
+import type { TokenConstraint } from './token-constraint.js';
 
 export type LogprobsMode = 'raw' | 'processed';
 
@@ -35,8 +35,8 @@ export interface SamplerOptions {
   promptTokenIds?: readonly number[];
   /** Which of the request's n completions this is: selects an independent random stream. */
   sequenceIndex?: number;
-  /** Restricts the output to one of a set of choices. */
-  constraint?: ChoiceConstraint;
+  /** Restricts the output: one of a set of choices, or a grammar. */
+  constraint?: TokenConstraint;
   logprobsMode?: LogprobsMode;
   /** Overrides the seeded generator (tests). */
   random?: RandomSource;
@@ -63,7 +63,7 @@ export class Sampler {
   private readonly promptTokenIds: readonly number[];
   private readonly generatedCounts = new Map<number, number>();
   private countedLength = 0;
-  private readonly constraint: ChoiceConstraint | undefined;
+  private readonly constraint: TokenConstraint | undefined;
   private readonly logprobsMode: LogprobsMode;
   private scratch = new Float32Array(0);
   private reference = new Float32Array(0);

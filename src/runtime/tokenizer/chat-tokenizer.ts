@@ -209,6 +209,16 @@ export class ChatTokenizer implements TokenTextSource {
     return bytes;
   }
 
+  /**
+   * Every token's string by id as tokenizer.json stores it (byte-level BPE forms such as "Ġthe";
+   * added tokens as their text; "" for unused ids): what grammar engines build their vocabulary from.
+   */
+  encodedVocabulary(): string[] {
+    const vocabulary = Array.from({ length: this.vocabularySize }, (_, id) => this.tokenStrings[id] ?? '');
+    for (const [id, token] of this.addedById) vocabulary[id] = token.content;
+    return vocabulary;
+  }
+
   addedTokenText(tokenId: number): string | undefined {
     return this.addedById.get(tokenId)?.content;
   }

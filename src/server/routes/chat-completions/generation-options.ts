@@ -4,6 +4,7 @@ import type { MediaOptions, ModelDescription, SamplingOptions } from '../../../r
 import { ApiError } from '../../errors.js';
 import { resolveServedModel } from '../../served-model.js';
 import type { ChatCompletionRequest } from './schema.js';
+import { outputConstraint } from './structured-output-fields.js';
 
 export interface ChatRequestPlan {
   /** The served name the response reports (the alias the request used, else the first). */
@@ -17,9 +18,6 @@ export interface ChatRequestPlan {
   cacheSalt: string | undefined;
 }
 
-/** vLLM's older structured-output fields: silently ignoring them would return unconstrained text. */
-const UNSUPPORTED_GUIDED_FIELDS = ['guided_json', 'guided_regex', 'guided_grammar', 'guided_decoding_backend'] as const;
-
 function unsupported(feature: string, param: string): ApiError {
   return new ApiError('unsupported_feature', { values: { feature }, param });
 }
@@ -29,17 +27,6 @@ function invalidField(param: string, message: string): ApiError {
 }
 
 function checkUnsupportedFeatures(body: ChatCompletionRequest): void {
-  if (body.response_format !== undefined && body.response_format.type !== 'text') {
-    throw unsupported(`response_format type '${body.response_format.type}'`, 'response_format.type');
-  }
-  for (const [key, value] of Object.entries((body.structured_outputs ?? {}) as Record<string, unknown>)) {
-    if (key !== 'choice' && value !== null && value !== undefined && value !== false)
-      throw unsupported(`structured_outputs.${key}`, `structured_outputs.${key}`);
-  }
-  const extra = body as Record<string, unknown>;
-  for (const field of UNSUPPORTED_GUIDED_FIELDS) {
-    if (extra[field] !== undefined && extra[field] !== null) throw unsupported(field, field);
-  }
   if (body.tools !== undefined && body.tools.length > 0) throw unsupported('Tool calling', 'tools');
   if (body.tool_choice !== undefined && body.tool_choice !== 'none') throw unsupported('tool_choice', 'tool_choice');
 }
@@ -107,8 +94,9 @@ export function planChatRequest(
   if (body.stop_token_ids !== undefined && body.stop_token_ids.length > 0) sampling.stopTokenIds = body.stop_token_ids;
   if (body.ignore_eos === true) sampling.ignoreEos = true;
   if (body.logprobs === true) sampling.logprobs = body.top_logprobs ?? 0;
-  const choices = body.structured_outputs?.choice ?? body.guided_choice;
-  if (choices !== undefined) sampling.choices = choices;
+  const constraint = outputConstraint(body as Record<string, unknown>);
+  if (constraint.choices !== undefined) sampling.choices = constraint.choices;
+  if (constraint.structuredOutput !== undefined) sampling.structuredOutput = constraint.structuredOutput;
 
   const kwargs = body.mm_processor_kwargs ?? {};
   const mediaOptions: MediaOptions = {};

@@ -66,6 +66,47 @@ export const RequestMessage = Type.Object(
   { title: 'ChatCompletionRequestMessage' },
 );
 
+const JsonSchemaValue = (description: string) =>
+  Type.Union([Type.Object({}, { additionalProperties: true }), Type.Boolean(), Type.String()], { description });
+
+export const ResponseFormat = Type.Unsafe<
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+    }
+>(
+  discriminated(
+    [
+      Type.Object({ type: Type.Literal('text') }, { title: 'ResponseFormatText' }),
+      Type.Object({ type: Type.Literal('json_object') }, { title: 'ResponseFormatJsonObject' }),
+      Type.Object(
+        {
+          type: Type.Literal('json_schema'),
+          json_schema: Type.Object(
+            {
+              name: Type.String({ minLength: 1, maxLength: 64 }),
+              description: Type.Optional(Type.String()),
+              schema: Type.Optional(
+                Type.Object({}, { additionalProperties: true, description: 'The supported subset: see the README' }),
+              ),
+              strict: Type.Optional(
+                Type.Union([Type.Boolean(), Type.Null()], {
+                  description: 'Accepted; the output always follows the schema',
+                }),
+              ),
+            },
+            { additionalProperties: true },
+          ),
+        },
+        { title: 'ResponseFormatJsonSchema' },
+      ),
+    ],
+    'ResponseFormat',
+  ),
+);
+
 const Probability = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
 const Penalty = (description: string) => Type.Number({ minimum: -2, maximum: 2, description });
 
@@ -119,10 +160,33 @@ export const ChatCompletionRequest = Type.Object(
     ),
     structured_outputs: Type.Optional(
       Type.Object(
-        { choice: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1024 })) },
-        { description: 'Only choice is supported; json, regex, grammar get 400', additionalProperties: true },
+        {
+          json: Type.Optional(JsonSchemaValue('A JSON Schema (object, or its JSON text) the output must match')),
+          regex: Type.Optional(Type.String({ description: 'A regular expression the whole output must match' })),
+          grammar: Type.Optional(
+            Type.String({
+              description: "An EBNF grammar (xgrammar's dialect, which reads llama.cpp GBNF), root rule 'root'",
+            }),
+          ),
+          choice: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1024 })),
+          json_object: Type.Optional(Type.Boolean({ description: 'Any JSON object' })),
+        },
+        {
+          description: "vLLM's structured outputs: one of json, regex, grammar, choice, json_object",
+          additionalProperties: true,
+        },
       ),
     ),
+    guided_json: Type.Optional(JsonSchemaValue('Older alias of structured_outputs.json')),
+    guided_regex: Type.Optional(Type.String({ description: 'Older alias of structured_outputs.regex' })),
+    guided_grammar: Type.Optional(Type.String({ description: 'Older alias of structured_outputs.grammar' })),
+    guided_decoding_backend: Type.Optional(
+      Type.String({ description: 'Accepted and ignored: the backend is always xgrammar' }),
+    ),
+    json_schema: Type.Optional(
+      Type.Object({}, { additionalProperties: true, description: "llama.cpp's top-level JSON Schema constraint" }),
+    ),
+    grammar: Type.Optional(Type.String({ description: "llama.cpp's top-level GBNF grammar" })),
     guided_choice: Type.Optional(
       Type.Array(Type.String(), {
         minItems: 1,
@@ -130,12 +194,7 @@ export const ChatCompletionRequest = Type.Object(
         description: 'Older alias of structured_outputs.choice',
       }),
     ),
-    response_format: Type.Optional(
-      Type.Object(
-        { type: Type.Union([Type.Literal('text'), Type.Literal('json_object'), Type.Literal('json_schema')]) },
-        { description: 'Only text is supported yet', additionalProperties: true },
-      ),
-    ),
+    response_format: Type.Optional(ResponseFormat),
     mm_processor_kwargs: Type.Optional(
       Type.Object(
         {

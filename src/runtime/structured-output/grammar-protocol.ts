@@ -1,0 +1,33 @@
+// Messages between the engine thread (GrammarService) and the grammar worker.
+import type { GrammarSpec } from './grammar-spec.js';
+
+export interface GrammarWorkerData {
+  /** Token strings by id as the tokenizer stores them (byte-level BPE: "Ġthe"), special tokens included. */
+  encodedVocabulary: string[];
+  /** xgrammar's vocabulary type: "byte_level" (GPT-2/Qwen BPE), "byte_fallback" or "raw". */
+  vocabularyType: 'byte_level' | 'byte_fallback' | 'raw';
+  /** Logits width (the model's vocab_size; may exceed the tokenizer's). */
+  vocabularySize: number;
+  /** Tokens that end a sequence: allowed once the grammar is complete. */
+  stopTokenIds: number[];
+  /** Whitespace characters allowed between JSON elements (bounds runaway whitespace). */
+  maxJsonWhitespace: number;
+  /** Compiled grammars kept (least recently used evicted first). */
+  maxCachedGrammars: number;
+}
+
+export type GrammarRequest =
+  | { type: 'compile'; id: number; key: string; spec: GrammarSpec }
+  /** A matcher for a grammar (compiled again if the cache evicted it), answered with its first mask. */
+  | { type: 'start'; id: number; matcher: number; key: string; spec: GrammarSpec }
+  /** Accepts one sampled token, answered with the next mask (or terminated). */
+  | { type: 'advance'; id: number; matcher: number; tokenId: number }
+  | { type: 'free'; matcher: number };
+
+export type GrammarResponse =
+  | { type: 'ready' }
+  | { type: 'load-failed'; message: string }
+  | { type: 'compiled'; id: number; milliseconds: number }
+  | { type: 'mask'; id: number; bitmask: Int32Array; terminated: false }
+  | { type: 'terminated'; id: number; terminated: true }
+  | { type: 'failed'; id: number; message: string; invalidGrammar: boolean };

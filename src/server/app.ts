@@ -14,7 +14,7 @@ import { registerAnalyzeShotRoute } from './routes/analyze-shot/route.js';
 import { registerChatCompletionsRoute } from './routes/chat-completions/route.js';
 import { registerDetokenizeRoute } from './routes/detokenize/route.js';
 import { registerDocsRoute } from './routes/docs/route.js';
-import { healthSpec } from './routes/health/schema.js';
+import { healthSpec, livenessSpec } from './routes/health/schema.js';
 import { registerHealthRoute } from './routes/health/route.js';
 import { metricsSpec } from './routes/metrics/schema.js';
 import { registerMetricsRoute } from './routes/metrics/route.js';
@@ -38,7 +38,7 @@ export interface AppOptions {
 }
 
 /** Routes that keep answering while the server drains: orchestrators watch them. */
-const OPEN_WHILE_DRAINING = new Set([healthSpec.url, metricsSpec.url]);
+const OPEN_WHILE_DRAINING = new Set([healthSpec.url, livenessSpec.url, metricsSpec.url]);
 
 /**
  * Ajv as an OpenAI-compatible API needs it: no type coercion ("0.5" is not a number), nothing

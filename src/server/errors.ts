@@ -91,6 +91,13 @@ export type ApiErrorCode = keyof typeof ERROR_CATALOGUE;
 /** Default Retry-After (seconds) when the thrower gave none. */
 const RETRY_AFTER_SECONDS: Partial<Record<ApiErrorCode, number>> = { overloaded: 1, draining: 5, not_ready: 5 };
 
+/**
+ * Retry-After for any other 503 (a failed engine, no ffmpeg): every 503 carries one, so a client or
+ * balancer that honours it backs off instead of hammering a replica that an orchestrator is about
+ * to restart.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+
 export interface ApiErrorOptions {
   /** Values for the catalogue template. */
   values?: Record<string, string | number>;
@@ -259,7 +266,10 @@ const TEMPLATE_ONLY: ReadonlySet<ApiErrorCode> = new Set(['internal_error', 'eng
 export function toErrorReply(error: unknown, requestId: string, bodyLimit = 0): ErrorReply {
   const apiError = toApiError(error, bodyLimit);
   const entry: CatalogueEntry = ERROR_CATALOGUE[apiError.code];
-  const retryAfter = apiError.options.retryAfterSeconds ?? RETRY_AFTER_SECONDS[apiError.code];
+  const retryAfter =
+    apiError.options.retryAfterSeconds ??
+    RETRY_AFTER_SECONDS[apiError.code] ??
+    (entry.status === 503 ? UNAVAILABLE_RETRY_AFTER_SECONDS : undefined);
   const values = { seconds: Math.max(1, Math.ceil(retryAfter ?? 1)), ...apiError.options.values, requestId };
   const message =
     TEMPLATE_ONLY.has(apiError.code) || apiError.options.message === undefined

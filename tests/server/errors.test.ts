@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MEDIA_ERROR_CODES, MediaError, MediaTimeoutError } from '../../src/media/media-errors.js';
 import { EngineError, type EngineErrorCode } from '../../src/runtime/engine/engine-errors.js';
-import { ApiError, ERROR_CATALOGUE, toErrorReply } from '../../src/server/errors.js';
+import { ApiError, ERROR_CATALOGUE, toErrorReply, type ApiErrorCode } from '../../src/server/errors.js';
 import { MediaFetchError } from '../../src/server/media-resolver.js';
 
 describe('error catalogue', () => {
@@ -24,7 +24,7 @@ describe('error catalogue', () => {
     ['kv_budget_exceeded', 400, undefined],
     ['invalid_request', 400, undefined],
     ['media_invalid', 422, undefined],
-    ['engine_failed', 503, undefined],
+    ['engine_failed', 503, '10'],
   ] as [EngineErrorCode, number, string | undefined][])('maps EngineError %s to %i', (code, status, retryAfter) => {
     const reply = toErrorReply(new EngineError(code, 'Written for users.'), 'r1');
     expect(reply.status).toBe(status);
@@ -45,6 +45,15 @@ describe('error catalogue', () => {
       param: 'logit_bias',
       code: 'invalid_request',
     });
+  });
+
+  it('puts Retry-After on every 503 of the catalogue', () => {
+    const unavailable = Object.entries(ERROR_CATALOGUE).filter(([, entry]) => entry.status === 503);
+    expect(unavailable.length).toBeGreaterThanOrEqual(5);
+    for (const [code] of unavailable) {
+      const reply = toErrorReply(new ApiError(code as ApiErrorCode), 'r1');
+      expect(Number(reply.headers['retry-after']), code).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('never shows the text of an engine failure', () => {

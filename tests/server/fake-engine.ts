@@ -88,6 +88,9 @@ export class FakeEngine implements Engine {
     this.tokenDelayMs = options.tokenDelayMs ?? 0;
   }
 
+  /** What stats() reports as waiting (the fake never queues). */
+  waitingOverride = 0;
+
   setState(state: EngineState): void {
     this.currentState = state;
   }
@@ -237,7 +240,7 @@ export class FakeEngine implements Engine {
   stats(): EngineStats {
     return {
       running: this.inFlight.size,
-      waiting: 0,
+      waiting: this.waitingOverride,
       kvBytesUsed: this.inFlight.size * 1024,
       kvBytesBudget: 1024 * 1024,
       prefixCacheQueries: this.counters.prompt,

@@ -4,7 +4,7 @@ import { analyzeShotSpec } from './analyze-shot/schema.js';
 import { chatCompletionsSpec } from './chat-completions/schema.js';
 import { detokenizeSpec } from './detokenize/schema.js';
 import { docsSpec } from './docs/schema.js';
-import { healthSpec } from './health/schema.js';
+import { healthSpec, livenessSpec } from './health/schema.js';
 import { metricsSpec } from './metrics/schema.js';
 import { modelsSpec } from './models/schema.js';
 import { openApiSpec } from './openapi/schema.js';
@@ -19,6 +19,7 @@ export const ROUTE_SPECS: readonly RouteSpec[] = [
   tokenizeSpec,
   detokenizeSpec,
   healthSpec,
+  livenessSpec,
   metricsSpec,
   openApiSpec,
   docsSpec,

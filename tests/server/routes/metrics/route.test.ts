@@ -51,4 +51,21 @@ describe('GET /metrics', () => {
     expect(sample(again, 'vllm:e2e_request_latency_seconds_count')).toBe(2);
     await app.close();
   });
+
+  it('gives the load-balancing gauges the type and help text of vLLM v1 (vllm/v1/metrics/loggers.py)', async () => {
+    const { app, engine } = createTestApp();
+    engine.waitingOverride = 3;
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain('# HELP vllm:num_requests_waiting Number of requests waiting to be processed.\n');
+    expect(text).toContain('# TYPE vllm:num_requests_waiting gauge\n');
+    expect(text).toContain('# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.\n');
+    expect(text).toContain('# TYPE vllm:kv_cache_usage_perc gauge\n');
+    expect(text).toContain('# HELP vllm:num_requests_running Number of requests in model execution batches.\n');
+    expect(sample(text, 'vllm:num_requests_waiting')).toBe(3);
+    // A fraction in [0, 1], as vLLM reports it (not a percentage despite the name).
+    const usage = sample(text, 'vllm:kv_cache_usage_perc');
+    expect(usage).toBeGreaterThanOrEqual(0);
+    expect(usage).toBeLessThanOrEqual(1);
+    await app.close();
+  });
 });

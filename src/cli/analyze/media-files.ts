@@ -7,7 +7,7 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { CliError } from '../cli-error.js';
 
 export const MEDIA_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -40,6 +40,12 @@ export function hasMediaExtension(path: string): boolean {
   return MEDIA_EXTENSIONS.has(extname(path).slice(1).toLowerCase());
 }
 
+/** A file to analyze and the key `--shard` hashes (see collectMediaFileEntries). */
+export interface MediaFileEntry {
+  readonly path: string;
+  readonly shardKey: string;
+}
+
 async function walk(folder: string, found: string[]): Promise<void> {
   let entries: Dirent[];
   try {
@@ -60,7 +66,16 @@ async function walk(folder: string, found: string[]): Promise<void> {
 
 /** Absolute paths, in argument order (folders sorted by name), each once. */
 export async function collectMediaFiles(paths: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
+  return (await collectMediaFileEntries(paths)).map((entry) => entry.path);
+}
+
+/**
+ * The files with their shard keys: a file's path relative to the folder named on the command line
+ * (POSIX separators), or its base name when it was named itself. Not the absolute path, so the
+ * same footage mounted at /data in one pod and at ~/footage on a laptop splits the same way.
+ */
+export async function collectMediaFileEntries(paths: readonly string[]): Promise<MediaFileEntry[]> {
+  const entries = new Map<string, MediaFileEntry>();
   for (const given of paths) {
     const path = resolve(given);
     let kind;
@@ -72,8 +87,14 @@ export async function collectMediaFiles(paths: readonly string[]): Promise<strin
         2,
       );
     }
+    const found: string[] = [];
     if (kind.isDirectory()) await walk(path, found);
     else found.push(path);
+    for (const file of found) {
+      if (entries.has(file)) continue;
+      const shardKey = kind.isDirectory() ? relative(path, file).split(sep).join('/') : basename(file);
+      entries.set(file, { path: file, shardKey });
+    }
   }
-  return [...new Set(found)];
+  return [...entries.values()];
 }

@@ -17,10 +17,12 @@ import {
 } from './arguments.js';
 import { listModels } from './chat-client.js';
 import type { ChatEndpoint } from './chat-client.js';
-import { readBenchDataset } from './dataset.js';
+import { readBenchDataset, type BenchItem } from './dataset.js';
+import type { ShotCategory } from '../../shot/dimensions.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 import { OFFICIAL_MAX_TOKENS, runBench } from './run-bench.js';
 import { createVideoFrameSampler } from './video-frames.js';
+import { describeShard, parseShard, selectShard } from '../shard/shard-selection.js';
 
 export const RUN_USAGE = `usage: shotvl bench run --data FILE --endpoint URL --out FILE [options]
 
@@ -37,6 +39,8 @@ Items already in --out are skipped, so running the same command again resumes.
   --concurrency N       requests in flight (default 4)
   --categories LIST     only these dimensions: names or SS,SF,CA,LS,LT,LC,SC,CM (repeatable)
   --limit N             only the first N selected items
+  --shard I/N           only this worker's share: items whose ShotBench index hashes to shard I of N
+                        (I from 0; stable under re-runs and new items; join with 'shotvl bench merge')
   --max-tokens N        completion limit (default ${OFFICIAL_MAX_TOKENS}, as the official evaluation)
   --timeout SECONDS     per-attempt time limit (default 600)
   --retries N           retries per item on 429, 5xx, timeouts and network errors (default ${DEFAULT_RETRY_POLICY.maxAttempts - 1})
@@ -47,6 +51,20 @@ Items already in --out are skipped, so running the same command again resumes.
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_SECONDS = 600;
 const DEFAULT_MAX_FAILURES = 20;
+
+/** The items a run asks: --categories, then --limit (before --shard, so merging can redo it). */
+export function selectBenchItems(
+  dataset: readonly BenchItem[],
+  categories: readonly ShotCategory[] | undefined,
+  limit: number | undefined,
+): BenchItem[] {
+  return dataset.filter((item) => categories === undefined || categories.includes(item.category)).slice(0, limit);
+}
+
+/** The stable key --shard hashes: ShotBench's own `index`, which names an item across releases of the file. */
+export function benchShardKey(item: BenchItem): string {
+  return String(item.index);
+}
 
 async function resolveModel(endpoint: ChatEndpoint, model: string | undefined): Promise<string> {
   if (model !== undefined) return model;
@@ -78,6 +96,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         concurrency: { type: 'string' },
         categories: { type: 'string', multiple: true },
         limit: { type: 'string' },
+        shard: { type: 'string' },
         'max-tokens': { type: 'string' },
         timeout: { type: 'string' },
         retries: { type: 'string' },
@@ -112,14 +131,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxFailures = positiveInteger(values['max-failures'], '--max-failures', DEFAULT_MAX_FAILURES);
   const limit = values.limit === undefined ? undefined : positiveInteger(values.limit, '--limit', 1);
   const categories = categoryList(values.categories);
+  const shard = parseShard(values.shard);
   const extraBody = jsonObject(values['extra-body'], '--extra-body');
   const videoFrames = values['video-as-frames'] ? createVideoFrameSampler() : undefined;
 
   const dataset = await readBenchDataset(data);
-  const selected = dataset
-    .filter((item) => categories === undefined || categories.includes(item.category))
-    .slice(0, limit);
-  if (selected.length === 0) throw new CliError('no items match --categories');
+  const selected = selectShard(selectBenchItems(dataset, categories, limit), shard, benchShardKey);
+  if (selected.length === 0)
+    throw new CliError(shard === undefined ? 'no items match --categories' : `no items in ${describeShard(shard)}`);
   const model = await resolveModel(endpoint, values.model);
 
   const controller = new AbortController();
@@ -129,6 +148,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   try {
+    if (shard !== undefined) process.stderr.write(`${describeShard(shard)}: ${selected.length} items\n`);
     const summary = await runBench({
       items: selected,
       endpoint,

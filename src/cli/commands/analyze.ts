@@ -18,11 +18,14 @@ import { SHOT_CATEGORIES, type ShotCategory } from '../../shot/dimensions.js';
 import type { AnalysisBackend, AnalyzeSettings } from '../analyze/analysis-backend.js';
 import { endpointBackend } from '../analyze/endpoint-backend.js';
 import { engineBackend } from '../analyze/engine-backend.js';
-import { collectMediaFiles } from '../analyze/media-files.js';
+import { collectMediaFileEntries } from '../analyze/media-files.js';
+import { mergeCommand } from '../analyze/merge-command.js';
+import { describeShard, parseShard, selectShard } from '../shard/shard-selection.js';
 import { runAnalyze } from '../analyze/run-analyze.js';
 import { describeCliFailure } from '../describe-cli-failure.js';
 
 export const USAGE = `usage: shotvl analyze <files or folders...> (--endpoint URL | --model DIR) [options]
+       shotvl analyze merge SHARD.jsonl... --out FILE [--input PATH]...   (see 'shotvl analyze merge --help')
 
 Tags every still and clip with ShotBench's cinematography dimensions (shot size, framing, camera
 angle, lens size, lighting type, lighting condition, composition; camera movement for clips), one
@@ -34,6 +37,8 @@ cannot be analyzed are reported (a line with "error") and tried again by the nex
   --model DIR           a converted model folder, run in this process instead
   --out FILE            results file, JSON Lines, appended to (default: shot-analysis.jsonl)
   --concurrency N       files in flight (default 2)
+  --shard I/N           only this worker's share: files whose path relative to the folder given
+                        hashes to shard I of N (I from 0; stable under re-runs and new files)
   --mode MODE           fast (default: probabilities by constrained choice) or reasoning
   --dimensions LIST     only these: shot_size,... or SS,SF,CA,LS,LT,LC,SC,CM (repeatable)
   --max-pixels N        per-image / per-frame pixel budget (may only lower the default)
@@ -72,6 +77,8 @@ function dimensionList(values: readonly string[] | undefined): ShotCategory[] | 
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // A file literally named "merge" is still reachable as ./merge.
+  if (argv[0] === 'merge') return mergeCommand(argv.slice(1));
   const { values, positionals } = parseOrExplain(() =>
     parseArgs({
       args: argv,
@@ -82,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
         model: { type: 'string' },
         out: { type: 'string' },
         concurrency: { type: 'string' },
+        shard: { type: 'string' },
         mode: { type: 'string' },
         dimensions: { type: 'string', multiple: true },
         'max-pixels': { type: 'string' },
@@ -117,10 +125,13 @@ export async function run(argv: string[]): Promise<number> {
   };
   const concurrency = positiveInteger(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
   const outFile = values.out ?? DEFAULT_OUT;
-  const files = await collectMediaFiles(positionals);
-  if (files.length === 0) throw new CliError('no image or video files found');
+  const shard = parseShard(values.shard);
+  const found = await collectMediaFileEntries(positionals);
+  if (found.length === 0) throw new CliError('no image or video files found');
+  const files = selectShard(found, shard, (entry) => entry.shardKey).map((entry) => entry.path);
 
   const log = (line: string): void => void process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${line}\n`);
+  if (shard !== undefined) log(`${describeShard(shard)}: ${files.length} of ${found.length} files`);
   let backend: AnalysisBackend;
   if (values.endpoint !== undefined) {
     const apiKey = values['api-key'] ?? process.env['SHOTVL_API_KEY'];

@@ -18,8 +18,8 @@ import { AnalyzeShotOptions } from '../analyze-shot/schema.js';
 /** dist/web beside dist/server (and beside src/server when run from the sources with tsx). */
 export const DEFAULT_UI_DIRECTORY = fileURLToPath(new URL('../../../../dist/web/', import.meta.url));
 export const UI_CONFIG_URL = '/ui/config.json';
-/** Where the build puts hashed bundles: `assets/<name>-<hash>.<ext>`. */
-const HASHED_ASSETS = /^assets\/[\w-]+-[A-Z0-9]{8,}\.(js|css)(\.map)?$/;
+/** Where the build puts hashed bundles: `assets/<name>-<hash>.<ext>`, and their compressed twins. */
+const HASHED_ASSETS = /^assets\/[\w-]+-[A-Z0-9]{8,}\.(js|css)(\.map)?(\.gz|\.br)?$/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**

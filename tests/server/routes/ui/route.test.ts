@@ -65,6 +65,8 @@ describe('web page routes', () => {
       headers: { 'accept-encoding': 'gzip' },
     });
     expect(compressed.headers['content-encoding']).toBe('gzip');
+    expect(compressed.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(compressed.headers['content-security-policy']).toBe(UI_CONTENT_SECURITY_POLICY);
     expect(compressed.rawPayload.length).toBeLessThan(SCRIPT.length);
     // The twins get no routes of their own.
     expect((await server.inject({ method: 'GET', url: '/assets/app-ABCDEFGH.js.gz' })).statusCode).toBe(404);

@@ -1,6 +1,6 @@
 // Shared pieces of the engine benchmarks: an in-process engine over a converted model folder and
 // a request runner that reports timings. Benchmarks print figures; they are not tests.
-import { availableFormats } from '../src/model-format/model-files.js';
+import { availableFormats, type LoadFormat } from '../src/model-format/model-files.js';
 import { createEngine } from '../src/runtime/engine/create-engine.js';
 import type { InferenceEngine } from '../src/runtime/engine/inference-engine.js';
 import type { ChatMessage, GenerationEvent, SamplingOptions } from '../src/runtime/engine/engine-api.js';
@@ -11,9 +11,10 @@ export const quietLogger = { info() {}, warn() {}, error() {} };
 export async function benchEngine(
   modelDir: string,
   limits: Record<string, number> = {},
+  requestedFormat?: LoadFormat,
 ): Promise<{ engine: InferenceEngine; media: ClosableMediaPreprocessor; close(): Promise<void> }> {
   const formats = availableFormats(modelDir);
-  const format = formats.includes('q4') ? 'q4' : formats[0]!;
+  const format = requestedFormat ?? (formats.includes('q4') ? 'q4' : formats[0]!);
   const media = createMediaPreprocessor();
   const engine = await createEngine({
     modelDir,

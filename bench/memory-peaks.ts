@@ -9,7 +9,7 @@
 // working memory is the difference.
 //
 //   npx tsx bench/memory-peaks.ts [--model .tmp/3b-q4] [--format q4] [--tokens 7900]
-//                                 [--cases vision,prefill-512,prefill-2048,prefill-7900]
+//                                 [--cases load,vision,prefill-512,prefill-2048,prefill-7900]
 //
 // Long on a 2-core machine (minutes per case): run it with nohup. Needs `bench/convert-3b.ts` first.
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SeededRandom } from '../src/convert/seeded-random.js';
 import { smartResize } from '../src/media/smart-resize.js';
-import { isWeightFormat, type WeightFormat } from '../src/model-format/model-files.js';
+import { isLoadFormat, type LoadFormat } from '../src/model-format/model-files.js';
 import { readModelConfig } from '../src/model-format/read-model-config.js';
 import type { GridThw } from '../src/runtime/qwen2-5-vl/grid-thw.js';
 import { QwenOnnxSessions, type KvCache } from '../src/runtime/qwen2-5-vl/onnx-sessions.js';
@@ -38,7 +38,7 @@ const { values } = parseArgs({
 });
 const modelDir = resolve(values.model);
 const format = values.format;
-if (!isWeightFormat(format)) throw new Error(`--format ${format}: expected fp32, fp16 or q4`);
+if (!isLoadFormat(format)) throw new Error(`--format ${format}: expected fp32, fp16, q4, int8 or q4-int8`);
 const promptTokens = Number(values.tokens);
 
 interface ChildReport {
@@ -101,13 +101,14 @@ async function runPrefill(sessions: QwenOnnxSessions, chunkSize: number): Promis
 
 async function runChild(caseName: string): Promise<void> {
   let started = performance.now();
-  const sessions = await QwenOnnxSessions.load(modelDir, readModelConfig(modelDir), { format: format as WeightFormat });
+  const sessions = await QwenOnnxSessions.load(modelDir, readModelConfig(modelDir), { format: format as LoadFormat });
   const loadSeconds = (performance.now() - started) / 1000;
   const rssAfterLoadBytes = memoryStatus().rss;
   started = performance.now();
   const prefill = /^prefill-(\d+)$/.exec(caseName);
   let detail: string;
-  if (caseName === 'vision') detail = await runVision(sessions);
+  if (caseName === 'load') detail = `${format} sessions loaded, nothing run`;
+  else if (caseName === 'vision') detail = await runVision(sessions);
   else if (prefill !== null) detail = await runPrefill(sessions, Number(prefill[1]));
   else throw new Error(`unknown case ${caseName}`);
   const runSeconds = (performance.now() - started) / 1000;

@@ -5,6 +5,7 @@
 //
 // The API key is stored non-enumerable, so spreading, JSON.stringify or a logger never prints it;
 // `describeServerConfig` is the one log-friendly view and says only whether a key is set.
+import { isLoadFormat, LOAD_FORMATS, type LoadFormat } from '../model-format/model-files.js';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
 import { FlagError, readFlags, type FlagDefinition, type FlagValues } from './command-line-flags.js';
@@ -74,8 +75,8 @@ export interface ServerConfig {
 
 /** Model and engine knobs (names follow vLLM's flags where they mean the same thing). */
 export interface EngineSettings {
-  /** Weight format to load: auto = fp16 on CUDA, q4 on CPU (falling back to what the folder has). */
-  readonly dtype: 'auto' | 'fp32' | 'fp16' | 'q4';
+  /** Weight format to load: auto = fp16 on CUDA, q4-int8 on CPU (falling back to what the folder has). */
+  readonly dtype: 'auto' | LoadFormat;
   readonly maxModelLength: number;
   readonly maxRunningSequences: number;
   readonly maxTokensPerStep: number;
@@ -186,8 +187,8 @@ function parseDevice(value: string): Device {
 
 function parseDtype(value: string): EngineSettings['dtype'] {
   const dtype = value.trim().toLowerCase();
-  if (!['auto', 'fp32', 'fp16', 'q4'].includes(dtype))
-    throw new Error(`expected auto, fp32, fp16 or q4, got '${value}'`);
+  if (dtype !== 'auto' && !isLoadFormat(dtype))
+    throw new Error(`expected auto, ${LOAD_FORMATS.join(', ')}, got '${value}'`);
   return dtype as EngineSettings['dtype'];
 }
 

@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Q4Settings, WeightFormat } from './qwen2-5-vl/weight-format.js';
+import { graphFormats, MIXED_CPU_FORMAT, type GraphFormats, type LoadFormat } from '../model-format/model-files.js';
 
 /** Bumped whenever the graphs' inputs, outputs or numerics change. */
-export const CONVERTER_VERSION = '1.0.0';
+export const CONVERTER_VERSION = '1.1.0';
 export const MANIFEST_FILE_NAME = 'shotvl.json';
 
 export interface ManifestFileEntry {
@@ -21,7 +22,29 @@ export interface Manifest {
   source: Record<string, string>;
   weight_formats: WeightFormat[];
   q4?: Q4Settings;
+  int8?: Int8Description;
+  /** What each `--dtype` the folder supports loads, graph by graph. */
+  load_formats: Partial<Record<LoadFormat, GraphFormats>>;
   files: Record<string, ManifestFileEntry>;
+}
+
+/** The int8 format has no knobs; the manifest says what it is so a reader need not open a graph. */
+export interface Int8Description {
+  weights: 'int8, one scale per output channel, symmetric';
+  activations: 'uint8, per tensor, quantized on every call';
+  operator: 'com.microsoft.DynamicQuantizeMatMul';
+}
+
+export const INT8_DESCRIPTION: Int8Description = {
+  weights: 'int8, one scale per output channel, symmetric',
+  activations: 'uint8, per tensor, quantized on every call',
+  operator: 'com.microsoft.DynamicQuantizeMatMul',
+};
+
+function loadFormats(formats: readonly WeightFormat[]): Partial<Record<LoadFormat, GraphFormats>> {
+  const loadable: LoadFormat[] = [...formats];
+  if (formats.includes('q4') && formats.includes('int8')) loadable.push(MIXED_CPU_FORMAT);
+  return Object.fromEntries(loadable.map((format) => [format, graphFormats(format)]));
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -46,6 +69,8 @@ export async function writeManifest(
     source: details.source,
     weight_formats: details.formats,
     ...(details.q4 === undefined ? {} : { q4: details.q4 }),
+    ...(details.formats.includes('int8') ? { int8: INT8_DESCRIPTION } : {}),
+    load_formats: loadFormats(details.formats),
     files,
   };
   writeFileSync(join(folder, MANIFEST_FILE_NAME), JSON.stringify(manifest, null, 2) + '\n');

@@ -207,7 +207,9 @@ describe('shotvl convert arguments', () => {
     await expect(runConvert([])).rejects.toMatchObject({ exitCode: 2 });
     await expect(runConvert(['a', 'b', 'c'])).rejects.toMatchObject({ exitCode: 2 });
     await expect(runConvert(['a', 'b', '--bogus'])).rejects.toMatchObject({ exitCode: 2 });
-    await expect(runConvert(['a', 'b', '--dtype', 'int8'])).rejects.toThrow('--dtype int8: expected fp32, fp16 or q4');
+    await expect(runConvert(['a', 'b', '--dtype', 'int4'])).rejects.toThrow(
+      '--dtype int4: expected fp32, fp16, q4, int8 or q4-int8',
+    );
     await expect(runConvert(['a', 'b', '--q4-block-size', '48'])).rejects.toThrow(
       '--q4-block-size 48: expected a power of two >= 16',
     );

@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
 import { MediaError } from '../../media/media-errors.js';
-import { availableFormats, isWeightFormat } from '../../model-format/model-files.js';
+import { availableLoadFormats, isLoadFormat, LOAD_FORMATS } from '../../model-format/model-files.js';
 import { createEngine } from '../../runtime/engine/create-engine.js';
 import type { MediaOptions } from '../../runtime/engine/engine-api.js';
 import { EngineError, type EngineErrorCode } from '../../runtime/engine/engine-errors.js';
@@ -48,10 +48,10 @@ export async function engineBackend(
   settings: AnalyzeSettings,
 ): Promise<AnalysisBackend> {
   const modelDir = resolve(options.modelDir);
-  const formats = availableFormats(modelDir);
+  const formats = availableLoadFormats(modelDir);
   if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
-  if (options.dtype !== undefined && !isWeightFormat(options.dtype))
-    throw new CliError('--dtype must be fp32, fp16 or q4', 2);
+  if (options.dtype !== undefined && !isLoadFormat(options.dtype))
+    throw new CliError(`--dtype must be one of ${LOAD_FORMATS.join(', ')}`, 2);
   const format = chooseWeightFormat(formats, 'cpu', options.dtype as never).format;
   const mediaPreprocessor = createMediaPreprocessor({ workers: 1 });
   const modelId = basename(modelDir);

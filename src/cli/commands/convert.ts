@@ -1,4 +1,4 @@
-// `shotvl convert <checkpoint-dir | hf-repo-id> <out-dir> [--dtype fp32|fp16|q4]...`
+// `shotvl convert <checkpoint-dir | hf-repo-id> <out-dir> [--dtype fp32|fp16|q4|int8|q4-int8]...`
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
@@ -7,7 +7,7 @@ import { TerminalProgressBar } from '../progress-bar.js';
 import { convertCheckpoint, DEFAULT_Q4_SETTINGS } from '../../convert/convert-checkpoint.js';
 import { describeConversionFailure } from '../../convert/describe-failure.js';
 import { Q4_MIN_BLOCK_SIZE } from '../../convert/quantize-q4.js';
-import { isWeightFormat, type WeightFormat } from '../../model-format/model-files.js';
+import { isWeightFormat, MIXED_CPU_FORMAT, type WeightFormat } from '../../model-format/model-files.js';
 import { resolveCheckpoint, type ResolvedCheckpoint } from '../resolve-checkpoint.js';
 
 const HELP = `usage: shotvl convert <checkpoint-dir | hf-repo-id> <out-dir> [options]
@@ -17,7 +17,8 @@ ONNX model folder the server loads. A repo id (e.g. Vchitect/ShotVL-3B) is downl
 (honours HF_ENDPOINT and HF_TOKEN; resumes interrupted downloads).
 
 options:
-  --dtype fp32|fp16|q4   weight format; repeat or comma-separate for several (default: q4)
+  --dtype FORMAT         fp32, fp16, q4, int8, or q4-int8 (= q4 and int8); repeat or comma-separate
+                         for several (default: q4-int8, what shotvl serve --device cpu loads)
   --q4-block-size N      int4 block size along K (default ${DEFAULT_Q4_SETTINGS.blockSize})
   --q4-accuracy-level N  MatMulNBits accuracy_level, 0-4 (default ${DEFAULT_Q4_SETTINGS.accuracyLevel})
   --q4-symmetric         symmetric int4 blocks (no zero points)
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const [source, outputDir, ...extra] = positionals;
   if (source === undefined || outputDir === undefined || extra.length > 0)
     throw new CliError(`expected <checkpoint-dir | hf-repo-id> <out-dir>\n\n${HELP}`, 2);
-  const formats = parseFormats(values.dtype ?? ['q4']);
+  const formats = parseFormats(values.dtype ?? [MIXED_CPU_FORMAT]);
   const q4 = {
     blockSize: parseInteger(values['q4-block-size'], DEFAULT_Q4_SETTINGS.blockSize, '--q4-block-size'),
     accuracyLevel: parseInteger(values['q4-accuracy-level'], DEFAULT_Q4_SETTINGS.accuracyLevel, '--q4-accuracy-level'),
@@ -99,9 +100,13 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parseFormats(values: string[]): WeightFormat[] {
-  const formats = values.flatMap((value) => value.split(',')).map((value) => value.trim());
+  const formats = values
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .flatMap((value) => (value === MIXED_CPU_FORMAT ? ['q4', 'int8'] : [value]));
   for (const format of formats)
-    if (!isWeightFormat(format)) throw new CliError(`--dtype ${format}: expected fp32, fp16 or q4`, 2);
+    if (!isWeightFormat(format))
+      throw new CliError(`--dtype ${format}: expected fp32, fp16, q4, int8 or ${MIXED_CPU_FORMAT}`, 2);
   return [...new Set(formats)] as WeightFormat[];
 }
 

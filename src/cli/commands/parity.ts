@@ -1,4 +1,4 @@
-// `shotvl parity <model-dir> <golden-set-dir> [--dtype fp32|fp16|q4]`: compares a converted model
+// `shotvl parity <model-dir> <golden-set-dir> [--dtype fp32|fp16|q4|int8|q4-int8]`: compares a converted model
 // with reference outputs of the Hugging Face implementation, stage by stage; exits 1 when a stage
 // is outside the tolerance for the model's weight format.
 import { parseArgs } from 'node:util';
@@ -9,11 +9,11 @@ import { runParityCase } from '../parity/run-parity.js';
 import { formatParityReport } from '../parity/parity-report.js';
 import { mediaInputs } from '../parity/media-inputs.js';
 import { PARITY_TOLERANCES } from '../parity/tolerances.js';
-import { availableFormats, isWeightFormat } from '../../model-format/model-files.js';
+import { availableLoadFormats, isLoadFormat, LOAD_FORMATS } from '../../model-format/model-files.js';
 import { readModelConfig } from '../../model-format/read-model-config.js';
 import { QwenOnnxSessions } from '../../runtime/qwen2-5-vl/onnx-sessions.js';
 
-const HELP = `usage: shotvl parity <model-dir> <golden-set-dir> [--dtype fp32|fp16|q4] [--case NAME] [--from-media]
+const HELP = `usage: shotvl parity <model-dir> <golden-set-dir> [--dtype fp32|fp16|q4|int8|q4-int8] [--case NAME] [--from-media]
 
 Runs every case of a golden set (cases/meta.json) through the converted model and prints the
 largest absolute and relative error per stage: vision features, embeddings, M-RoPE positions,
@@ -44,10 +44,13 @@ export async function run(argv: string[]): Promise<number> {
   const [modelDir, goldenDir] = positionals;
   if (modelDir === undefined || goldenDir === undefined)
     throw new CliError(`expected <model-dir> <golden-set-dir>\n\n${HELP}`, 2);
-  const formats = availableFormats(modelDir);
+  const formats = availableLoadFormats(modelDir);
   const format = values.dtype ?? formats[0];
-  if (format === undefined || !isWeightFormat(format))
-    throw new CliError(`--dtype must be one of fp32, fp16, q4 (the folder has: ${formats.join(', ') || 'none'})`, 2);
+  if (format === undefined || !isLoadFormat(format))
+    throw new CliError(
+      `--dtype must be one of ${LOAD_FORMATS.join(', ')} (the folder has: ${formats.join(', ') || 'none'})`,
+      2,
+    );
   if (!formats.includes(format))
     throw new CliError(`${modelDir} has no complete ${format} model (it has: ${formats.join(', ') || 'none'})`, 2);
   const config = readModelConfig(modelDir);

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
 import { parseOrExplain } from '../usage-error.js';
-import { availableFormats, isWeightFormat } from '../../model-format/model-files.js';
+import { availableLoadFormats, isLoadFormat, LOAD_FORMATS } from '../../model-format/model-files.js';
 import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
 import { createEngine } from '../../runtime/engine/create-engine.js';
 import { readGenerationDefaults } from '../../runtime/engine/create-engine.js';
@@ -17,7 +17,8 @@ const HELP = `usage: shotvl run --model DIR [--image FILE | --video FILE] [--sys
 
 Answers one question about an image, a video or nothing, streaming the answer. DIR is a converted
 model folder (shotvl convert). Options:
-  --dtype fp32|fp16|q4   weight format to load (default: q4 if present, else what the folder has)
+  --dtype FORMAT         fp32, fp16, q4, int8 or q4-int8 (default: q4-int8 if present, else q4, else
+                         what the folder has)
   --max-tokens N         answer length limit (default 512)
   --temperature T        0 = greedy (default: the model's generation_config.json)
   --fps N                video sampling rate (default 12, as ShotVL was evaluated)
@@ -54,10 +55,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.image !== undefined && values.video !== undefined)
     throw new CliError('give --image or --video, not both', 2);
   const modelDir = resolve(values.model);
-  const formats = availableFormats(modelDir);
+  const formats = availableLoadFormats(modelDir);
   if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
-  if (values.dtype !== undefined && !isWeightFormat(values.dtype))
-    throw new CliError('--dtype must be fp32, fp16 or q4', 2);
+  if (values.dtype !== undefined && !isLoadFormat(values.dtype))
+    throw new CliError(`--dtype must be one of ${LOAD_FORMATS.join(', ')}`, 2);
   const format = chooseWeightFormat(formats, 'cpu', values.dtype as never).format;
   const number = (text: string | undefined, flag: string) => {
     if (text === undefined) return undefined;

@@ -15,7 +15,7 @@ import { loadCudaEnvironment } from '../../config/cuda-environment.js';
 import { selectDevice } from '../../cuda/select-device.js';
 import { createSystemProbes } from '../../cuda/system-probes.js';
 import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
-import { availableFormats } from '../../model-format/model-files.js';
+import { availableLoadFormats } from '../../model-format/model-files.js';
 import { createEngine } from '../../runtime/engine/create-engine.js';
 import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
 import { MediaLoader } from '../../server/media/media-loader.js';
@@ -52,12 +52,12 @@ export async function run(argv: string[]): Promise<number> {
   const hub = loadHubSettings();
   const resolved = await resolveModel(config.model, {
     modelStore: hub.modelStore,
-    formats: onCuda ? ['fp16'] : ['q4'],
+    formats: onCuda ? ['fp16'] : ['q4', 'int8'],
     progress: new TerminalProgressBar(),
     log: (message) => logger.info(message),
   });
   const requested = config.engine.dtype === 'auto' ? undefined : config.engine.dtype;
-  const choice = chooseWeightFormat(availableFormats(resolved.modelDir), onCuda ? 'cuda' : 'cpu', requested);
+  const choice = chooseWeightFormat(availableLoadFormats(resolved.modelDir), onCuda ? 'cuda' : 'cpu', requested);
   if (choice.note !== undefined) logger.warn({ format: choice.format }, choice.note);
   logger.info({ modelDir: resolved.modelDir, format: choice.format, device: selection.device }, 'loading model');
 

@@ -6,7 +6,7 @@ function formatNumber(value: number): string {
 
 function describe(stage: StageResult): string {
   if (stage.error !== undefined)
-    return `max abs ${formatNumber(stage.error.maxAbsolute)}  max rel ${formatNumber(stage.error.maxRelative)}`;
+    return `max abs ${formatNumber(stage.error.maxAbsolute)}  max rel ${formatNumber(stage.error.maxRelative)}  cosine ${stage.error.cosine.toFixed(6)}`;
   if (stage.compared !== undefined) return `${stage.mismatches ?? 0} of ${stage.compared} differ`;
   return stage.detail ?? '';
 }

@@ -62,20 +62,52 @@ export class LayerWriter {
       );
       row += spec.outFeatures;
     }
-    const product = this.matmul(x, weight, outFeatures, inFeatures, name);
-    if (!specs.some((spec) => spec.bias)) return product;
-    const bias = new Float32Array(outFeatures);
-    let offset = 0;
-    for (const spec of specs) {
-      if (spec.bias) bias.set(await readChecked(this.source, `${spec.prefix}.bias`, [spec.outFeatures]), offset);
-      offset += spec.outFeatures;
+    let bias: Float32Array | undefined;
+    if (specs.some((spec) => spec.bias)) {
+      bias = new Float32Array(outFeatures);
+      let offset = 0;
+      for (const spec of specs) {
+        if (spec.bias) bias.set(await readChecked(this.source, `${spec.prefix}.bias`, [spec.outFeatures]), offset);
+        offset += spec.outFeatures;
+      }
     }
-    return this.graph.op1('Add', [product, this.floatWeight(`${name}.bias`, bias, [outFeatures])]);
+    return this.matmul(x, weight, outFeatures, inFeatures, name, bias);
   }
 
   /** `x @ W.T` for a weight already in memory, laid out [out, in] as PyTorch stores Linear weights. */
-  matmul(x: string, weight: Float32Array, outFeatures: number, inFeatures: number, name: string): string {
+  matmul(
+    x: string,
+    weight: Float32Array,
+    outFeatures: number,
+    inFeatures: number,
+    name: string,
+    bias?: Float32Array,
+  ): string {
+    const product = this.product(x, weight, outFeatures, inFeatures, name, bias);
+    if (bias === undefined || product.biased) return product.output;
+    return this.graph.op1('Add', [product.output, this.floatWeight(`${name}.bias`, bias, [outFeatures])]);
+  }
+
+  /** The product in this writer's format; `biased` when the operator added the bias itself. */
+  private product(
+    x: string,
+    weight: Float32Array,
+    outFeatures: number,
+    inFeatures: number,
+    name: string,
+    bias: Float32Array | undefined,
+  ): { output: string; biased: boolean } {
     const encoded = encodeLinearWeight(weight, outFeatures, inFeatures, this.format, this.q4);
+    if (encoded.kind === 'int8') {
+      // DynamicQuantizeMatMul(A, B, b_scale, b_zero_point = none: symmetric, bias).
+      const inputs = [
+        x,
+        this.graph.weight(`${name}.weight_int8`, ElementType.int8, [inFeatures, outFeatures], encoded.values),
+        this.graph.weight(`${name}.weight_scales`, ElementType.float32, [outFeatures], encoded.scales),
+      ];
+      if (bias !== undefined) inputs.push('', this.floatWeight(`${name}.bias`, bias, [outFeatures]));
+      return { output: this.graph.op1('DynamicQuantizeMatMul', inputs, {}, MICROSOFT_DOMAIN), biased: true };
+    }
     if (encoded.kind === 'dense') {
       const initializer = this.graph.weight(
         `${name}.weight`,
@@ -83,7 +115,7 @@ export class LayerWriter {
         [inFeatures, outFeatures],
         encoded.bytes,
       );
-      return this.graph.op1('MatMul', [x, initializer]);
+      return { output: this.graph.op1('MatMul', [x, initializer]), biased: false };
     }
     const packed = this.graph.weight(
       `${name}.weight_q4`,
@@ -108,7 +140,7 @@ export class LayerWriter {
         ),
       );
     }
-    return this.graph.op1(
+    const output = this.graph.op1(
       'MatMulNBits',
       inputs,
       {
@@ -120,6 +152,7 @@ export class LayerWriter {
       },
       MICROSOFT_DOMAIN,
     );
+    return { output, biased: false };
   }
 
   /**

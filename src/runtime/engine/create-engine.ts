@@ -2,7 +2,7 @@
 // runner (a worker thread by default) and the limits.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WeightFormat } from '../../model-format/model-files.js';
+import type { LoadFormat } from '../../model-format/model-files.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import type { ModelRunner } from '../runner/model-runner.js';
 import { WorkerModelRunner } from '../runner/worker-model-runner.js';
@@ -20,7 +20,7 @@ export interface CreateEngineOptions {
   modelDir: string;
   /** The name clients send as `model`. */
   modelId: string;
-  format: WeightFormat;
+  format: LoadFormat;
   executionProviders?: unknown[];
   intraOpThreads?: number;
   mediaPreprocessor: MediaPreprocessor;

@@ -1,14 +1,24 @@
-// The three onnxruntime sessions of a converted Qwen2.5-VL model folder and one typed call per
-// graph. Everything here blocks the calling thread while a graph runs; the model runner calls it
-// from a worker thread.
+// The onnxruntime sessions of a converted Qwen2.5-VL model folder and one typed call per graph.
+// Everything here blocks the calling thread while a graph runs; the model runner calls it from a
+// worker thread. A mixed load format (q4-int8) opens two decoder graphs with the same inputs and
+// outputs: multi-token steps (prefill chunks) run the int8 one, whose integer GEMM is compute-
+// efficient at hundreds of rows, and single-token rows (decode) the q4 one, which reads half the
+// bytes. Both read and write the same KV tensors, so a sequence moves between them freely.
 import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../../model-format/model-config.js';
-import { graphPath, type WeightFormat } from '../../model-format/model-files.js';
+import { graphFormats, graphPath, type LoadFormat, type WeightFormat } from '../../model-format/model-files.js';
 import type { GridThw } from './grid-thw.js';
 import type { VisionEncoderInputs } from './vision-inputs.js';
 
+/**
+ * Steps of at least this many tokens per row run the prefill graph (when it differs from the
+ * decode graph). bench/matmul-int8: at 8 rows int8 and q4 products tie, from 64 rows int8 is 3-5x
+ * faster; below that the decode graph's fewer bytes win.
+ */
+export const PREFILL_GRAPH_MIN_TOKENS = 16;
+
 export interface SessionSettings {
-  format: WeightFormat;
+  format: LoadFormat;
   /** onnxruntime execution providers in preference order (default: CPU). */
   executionProviders?: ort.InferenceSession.SessionOptions['executionProviders'];
   /** Threads per session for one operator (default: onnxruntime's choice, all cores). */
@@ -53,10 +63,12 @@ export interface DecoderStepOutput {
 export class QwenOnnxSessions {
   private constructor(
     readonly config: ModelConfig,
-    readonly format: WeightFormat,
+    readonly format: LoadFormat,
     private readonly embedSession: ort.InferenceSession,
     private readonly visionSession: ort.InferenceSession,
     private readonly decoderSession: ort.InferenceSession,
+    /** Multi-token steps; the decode session itself when the formats agree. */
+    private readonly prefillSession: ort.InferenceSession,
   ) {}
 
   static async load(modelDir: string, config: ModelConfig, settings: SessionSettings): Promise<QwenOnnxSessions> {
@@ -65,18 +77,26 @@ export class QwenOnnxSessions {
       graphOptimizationLevel: 'all',
       ...(settings.intraOpThreads === undefined ? {} : { intraOpNumThreads: settings.intraOpThreads }),
     };
-    const open = (graph: 'embed_tokens' | 'vision_encoder' | 'decoder_model_merged') =>
-      ort.InferenceSession.create(graphPath(modelDir, graph, settings.format), options);
-    const [embed, vision, decoder] = await Promise.all([
-      open('embed_tokens'),
-      open('vision_encoder'),
-      open('decoder_model_merged'),
-    ]);
-    return new QwenOnnxSessions(config, settings.format, embed, vision, decoder);
+    const formats = graphFormats(settings.format);
+    const open = (graph: 'embed_tokens' | 'vision_encoder' | 'decoder_model_merged', format: WeightFormat) =>
+      ort.InferenceSession.create(graphPath(modelDir, graph, format), options);
+    // One at a time: each load's transient peak (weights read, then prepacked) stays alone.
+    const embed = await open('embed_tokens', formats.embed);
+    const vision = await open('vision_encoder', formats.vision);
+    const decoder = await open('decoder_model_merged', formats.decode);
+    const prefill = formats.prefill === formats.decode ? decoder : await open('decoder_model_merged', formats.prefill);
+    return new QwenOnnxSessions(config, settings.format, embed, vision, decoder, prefill);
   }
 
   get kvElementType(): 'float32' | 'float16' {
     return this.format === 'fp16' ? 'float16' : 'float32';
+  }
+
+  /** Which decoder graph a step of `sequenceLength` tokens per row runs. */
+  decoderFor(sequenceLength: number): 'prefill' | 'decode' {
+    return sequenceLength >= PREFILL_GRAPH_MIN_TOKENS && this.prefillSession !== this.decoderSession
+      ? 'prefill'
+      : 'decode';
   }
 
   /** An empty cache for `batchSize` rows. */
@@ -146,8 +166,8 @@ export class QwenOnnxSessions {
       }
       fetches = bound as ort.InferenceSession.FetchesType;
     }
-    const result =
-      fetches === undefined ? await this.decoderSession.run(feeds) : await this.decoderSession.run(feeds, fetches);
+    const session = this.decoderFor(step.sequenceLength) === 'prefill' ? this.prefillSession : this.decoderSession;
+    const result = fetches === undefined ? await session.run(feeds) : await session.run(feeds, fetches);
     const logits = result.logits!;
     if (step.inPlace === true) {
       return {
@@ -168,6 +188,7 @@ export class QwenOnnxSessions {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.embedSession.release(), this.visionSession.release(), this.decoderSession.release()]);
+    const sessions = new Set([this.embedSession, this.visionSession, this.decoderSession, this.prefillSession]);
+    await Promise.all([...sessions].map((session) => session.release()));
   }
 }

@@ -1,11 +1,11 @@
 // Messages between the engine thread and the model worker thread.
 import type { ModelConfig } from '../../model-format/model-config.js';
-import type { WeightFormat } from '../../model-format/model-files.js';
+import type { LoadFormat } from '../../model-format/model-files.js';
 import type { SequenceChunk } from './model-runner.js';
 
 export interface ModelWorkerData {
   modelDir: string;
-  format: WeightFormat;
+  format: LoadFormat;
   /** onnxruntime execution providers (structured-clonable), as src/cuda chose them. */
   executionProviders: unknown[];
   intraOpThreads?: number;

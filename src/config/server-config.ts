@@ -21,6 +21,16 @@ export const DEFAULT_MODEL = 'Vchitect/ShotVL-3B';
  * so this only bounds the bookkeeping of one request.
  */
 export const DEFAULT_MAX_MEDIA_ITEMS = 32;
+/**
+ * Slow clients (issue 17): a request must arrive whole within 60 s (a 64 MiB body needs ~9 Mbit/s;
+ * raise it for slow links), its headers within 20 s; idle keep-alive connections close after 5 s
+ * (Node's default; Fastify's 72 s let idle sockets pile up).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Each upload holds a socket, a temporary file and its descriptors until it is analysed. */
+export const DEFAULT_MAX_CONCURRENT_UPLOADS = 16;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -70,6 +80,18 @@ export interface ServerConfig {
   readonly corsOrigins: readonly string[];
   /** Serves the web page at / (and /ui/config.json); `--no-ui` turns it off. */
   readonly ui: boolean;
+  /** Time for a client to send a whole request, headers and body; then 408 and the connection closes. */
+  readonly requestTimeoutMs: number;
+  /** Time for a client to send a request's headers (at most requestTimeoutMs). */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** Multipart uploads received at once; more get 503 + Retry-After before anything is written to disk. */
+  readonly maxConcurrentUploads: number;
+  /** Folder uploads are spooled to; undefined = the system's temporary folder. */
+  readonly uploadDirectory: string | undefined;
+  /** Serve /docs, /docs/json and /openapi.yaml without the API key (they need it when a key is set). */
+  readonly publicDocs: boolean;
   readonly engine: EngineSettings;
 }
 
@@ -92,6 +114,10 @@ export interface EngineSettings {
   readonly maxCachedGrammars: number;
   /** Whitespace characters JSON grammars allow between elements. */
   readonly jsonMaxWhitespace: number;
+  /** Most bytes of message text per request, refused before tokenizing; undefined = max-model-len × 16. */
+  readonly maxPromptBytes: number | undefined;
+  /** Most bytes of all structured choice strings of one request. */
+  readonly maxChoiceBytes: number;
 }
 
 export class ServerConfigError extends ShotvlError<'invalid_server_config'> {
@@ -129,6 +155,12 @@ export const SERVER_SETTINGS = {
   logLevel: { flag: 'log-level', env: 'SHOTVL_LOG_LEVEL' },
   corsOrigins: { flag: 'cors-origins', env: 'SHOTVL_CORS_ORIGINS' },
   ui: { flag: 'ui', env: 'SHOTVL_UI', boolean: true },
+  requestTimeout: { flag: 'request-timeout', env: 'SHOTVL_REQUEST_TIMEOUT' },
+  headersTimeout: { flag: 'headers-timeout', env: 'SHOTVL_HEADERS_TIMEOUT' },
+  keepAliveTimeout: { flag: 'keep-alive-timeout', env: 'SHOTVL_KEEP_ALIVE_TIMEOUT' },
+  maxConcurrentUploads: { flag: 'max-concurrent-uploads', env: 'SHOTVL_MAX_CONCURRENT_UPLOADS' },
+  uploadDir: { flag: 'upload-dir', env: 'SHOTVL_UPLOAD_DIR' },
+  publicDocs: { flag: 'public-docs', env: 'SHOTVL_PUBLIC_DOCS', boolean: true },
   dtype: { flag: 'dtype', env: 'SHOTVL_DTYPE' },
   maxModelLength: { flag: 'max-model-len', env: 'SHOTVL_MAX_MODEL_LEN' },
   maxRunningSequences: { flag: 'max-num-seqs', env: 'SHOTVL_MAX_NUM_SEQS' },
@@ -141,6 +173,8 @@ export const SERVER_SETTINGS = {
   mediaWorkers: { flag: 'media-workers', env: 'SHOTVL_MEDIA_WORKERS' },
   maxCachedGrammars: { flag: 'max-cached-grammars', env: 'SHOTVL_MAX_CACHED_GRAMMARS' },
   jsonMaxWhitespace: { flag: 'json-max-whitespace', env: 'SHOTVL_JSON_MAX_WHITESPACE' },
+  maxPromptBytes: { flag: 'max-prompt-bytes', env: 'SHOTVL_MAX_PROMPT_BYTES' },
+  maxChoiceBytes: { flag: 'max-choice-bytes', env: 'SHOTVL_MAX_CHOICE_BYTES' },
 } as const satisfies Record<string, Setting>;
 
 export const SERVER_FLAGS: readonly FlagDefinition[] = Object.values(SERVER_SETTINGS).map((setting: Setting) => ({
@@ -246,6 +280,7 @@ export function parseServerConfig(
   const read = reader(flags, environment);
   const s = SERVER_SETTINGS;
   const localPath = read(s.allowedLocalMediaPath, undefined, wrap(optionalText));
+  const uploadPath = read(s.uploadDir, undefined, wrap(optionalText));
   const config = {
     host: read(s.host, '0.0.0.0', wrap(text)),
     port: read(
@@ -308,6 +343,33 @@ export function parseServerConfig(
     logLevel: read(s.logLevel, 'info' as LogLevel, wrap(parseLogLevel)),
     corsOrigins: Object.freeze([...read(s.corsOrigins, [] as readonly string[], wrap(parseOrigins))]),
     ui: read(s.ui, true, wrap(parseBoolean)),
+    requestTimeoutMs: read(
+      s.requestTimeout,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+      wrap((value) => parseSeconds(value, 0.1, 3600)),
+    ),
+    headersTimeoutMs: read(
+      s.headersTimeout,
+      DEFAULT_HEADERS_TIMEOUT_MS,
+      wrap((value) => parseSeconds(value, 0.1, 3600)),
+    ),
+    keepAliveTimeoutMs: read(
+      s.keepAliveTimeout,
+      DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      wrap((value) => parseSeconds(value, 0.1, 3600)),
+    ),
+    maxConcurrentUploads: read(
+      s.maxConcurrentUploads,
+      DEFAULT_MAX_CONCURRENT_UPLOADS,
+      wrap((value) => parseInteger(value, 1, 100_000)),
+    ),
+    uploadDirectory:
+      uploadPath === undefined
+        ? undefined
+        : isAbsolute(uploadPath)
+          ? resolve(uploadPath)
+          : resolve(workingDirectory, uploadPath),
+    publicDocs: read(s.publicDocs, false, wrap(parseBoolean)),
     engine: Object.freeze({
       dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
       maxModelLength: read(
@@ -365,6 +427,16 @@ export function parseServerConfig(
         DEFAULT_ENGINE_LIMITS.jsonMaxWhitespace,
         wrap((value) => parseInteger(value, 1, 1024)),
       ),
+      maxPromptBytes: read(
+        s.maxPromptBytes,
+        undefined as number | undefined,
+        wrap((value) => parseByteSize(value, 1024, 1024 ** 3)),
+      ),
+      maxChoiceBytes: read(
+        s.maxChoiceBytes,
+        DEFAULT_ENGINE_LIMITS.maxChoiceBytes,
+        wrap((value) => parseByteSize(value, 1, 64 * 1024 ** 2)),
+      ),
     }),
   };
   if (config.engine.maxTokensPerStep < config.engine.maxRunningSequences) {
@@ -373,6 +445,10 @@ export function parseServerConfig(
   }
   if (config.model === '') throw new ServerConfigError('--model must not be empty');
   if (config.host === '') throw new ServerConfigError('--host must not be empty');
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    // Node refuses a header deadline past the whole request's.
+    throw new ServerConfigError('--headers-timeout must not exceed --request-timeout');
+  }
   if (config.mediaFetch.connectTimeoutMs > config.mediaFetch.totalTimeoutMs) {
     throw new ServerConfigError('--media-connect-timeout must not exceed --media-fetch-timeout');
   }

@@ -5,6 +5,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { Engine } from '../runtime/engine/engine-api.js';
 import { registerApiKeyCheck } from './auth.js';
 import { systemFingerprint } from './system-fingerprint.js';
+import { clientErrorHandler } from './client-errors.js';
 import { registerCors } from './cors.js';
 import { ApiError, frameworkErrorHandler, registerErrorHandlers } from './errors.js';
 import type { MediaResolver } from './media-resolver.js';
@@ -54,9 +55,15 @@ const AJV_OPTIONS = {
   discriminator: true,
 } as const;
 
+/** How often Node checks the request and header deadlines: a tenth of the shorter one, 50 ms to 1 s. */
+function checkingInterval(config: ServerConfig): number {
+  return Math.min(1000, Math.max(50, Math.floor(Math.min(config.requestTimeoutMs, config.headersTimeoutMs) / 10)));
+}
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const { config, engine } = options;
   const state = options.state ?? { draining: false };
+  const logger: { current?: FastifyBaseLogger } = {};
   const app: FastifyInstance = Fastify({
     ...(options.logger === undefined ? { logger: { level: config.logLevel } } : { loggerInstance: options.logger }),
     bodyLimit: config.bodyLimitBytes,
@@ -67,7 +74,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     ajv: { customOptions: AJV_OPTIONS },
     frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
+    // Slow clients (issue 17). requestTimeout bounds receiving a whole request (headers and body)
+    // and is enforced by Node's connection checker, which runs every connectionsCheckingInterval.
+    // No socket idle timeout (connectionTimeout): it would also cut long non-streamed generations.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: checkingInterval(config),
+    },
+    clientErrorHandler: clientErrorHandler(() => logger.current!),
   }) as unknown as FastifyInstance;
+  logger.current = app.log;
   // JSON only: text/plain bodies get 415 rather than a confusing "body must be object".
   app.removeContentTypeParser('text/plain');
   registerErrorHandlers(app, { bodyLimit: config.bodyLimitBytes });
@@ -81,7 +100,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.header('connection', 'close');
     throw new ApiError('draining');
   });
-  registerApiKeyCheck(app, config.apiKey);
+  registerApiKeyCheck(app, config.apiKey, { publicDocs: config.publicDocs });
 
   const servedModelNames = config.servedModelNames.length > 0 ? config.servedModelNames : [engine.model.id];
   const context: RouteContext = {

@@ -78,6 +78,10 @@ export const ERROR_CATALOGUE = {
   media_invalid: invalid(422, 'A media item could not be processed.'),
   media_aborted: invalid(499, 'Media processing was aborted.'),
   client_closed_request: invalid(499, 'The client closed the request.'),
+  // Malformed HTTP and slow clients, answered by the clientError handler (client-errors.ts).
+  request_timeout: invalid(408, 'The request was not received in time; send it faster or in one go.'),
+  malformed_request: invalid(400, 'The request is not valid HTTP/1.1.'),
+  headers_too_large: invalid(431, 'The request headers are too large.'),
   overloaded: server(503, 'The server is overloaded; retry after {seconds} seconds.'),
   draining: server(503, 'The server is shutting down; retry shortly.'),
   not_ready: server(503, 'The model is still loading; retry shortly.'),
@@ -231,6 +235,13 @@ export function userFacingMessage(error: unknown): string | undefined {
   const mapping = RUNTIME_CODES[error.code];
   return mapping === undefined ? undefined : (mapping.message?.(error.message) ?? error.message);
 }
+/** Socket errors of a client that went away mid-request: a 499 for the log, not our failure. */
+const DISCONNECT_CODES: ReadonlySet<unknown> = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 /** Turns anything thrown into an ApiError (its cause kept for the log). */
 export function toApiError(error: unknown, bodyLimit = 0): ApiError {
@@ -286,13 +297,21 @@ export function toErrorReply(error: unknown, requestId: string, bodyLimit = 0): 
 
 const EXPECTED_UNAVAILABLE: ReadonlySet<string> = new Set(['overloaded', 'draining', 'not_ready']);
 
-function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, bodyLimit: number): FastifyReply {
+/** A socket error of this request's own client, gone mid-request (not our failure: no stack, no 500). */
+function clientWentAway(request: FastifyRequest, error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return DISCONNECT_CODES.has(code) && (request.raw.destroyed || request.raw.socket?.destroyed !== false);
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown, bodyLimit: number): FastifyReply {
+  const error = clientWentAway(request, thrown) ? new ApiError('client_closed_request', { cause: thrown }) : thrown;
   const { status, headers, body } = toErrorReply(error, request.id, bodyLimit);
   // Load shedding (overloaded, draining, not ready) is the server working as designed: a warning
   // without a stack. Other 5xx are our bugs or a failed engine and keep the cause for the log.
   if (status === 503 && EXPECTED_UNAVAILABLE.has(body.error.code))
     request.log.warn({ code: body.error.code, status }, body.error.message);
   else if (status >= 500) request.log.error({ err: error, code: body.error.code }, 'request failed');
+  else if (status === 499) request.log.info({ code: body.error.code, status }, 'client went away');
   else request.log.info({ code: body.error.code, status, param: body.error.param }, body.error.message);
   // Set here too: errors raised before routing skip the onSend hook that normally adds it.
   return reply

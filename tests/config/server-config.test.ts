@@ -21,6 +21,12 @@ describe('parseServerConfig', () => {
       logLevel: 'info',
       corsOrigins: [],
       ui: true,
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConcurrentUploads: 16,
+      uploadDirectory: undefined,
+      publicDocs: false,
       engine: {
         dtype: 'auto',
         maxModelLength: 32_768,
@@ -34,6 +40,8 @@ describe('parseServerConfig', () => {
         mediaWorkers: 1,
         maxCachedGrammars: 64,
         jsonMaxWhitespace: 16,
+        maxPromptBytes: undefined,
+        maxChoiceBytes: 64 * 1024,
       },
     });
     expect(config.apiKey).toBeUndefined();
@@ -153,6 +161,41 @@ describe('parseServerConfig', () => {
     expect(describeServerConfig(config)).toMatchObject({ apiKey: 'set (redacted)' });
     expect(JSON.stringify(describeServerConfig(config))).not.toContain('sk-');
     expect(describeServerConfig(parseServerConfig([], {}))).toMatchObject({ apiKey: 'none' });
+  });
+
+  it('reads the slow-client, upload, documentation and text-size knobs (issue 17)', () => {
+    const config = parseServerConfig(
+      [
+        '--request-timeout',
+        '1.5',
+        '--headers-timeout',
+        '0.5',
+        '--keep-alive-timeout',
+        '2',
+        '--max-concurrent-uploads',
+        '3',
+        '--upload-dir',
+        'spool',
+        '--public-docs',
+        '--max-prompt-bytes',
+        '1MiB',
+        '--max-choice-bytes',
+        '4KiB',
+      ],
+      {},
+      '/srv',
+    );
+    expect(config.requestTimeoutMs).toBe(1500);
+    expect(config.headersTimeoutMs).toBe(500);
+    expect(config.keepAliveTimeoutMs).toBe(2000);
+    expect(config.maxConcurrentUploads).toBe(3);
+    expect(config.uploadDirectory).toBe('/srv/spool');
+    expect(config.publicDocs).toBe(true);
+    expect(config.engine.maxPromptBytes).toBe(1024 ** 2);
+    expect(config.engine.maxChoiceBytes).toBe(4096);
+    expect(() => parseServerConfig(['--request-timeout', '5', '--headers-timeout', '10'], {})).toThrow(
+      /--headers-timeout must not exceed --request-timeout/,
+    );
   });
 
   it('refuses a step token budget smaller than the decode batch', () => {

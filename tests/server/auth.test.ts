@@ -47,12 +47,23 @@ describe('API key', () => {
     await app.close();
   });
 
-  it('leaves health, metrics and documentation open', async () => {
+  it('leaves only health and metrics open; the documentation needs the key unless --public-docs', async () => {
     const { app } = createTestApp({ argv: ['--api-key', KEY] });
-    for (const url of ['/health', '/metrics', '/openapi.yaml', '/docs']) {
+    for (const url of ['/health', '/metrics']) {
       expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
     }
+    const documentation = ['/openapi.yaml', '/docs', '/docs/json', '/docs/yaml', '/docs/static/swagger-ui-bundle.js'];
+    for (const url of documentation) {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(401);
+      expect(response.json().error.code).toBe('invalid_api_key');
+      const keyed = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${KEY}` } });
+      expect(keyed.statusCode, url).toBe(200);
+    }
     await app.close();
+    const open = createTestApp({ argv: ['--api-key', KEY, '--public-docs'] }).app;
+    for (const url of documentation) expect((await open.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    await open.close();
   });
 
   it('asks for nothing when no key is configured', async () => {

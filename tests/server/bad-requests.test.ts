@@ -427,6 +427,20 @@ const CASES: BadRequest[] = [
     param: 'guided_choice',
   },
   {
+    name: 'choice string over 1024 characters',
+    chat: { ...text('x'), guided_choice: ['a', 'b'.repeat(1025)] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'guided_choice[1]',
+  },
+  {
+    name: 'more than 1024 choice strings',
+    chat: { ...text('x'), structured_outputs: { choice: Array.from({ length: 1025 }, (_, index) => `${index}`) } },
+    status: 400,
+    code: 'invalid_request',
+    param: 'structured_outputs.choice',
+  },
+  {
     name: 'tools',
     chat: { ...text('x'), tools: [{ type: 'function', function: { name: 'f' } }] },
     status: 400,

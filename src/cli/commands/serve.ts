@@ -80,6 +80,8 @@ export async function run(argv: string[]): Promise<number> {
       maxCachedGrammars: config.engine.maxCachedGrammars,
       jsonMaxWhitespace: config.engine.jsonMaxWhitespace,
       maxWaitingSequences: config.maxQueuedRequests,
+      ...(config.engine.maxPromptBytes === undefined ? {} : { maxPromptBytes: config.engine.maxPromptBytes }),
+      maxChoiceBytes: config.engine.maxChoiceBytes,
     },
     logger,
   });

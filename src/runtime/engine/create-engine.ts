@@ -10,7 +10,7 @@ import { OnnxModelRunner } from '../runner/onnx-model-runner.js';
 import { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
 import { readModelConfig } from '../../model-format/read-model-config.js';
 import type { ModelDescription } from './engine-api.js';
-import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engine-limits.js';
+import { DEFAULT_ENGINE_LIMITS, promptByteLimit, type EngineLimits } from './engine-limits.js';
 import { InferenceEngine, type EngineLogger } from './inference-engine.js';
 import type { MediaPreprocessor } from './vision-cache.js';
 import { GrammarService } from '../structured-output/grammar-service.js';
@@ -118,6 +118,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
         prefixCacheBytes: limits.prefixCacheBytes,
         visionCacheBytes: limits.visionCacheBytes,
         defaultMaxTokens: limits.defaultMaxTokens,
+        maxPromptBytes: promptByteLimit({ maxModelLength, maxPromptBytes: limits.maxPromptBytes }),
+        maxChoiceBytes: limits.maxChoiceBytes,
       },
       options.logger,
       grammars,

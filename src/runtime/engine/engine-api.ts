@@ -135,10 +135,15 @@ export interface Engine {
    * overflow, overload); errors after admission arrive by rejecting the iterator.
    */
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent>;
+  /**
+   * Token ids of a text or a conversation. Admitted like generate (503 errors when the queue is
+   * full or the server drains, the prompt byte cap) and stopped by `signal`.
+   */
   tokenize(input: {
     text?: string;
     messages?: ChatMessage[];
     addGenerationPrompt?: boolean;
+    signal?: AbortSignal;
   }): Promise<{ tokens: number[]; maxModelLength: number }>;
   detokenize(tokens: number[]): Promise<string>;
   stats(): EngineStats;

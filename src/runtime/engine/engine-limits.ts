@@ -16,6 +16,22 @@ export interface EngineLimits extends SchedulerLimits {
   maxCachedGrammars: number;
   /** Whitespace characters a JSON grammar allows between elements. */
   jsonMaxWhitespace: number;
+  /** Most UTF-8 bytes of message text per request; undefined = maxModelLength × PROMPT_BYTES_PER_TOKEN. */
+  maxPromptBytes?: number;
+  /** Most UTF-8 bytes of all structured choice strings of one request together. */
+  maxChoiceBytes: number;
+}
+
+/**
+ * Bytes of text per token of context that the prompt byte cap allows: ordinary text averages about
+ * four bytes per Qwen2 token, and runs of spaces or repeated punctuation, whose tokens are longest,
+ * rarely exceed sixteen. Text beyond maxModelLength × this could never fit, so it is refused
+ * before tokenizing.
+ */
+export const PROMPT_BYTES_PER_TOKEN = 16;
+
+export function promptByteLimit(limits: Pick<EngineLimits, 'maxModelLength' | 'maxPromptBytes'>): number {
+  return limits.maxPromptBytes ?? limits.maxModelLength * PROMPT_BYTES_PER_TOKEN;
 }
 
 export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>> = Object.freeze({
@@ -40,4 +56,6 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>
    * whitespace loops small models fall into when any amount is allowed.
    */
   jsonMaxWhitespace: 16,
+  /** 1024 choices of 64 bytes: far more than any classification; tokenizing them takes milliseconds. */
+  maxChoiceBytes: 64 * 1024,
 });

@@ -19,6 +19,7 @@ import type {
   ModelDescription,
 } from './engine-api.js';
 import { contextLengthMessage, EngineError } from './engine-errors.js';
+import { DEFAULT_ENGINE_LIMITS, promptByteLimit } from './engine-limits.js';
 import { EngineMetrics } from './engine-metrics.js';
 import { EventChannel } from './event-channel.js';
 import { BLOCK_TOKENS, PrefixCache, blockHashes } from './prefix-cache.js';
@@ -40,6 +41,10 @@ export interface EngineSettings {
   visionCacheBytes: number;
   /** max_tokens of requests that give none. */
   defaultMaxTokens: number;
+  /** Most UTF-8 bytes of message text per request, checked before tokenizing (default: engine-limits.ts). */
+  maxPromptBytes?: number;
+  /** Most UTF-8 bytes of all structured choice strings of a request together (default: engine-limits.ts). */
+  maxChoiceBytes?: number;
 }
 
 export interface EngineLogger {
@@ -109,17 +114,9 @@ export class InferenceEngine implements Engine {
   }
 
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
-    if (this.currentState === 'draining' || this.currentState === 'stopped')
-      throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
-    if (this.currentState !== 'ready')
-      throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
-    const limits = this.settings.scheduler;
-    if (this.preparing + this.scheduler.waitingCount >= limits.maxWaitingSequences) {
-      this.metrics.rejected += 1;
-      throw new EngineError('overloaded', 'the server is overloaded: too many requests are waiting', {
-        retryAfterSeconds: this.retryAfterSeconds(),
-      });
-    }
+    this.checkAccepting();
+    this.checkPromptBytes(request.messages);
+    this.checkChoiceBytes(request.sampling.choices);
     let owner: ActiveRequest | undefined;
     // Fix (issue 4 review): a reader that stopped while the request was still being prepared
     // (owner unset) used to be ignored, and the request then ran to completion for nobody.
@@ -141,15 +138,66 @@ export class InferenceEngine implements Engine {
     text?: string;
     messages?: GenerationRequest['messages'];
     addGenerationPrompt?: boolean;
+    signal?: AbortSignal;
   }): Promise<{ tokens: number[]; maxModelLength: number }> {
-    const maxModelLength = this.settings.model.maxModelLength;
-    if (input.text !== undefined) return { tokens: this.tokenizer.encodeText(input.text), maxModelLength };
-    const tokenIds = await promptTokenIds(
-      input.messages ?? [],
-      { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: undefined },
-      input.addGenerationPrompt ?? true,
-    );
-    return { tokens: Array.from(tokenIds), maxModelLength };
+    // Issue 17: the same admission as generation (state, queue bound, byte cap) and the caller's
+    // abort, so tokenizing is no way around the queue, and a client that leaves stops its work.
+    this.checkAccepting();
+    this.checkPromptBytes(input.text === undefined ? (input.messages ?? []) : [{ role: 'user', content: input.text }]);
+    this.preparing += 1;
+    try {
+      input.signal?.throwIfAborted();
+      const maxModelLength = this.settings.model.maxModelLength;
+      if (input.text !== undefined)
+        return { tokens: await this.tokenizer.encodeTextYielding(input.text), maxModelLength };
+      const tokenIds = await promptTokenIds(
+        input.messages ?? [],
+        { config: this.runner.config, tokenizer: this.tokenizer, visionCache: this.visionCache, signal: input.signal },
+        input.addGenerationPrompt ?? true,
+      );
+      input.signal?.throwIfAborted();
+      return { tokens: Array.from(tokenIds), maxModelLength };
+    } catch (error) {
+      throw this.asEngineError(error);
+    } finally {
+      this.preparing -= 1;
+    }
+  }
+
+  /** Throws the EngineError of a server that takes no new work now (draining, loading, queue full). */
+  private checkAccepting(): void {
+    if (this.currentState === 'draining' || this.currentState === 'stopped')
+      throw new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
+    if (this.currentState !== 'ready')
+      throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
+    if (this.preparing + this.scheduler.waitingCount >= this.settings.scheduler.maxWaitingSequences) {
+      this.metrics.rejected += 1;
+      throw new EngineError('overloaded', 'the server is overloaded: too many requests are waiting', {
+        retryAfterSeconds: this.retryAfterSeconds(),
+      });
+    }
+  }
+
+  /**
+   * Refuses text that cannot fit the context before paying for its tokenization (issue 17: 3 MB
+   * of text took 23 s to tokenize only to be refused afterwards).
+   */
+  private checkPromptBytes(messages: readonly GenerationRequest['messages'][number][]): void {
+    let bytes = 0;
+    for (const message of messages) {
+      if (typeof message.content === 'string') bytes += Buffer.byteLength(message.content, 'utf8');
+      else for (const part of message.content) if (part.type === 'text') bytes += Buffer.byteLength(part.text, 'utf8');
+    }
+    const limit = promptByteLimit({
+      maxModelLength: this.settings.model.maxModelLength,
+      maxPromptBytes: this.settings.maxPromptBytes,
+    });
+    if (bytes > limit)
+      throw new EngineError(
+        'context_length_exceeded',
+        `The messages hold ${bytes} bytes of text; this server tokenizes at most ${limit} bytes per request (its maximum context length is ${this.settings.model.maxModelLength} tokens).`,
+        { param: 'messages' },
+      );
   }
 
   async detokenize(tokens: number[]): Promise<string> {
@@ -269,7 +317,7 @@ export class InferenceEngine implements Engine {
           retryAfterSeconds: this.retryAfterSeconds(),
         });
       }
-      const constraint = this.choiceLimits(request);
+      const constraint = await this.choiceLimits(request);
       const eosTokenIds = this.runner.config.tokens.eosTokenIds;
       for (const [choice, spec] of specs.entries()) {
         const grammar = startGrammarConstraint(this.grammars, request.sampling, grammarKey, eosTokenIds);
@@ -375,16 +423,30 @@ export class InferenceEngine implements Engine {
     );
   }
 
-  private choiceLimits(
+  /** Choice strings are tokenized one by one: their count and total size are bounded first. */
+  private checkChoiceBytes(choices: readonly string[] | undefined): void {
+    if (choices === undefined) return;
+    const bytes = choices.reduce((sum, choice) => sum + Buffer.byteLength(choice, 'utf8'), 0);
+    const limit = this.settings.maxChoiceBytes ?? DEFAULT_ENGINE_LIMITS.maxChoiceBytes;
+    if (bytes > limit)
+      throw new EngineError(
+        'invalid_request',
+        `The structured choice strings hold ${bytes} bytes together; at most ${limit} are allowed.`,
+        { param: 'structured_outputs.choice' },
+      );
+  }
+
+  private async choiceLimits(
     request: GenerationRequest,
-  ): { trie: ChoiceTrie; strings: string[]; singleTokenIds: number[] | undefined } | undefined {
+  ): Promise<{ trie: ChoiceTrie; strings: string[]; singleTokenIds: number[] | undefined } | undefined> {
     const strings = request.sampling.choices;
     if (strings === undefined) return undefined;
     if (strings.length === 0 || strings.some((choice) => choice === ''))
       throw new EngineError('invalid_request', 'structured choice needs non-empty strings', {
         param: 'structured_outputs.choice',
       });
-    const tokenized = strings.map((choice) => this.tokenizer.encodeText(choice));
+    const tokenized: number[][] = [];
+    for (const choice of strings) tokenized.push(await this.tokenizer.encodeTextYielding(choice));
     const single =
       tokenized.every((ids) => ids.length === 1) && new Set(tokenized.map((ids) => ids[0])).size === tokenized.length;
     return {

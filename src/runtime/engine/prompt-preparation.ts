@@ -53,14 +53,15 @@ function templateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
 
 type MediaGrid = Pick<EncodedMedia, 'kind' | 'gridThw'>;
 
-function renderTokens(
+/** Long message text is tokenized in slices with yields (issue 17: it froze the event loop). */
+async function renderTokens(
   messages: readonly ChatMessage[],
   media: readonly MediaGrid[],
   tokenizer: ChatTokenizer,
   addGenerationPrompt: boolean,
-): Int32Array {
+): Promise<Int32Array> {
   const grid = (item: MediaGrid) => ({ t: item.gridThw[0], h: item.gridThw[1], w: item.gridThw[2] });
-  const rendered = tokenizer.renderPrompt(templateMessages(messages), {
+  const rendered = await tokenizer.renderPromptYielding(templateMessages(messages), {
     imageGrids: media.filter((item) => item.kind === 'image').map(grid),
     videoGrids: media.filter((item) => item.kind === 'video').map(grid),
     addGenerationPrompt,
@@ -88,7 +89,7 @@ export async function preparePrompt(
 ): Promise<PreparedPrompt> {
   const encoded = [];
   for (const part of mediaParts(messages)) encoded.push(await context.visionCache.encode(part, context.signal));
-  const tokenIds = renderTokens(messages, encoded, context.tokenizer, true);
+  const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true);
   const { tokens, vision } = context.config;
   const videos = encoded.filter((item) => item.kind === 'video');
   const hasVision = encoded.length > 0;

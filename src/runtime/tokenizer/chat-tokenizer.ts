@@ -39,6 +39,27 @@ export interface RenderedPrompt {
 }
 
 const DEFAULT_SPATIAL_MERGE_SIZE = 2;
+/** Characters tokenized between two yields to the event loop (a few milliseconds of BPE). */
+export const TOKENIZE_SLICE_CHARACTERS = 4096;
+
+/**
+ * Cuts `text` into slices of about `size` characters at places where Qwen2's pre-tokenizer splits
+ * anyway, so tokenizing the slices one by one gives the ids of the whole: just before a space
+ * that sits between two letters (the letter run before it ends there, and the space opens the
+ * next word's pre-token " word" in both cases). A text with no such place stays one slice.
+ */
+export function* pretokenizerSlices(text: string, size: number): Generator<string> {
+  const boundary = /(?<=\p{L}) (?=\p{L})/gu;
+  let start = 0;
+  while (text.length - start > size) {
+    boundary.lastIndex = start + size;
+    const match = boundary.exec(text);
+    if (match === null) break;
+    yield text.slice(start, match.index);
+    start = match.index;
+  }
+  yield text.slice(start);
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -158,6 +179,38 @@ export class ChatTokenizer implements TokenTextSource {
    * `<|vision_start|>` + t*h*w/merge² pads + `<|vision_end|>`, using the grids in order.
    */
   renderPrompt(messages: readonly ChatMessage[], options: RenderPromptOptions = {}): RenderedPrompt {
+    const render = this.startRender(messages, options);
+    for (const text of render.texts) render.accept(this.encodeText(text));
+    return render.finish();
+  }
+
+  /**
+   * renderPrompt for long prompts, without holding the event loop: message text is tokenized in
+   * pieces of about TOKENIZE_SLICE_CHARACTERS cut where the pre-tokenizer cuts anyway (same ids),
+   * yielding to other work between pieces (issue 17: a 3 MB prompt froze /health for 23 s).
+   */
+  async renderPromptYielding(
+    messages: readonly ChatMessage[],
+    options: RenderPromptOptions = {},
+  ): Promise<RenderedPrompt> {
+    const render = this.startRender(messages, options);
+    for (const text of render.texts) render.accept(await this.encodeTextYielding(text));
+    return render.finish();
+  }
+
+  /** encodeText in slices with a yield between them (identical ids; see renderPromptYielding). */
+  async encodeTextYielding(text: string): Promise<number[]> {
+    if (text.length <= TOKENIZE_SLICE_CHARACTERS) return this.encodeText(text);
+    const ids: number[] = [];
+    for (const slice of pretokenizerSlices(text, TOKENIZE_SLICE_CHARACTERS)) {
+      for (const id of this.encodeText(slice)) ids.push(id);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return ids;
+  }
+
+  /** The template rendered and split into units; text units are handed out to be tokenized in order. */
+  private startRender(messages: readonly ChatMessage[], options: RenderPromptOptions) {
     const imageCounts = this.padCounts(options.imageGrids ?? [], 'image');
     const videoCounts = this.padCounts(options.videoGrids ?? [], 'video');
     const conversation = withSentinels(messages);
@@ -167,26 +220,43 @@ export class ChatTokenizer implements TokenTextSource {
       tokenize: false,
     });
     const pieces = conversation.split(rendered);
+    const units = [...piecesToUnits(pieces, this.splitter, this.addedById)];
     const tokenIds: number[] = [];
     let imageIndex = 0;
     let videoIndex = 0;
-    for (const unit of piecesToUnits(pieces, this.splitter, this.addedById)) {
-      if (unit.kind === 'text') {
-        for (const id of this.encodeText(unit.text)) tokenIds.push(id);
-      } else if (unit.id === this.imagePadTokenId) {
-        pushRepeated(tokenIds, unit.id, imageCounts[imageIndex++]);
-      } else if (unit.id === this.videoPadTokenId) {
-        pushRepeated(tokenIds, unit.id, videoCounts[videoIndex++]);
-      } else {
-        tokenIds.push(unit.id);
+    let next = 0;
+    /** Emits the control units up to the next text unit. */
+    const controls = (): void => {
+      for (; next < units.length; next++) {
+        const unit = units[next]!;
+        if (unit.kind === 'text') return;
+        if (unit.id === this.imagePadTokenId) pushRepeated(tokenIds, unit.id, imageCounts[imageIndex++]);
+        else if (unit.id === this.videoPadTokenId) pushRepeated(tokenIds, unit.id, videoCounts[videoIndex++]);
+        else tokenIds.push(unit.id);
       }
-    }
-    if (imageIndex !== imageCounts.length || videoIndex !== videoCounts.length) {
-      throw new PromptError(
-        `the conversation has ${imageIndex} image and ${videoIndex} video parts, but ${imageCounts.length} image and ${videoCounts.length} video grids were given`,
-      );
-    }
-    return { tokenIds, text: joinPieces(pieces) };
+    };
+    const texts = function* (): Generator<string> {
+      controls();
+      while (next < units.length) {
+        const unit = units[next++]!;
+        if (unit.kind === 'text') yield unit.text;
+        controls();
+      }
+    };
+    return {
+      texts: texts(),
+      accept: (ids: readonly number[]): void => {
+        for (const id of ids) tokenIds.push(id);
+      },
+      finish: (): RenderedPrompt => {
+        if (imageIndex !== imageCounts.length || videoIndex !== videoCounts.length) {
+          throw new PromptError(
+            `the conversation has ${imageIndex} image and ${videoIndex} video parts, but ${imageCounts.length} image and ${videoCounts.length} video grids were given`,
+          );
+        }
+        return { tokenIds, text: joinPieces(pieces) };
+      },
+    };
   }
 
   /** Ids -> text, skipping control tokens by default; ids past the vocabulary are ignored. */

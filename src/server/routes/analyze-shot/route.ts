@@ -73,12 +73,39 @@ async function mediaFromJson(
   };
 }
 
+/** Multipart uploads being received now, per app (issue 17: each holds a socket, a file and descriptors). */
+interface UploadCounter {
+  inFlight: number;
+}
+
 async function mediaFromUpload(
   request: FastifyRequest,
   context: RouteContext,
   signal: AbortSignal,
+  uploads: UploadCounter,
 ): Promise<AcquiredMedia> {
-  const upload = await receiveUpload(request, { maxFileBytes: context.config.mediaFetch.maxBytes }, signal);
+  if (uploads.inFlight >= context.config.maxConcurrentUploads) {
+    // Refused before a byte is written to disk; the connection closes so the unread body is dropped.
+    throw new ApiError('overloaded', {
+      values: { seconds: 1 },
+      retryAfterSeconds: 1,
+      headers: { connection: 'close' },
+    });
+  }
+  uploads.inFlight += 1;
+  let upload;
+  try {
+    upload = await receiveUpload(
+      request,
+      {
+        maxFileBytes: context.config.mediaFetch.maxBytes,
+        ...(context.config.uploadDirectory === undefined ? {} : { temporaryDirectory: context.config.uploadDirectory }),
+      },
+      signal,
+    );
+  } finally {
+    uploads.inFlight -= 1;
+  }
   try {
     const options = formFieldsToOptions(upload.fields);
     const validate = request.compileValidationSchema(AnalyzeShotOptions, 'body');
@@ -98,6 +125,7 @@ async function mediaFromUpload(
 export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteContext): void {
   // Its own plugin scope: the multipart parser applies to this route only (chat completions keep
   // answering 415 to forms).
+  const uploads: UploadCounter = { inFlight: 0 };
   void app.register(async (scope) => {
     await scope.register(multipart, { limits: multipartLimits(context.config.mediaFetch.maxBytes) });
     scope.route<{ Body: AnalyzeShotRequest }>({
@@ -108,7 +136,7 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
         const started = performance.now();
         const signal = abortOnClientClose(reply);
         const media = request.isMultipart()
-          ? await mediaFromUpload(request, context, signal)
+          ? await mediaFromUpload(request, context, signal, uploads)
           : await mediaFromJson(request, context, signal);
         try {
           const plan = planAnalysis(media.options, media.kind, context.servedModelNames);

@@ -11,6 +11,10 @@ export const MAX_CHOICES = 16;
 export const MAX_STOP_SEQUENCES = 16;
 /** OpenAI's and vLLM's cap on top_logprobs. */
 export const MAX_TOP_LOGPROBS = 20;
+/** Structured choice: most strings, and most characters per string (their total is --max-choice-bytes). */
+export const MAX_CHOICE_STRINGS = 1024;
+export const MAX_CHOICE_CHARACTERS = 1024;
+const ChoiceString = Type.String({ maxLength: MAX_CHOICE_CHARACTERS });
 
 /** A discriminated union (`type` picks the branch): clean validation errors, and OpenAPI's own keyword. */
 function discriminated<T extends TSchema[]>(branches: [...T], title: string): TSchema {
@@ -168,7 +172,7 @@ export const ChatCompletionRequest = Type.Object(
               description: "An EBNF grammar (xgrammar's dialect, which reads llama.cpp GBNF), root rule 'root'",
             }),
           ),
-          choice: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 1024 })),
+          choice: Type.Optional(Type.Array(ChoiceString, { minItems: 1, maxItems: MAX_CHOICE_STRINGS })),
           json_object: Type.Optional(Type.Boolean({ description: 'Any JSON object' })),
         },
         {
@@ -188,9 +192,9 @@ export const ChatCompletionRequest = Type.Object(
     ),
     grammar: Type.Optional(Type.String({ description: "llama.cpp's top-level GBNF grammar" })),
     guided_choice: Type.Optional(
-      Type.Array(Type.String(), {
+      Type.Array(ChoiceString, {
         minItems: 1,
-        maxItems: 1024,
+        maxItems: MAX_CHOICE_STRINGS,
         description: 'Older alias of structured_outputs.choice',
       }),
     ),

@@ -25,20 +25,23 @@ export function registerTokenizeRoute(app: FastifyInstance, context: RouteContex
           param: body.prompt === undefined ? 'prompt' : 'messages',
         });
       }
+      // Issue 17: the client's disconnect stops the work (media decoding included), as for chat.
+      const signal = abortOnClientClose(reply);
       if (body.messages === undefined) {
-        const result = await context.engine.tokenize({ text: body.prompt as string });
+        const result = await context.engine.tokenize({ text: body.prompt as string, signal });
         return { count: result.tokens.length, max_model_len: result.maxModelLength, tokens: result.tokens };
       }
       const resolved = await toChatMessages(
         body.messages,
         { resolver: context.mediaResolver, maxItems: context.config.maxMediaItemsPerRequest, options: {} },
-        abortOnClientClose(reply),
+        signal,
         (error) => request.log.warn({ err: error }, 'releasing media failed'),
       );
       try {
         const result = await context.engine.tokenize({
           messages: resolved.messages,
           addGenerationPrompt: body.add_generation_prompt ?? true,
+          signal,
         });
         return { count: result.tokens.length, max_model_len: result.maxModelLength, tokens: result.tokens };
       } finally {

@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { createTestApp } from '../../test-app.js';
 
 describe('API documentation', () => {
-  it('serves openapi.yaml and Swagger UI without an API key, offline', async () => {
-    const { app } = createTestApp({ argv: ['--api-key', 'k'] });
+  it('serves openapi.yaml and Swagger UI offline (open with --public-docs)', async () => {
+    const { app } = createTestApp({ argv: ['--api-key', 'k', '--public-docs'] });
     const yaml = await app.inject({ method: 'GET', url: '/openapi.yaml' });
     expect(yaml.statusCode).toBe(200);
     expect(yaml.headers['content-type']).toBe('application/yaml; charset=utf-8');

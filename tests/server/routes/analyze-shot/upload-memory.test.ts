@@ -106,7 +106,10 @@ describe('a 50 MiB multipart upload', () => {
 
   beforeAll(async () => {
     engine = new FileSizeEngine();
-    test = createTestApp({ engine });
+    // The upload is paced by a full garbage collection every 50 ms: give it more than the default
+    // 60 s request deadline on a loaded machine (this test is about memory, slow-clients.test.ts
+    // about deadlines).
+    test = createTestApp({ engine, argv: ['--request-timeout', '600'] });
     await test.app.listen({ port: 0, host: '127.0.0.1' });
     port = (test.app.server.address() as AddressInfo).port;
   });

@@ -1,6 +1,6 @@
 // Every parameter of a Qwen2.5-VL checkpoint, with the legacy names and shapes that
 // `save_pretrained` writes (transformers `modeling_qwen2_5_vl.py`, mid-2025; the same names as
-// ../shared/golden/tiny-a/model/model.safetensors):
+// tests/fixtures/golden/tiny-a/model/model.safetensors):
 //   visual.patch_embed.proj.weight            Conv3d, no bias: [hidden, channels, temporal, patch, patch]
 //   visual.blocks.N.{norm1,norm2}.weight      RMSNorm
 //   visual.blocks.N.attn.qkv.{weight,bias}    [3*hidden, hidden]
@@ -15,7 +15,7 @@
 //   lm_head.weight                            only when the embeddings are not tied
 import type { ModelConfig } from '../model-format/model-config.js';
 
-/** How a generated checkpoint draws a parameter (golden README §3.4). */
+/** How a generated checkpoint draws a parameter (tests/fixtures/golden/README.md §3.4). */
 export type InitKind = 'embedding' | 'matrix' | 'bias' | 'norm';
 
 export interface ParameterSpec {

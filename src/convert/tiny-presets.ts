@@ -32,7 +32,7 @@ export interface PresetShape {
 export const VOCAB_SIZE = 151936;
 
 export const PRESETS: Readonly<Record<PresetName, PresetShape>> = {
-  // The shapes of ../shared/golden/tiny-a (README §7): builds in about a second.
+  // The shapes of the golden tiny-a checkpoint (tests/fixtures/golden/README.md §7): builds in about a second.
   tiny: {
     text: {
       hiddenSize: 64,
@@ -99,8 +99,8 @@ export const PRESETS: Readonly<Record<PresetName, PresetShape>> = {
 };
 
 /**
- * `config.json` in the format transformers saves in mid-2025 (the pinned commit of golden README §2):
- * flat text keys at the top level and again in a nested `text_config`, plus `vision_config`.
+ * `config.json` in the format transformers saves in mid-2025 (the pinned commit of
+ * tests/fixtures/golden/README.md §2): flat text keys at the top level and again in a nested `text_config`, plus `vision_config`.
  */
 export function buildConfigJson(shape: PresetShape, tieWordEmbeddings: boolean): Record<string, unknown> {
   const ropeScaling = { type: 'mrope', mrope_section: [...shape.text.mropeSection] };
@@ -165,7 +165,8 @@ export const PREPROCESSOR_CONFIG = QWEN2_5_VL_PREPROCESSOR_DEFAULTS;
 
 /**
  * `generation_config.json` as Qwen2.5-VL-3B-Instruct ships it. transformers applies it even to
- * greedy decoding, so its repetition_penalty 1.05 is part of "the same model" (golden README §4).
+ * greedy decoding, so its repetition_penalty 1.05 is part of "the same model"
+ * (tests/fixtures/golden/README.md §4).
  */
 export const GENERATION_CONFIG = Object.freeze({
   bos_token_id: 151643,

@@ -1,6 +1,7 @@
 // The image path of ShotBench's evaluation, end to end: bytes -> qwen-vl-utils `fetch_image`
 // (to_rgb, smart_resize, PIL bicubic resize) -> Hugging Face Qwen2-VL slow image processor
-// (rescale, CLIP normalise, duplicate to 2 frames, patchify). Golden README §3 describes the reference.
+// (rescale, CLIP normalise, duplicate to 2 frames, patchify). tests/fixtures/golden/README.md §3
+// describes the reference.
 import { decodeImage } from './image-decode.js';
 import type { DecodeImageOptions, DecodedImage } from './image-decode.js';
 import type { ImageFormat } from './image-format.js';

@@ -4,7 +4,7 @@
 //   frame (a still image becomes 2 identical frames), reshape (t, T, C, h/m, m, P, w/m, m, P),
 //   transpose (0, 3, 6, 4, 7, 2, 1, 5, 8), flatten to [t·h·w, C·T·P·P].
 // Rows are therefore ordered [grid_t, h/2, w/2, 2, 2] (2×2 merge units contiguous) and columns
-// [C=3, T=2, 14, 14] (golden README §3, §5). Pure; no I/O.
+// [C=3, T=2, 14, 14] (tests/fixtures/golden/README.md §3, §5). Pure; no I/O.
 import { InvalidMediaOptionsError } from './media-errors.js';
 
 /** OpenAI CLIP statistics (`OPENAI_CLIP_MEAN` / `OPENAI_CLIP_STD` in transformers), used by Qwen2-VL. */

@@ -54,7 +54,7 @@ export interface PreprocessedVideo {
   /** float32 [gridT·gridH·gridW, 1176], rows [t, h/2, w/2, 2, 2], columns [C, T, 14, 14]. */
   pixelValues: Float32Array;
   gridThw: GridThw;
-  /** temporal_patch_size / processor fps; get_rope_index casts it to int64 (README §4). */
+  /** temporal_patch_size / processor fps; get_rope_index casts it to int64 (tests/fixtures/golden/README.md §4). */
   secondPerGridTs: number;
   /** Indices of the sampled frames in the stream (for a frame list: 0…n−1). */
   frameIndices: number[];

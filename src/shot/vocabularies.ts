@@ -1,7 +1,7 @@
 import type { ShotCategory } from './dimensions.js';
 
 /**
- * The labels ShotBench uses in the options of each dimension (shared/shotbench/category_vocab.json,
+ * The labels ShotBench uses in the options of each dimension (tests/fixtures/shotbench/category_vocab.json,
  * derived from the 3,572 test questions). Compound options are built from these: comma-joined
  * for most dimensions ("Hard light, Side light"), "X and Y" or "Firstly X, then Y." for camera
  * movement. The camera-movement list holds the labels that appear at least three times, including

@@ -1,5 +1,5 @@
 // Raw little-endian arrays as the golden sets store them: a `.bin` file with no header, described by
-// `{file, dtype, shape}` in a meta.json (see ../shared/golden/README.md §1).
+// `{file, dtype, shape}` in a meta.json (tests/fixtures/golden/README.md §1).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

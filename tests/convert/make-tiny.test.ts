@@ -6,9 +6,9 @@ import { makeTinyCheckpoint, presetParameters } from '../../src/convert/make-tin
 import { parseModelConfig } from '../../src/model-format/model-config.js';
 import { openCheckpoint } from '../../src/convert/safetensors-reader.js';
 import { withTemporaryFolder } from './safetensors-fixtures.js';
-import { sharedPath } from '../helpers/shared-dir.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const GOLDEN_MODEL = sharedPath('golden', 'tiny-a', 'model');
+const GOLDEN_MODEL = fixturePath('golden', 'tiny-a', 'model');
 
 async function digestOfFolder(folder: string): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};
@@ -59,7 +59,7 @@ describe('makeTinyCheckpoint (tiny preset)', () => {
       );
       await golden.close();
 
-      // Initialisation of golden README §3.4, within sampling error.
+      // Initialisation of tests/fixtures/golden/README.md §3.4, within sampling error.
       const norm = statistics(await made.readFloat32('model.layers.0.input_layernorm.weight'));
       expect(norm.mean).toBeCloseTo(1, 1);
       expect(norm.std).toBeGreaterThan(0.03);

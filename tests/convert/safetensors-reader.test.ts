@@ -5,9 +5,9 @@ import { CheckpointError } from '../../src/convert/checkpoint-error.js';
 import type { CheckpointErrorCode } from '../../src/convert/checkpoint-error.js';
 import { openCheckpoint } from '../../src/convert/safetensors-reader.js';
 import { buildSafetensors, float32Bytes, uint16Bytes, withTemporaryFolder } from './safetensors-fixtures.js';
-import { sharedPath } from '../helpers/shared-dir.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const GOLDEN_MODEL = sharedPath('golden', 'tiny-a', 'model');
+const GOLDEN_MODEL = fixturePath('golden', 'tiny-a', 'model');
 
 async function expectCode(
   promise: Promise<unknown>,
@@ -47,7 +47,7 @@ describe('openCheckpoint on the golden tiny-a checkpoint', () => {
       });
       const norm = await reader.readFloat32('model.norm.weight');
       expect(norm).toHaveLength(64);
-      // RMSNorm weights were drawn as 1 + N(0, 0.05) (golden README §3.4).
+      // RMSNorm weights were drawn as 1 + N(0, 0.05) (tests/fixtures/golden/README.md §3.4).
       const mean = norm.reduce((sum, value) => sum + value, 0) / norm.length;
       expect(mean).toBeGreaterThan(0.97);
       expect(mean).toBeLessThan(1.03);

@@ -7,9 +7,9 @@ import { roundToBfloat16 } from '../../src/convert/float-conversion.js';
 import { openCheckpoint } from '../../src/convert/safetensors-reader.js';
 import { SafetensorsWriter } from '../../src/convert/safetensors-writer.js';
 import { withTemporaryFolder } from './safetensors-fixtures.js';
-import { sharedPath } from '../helpers/shared-dir.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const GOLDEN_MODEL = sharedPath('golden', 'tiny-a', 'model');
+const GOLDEN_MODEL = fixturePath('golden', 'tiny-a', 'model');
 
 function ramp(count: number, scale: number): Float32Array {
   return Float32Array.from({ length: count }, (_, index) => (index - count / 2) * scale);

@@ -1,14 +1,13 @@
-// A live server on port 0 over the real tiny-a engine, set up the way `shotvl serve` sets it up:
+// A live server on port 0 over the real tiny-model engine, set up the way `shotvl serve` sets it up:
 // the model runner in a worker thread, the real media preprocessor (sharp, ffmpeg) and the real
 // MediaLoader (data: URLs decoded in memory). For the end-to-end tests in this folder.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
 import { createMediaPreprocessor } from '../../src/runtime/engine/media-preprocessor.js';
 import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
 import { MediaLoader } from '../../src/server/media/media-loader.js';
-import { GOLDEN_DIR } from '../helpers/converted-tiny-a.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { tinyEngine } from '../helpers/test-engine.js';
 import { testConfig } from '../server/test-app.js';
 
@@ -68,7 +67,7 @@ export async function startLiveTinyServer(
 
 /** The golden 100×100 PNG as a data URL (16 image tokens after merging: small and quick). */
 export function goldenImageDataUrl(): string {
-  const bytes = readFileSync(join(GOLDEN_DIR, 'processor/images/img_100x100.png'));
+  const bytes = readFileSync(fixturePath('golden', 'processor', 'images', 'img_100x100.png'));
   return `data:image/png;base64,${bytes.toString('base64')}`;
 }
 

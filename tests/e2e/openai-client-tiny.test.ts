@@ -29,7 +29,7 @@ import {
 type Extended<T> = T & Record<string, unknown>;
 
 const MAX_TOKENS = 8;
-/** tiny-a ships no generation_config.json, so (as in vLLM) the default temperature is 1: ask for greedy. */
+/** Greedy, whatever generation_config.json says (make-tiny ships Qwen2.5-VL's: temperature 0.1, top_k 1). */
 const GREEDY = { temperature: 0 } as const;
 let live: LiveTinyServer;
 let client: OpenAI;
@@ -274,11 +274,13 @@ describe('the official openai client against the tiny model', () => {
 
   it('reproduces a seeded sampled completion', async () => {
     // top_k keeps sampling cheap: the random tiny model's distribution is nearly flat over 151,936 tokens.
+    // top_p 1 overrides the model's generation_config.json default (0.001, which keeps one token).
     const sampled = (seed: number): Extended<ChatCompletionCreateParamsNonStreaming> => ({
       model: live.modelId,
       messages: imageMessages(),
       max_tokens: 6,
       temperature: 1,
+      top_p: 1,
       top_k: 20,
       seed,
     });

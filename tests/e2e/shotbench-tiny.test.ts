@@ -1,6 +1,6 @@
 // Issue 7 "Must show", end to end: `shotvl bench run` on a small ShotBench set generated here (two
 // PNGs made with sharp, one MP4 made with ffmpeg, JSON Lines in the official format of
-// ../shared/shotbench/shotbench_test.jsonl) against a live server with the real tiny model, then
+// tests/fixtures/shotbench/shotbench_test.jsonl) against a live server with the real tiny model, then
 // `shotvl bench score`. The tiny model's answers are noise, so the test checks the plumbing: every
 // item answered once, a second run sends nothing, and the score table prints.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

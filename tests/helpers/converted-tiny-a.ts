@@ -1,13 +1,14 @@
-// Converts the golden tiny-a checkpoint once per test file into a temporary folder.
+// Converts the golden tiny-a checkpoint (tests/fixtures/golden/tiny-a/model) into a temporary
+// folder. Only the parity tests need it: the reference numbers were made on its exact weights.
+// Tests that just need a tiny model use tinyModelDir() (tiny-model.ts), built once per run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../../src/convert/convert-checkpoint.js';
 import type { WeightFormat } from '../../src/model-format/model-files.js';
-import { sharedPath } from './shared-dir.js';
+import { fixturePath } from './fixtures.js';
 
-export const GOLDEN_DIR = sharedPath('golden');
-export const TINY_A_DIR = join(GOLDEN_DIR, 'tiny-a');
+export const TINY_A_DIR = fixturePath('golden', 'tiny-a');
 
 export interface ConvertedModel {
   modelDir: string;
@@ -17,6 +18,6 @@ export interface ConvertedModel {
 export async function convertTinyA(formats: WeightFormat[] = ['fp32']): Promise<ConvertedModel> {
   const parent = mkdtempSync(join(tmpdir(), 'shotvl-tiny-a-'));
   const modelDir = join(parent, 'model');
-  await convertCheckpoint({ checkpointDir: join(TINY_A_DIR, 'model'), outputDir: modelDir, formats });
+  await convertCheckpoint({ checkpointDir: fixturePath('golden', 'tiny-a', 'model'), outputDir: modelDir, formats });
   return { modelDir, cleanup: () => rmSync(parent, { recursive: true, force: true }) };
 }

@@ -1,8 +1,8 @@
-// An engine over the converted golden tiny-a model, for engine and server tests.
+// An engine over the tiny test model (make-tiny, built once per run), for engine and server tests.
 import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
 import { createEngine, type CreateEngineOptions } from '../../src/runtime/engine/create-engine.js';
 import type { MediaPreprocessor } from '../../src/runtime/engine/vision-cache.js';
-import { convertTinyA, type ConvertedModel } from './converted-tiny-a.js';
+import { TINY_MODEL_ID, tinyModelDir } from './tiny-model.js';
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -13,11 +13,11 @@ export const noMediaPreprocessor: MediaPreprocessor = {
 
 export async function tinyEngine(
   options: Partial<CreateEngineOptions> = {},
-): Promise<{ engine: InferenceEngine; model: ConvertedModel; dispose(): Promise<void> }> {
-  const model = await convertTinyA(['fp32']);
+): Promise<{ engine: InferenceEngine; modelDir: string; dispose(): Promise<void> }> {
+  const modelDir = tinyModelDir();
   const engine = await createEngine({
-    modelDir: model.modelDir,
-    modelId: 'tiny-a',
+    modelDir,
+    modelId: TINY_MODEL_ID,
     format: 'fp32',
     mediaPreprocessor: noMediaPreprocessor,
     logger: silentLogger,
@@ -26,10 +26,7 @@ export async function tinyEngine(
   });
   return {
     engine,
-    model,
-    dispose: async () => {
-      await engine.close();
-      model.cleanup();
-    },
+    modelDir,
+    dispose: () => engine.close(),
   };
 }

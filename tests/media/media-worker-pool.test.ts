@@ -14,16 +14,16 @@ import {
 } from '../../src/media/media-errors.js';
 import { MediaWorkerError, MediaWorkerPool } from '../../src/media/media-worker-pool.js';
 import { preprocessMedia, type MediaItem, type PreprocessedMedia } from '../../src/media/preprocess-media.js';
-import { PROCESSOR_DIR } from './golden.js';
+import { processorFile } from './golden.js';
 import { ffmpeg, processIsGone } from './video-fixtures.js';
 
 const smallImage: MediaItem = {
   type: 'image',
-  source: { kind: 'bytes', bytes: readFileSync(join(PROCESSOR_DIR, 'images/img_640x360.png')) },
+  source: { kind: 'bytes', bytes: readFileSync(processorFile('images/img_640x360.png')) },
 };
 const largeImage: MediaItem = {
   type: 'image',
-  source: { kind: 'file', path: join(PROCESSOR_DIR, 'images/img_3000x2000.png') },
+  source: { kind: 'file', path: processorFile('images/img_3000x2000.png') },
 };
 
 /** A pool that keeps its workers, so a test can kill one as a crash would. */

@@ -20,11 +20,11 @@ import {
   type MediaItem,
 } from '../../src/media/preprocess-media.js';
 import { preprocessVideoFile } from '../../src/media/video-preprocess.js';
-import { PROCESSOR_DIR, readProcessorMeta } from './golden.js';
+import { processorFile, readProcessorMeta } from './golden.js';
 import { ffmpeg } from './video-fixtures.js';
 
 const meta = readProcessorMeta();
-const image640 = readFileSync(join(PROCESSOR_DIR, 'images/img_640x360.png'));
+const image640 = readFileSync(processorFile('images/img_640x360.png'));
 let folder: string;
 let clipPath: string;
 
@@ -199,13 +199,9 @@ describe('preprocessMedia: videos', () => {
     ).toThrow(InvalidMediaOptionsError);
   });
 
-  it('takes a frame list like the golden ShotBench clip (README §5)', async () => {
-    const clip = meta.video_clip as {
-      frame_pngs: string[];
-      video_grid_thw: number[];
-      second_per_grid_ts_shotbench: number;
-    };
-    const frames = clip.frame_pngs.map((file) => new Uint8Array(readFileSync(join(PROCESSOR_DIR, file))));
+  it('takes a frame list like the golden ShotBench clip (golden README §5)', async () => {
+    const clip = meta.video_clip;
+    const frames = clip.frame_pngs.map((file) => new Uint8Array(readFileSync(processorFile(file))));
     const result = await preprocessMedia({ type: 'video', source: { kind: 'frames', frames } });
     expect(result.gridThw).toEqual(clip.video_grid_thw);
     expect(result.secondPerGridTs).toBe(clip.second_per_grid_ts_shotbench);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   IMAGE_FACTOR,
   MAX_PIXELS,
@@ -15,7 +14,8 @@ import {
   videoPixelBudget,
 } from '../../src/media/smart-resize.js';
 import { InvalidMediaOptionsError, UnsupportedAspectRatioError } from '../../src/media/media-errors.js';
-import { GOLDEN_DIR, readProcessorMeta } from './golden.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { readProcessorMeta } from './golden.js';
 
 const meta = readProcessorMeta();
 
@@ -64,7 +64,7 @@ describe('smartResize', () => {
   });
 
   it('takes resized_height/resized_width through smart_resize with the default budgets (tiny-a image case)', () => {
-    const tiny = JSON.parse(readFileSync(join(GOLDEN_DIR, 'tiny-a/cases/meta.json'), 'utf8')) as {
+    const tiny = JSON.parse(readFileSync(fixturePath('golden', 'tiny-a', 'cases', 'meta.json'), 'utf8')) as {
       cases: { name: string; qwen_vl_utils_ele?: { resized_height: number; resized_width: number } }[];
     };
     const ele = tiny.cases.find((entry) => entry.name === 'image')?.qwen_vl_utils_ele;

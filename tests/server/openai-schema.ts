@@ -1,13 +1,14 @@
-// Validates our responses against OpenAI's own OpenAPI description (../shared/openai/openapi.yaml).
-// That file is OpenAPI 3.1 but still writes `nullable: true` in places; those are rewritten into
-// JSON-Schema unions before Ajv's 2020-12 validator sees them. Ajv and yaml come with fastify and
+// Validates our responses against OpenAI's own OpenAPI description (the response schemas of its
+// openapi.yaml, cut with their $ref closure into tests/fixtures/openai/openapi-subset.yaml; see the
+// README there for the source commit). That file is OpenAPI 3.1 but still writes `nullable: true`
+// in places; those are rewritten into JSON-Schema unions before Ajv's 2020-12 validator sees them. Ajv and yaml come with fastify and
 // @fastify/swagger-ui (not direct dependencies; tests only).
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { sharedPath } from '../helpers/shared-dir.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-const SPEC_FILE = sharedPath('openai', 'openapi.yaml');
+const SPEC_FILE = fixturePath('openai', 'openapi-subset.yaml');
 
 export type OpenAiSchemaName =
   | 'CreateChatCompletionResponse'

@@ -93,7 +93,7 @@ describe('extractAnswerLetter', () => {
   });
 });
 
-describe('official ShotVL-3B predictions (shared/shotbench/shotvl3b_predictions_run1.jsonl)', () => {
+describe('official ShotVL-3B predictions (fixtures/shotbench/shotvl3b_predictions_run1.jsonl)', () => {
   const questions = new Map(readSharedQuestions().map((question) => [question.index, question]));
   const rows = readSharedPredictions().map((prediction) => {
     const question = questions.get(prediction.index);

@@ -1,8 +1,10 @@
-// The ShotBench files in ../shared/shotbench (questions, vocabularies, official ShotVL-3B outputs).
+// The ShotBench files in tests/fixtures/shotbench (questions, vocabularies, official ShotVL-3B
+// outputs; its README.md says where they come from).
 import { readFileSync } from 'node:fs';
-import { sharedPath } from '../helpers/shared-dir.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
-export const SHOTBENCH_DIRECTORY = `${sharedPath('shotbench')}/`;
+/** A ShotBench fixture file, failing with its name when absent. */
+export const shotBenchFile = (name: string): string => fixturePath('shotbench', name);
 
 export interface SharedQuestion {
   index: number;
@@ -24,7 +26,7 @@ export interface SharedPrediction {
 }
 
 function readJsonLines<T>(name: string): T[] {
-  return readFileSync(SHOTBENCH_DIRECTORY + name, 'utf8')
+  return readFileSync(shotBenchFile(name), 'utf8')
     .split('\n')
     .filter((line) => line.trim().length > 0)
     .map((line) => JSON.parse(line) as T);
@@ -35,5 +37,5 @@ export const readSharedPredictions = (): SharedPrediction[] =>
   readJsonLines<SharedPrediction>('shotvl3b_predictions_run1.jsonl');
 
 export function readSharedJson<T>(name: string): T {
-  return JSON.parse(readFileSync(SHOTBENCH_DIRECTORY + name, 'utf8')) as T;
+  return JSON.parse(readFileSync(shotBenchFile(name), 'utf8')) as T;
 }

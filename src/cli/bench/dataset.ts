@@ -1,7 +1,7 @@
 /**
  * Reading ShotBench: the official `test.tsv` (columns index, type, path, question, options,
  * answer, category; `type` and `path` are list literals, `options` a JSON object) or JSON Lines
- * with the same fields as values (shared/shotbench/shotbench_test.jsonl).
+ * with the same fields as values (as tests/fixtures/shotbench/shotbench_test.jsonl).
  */
 import { readFile } from 'node:fs/promises';
 import { isShotCategory } from '../../shot/dimensions.js';

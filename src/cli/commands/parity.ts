@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
 import { parseOrExplain } from '../usage-error.js';
-import { loadGoldenSet } from '../parity/golden-set.js';
+import { loadGoldenSet, needsMediaInputs } from '../parity/golden-set.js';
 import { runParityCase } from '../parity/run-parity.js';
 import { formatParityReport } from '../parity/parity-report.js';
 import { mediaInputs } from '../parity/media-inputs.js';
@@ -20,7 +20,8 @@ largest absolute and relative error per stage: vision features, embeddings, M-Ro
 prefill logits, the first decode step, greedy tokens with and without repetition penalty 1.05.
 Exits 1 if a stage is outside the tolerance for the weight format. --from-media recomputes the
 pixel values from each case's media files (PNG sources resized as its qwen-vl-utils element says,
-or its video frames) instead of using the stored arrays.`;
+or its video frames) instead of using the stored arrays; cases that store only the sha256 of their
+pixel values are always run from their media files, and the digest is checked.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOrExplain(
@@ -62,7 +63,8 @@ export async function run(argv: string[]): Promise<number> {
       values.case === undefined ? golden.cases : golden.cases.filter((item) => values.case!.includes(item.name));
     const results = [];
     for (const item of selected) {
-      const media = values['from-media'] === true ? await mediaInputs(golden, item) : {};
+      // A trimmed set keeps only the digest of its pixel values: those cases always start from media.
+      const media = values['from-media'] === true || needsMediaInputs(item) ? await mediaInputs(golden, item) : {};
       results.push(await runParityCase(sessions, item, tolerance, media));
     }
     const header = `parity of ${modelDir} (${format}) against ${goldenDir}${values['from-media'] === true ? ' from media files' : ''}; tolerance: abs ${tolerance.absolute}, argmax where margin > ${tolerance.argmaxMargin}, greedy ${tolerance.exactGreedy ? 'identical' : 'reported'}`;

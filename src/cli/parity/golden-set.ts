@@ -1,6 +1,8 @@
-// A golden set as ../shared/golden/README.md describes it: `<set>/cases/meta.json` lists the cases
-// (image, text, video, left-padded batch...) and points at their raw arrays. Any set in that
-// format works, not only tiny-a.
+// A golden set (the format of tests/fixtures/golden/README.md): `<set>/cases/meta.json` lists the
+// cases (image, text, video, left-padded batch...) and points at their raw arrays. Any set in that
+// format works, not only tiny-a. A set may be trimmed: processor outputs kept only as the sha256 of
+// their bytes (`pixel_values_sha256`; they are then recomputed from the case's media files), and
+// logits kept only at the vocabulary ids listed in `logits_vocab_columns`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRawArrayRef, readFloat32, readInt64AsNumbers, type RawArrayRef } from '../../util/raw-array.js';
@@ -17,6 +19,11 @@ export interface GoldenCase {
   secondPerGridTs: number[];
   pixelValues?: Float32Array;
   pixelValuesVideos?: Float32Array;
+  /** sha256 of the reference's pixel value bytes, when the set keeps the digest instead of the array. */
+  pixelValuesSha256?: string;
+  pixelValuesVideosSha256?: string;
+  /** The vocabulary ids `logitsLast3` and `decodeStep1Logits` hold, when not the whole vocabulary. */
+  logitsColumns?: number[];
   positionIds?: number[];
   visionOut?: Float32Array;
   inputsEmbeds?: Float32Array;
@@ -50,6 +57,14 @@ function grids(values: number[] | undefined): [number, number, number][] {
   for (let index = 0; index + 2 < values.length; index += 3)
     out.push([values[index]!, values[index + 1]!, values[index + 2]!]);
   return out;
+}
+
+/** True when the case stores no pixel arrays for its images or videos, so they must come from its media files. */
+export function needsMediaInputs(golden: GoldenCase): boolean {
+  return (
+    (golden.imageGrids.length > 0 && golden.pixelValues === undefined) ||
+    (golden.videoGrids.length > 0 && golden.pixelValuesVideos === undefined)
+  );
 }
 
 function rows(values: number[][] | undefined): number[][] | undefined {
@@ -89,6 +104,11 @@ function readCase(base: string, record: Record<string, unknown>): GoldenCase {
     secondPerGridTs: spgt === undefined ? [] : Array.from(spgt),
     pixelValues: float(ref('pixel_values')),
     pixelValuesVideos: float(ref('pixel_values_videos')),
+    ...(typeof record.pixel_values_sha256 === 'string' ? { pixelValuesSha256: record.pixel_values_sha256 } : {}),
+    ...(typeof record.pixel_values_videos_sha256 === 'string'
+      ? { pixelValuesVideosSha256: record.pixel_values_videos_sha256 }
+      : {}),
+    logitsColumns: ints(ref('logits_vocab_columns')),
     positionIds: ints(ref('position_ids')),
     visionOut,
     inputsEmbeds: float(ref('inputs_embeds')),

@@ -1,5 +1,6 @@
 // Runs every case of a golden set through a converted model and measures, stage by stage, how
-// far it is from the Hugging Face reference (../shared/golden/README.md §7).
+// far it is from the Hugging Face reference (the tiny-a set: tests/fixtures/golden/README.md §7).
+import { createHash } from 'node:crypto';
 import type { ModelConfig } from '../../model-format/model-config.js';
 import type { QwenOnnxSessions } from '../../runtime/qwen2-5-vl/onnx-sessions.js';
 import { computeRopeIndex } from '../../runtime/qwen2-5-vl/rope-index.js';
@@ -51,6 +52,20 @@ function sliceGrids(pixels: Float32Array, grids: [number, number, number][], wid
   });
 }
 
+/** Exact stage: our pixel values hash to the reference's bytes. */
+function digestStage(stage: string, ours: Float32Array | undefined, expected: string | undefined): StageResult[] {
+  if (ours === undefined || expected === undefined) return [];
+  const digest = createHash('sha256')
+    .update(new Uint8Array(ours.buffer, ours.byteOffset, ours.byteLength))
+    .digest('hex');
+  return [{ stage, mismatches: digest === expected ? 0 : 1, compared: 1, passed: digest === expected }];
+}
+
+/** The logits at the vocabulary ids the golden set keeps (all of them when it keeps the whole row). */
+function keptColumns(logits: Float32Array, columns: number[] | undefined): Float32Array {
+  return columns === undefined ? logits : Float32Array.from(columns, (id) => logits[id]!);
+}
+
 async function encodeAll(
   sessions: QwenOnnxSessions,
   config: ModelConfig,
@@ -77,6 +92,19 @@ export async function runParityCase(
   const hidden = config.text.hiddenSize;
   const stages: StageResult[] = [];
   const { batchSize: rowsCount, sequenceLength: length } = golden;
+  if (
+    (golden.imageGrids.length > 0 && (media.pixelValues ?? golden.pixelValues) === undefined) ||
+    (golden.videoGrids.length > 0 && (media.pixelValuesVideos ?? golden.pixelValuesVideos) === undefined)
+  )
+    throw new Error(`case ${golden.name} stores no pixel values: compute them from its media files (mediaInputs)`);
+  stages.push(
+    ...digestStage('pixel values (sha256 of the reference)', media.pixelValues, golden.pixelValuesSha256),
+    ...digestStage(
+      'video pixel values (sha256 of the reference)',
+      media.pixelValuesVideos,
+      golden.pixelValuesVideosSha256,
+    ),
+  );
 
   const imageFeatures = await encodeAll(sessions, config, media.pixelValues ?? golden.pixelValues, golden.imageGrids);
   const videoFeatures = await encodeAll(
@@ -160,6 +188,8 @@ export async function runParityCase(
       logitsToKeep: 0,
     });
     const vocab = config.text.vocabSize;
+    const kept = golden.logitsColumns;
+    const keptWidth = kept?.length ?? vocab;
     const logitsAt = (index: number) => prefill.logits.subarray(index * vocab, (index + 1) * vocab);
     if (golden.logitsLast3 !== undefined) {
       for (let k = 0; k < 3; k += 1) {
@@ -168,7 +198,10 @@ export async function runParityCase(
         if (index < 0) continue;
         last3 = mergeStats(
           last3,
-          compareArrays(logitsAt(index), golden.logitsLast3.subarray((row * 3 + k) * vocab, (row * 3 + k + 1) * vocab)),
+          compareArrays(
+            keptColumns(logitsAt(index), kept),
+            golden.logitsLast3.subarray((row * 3 + k) * keptWidth, (row * 3 + k + 1) * keptWidth),
+          ),
         );
       }
     }
@@ -215,7 +248,10 @@ export async function runParityCase(
     if (golden.decodeStep1Logits !== undefined && plain.firstStepLogits !== undefined) {
       step1 = mergeStats(
         step1,
-        compareArrays(plain.firstStepLogits, golden.decodeStep1Logits.subarray(row * vocab, (row + 1) * vocab)),
+        compareArrays(
+          keptColumns(plain.firstStepLogits, kept),
+          golden.decodeStep1Logits.subarray(row * keptWidth, (row + 1) * keptWidth),
+        ),
       );
     }
     const penalized = await greedyDecode(sessions, {

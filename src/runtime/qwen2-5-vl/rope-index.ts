@@ -4,7 +4,7 @@
 // Text tokens advance all three axes (t, h, w) together. A vision item of merged grid
 // t × (h/m) × (w/m) starts where the text before it ends: its tokens get
 // (start + time(t), start + row, start + column), and the text after it resumes at max + 1.
-// The reference's quirks are reproduced on purpose (golden README §4):
+// The reference's quirks are reproduced on purpose (tests/fixtures/golden/README.md §4):
 //   - `second_per_grid_t` is cast to int64 before the multiply (1/6 → 0 collapses every temporal group
 //     of a ShotBench video onto one t-position); `truncateSecondPerGrid: false` gives later upstream.
 //   - only attention_mask == 1 tokens are positioned; masked (padding) slots hold 1;

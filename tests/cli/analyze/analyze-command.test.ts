@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../src/cli/commands/analyze.js';
-import { convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
+import { tinyModelDir } from '../../helpers/tiny-model.js';
 import { createTestApp, type TestApp } from '../../server/test-app.js';
 
 const execute = promisify(execFile);
@@ -94,17 +94,11 @@ afterAll(async () => {
 });
 
 describe('shotvl analyze --model (tiny model, in process)', () => {
-  let model: ConvertedModel;
-
-  beforeAll(async () => {
-    model = await convertTinyA(['fp32']);
-  });
-
-  afterAll(() => model?.cleanup());
+  const modelDir = tinyModelDir();
 
   it('finishes the other files, reports the corrupt one, and resumes', async () => {
     const out = join(folder, 'model-results.jsonl');
-    const first = await analyze([join(folder, 'shots'), '--model', model.modelDir, '--out', out, '--concurrency', '2']);
+    const first = await analyze([join(folder, 'shots'), '--model', modelDir, '--out', out, '--concurrency', '2']);
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/corrupt\.jpg: .*\(corrupt_media\)/);
     expect(first.stderr).toMatch(/3 analyzed, 0 already in .*, 1 could not be analyzed/);
@@ -117,7 +111,7 @@ describe('shotvl analyze --model (tiny model, in process)', () => {
     expect(byName.get('clip.mp4')!.media!.kind).toBe('video');
     expect(Object.keys(byName.get('clip.mp4')!.dimensions!)).toHaveLength(8);
 
-    const second = await analyze([join(folder, 'shots'), '--model', model.modelDir, '--out', out]);
+    const second = await analyze([join(folder, 'shots'), '--model', modelDir, '--out', out]);
     expect(second.stderr).toMatch(/0 analyzed, 3 already in .*, 1 could not be analyzed/);
     expect(second.code).toBe(1);
     const after = await readResults(out);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../src/cli/commands/bench.js';
 import {
-  SHOTBENCH_DIRECTORY,
+  shotBenchFile,
   readSharedJson,
   readSharedPredictions,
   readSharedQuestions,
@@ -13,8 +13,8 @@ import {
 import { completionReply, startStubEndpoint } from './stub-endpoint.js';
 import type { StubEndpoint } from './stub-endpoint.js';
 
-const PREDICTIONS = SHOTBENCH_DIRECTORY + 'shotvl3b_predictions_run1.jsonl';
-const DATA = SHOTBENCH_DIRECTORY + 'shotbench_test.jsonl';
+const PREDICTIONS = shotBenchFile('shotvl3b_predictions_run1.jsonl');
+const DATA = shotBenchFile('shotbench_test.jsonl');
 const OFFICIAL_JUDGE_PROMPT = (
   JSON.parse(readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8')) as {
     judge: { index: number; prompt: string };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchDataset } from '../../../src/cli/bench/dataset.js';
 import { parseTsv, parseTsvRecords } from '../../../src/cli/bench/tsv.js';
 import { CliError } from '../../../src/cli/cli-error.js';
-import { SHOTBENCH_DIRECTORY, readSharedQuestions } from '../../shot/shotbench-data.js';
+import { readSharedQuestions, shotBenchFile } from '../../shot/shotbench-data.js';
 import { readFileSync } from 'node:fs';
 
 const OFFICIAL_TSV_HEAD =
@@ -51,7 +51,7 @@ describe('parseBenchDataset', () => {
 
   it('reads all 3,572 items of the shared JSONL, equal to the file', () => {
     const items = parseBenchDataset(
-      readFileSync(SHOTBENCH_DIRECTORY + 'shotbench_test.jsonl', 'utf8'),
+      readFileSync(shotBenchFile('shotbench_test.jsonl'), 'utf8'),
       'shotbench_test.jsonl',
     );
     const expected = readSharedQuestions().map((question) => ({

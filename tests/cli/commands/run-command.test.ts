@@ -1,10 +1,12 @@
 // `shotvl run` end to end on the converted tiny model: streams an answer, and bad media ends with
 // one line and a non-zero exit.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
+import { fixturePath } from '../../helpers/fixtures.js';
+import { tinyModelDir } from '../../helpers/tiny-model.js';
 
 function shotvl(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -15,20 +17,21 @@ function shotvl(args: string[]): { status: number | null; stdout: string; stderr
 }
 
 describe('shotvl run', () => {
-  let model: ConvertedModel;
+  const modelDir = tinyModelDir();
+  let scratch: string;
 
-  beforeAll(async () => {
-    model = await convertTinyA(['fp32']);
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'shotvl-run-command-'));
   });
 
-  afterAll(() => model?.cleanup());
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('answers a question about an image', () => {
-    const image = join(GOLDEN_DIR, 'processor/images/img_100x100.png');
+    const image = fixturePath('golden', 'processor', 'images', 'img_100x100.png');
     const result = shotvl([
       'run',
       '--model',
-      model.modelDir,
+      modelDir,
       '--image',
       image,
       '--temperature',
@@ -44,9 +47,9 @@ describe('shotvl run', () => {
   });
 
   it('reports a file that is not an image in one line', () => {
-    const bogus = join(model.modelDir, 'not-an-image.jpg');
+    const bogus = join(scratch, 'not-an-image.jpg');
     writeFileSync(bogus, 'hello, I am text');
-    const result = shotvl(['run', '--model', model.modelDir, '--image', bogus, 'What is the shot size?']);
+    const result = shotvl(['run', '--model', modelDir, '--image', bogus, 'What is the shot size?']);
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^shotvl run: /);

@@ -21,11 +21,11 @@ import type { MediaPreprocessor } from '../../../src/runtime/engine/vision-cache
 import type { ChatTokenizer } from '../../../src/runtime/tokenizer/chat-tokenizer.js';
 import { loadTokenizer } from '../../../src/runtime/tokenizer/load-tokenizer.js';
 import { FakeModelRunner, type FakeModelRunnerOptions } from '../../helpers/fake-model-runner.js';
-import { TINY_A_DIR } from '../../helpers/converted-tiny-a.js';
+import { fixturePath } from '../../helpers/fixtures.js';
 import { noMediaPreprocessor, silentLogger } from '../../helpers/test-engine.js';
 
 const config: ModelConfig = parseModelConfig(
-  JSON.parse(readFileSync(join(TINY_A_DIR, 'model', 'config.json'), 'utf8')),
+  JSON.parse(readFileSync(fixturePath('golden', 'tiny-a', 'model', 'config.json'), 'utf8')),
 );
 const EOS = config.tokens.eosTokenIds[0]!;
 const BLOCK = 16;

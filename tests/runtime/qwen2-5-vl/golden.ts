@@ -1,16 +1,15 @@
-// Loaders for the Hugging Face reference data in ../shared/golden used by the Qwen2.5-VL runtime tests
-// (README.md there: §6 rope/, §7 tiny-a/).
+// Loaders for the Hugging Face reference data in tests/fixtures/golden used by the Qwen2.5-VL
+// runtime tests (tests/fixtures/golden/README.md: §6 rope/, §7 tiny-a/).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { readInt64AsNumbers, type RawArrayRef } from '../../../src/util/raw-array.js';
 import type { GridThw } from '../../../src/runtime/qwen2-5-vl/grid-thw.js';
-import { sharedPath } from '../../helpers/shared-dir.js';
+import { fixturePath } from '../../helpers/fixtures.js';
 
-export const GOLDEN_DIR = `${sharedPath('golden')}/`;
-export const ROPE_DIR = join(GOLDEN_DIR, 'rope');
-export const TINY_CASES_DIR = join(GOLDEN_DIR, 'tiny-a', 'cases');
+export const GOLDEN_DIR = fixturePath('golden');
+export const ROPE_DIR = fixturePath('golden', 'rope');
+export const TINY_CASES_DIR = fixturePath('golden', 'tiny-a', 'cases');
 
-/** The rope/ config (README §6). */
+/** The rope/ config (golden README §6). */
 export const ROPE_TOKEN_IDS = { imageTokenId: 151655, videoTokenId: 151656, visionStartTokenId: 151652 };
 
 export interface RopeCase {
@@ -52,11 +51,11 @@ export interface TinyMeta {
 }
 
 export function readRopeCases(): RopeCase[] {
-  return (JSON.parse(readFileSync(join(ROPE_DIR, 'meta.json'), 'utf8')) as { cases: RopeCase[] }).cases;
+  return (JSON.parse(readFileSync(fixturePath('golden', 'rope', 'meta.json'), 'utf8')) as { cases: RopeCase[] }).cases;
 }
 
 export function readTinyMeta(): TinyMeta {
-  return JSON.parse(readFileSync(join(TINY_CASES_DIR, 'meta.json'), 'utf8')) as TinyMeta;
+  return JSON.parse(readFileSync(fixturePath('golden', 'tiny-a', 'cases', 'meta.json'), 'utf8')) as TinyMeta;
 }
 
 export function tinyCase(meta: TinyMeta, name: string): TinyCase {

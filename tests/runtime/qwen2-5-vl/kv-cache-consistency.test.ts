@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelConfig } from '../../../src/model-format/read-model-config.js';
 import { QwenOnnxSessions, type KvCache } from '../../../src/runtime/qwen2-5-vl/onnx-sessions.js';
 import { compareArrays } from '../../../src/cli/parity/error-stats.js';
-import { convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
+import { tinyModelDir } from '../../helpers/tiny-model.js';
 
 const TOKENS = [
   151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198, 3838, 374, 279, 6722, 30, 151645,
@@ -18,21 +18,19 @@ function textPositions(start: number, count: number): BigInt64Array {
 }
 
 describe('KV cache', () => {
-  let model: ConvertedModel;
   let sessions: QwenOnnxSessions;
   let embeds: Float32Array;
   const hidden = 64;
   const vocab = 151936;
 
   beforeAll(async () => {
-    model = await convertTinyA(['fp32']);
-    sessions = await QwenOnnxSessions.load(model.modelDir, readModelConfig(model.modelDir), { format: 'fp32' });
+    const modelDir = tinyModelDir();
+    sessions = await QwenOnnxSessions.load(modelDir, readModelConfig(modelDir), { format: 'fp32' });
     embeds = await sessions.embed(BigInt64Array.from(TOKENS, BigInt), 1, TOKENS.length);
   });
 
   afterAll(async () => {
     await sessions?.release();
-    model?.cleanup();
   });
 
   async function runChunks(chunkSizes: number[]): Promise<Float32Array> {

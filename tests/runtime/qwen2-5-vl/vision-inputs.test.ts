@@ -13,7 +13,7 @@ import { readFloat32, readInt64AsNumbers } from '../../../src/util/raw-array.js'
 import { readGrids, readTinyMeta, TINY_CASES_DIR, tinyCase, type TinyCase } from './golden.js';
 import { findWindowLayoutViolation } from './window-layout-check.js';
 
-/** tiny-a vision tower: hidden 64 / 4 heads → head_dim 16 (README §7). */
+/** tiny-a vision tower: hidden 64 / 4 heads → head_dim 16 (tests/fixtures/golden/README.md §7). */
 const tinyGeometry: VisionGeometry = { headDim: 16, spatialMergeSize: 2, windowSize: 112, patchSize: 14 };
 /** The 3B/7B towers: hidden 1280 / 16 heads. */
 const fullGeometry: VisionGeometry = { headDim: 80, spatialMergeSize: 2, windowSize: 112, patchSize: 14 };

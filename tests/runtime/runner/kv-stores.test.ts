@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelConfig } from '../../../src/model-format/read-model-config.js';
 import { QwenOnnxSessions } from '../../../src/runtime/qwen2-5-vl/onnx-sessions.js';
 import { OnnxModelRunner, type KvMode } from '../../../src/runtime/runner/onnx-model-runner.js';
-import { convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
+import { tinyModelDir } from '../../helpers/tiny-model.js';
 
 function positions(start: number, count: number): BigInt64Array {
   const out = new BigInt64Array(3 * count);
@@ -93,22 +93,17 @@ async function script(runner: OnnxModelRunner): Promise<Float32Array[]> {
 }
 
 describe('KV stores', () => {
-  let model: ConvertedModel;
   const runners: Partial<Record<KvMode, OnnxModelRunner>> = {};
 
   beforeAll(async () => {
-    model = await convertTinyA(['fp32']);
-    const config = readModelConfig(model.modelDir);
+    const modelDir = tinyModelDir();
+    const config = readModelConfig(modelDir);
     for (const mode of ['in-place', 'concat'] as const)
-      runners[mode] = new OnnxModelRunner(
-        await QwenOnnxSessions.load(model.modelDir, config, { format: 'fp32' }),
-        mode,
-      );
+      runners[mode] = new OnnxModelRunner(await QwenOnnxSessions.load(modelDir, config, { format: 'fp32' }), mode);
   });
 
   afterAll(async () => {
     for (const runner of Object.values(runners)) await runner?.close();
-    model?.cleanup();
   });
 
   it('in-place and concat give the same logits through prefill chunks, changing batches and prefix restores', async () => {

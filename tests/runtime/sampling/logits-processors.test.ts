@@ -13,9 +13,9 @@ import {
   type WarperSettings,
 } from '../../../src/runtime/sampling/logits-processors.js';
 import { readFloat32, readInt64AsNumbers, type RawArrayRef } from '../../../src/util/raw-array.js';
-import { sharedPath } from '../../helpers/shared-dir.js';
+import { fixturePath } from '../../helpers/fixtures.js';
 
-const GOLDEN = sharedPath('golden', 'tiny-a', 'cases');
+const GOLDEN = fixturePath('golden', 'tiny-a', 'cases');
 
 interface GoldenStep {
   topk_ids: number[][];
@@ -26,8 +26,15 @@ interface GoldenStep {
 interface GoldenCase {
   name: string;
   input_ids: RawArrayRef;
+  /** The vocabulary ids whose logits the fixture keeps (prompt ids, each row's top ids, a regular sample). */
+  logits_vocab_columns: RawArrayRef;
+  /** [B, 3, K] at those ids, and the float64 sum of each full row. */
   logits_last3: RawArrayRef;
+  logits_last3_row_sums: number[][];
+  /** [B, K] at those ids, and the float64 sum of each full row. */
   decode_step1_logits: RawArrayRef;
+  decode_step1_logits_row_sums: number[];
+  vocab_size: number;
   greedy_tokens_values: number[][];
   greedy_rep1p05_tokens_values: number[][];
   greedy_rep1p05_steps: GoldenStep[];
@@ -78,31 +85,46 @@ describe('repetition penalty', () => {
   it.each(['text', 'image'])(
     'matches the Hugging Face golden for the %s case (penalty 1.05 over the prompt)',
     (name) => {
-      const meta = JSON.parse(readFileSync(`${GOLDEN}/meta.json`, 'utf8')) as { cases: GoldenCase[] };
+      const meta = JSON.parse(readFileSync(fixturePath('golden', 'tiny-a', 'cases', 'meta.json'), 'utf8')) as {
+        cases: GoldenCase[];
+      };
       const golden = meta.cases.find((entry) => entry.name === name) as GoldenCase;
-      const inputIds = readInt64AsNumbers(`${GOLDEN}/..`, {
-        ...golden.input_ids,
-        file: `cases/${golden.input_ids.file}`,
-      });
-      const last3 = readFloat32(`${GOLDEN}/..`, { ...golden.logits_last3, file: `cases/${golden.logits_last3.file}` });
-      const vocabulary = golden.logits_last3.shape[2] as number;
+      const inputIds = readInt64AsNumbers(GOLDEN, golden.input_ids);
+      const columns = readInt64AsNumbers(GOLDEN, golden.logits_vocab_columns);
+      const vocabulary = golden.vocab_size;
+      // The fixture keeps the logits at `columns` only; the others stay -Infinity, which no penalty
+      // raises, and the full-row sum comes from the reference's own statistic plus what changed here.
+      const spread = (kept: Float32Array): Float32Array => {
+        const logits = new Float32Array(vocabulary).fill(-Infinity);
+        columns.forEach((id, index) => (logits[id] = kept[index]!));
+        return logits;
+      };
+      const last3 = readFloat32(GOLDEN, golden.logits_last3);
+      const width = columns.length;
       const steps = [
-        { logits: last3.slice(2 * vocabulary, 3 * vocabulary), ids: inputIds },
         {
-          logits: readFloat32(`${GOLDEN}/..`, {
-            ...golden.decode_step1_logits,
-            file: `cases/${golden.decode_step1_logits.file}`,
-          }),
+          logits: spread(last3.subarray(2 * width, 3 * width)),
+          fullSum: golden.logits_last3_row_sums[0]![2]!,
+          ids: inputIds,
+        },
+        {
+          logits: spread(readFloat32(GOLDEN, golden.decode_step1_logits)),
+          fullSum: golden.decode_step1_logits_row_sums[0]!,
           ids: [...inputIds, golden.greedy_rep1p05_tokens_values[0]![0]!],
         },
       ];
       // Step 1 reuses the plain greedy decode logits, valid because both paths chose the same first token.
       expect(golden.greedy_rep1p05_tokens_values[0]![0]).toBe(golden.greedy_tokens_values[0]![0]);
-      steps.forEach(({ logits, ids }, step) => {
+      steps.forEach(({ logits, fullSum, ids }, step) => {
         const expected = golden.greedy_rep1p05_steps[step] as GoldenStep;
+        // Every id the penalty touches is a prompt id, and the fixture keeps every prompt id.
+        expect(ids.every((id) => logits[id] !== -Infinity)).toBe(true);
+        const before = sum(Float32Array.from(columns, (id) => logits[id]!));
         applyRepetitionPenalty(logits, 1.05, ids);
-        expect(sum(logits)).toBeCloseTo(expected.scores_sum[0] as number, 6);
-        const order = Array.from(logits.keys())
+        const after = sum(Float32Array.from(columns, (id) => logits[id]!));
+        expect(fullSum - before + after).toBeCloseTo(expected.scores_sum[0] as number, 6);
+        const order = columns
+          .slice()
           .sort((a, b) => logits[b]! - logits[a]! || a - b)
           .slice(0, 10);
         expect(order).toEqual(expected.topk_ids[0]);

@@ -1,4 +1,4 @@
-// Lint rules, including the layering of ARCHITECTURE.md:
+// Lint rules, including the layering of docs/ARCHITECTURE.md ("Layers"):
 // cli -> server -> runtime -> (cuda, media, shot); convert is used by cli and tests.
 import tseslint from 'typescript-eslint';
 import prettierConfig from 'eslint-config-prettier';
@@ -21,7 +21,7 @@ export default tseslint.config(
         'error',
         {
           selector: "MemberExpression[object.name='process'][property.name='env']",
-          message: 'Read the environment in src/config only (STYLE.md §5).',
+          message: 'Read the environment in src/config only (docs/ARCHITECTURE.md, "Configuration").',
         },
       ],
     },
@@ -30,14 +30,14 @@ export default tseslint.config(
     files: ['src/runtime/**'],
     rules: restrict(
       [...http, ...layer('server'), ...layer('cli')],
-      'src/runtime knows no HTTP and no CLI (ARCHITECTURE.md).',
+      'src/runtime knows no HTTP and no CLI (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {
     files: ['src/media/**'],
     rules: restrict(
       [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],
-      'src/media knows no ORT and no HTTP (ARCHITECTURE.md).',
+      'src/media knows no ORT and no HTTP (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {
@@ -53,35 +53,36 @@ export default tseslint.config(
         ...layer('convert'),
         ...layer('media'),
       ],
-      'src/shot is pure domain code: no ORT, no HTTP (ARCHITECTURE.md).',
+      'src/shot is pure domain code: no ORT, no HTTP (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {
     files: ['src/cuda/**'],
     rules: restrict(
       [...http, ...layer('server'), ...layer('runtime'), ...layer('cli')],
-      'src/cuda sits below the runtime (ARCHITECTURE.md).',
+      'src/cuda sits below the runtime (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {
     files: ['src/convert/**'],
     rules: restrict(
       [...http, ...layer('server'), ...layer('cli')],
-      'src/convert knows no HTTP and no CLI (ARCHITECTURE.md).',
+      'src/convert knows no HTTP and no CLI (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {
     files: ['src/model-format/**'],
     rules: restrict(
       [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],
-      'src/model-format describes the model folder both convert and runtime use: it imports neither (ARCHITECTURE.md).',
+      'src/model-format describes the model folder both convert and runtime use: it imports neither ' +
+        '(docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {
     files: ['src/server/**'],
     rules: restrict(
       ['onnxruntime-node', ...layer('cli')],
-      'src/server knows no ORT; it talks to the engine API (ARCHITECTURE.md).',
+      'src/server knows no ORT; it talks to the engine API (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {

@@ -1,4 +1,4 @@
-/** The environment variables CUDA probing needs, read once (STYLE.md: only src/config reads the environment). */
+/** The environment variables CUDA probing needs, read once (only src/config reads the environment). */
 export interface CudaEnvironment {
   libraryPath: string | undefined;
   visibleDevices: string | undefined;

@@ -1,5 +1,5 @@
 // `shotvl convert`: a Hugging Face Qwen2.5-VL checkpoint folder -> the model folder of
-// ARCHITECTURE.md (three ONNX graphs per weight format, tokenizer and processor files, and a
+// docs/ARCHITECTURE.md (three ONNX graphs per weight format, tokenizer and processor files, and a
 // shotvl.json manifest). Everything is written into a temporary sibling folder that is renamed
 // into place at the end, so a failed or interrupted run leaves nothing behind.
 import { mkdirSync, readdirSync, rmSync, renameSync, statSync } from 'node:fs';

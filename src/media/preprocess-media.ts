@@ -1,13 +1,14 @@
 // The media layer's one entry point for the engine: a media item (image or video; a file, bytes in
 // memory, or a list of encoded frames) -> the vision tower's inputs plus a content hash.
 //
-// Settings: what ShotBench evaluated ShotVL with (ARCHITECTURE.md, "Preprocessing fidelity") are the
-// defaults — images at native size within [4·28², 16384·28²] pixels, videos sampled at 12 fps with
-// max_pixels 360·640. A request may only make an item cheaper: max_pixels and (for decoded videos) fps
-// may be lowered, never raised; min_pixels may be set between the processor's floor (4·28²) and the
-// effective max_pixels. For a video given as frames every frame is used, so its fps only states the rate
-// the frames represent (it sets second_per_grid_ts) and may be any number in [MIN_VIDEO_FPS,
-// MAX_VIDEO_FPS] (smart-resize.ts: outside it the M-RoPE positions overflow).
+// Settings: what ShotBench evaluated ShotVL with (docs/ARCHITECTURE.md, "Media pipeline and its
+// fidelity rules") are the defaults — images at native size within [4·28², 16384·28²] pixels,
+// videos sampled at 12 fps with max_pixels 360·640. A request may only make an item cheaper:
+// max_pixels and (for decoded videos) fps may be lowered, never raised; min_pixels may be set
+// between the processor's floor (4·28²) and the effective max_pixels. For a video given as frames
+// every frame is used, so its fps only states the rate the frames represent (it sets
+// second_per_grid_ts) and may be any number in [MIN_VIDEO_FPS, MAX_VIDEO_FPS] (smart-resize.ts:
+// outside it the M-RoPE positions overflow).
 //
 // contentHash = SHA-256 over the canonical JSON of the effective settings, then the media bytes (a file
 // is streamed; frames are each prefixed by their length). Equal hash => equal pixel values, so the

@@ -37,7 +37,7 @@ export const FPS_MAX_FRAMES = 768;
 export const MIN_VIDEO_FPS = 0.01;
 export const MAX_VIDEO_FPS = 1000;
 
-/** What ShotBench evaluated ShotVL with (ARCHITECTURE.md, "Preprocessing fidelity"). */
+/** What ShotBench evaluated ShotVL with (docs/ARCHITECTURE.md, "Media pipeline and its fidelity rules"). */
 export const SHOTBENCH_VIDEO_FPS = 12;
 export const SHOTBENCH_VIDEO_MAX_PIXELS = 360 * 640;
 

@@ -1,4 +1,4 @@
-// Names of the files in a model folder (ARCHITECTURE.md "Model files"): the contract between the
+// Names of the files in a model folder (docs/ARCHITECTURE.md "The model folder"): the contract between the
 // converter that writes them and the runtime that loads them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

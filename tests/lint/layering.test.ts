@@ -1,4 +1,4 @@
-// The layering of ARCHITECTURE.md is enforced by eslint's no-restricted-imports; this checks the
+// The layering of docs/ARCHITECTURE.md is enforced by eslint's no-restricted-imports; this checks the
 // rule itself bites, so a later config edit cannot silently switch it off.
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('layering rule', () => {
     expect(messages.some((message) => message.startsWith('no-restricted-imports'))).toBe(true);
   });
 
-  it('allows the arrows ARCHITECTURE.md draws', async () => {
+  it('allows the arrows docs/ARCHITECTURE.md draws', async () => {
     const messages = await messagesFor(
       'src/runtime/engine/example.ts',
       "import { smartResize } from '../../media/smart-resize.js';\nexport const x = smartResize;\n",

@@ -1,4 +1,4 @@
-// How weights are stored in each model variant (ARCHITECTURE.md "Model files"): fp32 (no file
+// How weights are stored in each model variant (docs/ARCHITECTURE.md "The model folder"): fp32 (no file
 // suffix), fp16 (`_fp16`, for the CUDA provider; onnxruntime-node cannot take bf16 tensors) and q4
 // (`_q4`, int4 weight-only MatMulNBits for the CPU provider, activations in float32) and int8
 // (`_int8`, per-output-channel int8 weights for DynamicQuantizeMatMul, which quantizes the

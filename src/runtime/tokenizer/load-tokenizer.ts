@@ -1,4 +1,4 @@
-// Loads the tokenizer of a model folder (ARCHITECTURE.md "Model files"): tokenizer.json,
+// Loads the tokenizer of a model folder (docs/ARCHITECTURE.md "The model folder"): tokenizer.json,
 // tokenizer_config.json and the chat template. Files are read here and handed to transformers.js
 // constructors, so loading never consults the Hugging Face hub or its cache, online or not.
 import { readFile } from 'node:fs/promises';

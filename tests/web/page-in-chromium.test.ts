@@ -20,7 +20,7 @@ import {
   type LiveTinyServer,
 } from '../e2e/live-tiny-server.js';
 import { CHROMIUM, launchChromium, type TestBrowser } from '../helpers/chromium.js';
-import { GOLDEN_DIR } from '../helpers/converted-tiny-a.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { testConfig } from '../server/test-app.js';
 
 // The page's globals, for the callbacks Playwright runs inside Chromium: the Node project has no DOM
@@ -52,7 +52,7 @@ declare const localStorage: { length: number };
 declare function getComputedStyle(element: PageElement): { backgroundColor: string };
 
 const SCREENSHOTS = new URL('../../.tmp/ui-screenshots/', import.meta.url).pathname;
-const STILL = join(GOLDEN_DIR, 'processor/images/img_100x100.png');
+const STILL = fixturePath('golden', 'processor', 'images', 'img_100x100.png');
 const API_KEY = 'ui-test-key';
 const NOT_MEDIA = 'these are not the pixels you are looking for\n';
 

@@ -1,22 +1,25 @@
 // Validates our responses against OpenAI's own OpenAPI description (the response schemas of its
 // openapi.yaml, cut with their $ref closure into tests/fixtures/openai/openapi-subset.yaml; see the
 // README there for the source commit). That file is OpenAPI 3.1 but still writes `nullable: true`
-// in places; those are rewritten into JSON-Schema unions before Ajv's 2020-12 validator sees them. Ajv and yaml come with fastify and
-// @fastify/swagger-ui (not direct dependencies; tests only).
+// in places; those are rewritten into JSON-Schema unions before Ajv's 2020-12 validator sees them.
+// Ajv and yaml come with fastify and @fastify/swagger-ui (not direct dependencies; tests only).
+// A test that needs another schema adds its name below and reruns tests/fixtures/scripts/.
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { fixturePath } from '../helpers/fixtures.js';
 
-const SPEC_FILE = fixturePath('openai', 'openapi-subset.yaml');
+/** The schemas our responses are validated against; the fixture keeps these and their $ref closure. */
+export const OPENAI_SCHEMA_NAMES = [
+  'CreateChatCompletionResponse',
+  'CreateChatCompletionStreamResponse',
+  'ListModelsResponse',
+  'ErrorResponse',
+  'Response',
+  'ResponseStreamEvent',
+] as const;
 
-export type OpenAiSchemaName =
-  | 'CreateChatCompletionResponse'
-  | 'CreateChatCompletionStreamResponse'
-  | 'ListModelsResponse'
-  | 'ErrorResponse'
-  | 'Response'
-  | 'ResponseStreamEvent';
+export type OpenAiSchemaName = (typeof OPENAI_SCHEMA_NAMES)[number];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -46,7 +49,9 @@ function validator(name: OpenAiSchemaName): ValidateFunction {
   let validate = validators.get(name);
   if (validate !== undefined) return validate;
   if (ajv === undefined) {
-    const document = parse(readFileSync(SPEC_FILE, 'utf8')) as { components: { schemas: Json } };
+    const document = parse(readFileSync(fixturePath('openai', 'openapi-subset.yaml'), 'utf8')) as {
+      components: { schemas: Json };
+    };
     ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
     ajv.addSchema({ $id: 'openai', components: { schemas: rewriteNullable(document.components.schemas) } });
   }

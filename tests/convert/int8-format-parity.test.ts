@@ -4,8 +4,9 @@
 // 4-bit blocks). The mix must actually run two decoder graphs: its multi-token steps must give the
 // int8 graph's logits and its single-token steps the q4 graph's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGoldenSet } from '../../src/cli/parity/golden-set.js';
-import { runParityCase, type CaseResult } from '../../src/cli/parity/run-parity.js';
+import { loadGoldenSet, needsMediaInputs } from '../../src/cli/parity/golden-set.js';
+import { mediaInputs } from '../../src/cli/parity/media-inputs.js';
+import { runParityCase, type CaseResult, type MediaOverride } from '../../src/cli/parity/run-parity.js';
 import { PARITY_TOLERANCES } from '../../src/cli/parity/tolerances.js';
 import { compareArrays } from '../../src/cli/parity/error-stats.js';
 import type { LoadFormat } from '../../src/model-format/model-files.js';
@@ -30,12 +31,16 @@ describe('int8 and q4-int8 against the tiny-a goldens', () => {
     model = await convertTinyA(['q4', 'int8']);
     const config = readModelConfig(model.modelDir);
     const set = loadGoldenSet(TINY_A_DIR);
+    const golden = set.cases.filter((item) => item.name === 'image' || item.name === 'video');
+    // The fixture keeps pixel values as digests: the cases start from their media files.
+    const media = new Map<string, MediaOverride>();
+    for (const item of golden) media.set(item.name, needsMediaInputs(item) ? await mediaInputs(set, item) : {});
     for (const format of FORMATS) {
       const sessions = await QwenOnnxSessions.load(model.modelDir, config, { format });
       try {
         const cases: CaseResult[] = [];
-        for (const golden of set.cases.filter((item) => item.name === 'image' || item.name === 'video'))
-          cases.push(await runParityCase(sessions, golden, PARITY_TOLERANCES[format]));
+        for (const item of golden)
+          cases.push(await runParityCase(sessions, item, PARITY_TOLERANCES[format], media.get(item.name)));
         results.set(format, cases);
       } finally {
         await sessions.release();

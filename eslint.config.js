@@ -86,11 +86,25 @@ export default tseslint.config(
     ),
   },
   {
+    // The page shares only the pure exporters of src/shot/export with the server.
     files: ['web/src/**'],
-    rules: restrict(
-      [...http, 'onnxruntime-node', 'sharp', 'node:*', '../../src/*', '../../../src/*', '../../../../src/*'],
-      'web/src runs in the browser: it reaches the server over HTTP only (its types are checked by tests/web).',
-    ),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...http, 'onnxruntime-node', 'sharp', 'node:*'],
+              message: 'web/src runs in the browser: it reaches the server over HTTP only.',
+            },
+            {
+              regex: '^(\\.\\./)+src/(?!shot/export/)',
+              message: 'web/src may share src/shot/export (pure code) and nothing else of the server.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/config/**', 'tests/**', 'bench/**', 'src/cli/**', 'web/build.mjs'],

@@ -37,6 +37,11 @@ describe('layering rule', () => {
       "import { smartResize } from '../../media/smart-resize.js';\nexport const x = smartResize;\n",
     );
     expect(messages.filter((message) => message.startsWith('no-restricted-imports'))).toEqual([]);
+    const page = await messagesFor(
+      'web/src/analysis/example.ts',
+      "import { shotsToCsv } from '../../../src/shot/export/csv-export.js';\nexport const x = shotsToCsv;\n",
+    );
+    expect(page.filter((message) => message.startsWith('no-restricted-imports'))).toEqual([]);
   });
 
   it('keeps process.env reads in the config module', async () => {

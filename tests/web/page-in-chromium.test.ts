@@ -3,7 +3,7 @@
 // API-key flow). The page is built from the current web/ sources into a temporary folder, so the
 // test never runs a stale dist/web. Screenshots go to .tmp/ui-screenshots (git-ignored).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -233,6 +233,19 @@ describe('the web page in Chromium', () => {
     const poster = page.getByAltText('A frame of the analysed clip');
     const size = await poster.evaluate((image: PageElement) => [image.naturalWidth, image.naturalHeight]);
     expect(size).toEqual([96, 64]);
+    // The exports are downloads made in the page.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export OTIO' }).click();
+    const otio = await download;
+    expect(otio.suggestedFilename()).toBe('clip.otio');
+    const timeline = JSON.parse(readFileSync((await otio.path())!, 'utf8')) as {
+      OTIO_SCHEMA: string;
+      tracks: { children: { children: { metadata: { shotvl: { labels: Record<string, unknown> } } }[] }[] };
+    };
+    expect(timeline.OTIO_SCHEMA).toBe('Timeline.1');
+    const clips = timeline.tracks.children[0]!.children;
+    expect(clips).toHaveLength(1);
+    expect(Object.keys(clips[0]!.metadata.shotvl.labels)).toHaveLength(8);
     await screenshot('04-clip');
     expect(problems).toEqual([]);
   });

@@ -1,6 +1,7 @@
-// What POST /analyze-shot answers, as the page reads it. tests/web/analysis-types.test.ts checks at
-// compile time that the server's response type fits this one, so the two cannot drift apart.
-// `shots` appears when the server segments a clip into shots (`segment`); the page works without it.
+// What POST /analyze-shot answers, as the page reads it: a `shot.analysis` of one still or clip, or,
+// when the server splits a clip into shots (`segment: "auto"`, offered when /ui/config.json says
+// shot_segmentation), a `shot.segmentation` with an analysis per shot. tests/web checks at compile
+// time that the server's response types fit these, so the two cannot drift apart.
 
 export interface DimensionResult {
   label: string;
@@ -12,45 +13,79 @@ export interface DimensionResult {
 
 export type DimensionResults = Record<string, DimensionResult | undefined>;
 
-export interface ShotSegment {
-  index: number;
-  /** Seconds from the start of the clip. */
-  start: number;
-  end: number;
-  start_timecode?: string;
-  end_timecode?: string;
-  frames?: number | null;
-  transition_in?: string | null;
-  /** A data: or same-origin URL of a frame of the shot. */
-  thumbnail?: string | null;
-  dimensions?: DimensionResults;
-  prompt_fragment?: string;
+export interface MediaSummary {
+  kind: 'image' | 'video';
+  width: number | null;
+  height: number | null;
+  frames: number | null;
+  duration_seconds: number | null;
+  tokens: number | null;
+}
+
+export interface AnalysisUsage {
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+}
+
+export interface AnalysisTimings {
+  media_ms: number;
+  inference_ms: number;
+  total_ms: number;
 }
 
 export interface ShotAnalysis {
   id: string;
+  object: 'shot.analysis';
   model: string;
   mode: string;
-  media: {
-    kind: 'image' | 'video';
-    width: number | null;
-    height: number | null;
-    frames: number | null;
-    duration_seconds: number | null;
-    tokens: number | null;
-  };
+  media: MediaSummary;
   dimensions: DimensionResults;
   prompt_fragment: string;
   enriched_prompt?: string;
-  usage: {
-    requests: number;
-    prompt_tokens: number;
-    completion_tokens: number;
-    total_tokens: number;
-    prompt_tokens_details: { cached_tokens: number };
-  };
-  timings: { media_ms: number; inference_ms: number; total_ms: number };
-  shots?: ShotSegment[];
+  usage: AnalysisUsage;
+  timings: AnalysisTimings;
+}
+
+export type ShotTransition = 'cut' | 'fade' | 'dissolve' | null;
+
+/** One shot of a segmented clip; frames count from the clip's first, `end_frame` exclusive. */
+export interface SegmentedShot {
+  index: number;
+  /** Seconds from the start of the clip. */
+  start: number;
+  end: number;
+  start_frame: number;
+  end_frame: number;
+  start_timecode: string;
+  end_timecode: string;
+  transition_in: ShotTransition;
+  analysed_as: 'video' | 'still';
+  /** A data:image/jpeg URL of the shot's middle frame, when asked for (`thumbnails`). */
+  thumbnail?: string;
+  media: MediaSummary;
+  dimensions: DimensionResults;
+  prompt_fragment: string;
+  usage: AnalysisUsage;
+}
+
+export interface ShotSegmentation {
+  id: string;
+  object: 'shot.segmentation';
+  model: string;
+  mode: string;
+  clip: { frame_rate: number; frames: number; duration_seconds: number; width: number; height: number };
+  shots: SegmentedShot[];
+  usage: AnalysisUsage;
+  timings: AnalysisTimings;
+}
+
+export type AnalysisResponse = ShotAnalysis | ShotSegmentation;
+
+export function isSegmentation(response: AnalysisResponse): response is ShotSegmentation {
+  return response.object === 'shot.segmentation';
 }
 
 /** The dimensions in the paper's column order (SS SF CA LS LT LC SC CM), with their titles. */

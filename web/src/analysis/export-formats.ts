@@ -1,195 +1,81 @@
-// Exports of an analysis, built in the page from the response: JSON (the response itself), CSV (one
-// row per shot and dimension) and OpenTimelineIO (.otio: one video track, one clip per shot, the
-// labels in each clip's metadata). Without shots the clip (or still) is a single row / clip.
-// No DOM here: tests run it in Node.
-import { orderedDimensions, type DimensionResults, type ShotAnalysis } from './analysis-types.js';
+// Exports of an analysis, built in the page from the response with the server's own exporters
+// (src/shot/export, pure code shared with the server): the response itself as JSON, CSV (a row per
+// shot), OpenTimelineIO (.otio: a clip per shot on one video track) and a CMX 3600 EDL. A segmented
+// clip brings its frame rate and shot frames; a single still or clip is one shot, counted at
+// FALLBACK_FRAME_RATE because /analyze-shot reports no frame rate for it.
+import { shotsToCsv } from '../../../src/shot/export/csv-export.js';
+import { shotsToEdl } from '../../../src/shot/export/edl-export.js';
+import type { ExportClip, ExportShot } from '../../../src/shot/export/export-types.js';
+import { shotsToOtioJson } from '../../../src/shot/export/otio-export.js';
+import { isSegmentation, orderedDimensions, type AnalysisResponse, type DimensionResults } from './analysis-types.js';
 
-/** OTIO times are rational; with no frame rate in the response, times are counted at this rate. */
-export const OTIO_RATE = 24;
+export const FALLBACK_FRAME_RATE = 24;
 
-interface ExportRow {
-  shot: number | '';
-  start: number | '';
-  end: number | '';
-  startTimecode: string;
-  endTimecode: string;
-  dimensions: DimensionResults;
-  promptFragment: string;
-  transitionIn: string;
-  thumbnail?: string | null;
-}
-
-function rows(analysis: ShotAnalysis): ExportRow[] {
-  const shots = analysis.shots ?? [];
-  if (shots.length === 0) {
-    const duration = analysis.media.duration_seconds;
-    return [
-      {
-        shot: '',
-        start: duration === null ? '' : 0,
-        end: duration === null ? '' : duration,
-        startTimecode: '',
-        endTimecode: '',
-        dimensions: analysis.dimensions,
-        promptFragment: analysis.prompt_fragment,
-        transitionIn: '',
-      },
-    ];
-  }
-  return shots.map((shot) => ({
-    shot: shot.index,
-    start: shot.start,
-    end: shot.end,
-    startTimecode: shot.start_timecode ?? '',
-    endTimecode: shot.end_timecode ?? '',
-    dimensions: shot.dimensions ?? {},
-    promptFragment: shot.prompt_fragment ?? '',
-    transitionIn: shot.transition_in ?? '',
-    thumbnail: shot.thumbnail ?? null,
+function labels(dimensions: DimensionResults): ExportShot['labels'] {
+  return orderedDimensions(dimensions).map(([dimension, result]) => ({
+    dimension,
+    label: result.label,
+    confidence: result.confidence,
   }));
 }
 
-export function toJson(analysis: ShotAnalysis): string {
-  return `${JSON.stringify(analysis, null, 2)}\n`;
-}
-
-/** RFC 4180: quote a field holding a comma, quote or line break; double the quotes inside. */
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-export const CSV_COLUMNS = [
-  'shot',
-  'start_seconds',
-  'end_seconds',
-  'start_timecode',
-  'end_timecode',
-  'dimension',
-  'label',
-  'confidence',
-  'prompt_fragment',
-] as const;
-
-export function toCsv(analysis: ShotAnalysis): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const row of rows(analysis)) {
-    for (const [key, result] of orderedDimensions(row.dimensions)) {
-      lines.push(
-        [
-          row.shot,
-          row.start,
-          row.end,
-          row.startTimecode,
-          row.endTimecode,
-          key,
-          result.label,
-          result.confidence,
-          row.promptFragment,
-        ]
-          .map(csvField)
-          .join(','),
-      );
-    }
+/** The response as the exporters' clip; `name` is the file name or URL the person gave. */
+export function exportClip(response: AnalysisResponse, name: string): ExportClip {
+  const fileName = name.split(/[/\\]/).pop() || name;
+  if (isSegmentation(response)) {
+    return {
+      name: fileName,
+      targetUrl: name,
+      frameRate: response.clip.frame_rate,
+      frameCount: response.clip.frames,
+      shots: response.shots.map((shot) => ({
+        index: shot.index,
+        startFrame: shot.start_frame,
+        endFrame: shot.end_frame,
+        transitionIn: shot.transition_in,
+        labels: labels(shot.dimensions),
+        promptFragment: shot.prompt_fragment,
+        still: shot.analysed_as === 'still',
+      })),
+    };
   }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-const rationalTime = (seconds: number) => ({
-  OTIO_SCHEMA: 'RationalTime.1',
-  rate: OTIO_RATE,
-  value: Math.round(seconds * OTIO_RATE),
-});
-
-const timeRange = (start: number, duration: number) => ({
-  OTIO_SCHEMA: 'TimeRange.1',
-  start_time: rationalTime(start),
-  duration: rationalTime(duration),
-});
-
-function labels(dimensions: DimensionResults): Record<string, { label: string; confidence: number }> {
-  return Object.fromEntries(
-    orderedDimensions(dimensions).map(([key, result]) => [key, { label: result.label, confidence: result.confidence }]),
-  );
-}
-
-/**
- * An OpenTimelineIO timeline (the JSON .otio format): the clips cover the source clip in shot order;
- * a hole between two shots becomes a Gap so later clips keep their place.
- */
-export function toOtio(analysis: ShotAnalysis, sourceName: string): string {
-  const children: unknown[] = [];
-  let cursor = 0;
-  for (const row of rows(analysis)) {
-    const start = typeof row.start === 'number' ? row.start : 0;
-    const end = typeof row.end === 'number' ? row.end : start;
-    if (start > cursor) {
-      children.push({
-        OTIO_SCHEMA: 'Gap.1',
-        name: '',
-        source_range: timeRange(0, start - cursor),
-        effects: [],
-        markers: [],
-        enabled: true,
-        metadata: {},
-      });
-    }
-    children.push({
-      OTIO_SCHEMA: 'Clip.2',
-      name: row.shot === '' ? sourceName : `${sourceName} shot ${row.shot + 1}`,
-      source_range: timeRange(start, Math.max(0, end - start)),
-      effects: [],
-      markers: [],
-      enabled: true,
-      media_references: {
-        DEFAULT_MEDIA: {
-          OTIO_SCHEMA: 'ExternalReference.1',
-          name: sourceName,
-          target_url: sourceName,
-          available_range: null,
-          available_image_bounds: null,
-          metadata: {},
-        },
+  const seconds = response.media.kind === 'video' ? (response.media.duration_seconds ?? 0) : 0;
+  // A still is one frame on the timeline.
+  const frameCount = Math.max(1, Math.round(seconds * FALLBACK_FRAME_RATE));
+  return {
+    name: fileName,
+    targetUrl: name,
+    frameRate: FALLBACK_FRAME_RATE,
+    frameCount,
+    shots: [
+      {
+        index: 0,
+        startFrame: 0,
+        endFrame: frameCount,
+        transitionIn: null,
+        labels: labels(response.dimensions),
+        promptFragment: response.prompt_fragment,
+        still: response.media.kind === 'image',
       },
-      active_media_reference_key: 'DEFAULT_MEDIA',
-      metadata: {
-        shotvl: {
-          ...(row.shot === '' ? {} : { shot: row.shot, start_seconds: start, end_seconds: end }),
-          ...(row.transitionIn === '' ? {} : { transition_in: row.transitionIn }),
-          dimensions: labels(row.dimensions),
-          prompt_fragment: row.promptFragment,
-        },
-      },
-    });
-    cursor = Math.max(cursor, end);
-  }
-  const timeline = {
-    OTIO_SCHEMA: 'Timeline.1',
-    name: sourceName,
-    global_start_time: null,
-    metadata: { shotvl: { id: analysis.id, model: analysis.model, mode: analysis.mode } },
-    tracks: {
-      OTIO_SCHEMA: 'Stack.1',
-      name: 'tracks',
-      source_range: null,
-      effects: [],
-      markers: [],
-      enabled: true,
-      metadata: {},
-      children: [
-        {
-          OTIO_SCHEMA: 'Track.1',
-          name: 'Video 1',
-          kind: 'Video',
-          source_range: null,
-          effects: [],
-          markers: [],
-          enabled: true,
-          metadata: {},
-          children,
-        },
-      ],
-    },
+    ],
   };
-  return `${JSON.stringify(timeline, null, 2)}\n`;
 }
+
+export interface ExportFormat {
+  label: string;
+  extension: string;
+  type: string;
+  render(response: AnalysisResponse, name: string): string;
+}
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  {
+    label: 'JSON',
+    extension: 'shotvl.json',
+    type: 'application/json',
+    render: (response) => `${JSON.stringify(response, null, 2)}\n`,
+  },
+  { label: 'CSV', extension: 'shotvl.csv', type: 'text/csv', render: (r, n) => shotsToCsv(exportClip(r, n)) },
+  { label: 'OTIO', extension: 'otio', type: 'application/json', render: (r, n) => shotsToOtioJson(exportClip(r, n)) },
+  { label: 'EDL', extension: 'edl', type: 'text/plain', render: (r, n) => shotsToEdl(exportClip(r, n)) },
+];

@@ -1,7 +1,7 @@
 // The page's one way to the server: same origin, the API key (when the server wants one) as a
 // Bearer header, every failure as an ApiRequestError carrying the server's own message. A 401 tells
 // the app to ask for the key again (onUnauthorized).
-import type { ShotAnalysis } from '../analysis/analysis-types.js';
+import type { AnalysisResponse } from '../analysis/analysis-types.js';
 import { ApiRequestError, envelopeError, errorFromResponseText, UNREACHABLE_MESSAGE } from './api-error.js';
 import { SseDecoder } from './sse-decoder.js';
 
@@ -68,18 +68,18 @@ export class ApiClient {
     return body.data.map((model) => model.id);
   }
 
-  async analyzeJson(body: Record<string, unknown>, signal: AbortSignal): Promise<ShotAnalysis> {
+  async analyzeJson(body: Record<string, unknown>, signal: AbortSignal): Promise<AnalysisResponse> {
     const response = await this.send('/analyze-shot', {
       method: 'POST',
       headers: this.headers(true),
       body: JSON.stringify(body),
       signal,
     });
-    return (await response.json()) as ShotAnalysis;
+    return (await response.json()) as AnalysisResponse;
   }
 
   /** A multipart upload through XMLHttpRequest, the one browser API that reports upload progress. */
-  analyzeUpload(form: FormData, progress: UploadProgress, signal: AbortSignal): Promise<ShotAnalysis> {
+  analyzeUpload(form: FormData, progress: UploadProgress, signal: AbortSignal): Promise<AnalysisResponse> {
     return new Promise((resolve, reject) => {
       const request = new XMLHttpRequest();
       request.open('POST', '/analyze-shot');
@@ -89,7 +89,7 @@ export class ApiClient {
       request.onload = () => {
         if (request.status === 200) {
           try {
-            resolve(JSON.parse(request.responseText) as ShotAnalysis);
+            resolve(JSON.parse(request.responseText) as AnalysisResponse);
           } catch {
             reject(new ApiRequestError('The server sent an analysis the page cannot read.', request.status));
           }

@@ -1,7 +1,7 @@
 // The Analyse view: pick a shot, choose the options, send it to POST /analyze-shot (a multipart
 // upload with progress, or JSON with the URL), then show the result or the server's error.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { DIMENSIONS, dimensionsFor, type ShotAnalysis } from '../analysis/analysis-types.js';
+import { DIMENSIONS, dimensionsFor, type AnalysisResponse } from '../analysis/analysis-types.js';
 import { isAbort, type ApiClient, type UiConfig } from '../api/api-client.js';
 import { fileKind, formatBytes, urlKind, type MediaKind } from '../browser/files.js';
 import { posterFrame } from '../browser/poster-frame.js';
@@ -14,7 +14,7 @@ type Picked = { file: File; kind: MediaKind | undefined; previewUrl: string | un
 type Outcome =
   | { state: 'idle' }
   | { state: 'busy'; work: WorkStage }
-  | { state: 'done'; analysis: ShotAnalysis; source: AnalysedSource }
+  | { state: 'done'; analysis: AnalysisResponse; source: AnalysedSource }
   | { state: 'failed'; message: string };
 
 export function AnalyseView({ client, config }: { client: ApiClient; config: UiConfig }) {
@@ -73,7 +73,7 @@ export function AnalyseView({ client, config }: { client: ApiClient; config: UiC
       ...(prompt.trim() === '' ? {} : { prompt: prompt.trim() }),
       // All that apply is the server's default; a subset is sent by name.
       ...(asked.length === applicable.length ? {} : { dimensions: asked }),
-      ...(segment && kind === 'video' && config.shot_segmentation ? { segment: 'auto' } : {}),
+      ...(segment && kind === 'video' && config.shot_segmentation ? { segment: 'auto', thumbnails: 'true' } : {}),
     };
   };
 
@@ -107,7 +107,7 @@ export function AnalyseView({ client, config }: { client: ApiClient; config: UiC
       what: `Analysing (${mode} mode, ${questions} dimensions${kind === undefined ? ' or more' : ''})`,
     });
     try {
-      let analysis: ShotAnalysis;
+      let analysis: AnalysisResponse;
       let source: AnalysedSource;
       if (picked !== undefined) {
         const form = new FormData();
@@ -129,7 +129,9 @@ export function AnalyseView({ client, config }: { client: ApiClient; config: UiC
       } else {
         setOutcome({ state: 'busy', work: working() });
         const media = urlMediaKind === 'image' ? { image_url: url } : { video_url: url };
-        analysis = await client.analyzeJson({ ...media, ...chosenOptions }, abort.signal);
+        const { thumbnails, ...rest } = chosenOptions;
+        const body = { ...media, ...rest, ...(thumbnails === undefined ? {} : { thumbnails: true }) };
+        analysis = await client.analyzeJson(body, abort.signal);
         source = { name: url, previewUrl: urlMediaKind === 'image' ? url : undefined };
       }
       if (!abort.signal.aborted) setOutcome({ state: 'done', analysis, source });

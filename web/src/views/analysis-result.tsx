@@ -1,8 +1,16 @@
 // A finished analysis: what was analysed, the prompt fragment and enriched prompt to copy, the
-// shots of a segmented clip, a chart per dimension, timings and token counts, and the exports.
+// shots of a segmented clip (choosing one shows its analysis), a chart per dimension, timings and
+// token counts, and the exports.
 import { useState } from 'preact/hooks';
-import { orderedDimensions, type ShotAnalysis } from '../analysis/analysis-types.js';
-import { toCsv, toJson, toOtio } from '../analysis/export-formats.js';
+import {
+  isSegmentation,
+  orderedDimensions,
+  type AnalysisResponse,
+  type AnalysisTimings,
+  type AnalysisUsage,
+  type MediaSummary,
+} from '../analysis/analysis-types.js';
+import { EXPORT_FORMATS } from '../analysis/export-formats.js';
 import { download } from '../browser/files.js';
 import { CopyButton } from './copy-button.js';
 import { DistributionChart } from './distribution-chart.js';
@@ -32,8 +40,19 @@ function PromptText({ id, title, text }: { id: string; title: string; text: stri
   );
 }
 
-function Facts({ analysis }: { analysis: ShotAnalysis }) {
-  const { media, usage, timings } = analysis;
+function Facts({
+  mode,
+  media,
+  usage,
+  timings,
+  shots,
+}: {
+  mode: string;
+  media: MediaSummary;
+  usage: AnalysisUsage;
+  timings: AnalysisTimings;
+  shots: number | undefined;
+}) {
   const facts: [string, string][] = [
     ['Kind', media.kind === 'image' ? 'still' : 'clip'],
     ['Size', media.width !== null && media.height !== null ? `${media.width} × ${media.height}` : 'unknown'],
@@ -43,8 +62,9 @@ function Facts({ analysis }: { analysis: ShotAnalysis }) {
           ['Frames sampled', String(media.frames ?? 'unknown')],
         ] as [string, string][])
       : []),
+    ...(shots === undefined ? [] : ([['Shots', String(shots)]] as [string, string][])),
     ['Vision tokens', String(media.tokens ?? 'unknown')],
-    ['Mode', analysis.mode],
+    ['Mode', mode],
     ['Questions', String(usage.requests)],
     ['Prompt tokens', `${usage.prompt_tokens} (${usage.prompt_tokens_details.cached_tokens} cached)`],
     ['Completion tokens', String(usage.completion_tokens)],
@@ -64,64 +84,80 @@ function Facts({ analysis }: { analysis: ShotAnalysis }) {
   );
 }
 
-export function AnalysisResult({ analysis, source }: { analysis: ShotAnalysis; source: AnalysedSource }) {
-  const [selectedShot, setSelectedShot] = useState<number | undefined>(undefined);
-  const shots = analysis.shots ?? [];
-  const shot = shots.find((candidate) => candidate.index === selectedShot);
-  const dimensions = shot?.dimensions ?? analysis.dimensions;
-  const fragment = shot?.prompt_fragment ?? analysis.prompt_fragment;
+export function AnalysisResult({ analysis, source }: { analysis: AnalysisResponse; source: AnalysedSource }) {
+  const segmented = isSegmentation(analysis) ? analysis : undefined;
+  const [selectedShot, setSelectedShot] = useState(segmented?.shots[0]?.index ?? 0);
+  const shot = segmented?.shots.find((candidate) => candidate.index === selectedShot);
+  // A segmentation's facts: the chosen shot's media, the whole clip's usage and timings.
+  const view = isSegmentation(analysis)
+    ? {
+        media: shot?.media,
+        dimensions: shot?.dimensions ?? {},
+        fragment: shot?.prompt_fragment ?? '',
+        enriched: undefined,
+        preview: shot?.thumbnail ?? source.previewUrl,
+      }
+    : {
+        media: analysis.media,
+        dimensions: analysis.dimensions,
+        fragment: analysis.prompt_fragment,
+        enriched: analysis.enriched_prompt,
+        preview: source.previewUrl,
+      };
   const name = baseName(source.name);
+  const kind = view.media?.kind ?? 'video';
   return (
     <section class="result" aria-labelledby="result-heading">
-      <h2 id="result-heading">Cinematography</h2>
+      <h2 id="result-heading" tabIndex={-1}>
+        Cinematography
+      </h2>
+      {segmented !== undefined ? (
+        <ShotTimeline shots={segmented.shots} selected={selectedShot} onSelect={setSelectedShot} />
+      ) : null}
       <div class="result-top">
-        {source.previewUrl !== undefined ? (
+        {view.preview !== undefined ? (
           <img
             class="preview"
-            src={source.previewUrl}
-            alt={analysis.media.kind === 'image' ? 'The analysed still' : 'A frame of the analysed clip'}
+            src={view.preview}
+            alt={kind === 'image' ? 'The analysed still' : 'A frame of the analysed clip'}
           />
         ) : null}
         <div class="prompts">
           <PromptText
             id="prompt-fragment"
             title={shot === undefined ? 'Prompt fragment' : `Prompt fragment of shot ${shot.index + 1}`}
-            text={fragment}
+            text={view.fragment}
           />
-          {analysis.enriched_prompt !== undefined && shot === undefined ? (
-            <PromptText id="enriched-prompt" title="Enriched prompt" text={analysis.enriched_prompt} />
+          {view.enriched !== undefined ? (
+            <PromptText id="enriched-prompt" title="Enriched prompt" text={view.enriched} />
           ) : null}
         </div>
       </div>
-      {shots.length > 0 ? <ShotTimeline shots={shots} selected={selectedShot} onSelect={setSelectedShot} /> : null}
       <div class="charts">
-        {orderedDimensions(dimensions).map(([key, result]) => (
+        {orderedDimensions(view.dimensions).map(([key, result]) => (
           <DistributionChart key={key} dimension={key} result={result} />
         ))}
       </div>
-      <Facts analysis={analysis} />
+      {view.media !== undefined ? (
+        <Facts
+          mode={analysis.mode}
+          media={view.media}
+          usage={analysis.usage}
+          timings={analysis.timings}
+          shots={segmented?.shots.length}
+        />
+      ) : null}
       <div class="exports" role="group" aria-label="Export the analysis">
-        <button
-          type="button"
-          class="secondary"
-          onClick={() => download(toJson(analysis), `${name}.shotvl.json`, 'application/json')}
-        >
-          Export JSON
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          onClick={() => download(toCsv(analysis), `${name}.shotvl.csv`, 'text/csv')}
-        >
-          Export CSV
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          onClick={() => download(toOtio(analysis, source.name), `${name}.otio`, 'application/json')}
-        >
-          Export OTIO
-        </button>
+        {EXPORT_FORMATS.map((format) => (
+          <button
+            key={format.label}
+            type="button"
+            class="secondary"
+            onClick={() => download(format.render(analysis, source.name), `${name}.${format.extension}`, format.type)}
+          >
+            Export {format.label}
+          </button>
+        ))}
       </div>
     </section>
   );

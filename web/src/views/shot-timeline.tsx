@@ -1,6 +1,6 @@
-// The shots of a segmented clip as a strip, each as wide as it is long, with its thumbnail and
-// times; choosing one shows its dimensions. "Whole clip" goes back to the clip's own analysis.
-import type { ShotSegment } from '../analysis/analysis-types.js';
+// The shots of a segmented clip as a strip, each as wide as it is long, with its thumbnail, start
+// timecode and how it begins; choosing one shows its dimensions.
+import type { SegmentedShot } from '../analysis/analysis-types.js';
 
 function seconds(value: number): string {
   return `${value.toFixed(2)} s`;
@@ -11,23 +11,15 @@ export function ShotTimeline({
   selected,
   onSelect,
 }: {
-  shots: ShotSegment[];
-  selected: number | undefined;
-  onSelect(index: number | undefined): void;
+  shots: SegmentedShot[];
+  selected: number;
+  onSelect(index: number): void;
 }) {
   const total = Math.max(...shots.map((shot) => shot.end), 0.001);
   return (
     <section class="timeline" aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Shots ({shots.length})</h2>
       <div class="timeline-strip" role="group" aria-label="Shots of the clip">
-        <button
-          type="button"
-          class="timeline-whole"
-          aria-pressed={selected === undefined}
-          onClick={() => onSelect(undefined)}
-        >
-          Whole clip
-        </button>
         {shots.map((shot) => (
           <button
             type="button"
@@ -41,8 +33,9 @@ export function ShotTimeline({
           >
             {typeof shot.thumbnail === 'string' && shot.thumbnail !== '' ? <img src={shot.thumbnail} alt="" /> : null}
             <span class="timeline-times">
-              {shot.start_timecode ?? seconds(shot.start)}
-              {shot.transition_in ? ` · ${shot.transition_in}` : ''}
+              {shot.start_timecode}
+              {shot.transition_in !== null ? ` · ${shot.transition_in}` : ''}
+              {shot.analysed_as === 'still' ? ' · still' : ''}
             </span>
           </button>
         ))}

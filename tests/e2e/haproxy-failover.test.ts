@@ -1,11 +1,11 @@
 // Issue 16 "Must show": `shotvl bench run` over 300 ShotBench items through HAProxy in front of
-// three `shotvl serve --model tiny` replicas, while one replica is killed with SIGKILL and another
-// drained with SIGTERM mid-run. Every item ends in the output exactly once, the run exits 0, and
-// the balancer's and the servers' logs show the failover. Everything is real: the CLI and the
-// servers are child processes, HAProxy is Debian's, health-checking GET /health. The media folder
-// holds one small stub JPEG under every path the items name (the real ShotBench media are not
-// here); the items are the real questions. Items are kept cheap (plain mode, 2 tokens) because
-// three replicas share this machine's two cores.
+// three `shotvl serve` replicas of the tiny model, while one replica is killed with SIGKILL and
+// another drained with SIGTERM mid-run. Every item ends in the output exactly once, the run exits
+// 0, and the balancer's and the servers' logs show the failover. Everything is real: the CLI and
+// the servers are child processes, HAProxy is Debian's, health-checking GET /health. The media
+// folder holds one small stub JPEG under every path the items name (the real ShotBench media are
+// not here); the items are the real questions. Items are kept cheap (plain mode, 2 tokens)
+// because three replicas share this machine's two cores.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveModel } from '../../src/cli/serve/resolve-model.js';
-import { sharedPath } from '../helpers/shared-dir.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { tinyModelDir } from '../helpers/tiny-model.js';
 import { HAPROXY, startHaproxy, type Balancer } from './haproxy.js';
 import {
   ROOT,
@@ -45,18 +45,8 @@ function lines(file: string): string[] {
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'haproxy-failover-'));
-  // The first `--model tiny` start builds and converts the model; do it once, here, so the three
-  // replicas only load it.
-  const store = join(folder, 'store');
-  await resolveModel('tiny', {
-    modelStore: store,
-    formats: ['q4'],
-    progress: { start: () => undefined, advance: () => undefined, finish: () => undefined },
-    log: () => undefined,
-  });
-
   // The first ITEMS still-image questions of ShotBench, with a stub JPEG for each media path.
-  const rows = readFileSync(sharedPath('shotbench/shotbench_test.jsonl'), 'utf8')
+  const rows = readFileSync(fixturePath('shotbench', 'shotbench_test.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { index: number; type: string[]; path: string[] })
@@ -72,10 +62,13 @@ beforeAll(async () => {
     writeFileSync(join(folder, 'media', path), stub);
   }
 
-  const flags = ['--model', 'tiny', '--threads', '1', '--drain-grace', '5', '--log-level', 'info'];
-  replicas = await Promise.all(
-    ['r1', 'r2', 'r3'].map((name) => startServe(name, flags, { SHOTVL_MODEL_STORE: store }, STARTUP_TIMEOUT_MS)),
-  );
+  // The tiny model `--model tiny` builds (make-tiny preset tiny, seed 0), converted once per test
+  // run by the global setup: the replicas only load it.
+  const flags = [
+    ...['--model', tinyModelDir(), '--served-model-name', 'shotvl-tiny'],
+    ...['--threads', '1', '--drain-grace', '5', '--log-level', 'info'],
+  ];
+  replicas = await Promise.all(['r1', 'r2', 'r3'].map((name) => startServe(name, flags, {}, STARTUP_TIMEOUT_MS)));
   balancer = await startHaproxy(folder, Object.fromEntries(replicas.map((replica) => [replica.name, replica.port])));
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const states = await balancer.states();

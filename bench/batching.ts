@@ -2,13 +2,14 @@
 // engine (continuous batching), and the ratio to 1; beside it, the limit: how onnxruntime's own
 // int4 matrix product scales with batch rows on the same decoder shape, measured in the same run.
 //
-//   npx tsx bench/batching.ts <model-dir> [--tokens 16] [--concurrency 1,2,4,8]
+//   npx tsx bench/batching.ts <model-dir> [--tokens 16] [--concurrency 1,2,4,8] [--dtype q4-int8]
 import * as ort from 'onnxruntime-node';
 import { parseArgs } from 'node:util';
 import { GraphBuilder, MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
 import { ElementType, attribute } from '../src/convert/onnx/onnx-types.js';
 import { quantizeQ4 } from '../src/convert/quantize-q4.js';
 import { readModelConfig } from '../src/model-format/read-model-config.js';
+import { isLoadFormat, type LoadFormat } from '../src/model-format/model-files.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,11 @@ import { benchEngine, greedy, timeRequest } from './bench-engine.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { tokens: { type: 'string', default: '16' }, concurrency: { type: 'string', default: '1,2,4,8' } },
+  options: {
+    tokens: { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '1,2,4,8' },
+    dtype: { type: 'string' },
+  },
 });
 function fail(usage: string): never {
   throw new Error(usage);
@@ -70,7 +75,12 @@ async function matmulScaling(rows: number[]): Promise<Map<number, number>> {
   return times;
 }
 
-const { engine, close } = await benchEngine(modelDir, { maxRunningSequences: Math.max(...levels) });
+if (values.dtype !== undefined && !isLoadFormat(values.dtype)) throw new Error(`unknown --dtype ${values.dtype}`);
+const { engine, close } = await benchEngine(
+  modelDir,
+  { maxRunningSequences: Math.max(...levels) },
+  values.dtype as LoadFormat | undefined,
+);
 await timeRequest(engine, [{ role: 'user', content: 'warm up' }], greedy(2));
 const rates = new Map<number, number>();
 for (const concurrency of levels) {

@@ -9,7 +9,10 @@ import { mediaInputs } from '../../src/cli/parity/media-inputs.js';
 import { runParityCase, type CaseResult, type MediaOverride } from '../../src/cli/parity/run-parity.js';
 import { PARITY_TOLERANCES } from '../../src/cli/parity/tolerances.js';
 import { compareArrays } from '../../src/cli/parity/error-stats.js';
-import type { LoadFormat } from '../../src/model-format/model-files.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/convert/manifest.js';
+import { availableLoadFormats, type LoadFormat } from '../../src/model-format/model-files.js';
 import { readModelConfig } from '../../src/model-format/read-model-config.js';
 import { PREFILL_GRAPH_MIN_TOKENS, QwenOnnxSessions } from '../../src/runtime/qwen2-5-vl/onnx-sessions.js';
 import { convertTinyA, TINY_A_DIR, type ConvertedModel } from '../helpers/converted-tiny-a.js';
@@ -31,7 +34,7 @@ describe('int8 and q4-int8 against the tiny-a goldens', () => {
     model = await convertTinyA(['q4', 'int8']);
     const config = readModelConfig(model.modelDir);
     const set = loadGoldenSet(TINY_A_DIR);
-    const golden = set.cases.filter((item) => item.name === 'image' || item.name === 'video');
+    const golden = set.cases.filter((item) => item.name === 'image');
     // The fixture keeps pixel values as digests: the cases start from their media files.
     const media = new Map<string, MediaOverride>();
     for (const item of golden) media.set(item.name, needsMediaInputs(item) ? await mediaInputs(set, item) : {});
@@ -51,6 +54,15 @@ describe('int8 and q4-int8 against the tiny-a goldens', () => {
   afterAll(() => {
     if (summary.length > 0) console.info(`max abs error vs Hugging Face fp32\n${summary.join('\n')}`);
     model?.cleanup();
+  });
+
+  it('the manifest names the formats and what each load format opens', () => {
+    const manifest = JSON.parse(readFileSync(join(model.modelDir, 'shotvl.json'), 'utf8')) as Manifest;
+    expect(manifest.weight_formats).toEqual(['q4', 'int8']);
+    expect(manifest.int8?.operator).toBe('com.microsoft.DynamicQuantizeMatMul');
+    expect(manifest.load_formats['q4-int8']).toEqual({ embed: 'q4', vision: 'int8', prefill: 'int8', decode: 'q4' });
+    expect(Object.keys(manifest.load_formats).sort()).toEqual(['int8', 'q4', 'q4-int8']);
+    expect(availableLoadFormats(model.modelDir)).toEqual(['q4', 'int8', 'q4-int8']);
   });
 
   it.each(FORMATS)('%s: every stage within its tolerance', (format) => {

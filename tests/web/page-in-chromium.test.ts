@@ -40,6 +40,7 @@ interface PageElement {
   getBoundingClientRect(): { width: number };
 }
 declare const document: {
+  activeElement: { id: string } | null;
   querySelectorAll(selector: string): Iterable<PageElement>;
   getElementById(id: string): PageElement | null;
   documentElement: { scrollWidth: number };
@@ -189,6 +190,8 @@ describe('the web page in Chromium', () => {
       expect(chart.chosen).toBe(answer.dimensions[chart.dimension]!.label);
     }
     expect(await page.locator('.facts').textContent()).toContain('100 × 100');
+    // Focus moves to the result, so the keyboard continues from there.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('result-heading');
     await screenshot('02-still');
     expect(problems).toEqual([]);
   });

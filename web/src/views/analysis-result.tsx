@@ -1,7 +1,7 @@
 // A finished analysis: what was analysed, the prompt fragment and enriched prompt to copy, the
 // shots of a segmented clip (choosing one shows its analysis), a chart per dimension, timings and
 // token counts, and the exports.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   isSegmentation,
   orderedDimensions,
@@ -85,6 +85,9 @@ function Facts({
 }
 
 export function AnalysisResult({ analysis, source }: { analysis: AnalysisResponse; source: AnalysedSource }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Keyboard and screen-reader users land on the result (on a phone it is below the form).
+  useEffect(() => heading.current?.focus(), []);
   const segmented = isSegmentation(analysis) ? analysis : undefined;
   const [selectedShot, setSelectedShot] = useState(segmented?.shots[0]?.index ?? 0);
   const shot = segmented?.shots.find((candidate) => candidate.index === selectedShot);
@@ -108,7 +111,7 @@ export function AnalysisResult({ analysis, source }: { analysis: AnalysisRespons
   const kind = view.media?.kind ?? 'video';
   return (
     <section class="result" aria-labelledby="result-heading">
-      <h2 id="result-heading" tabIndex={-1}>
+      <h2 id="result-heading" tabIndex={-1} ref={heading}>
         Cinematography
       </h2>
       {segmented !== undefined ? (

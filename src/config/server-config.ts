@@ -7,7 +7,7 @@
 // `describeServerConfig` is the one log-friendly view and says only whether a key is set.
 import { isLoadFormat, LOAD_FORMATS, type LoadFormat } from '../model-format/model-files.js';
 import { isAbsolute, resolve } from 'node:path';
-import { DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
+import { DEFAULT_MAX_FRAME_LIST_PIXELS, DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
 import { FlagError, readFlags, type FlagDefinition, type FlagValues } from './command-line-flags.js';
 import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
 import { DEFAULT_ENGINE_LIMITS } from '../runtime/engine/engine-limits.js';
@@ -92,6 +92,8 @@ export interface ServerConfig {
   readonly uploadDirectory: string | undefined;
   /** Serve /docs, /docs/json and /openapi.yaml without the API key (they need it when a key is set). */
   readonly publicDocs: boolean;
+  /** Decoded pixels of all frames of a frame-list video together, checked from their headers. */
+  readonly maxFrameListPixels: number;
   readonly engine: EngineSettings;
 }
 
@@ -161,6 +163,7 @@ export const SERVER_SETTINGS = {
   maxConcurrentUploads: { flag: 'max-concurrent-uploads', env: 'SHOTVL_MAX_CONCURRENT_UPLOADS' },
   uploadDir: { flag: 'upload-dir', env: 'SHOTVL_UPLOAD_DIR' },
   publicDocs: { flag: 'public-docs', env: 'SHOTVL_PUBLIC_DOCS', boolean: true },
+  maxFrameListPixels: { flag: 'max-frame-list-pixels', env: 'SHOTVL_MAX_FRAME_LIST_PIXELS' },
   dtype: { flag: 'dtype', env: 'SHOTVL_DTYPE' },
   maxModelLength: { flag: 'max-model-len', env: 'SHOTVL_MAX_MODEL_LEN' },
   maxRunningSequences: { flag: 'max-num-seqs', env: 'SHOTVL_MAX_NUM_SEQS' },
@@ -370,6 +373,11 @@ export function parseServerConfig(
           ? resolve(uploadPath)
           : resolve(workingDirectory, uploadPath),
     publicDocs: read(s.publicDocs, false, wrap(parseBoolean)),
+    maxFrameListPixels: read(
+      s.maxFrameListPixels,
+      DEFAULT_MAX_FRAME_LIST_PIXELS,
+      wrap((value) => parseInteger(value, 1, 2 ** 40)),
+    ),
     engine: Object.freeze({
       dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
       maxModelLength: read(

@@ -55,6 +55,24 @@ export interface DecodedImage {
   alpha: 'none' | 'flattened-on-white' | 'dropped';
 }
 
+/** An image's size from its header alone, nothing decoded (budgets checked before any decoding). */
+export async function readImageSize(
+  bytes: Uint8Array,
+  signal?: AbortSignal,
+): Promise<{ width: number; height: number; format: ImageFormat }> {
+  throwIfAborted(signal);
+  if (bytes.length === 0) throw new CorruptMediaError('The image is empty (0 bytes).');
+  const format = sniffImageFormat(bytes);
+  if (format === undefined) {
+    throw new UnsupportedFormatError('The data is not a supported image format (JPEG, PNG, WebP, GIF, TIFF or AVIF).');
+  }
+  const metadata = await withSignal(readMetadata(bytes, format), signal);
+  const width = metadata.width;
+  const height = metadata.pageHeight ?? metadata.height;
+  if (!(width > 0) || !(height > 0)) throw new CorruptMediaError(`The ${format} header has no valid image size.`);
+  return { width, height, format };
+}
+
 export async function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {}): Promise<DecodedImage> {
   const limits = options.limits ?? DEFAULT_MEDIA_LIMITS;
   throwIfAborted(options.signal);

@@ -21,6 +21,8 @@ export interface MediaLimits {
   readonly maxVideoFramePixels: number;
   /** Wall time of one ffmpeg/ffprobe process, in milliseconds; past it the process is killed. */
   readonly ffmpegTimeoutMs: number;
+  /** Decoded pixels of all frames of a video given as a frame list, from their headers, before decoding. */
+  readonly maxFrameListPixels: number;
 }
 
 /** 64 MiB: a 24-megapixel JPEG is ~10 MiB, a short 1080p clip a few tens of MiB. */
@@ -40,6 +42,12 @@ export const DEFAULT_MAX_VIDEO_FRAMES = 768;
 /** 8K UHD (7680 × 4320). */
 export const DEFAULT_MAX_VIDEO_FRAME_PIXELS = 7680 * 4320;
 export const DEFAULT_FFMPEG_TIMEOUT_MS = 120_000;
+/**
+ * What the most frames (768) at ShotVL's video budget (360·640 each) hold: a frame list of
+ * qwen-vl-utils' own frames always fits. Issue 17: 40 frames of 6000×6000 are 1.4 G pixels (4 GiB
+ * as RGB) and are refused from their headers, before any is decoded.
+ */
+export const DEFAULT_MAX_FRAME_LIST_PIXELS = 768 * 360 * 640;
 
 export const DEFAULT_MEDIA_LIMITS: MediaLimits = Object.freeze({
   maxInputBytes: DEFAULT_MAX_INPUT_BYTES,
@@ -50,6 +58,7 @@ export const DEFAULT_MEDIA_LIMITS: MediaLimits = Object.freeze({
   maxVideoFrames: DEFAULT_MAX_VIDEO_FRAMES,
   maxVideoFramePixels: DEFAULT_MAX_VIDEO_FRAME_PIXELS,
   ffmpegTimeoutMs: DEFAULT_FFMPEG_TIMEOUT_MS,
+  maxFrameListPixels: DEFAULT_MAX_FRAME_LIST_PIXELS,
 });
 
 const INTEGER_LIMITS: ReadonlySet<keyof MediaLimits> = new Set([
@@ -57,6 +66,7 @@ const INTEGER_LIMITS: ReadonlySet<keyof MediaLimits> = new Set([
   'maxImagePixels',
   'maxVideoFrames',
   'maxVideoFramePixels',
+  'maxFrameListPixels',
 ]);
 
 /**

@@ -5,7 +5,7 @@
 // a list of already-decoded frame images (vLLM's `data:video/jpeg;base64,<f1>,<f2>,…` form).
 import { open, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { decodeImage } from './image-decode.js';
+import { decodeImage, readImageSize } from './image-decode.js';
 import {
   CorruptMediaError,
   InvalidMediaOptionsError,
@@ -237,26 +237,52 @@ export async function preprocessVideoFrames(
   if (images.length === 0) throw new InvalidMediaOptionsError('A video given as frames needs at least one frame.');
   checkFrameCount(images.length, limits);
 
-  const decoded = [];
+  // Issue 17: every frame's size from its header first (nothing decoded): each within the frame
+  // limit, all together within the frame-list budget, all the same. Then each frame is resized as
+  // soon as it is decoded, so one full-size frame at most is held at a time.
+  const sizes = [];
+  let totalPixels = 0;
   for (const image of images) {
-    throwIfAborted(context.signal);
-    decoded.push(await decodeImage(image, { limits, signal: context.signal, applyExifOrientation: true }));
+    const size = await readImageSize(image, context.signal);
+    if (size.width * size.height > limits.maxVideoFramePixels) {
+      throw new MediaTooLargeError(
+        `Video frames of ${size.width}x${size.height} exceed the limit of ${limits.maxVideoFramePixels} pixels.`,
+      );
+    }
+    totalPixels += size.width * size.height;
+    sizes.push(size);
   }
-  const first = decoded[0]!;
-  if (decoded.some((frame) => frame.width !== first.width || frame.height !== first.height)) {
+  if (totalPixels > limits.maxFrameListPixels) {
+    throw new MediaTooLargeError(
+      `The ${images.length} frames hold ${totalPixels} pixels together; the limit is ${limits.maxFrameListPixels}.`,
+    );
+  }
+  const firstSize = sizes[0]!;
+  if (sizes.some((size) => size.width !== firstSize.width || size.height !== firstSize.height)) {
     throw new InvalidMediaOptionsError('All frames of a video must have the same size.');
   }
   // qwen-vl-utils pads a frame list to an even count; the budget is that of the padded video.
   const paddedCount = images.length + (images.length % 2);
-  const { resized } = frameSizePlan(options, paddedCount, first.height, first.width);
-  const frames = decoded.map((frame) => {
+  let first: { width: number; height: number } | undefined;
+  let resized: Size | undefined;
+  const frames: Uint8Array[] = [];
+  for (const image of images) {
     throwIfAborted(context.signal);
-    return resizeBicubicAntialias(
-      { data: frame.pixels, width: frame.width, height: frame.height, channels: 3 },
-      resized.width,
-      resized.height,
-    ).data;
-  });
+    const frame = await decodeImage(image, { limits, signal: context.signal, applyExifOrientation: true });
+    // The header size may differ from the decoded one by EXIF orientation: the decoded size rules.
+    first ??= { width: frame.width, height: frame.height };
+    if (frame.width !== first.width || frame.height !== first.height)
+      throw new InvalidMediaOptionsError('All frames of a video must have the same size.');
+    resized ??= frameSizePlan(options, paddedCount, first.height, first.width).resized;
+    frames.push(
+      resizeBicubicAntialias(
+        { data: frame.pixels, width: frame.width, height: frame.height, channels: 3 },
+        resized.width,
+        resized.height,
+      ).data,
+    );
+  }
+  if (first === undefined || resized === undefined) throw new InvalidMediaOptionsError('A video needs frames.');
   const { pixelValues, gridThw } = patchifyFrames(frames, resized);
   const sampleFps = options.fps ?? FPS;
   return {

@@ -27,6 +27,7 @@ describe('parseServerConfig', () => {
       maxConcurrentUploads: 16,
       uploadDirectory: undefined,
       publicDocs: false,
+      maxFrameListPixels: 768 * 360 * 640,
       engine: {
         dtype: 'auto',
         maxModelLength: 32_768,

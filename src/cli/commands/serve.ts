@@ -17,6 +17,7 @@ import { createSystemProbes } from '../../cuda/system-probes.js';
 import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
 import { availableLoadFormats } from '../../model-format/model-files.js';
 import { createEngine } from '../../runtime/engine/create-engine.js';
+import { mergeMediaLimits } from '../../media/media-limits.js';
 import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
 import { MediaLoader } from '../../server/media/media-loader.js';
 import { startServer, stopServer } from '../../server/lifecycle.js';
@@ -61,7 +62,10 @@ export async function run(argv: string[]): Promise<number> {
   if (choice.note !== undefined) logger.warn({ format: choice.format }, choice.note);
   logger.info({ modelDir: resolved.modelDir, format: choice.format, device: selection.device }, 'loading model');
 
-  const mediaPreprocessor = createMediaPreprocessor({ workers: config.engine.mediaWorkers });
+  const mediaPreprocessor = createMediaPreprocessor({
+    workers: config.engine.mediaWorkers,
+    limits: mergeMediaLimits({ maxFrameListPixels: config.maxFrameListPixels }),
+  });
   const engine = await createEngine({
     modelDir: resolved.modelDir,
     modelId: config.servedModelNames[0] ?? resolved.modelId,

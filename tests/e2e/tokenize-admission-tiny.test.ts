@@ -1,0 +1,186 @@
+// Issue 17 "Must show": /tokenize goes through the engine's admission and abort path. On the real
+// tiny engine with a queue of one: while one generation runs and another waits, /tokenize answers
+// 503 with Retry-After (it used to run regardless); and a client that hangs up during /tokenize of
+// a video stops its ffmpeg within a second (it used to run to the end for nobody).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationEvent } from '../../src/runtime/engine/engine-api.js';
+import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
+import {
+  createMediaPreprocessor,
+  type ClosableMediaPreprocessor,
+} from '../../src/runtime/engine/media-preprocessor.js';
+import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
+import { MediaLoader } from '../../src/server/media/media-loader.js';
+import { tinyEngine } from '../helpers/test-engine.js';
+import { capturingLogger } from '../server/log-capture.js';
+import { testConfig } from '../server/test-app.js';
+import { FFMPEG, hasFfmpeg } from './live-tiny-server.js';
+
+let engine: InferenceEngine;
+let dispose: () => Promise<void>;
+let preprocessor: ClosableMediaPreprocessor;
+let loader: MediaLoader;
+let server: RunningServer;
+let folder = '';
+const LOG = capturingLogger('info');
+
+beforeAll(async () => {
+  preprocessor = createMediaPreprocessor();
+  ({ engine, dispose } = await tinyEngine({
+    mediaPreprocessor: preprocessor,
+    limits: { maxRunningSequences: 1, maxTokensPerStep: 64, maxWaitingSequences: 1 },
+  }));
+  loader = new MediaLoader();
+  server = await startServer({
+    engine,
+    config: testConfig(['--host', '127.0.0.1', '--port', '0']),
+    logger: LOG.logger,
+    mediaResolver: loader,
+  });
+  folder = mkdtempSync(join(tmpdir(), 'shotvl-tokenize-'));
+});
+
+afterAll(async () => {
+  await stopServer(server, 500);
+  await dispose?.();
+  await loader?.close();
+  await preprocessor?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function generation(words: string, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+  return engine.generate({
+    requestId: words,
+    signal,
+    messages: [{ role: 'user', content: words }],
+    sampling: {
+      maxTokens: 400,
+      temperature: 0,
+      topP: 1,
+      topK: 0,
+      minP: 0,
+      repetitionPenalty: 1,
+      presencePenalty: 0,
+      frequencyPenalty: 0,
+      n: 1,
+      ignoreEos: true,
+    },
+  });
+}
+
+async function drain(events: AsyncIterable<GenerationEvent>): Promise<void> {
+  try {
+    for await (const event of events) void event;
+  } catch {
+    // aborted at the end of the test
+  }
+}
+
+/** ffmpeg and ffprobe processes that are children of this process (the media worker runs in it). */
+function ffmpegChildren(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), '^ff(mpeg|probe)$'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe('/tokenize admission and abort on tiny-a', () => {
+  it('answers 503 with Retry-After while the queue is full', async () => {
+    const controller = new AbortController();
+    const running = drain(generation('The first question, at length.', controller.signal));
+    for (let waited = 0; engine.stats().running < 1 && waited < 5000; waited += 20) await sleep(20);
+    const waiting = drain(generation('The second question, at length.', controller.signal));
+    for (let waited = 0; engine.stats().waiting < 1 && waited < 5000; waited += 20) await sleep(20);
+    expect(engine.stats().waiting).toBeGreaterThanOrEqual(1);
+    const response = await fetch(`${server.url}/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'How many tokens?' }),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+    controller.abort();
+    await Promise.all([running, waiting]);
+    // The same call is answered once the queue has room.
+    const again = await fetch(`${server.url}/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'How many tokens?' }),
+    });
+    expect(again.status).toBe(200);
+  });
+
+  it.skipIf(!hasFfmpeg)('stops its ffmpeg within a second when the client hangs up', async () => {
+    const video = join(folder, 'long.mp4');
+    execFileSync(FFMPEG, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=duration=30:size=640x360:rate=30',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      video,
+    ]);
+    const dataUrl = `data:video/mp4;base64,${readFileSync(video).toString('base64')}`;
+    const body = JSON.stringify({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'video_url', video_url: { url: dataUrl } },
+            { type: 'text', text: 'Movement?' },
+          ],
+        },
+      ],
+    });
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port: server.port,
+      method: 'POST',
+      path: '/tokenize',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    request.on('error', () => undefined);
+    let answered = '';
+    request.on('response', (response) => {
+      response.on('data', (chunk: Buffer) => (answered += chunk.toString('utf8')));
+    });
+    request.end(body);
+    let running: number[] = [];
+    for (
+      let started = performance.now();
+      running.length === 0 && answered === '' && performance.now() - started < 20_000;
+    ) {
+      await sleep(20);
+      running = ffmpegChildren();
+    }
+    if (answered !== '') console.log(LOG.text());
+    expect(answered).toBe('');
+    expect(running.length).toBeGreaterThan(0);
+    const hungUp = performance.now();
+    request.destroy();
+    while (ffmpegChildren().length > 0 && performance.now() - hungUp < 3000) await sleep(20);
+    const stoppedAfter = performance.now() - hungUp;
+    console.log(`ffmpeg gone ${stoppedAfter.toFixed(0)} ms after the client hung up`);
+    expect(ffmpegChildren()).toEqual([]);
+    expect(stoppedAfter).toBeLessThan(1000);
+  });
+});

@@ -10,6 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_MAX_FRAME_LIST_PIXELS, DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
 import { FlagError, readFlags, type FlagDefinition, type FlagValues } from './command-line-flags.js';
 import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
+import { readShotDetectionSettings, type ShotDetectionSettings } from './shot-detection-settings.js';
 import { DEFAULT_ENGINE_LIMITS } from '../runtime/engine/engine-limits.js';
 import { DEFAULT_MEDIA_WORKERS } from '../media/media-worker-pool.js';
 import { ShotvlError } from '../util/shotvl-error.js';
@@ -95,6 +96,7 @@ export interface ServerConfig {
   /** Decoded pixels of all frames of a frame-list video together, checked from their headers. */
   readonly maxFrameListPixels: number;
   readonly engine: EngineSettings;
+  readonly shotDetection: ShotDetectionSettings;
 }
 
 /** Model and engine knobs (names follow vLLM's flags where they mean the same thing). */
@@ -178,6 +180,10 @@ export const SERVER_SETTINGS = {
   jsonMaxWhitespace: { flag: 'json-max-whitespace', env: 'SHOTVL_JSON_MAX_WHITESPACE' },
   maxPromptBytes: { flag: 'max-prompt-bytes', env: 'SHOTVL_MAX_PROMPT_BYTES' },
   maxChoiceBytes: { flag: 'max-choice-bytes', env: 'SHOTVL_MAX_CHOICE_BYTES' },
+  shotThreshold: { flag: 'shot-threshold', env: 'SHOTVL_SHOT_THRESHOLD' },
+  minShotSeconds: { flag: 'min-shot-seconds', env: 'SHOTVL_MIN_SHOT_SECONDS' },
+  maxShots: { flag: 'max-shots', env: 'SHOTVL_MAX_SHOTS' },
+  maxSegmentDuration: { flag: 'max-segment-duration', env: 'SHOTVL_MAX_SEGMENT_DURATION' },
 } as const satisfies Record<string, Setting>;
 
 export const SERVER_FLAGS: readonly FlagDefinition[] = Object.values(SERVER_SETTINGS).map((setting: Setting) => ({
@@ -446,6 +452,7 @@ export function parseServerConfig(
         wrap((value) => parseByteSize(value, 1, 64 * 1024 ** 2)),
       ),
     }),
+    shotDetection: readShotDetectionSettings(read, wrap, SERVER_SETTINGS),
   };
   if (config.engine.maxTokensPerStep < config.engine.maxRunningSequences) {
     // Every running sequence decodes one token per step; a smaller step budget would starve some.

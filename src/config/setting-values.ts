@@ -46,3 +46,13 @@ export function parseSeconds(text: string, minimumSeconds: number, maximumSecond
   }
   return Math.round(seconds * 1000);
 }
+
+/** A decimal number (`27`, `12.5`) within [minimum, maximum]. */
+export function parseDecimal(text: string, minimum: number, maximum: number): number {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) throw new Error(`expected a number, got '${text}'`);
+  const value = Number(trimmed);
+  if (value < minimum || value > maximum)
+    throw new Error(`expected a number from ${minimum} to ${maximum}, got ${value}`);
+  return value;
+}

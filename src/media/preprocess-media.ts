@@ -48,6 +48,8 @@ export interface MediaOptions {
   maxPixels?: number;
   /** Video sampling rate (frames per second), qwen-vl-utils semantics. */
   fps?: number;
+  /** Videos: only these stream frames, [start, end) — one shot of a longer clip. */
+  frameRange?: { start: number; end: number };
 }
 
 export interface MediaItem {
@@ -94,6 +96,7 @@ export interface EffectiveMediaSettings {
   minPixels: number;
   maxPixels: number;
   fps?: number;
+  frameRange?: { start: number; end: number };
 }
 
 const PIPELINE_VERSION = 'qwen-vl-utils-0.0.11/v1';
@@ -145,6 +148,12 @@ export function resolveMediaSettings(item: MediaItem): EffectiveMediaSettings {
       );
     }
     settings.fps = fps;
+    if (options.frameRange !== undefined) {
+      if (frames) throw new InvalidMediaOptionsError('A frame range applies to video files, not to a list of frames.');
+      settings.frameRange = { start: options.frameRange.start, end: options.frameRange.end };
+    }
+  } else if (options.frameRange !== undefined) {
+    throw new InvalidMediaOptionsError('A frame range applies to videos, not images.');
   }
   return settings;
 }
@@ -267,7 +276,12 @@ async function preprocessVideoItem(
   settings: EffectiveMediaSettings,
   context: PreprocessMediaContext,
 ): Promise<PreprocessedMedia> {
-  const options = { fps: settings.fps, minPixels: settings.minPixels, maxPixels: settings.maxPixels };
+  const options = {
+    fps: settings.fps,
+    minPixels: settings.minPixels,
+    maxPixels: settings.maxPixels,
+    ...(settings.frameRange === undefined ? {} : { frameRange: settings.frameRange }),
+  };
   const videoContext: VideoPreprocessContext = {
     limits: context.limits,
     signal: context.signal,

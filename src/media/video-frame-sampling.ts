@@ -34,6 +34,11 @@ export interface VideoSamplingOptions {
   videoStart?: number;
   /** End of the clip in seconds (`video_end`). */
   videoEnd?: number;
+  /**
+   * The clip as stream frames, [start, end) — one shot of a longer video. Exact where seconds would
+   * round (a shot boundary is a frame); excludes videoStart/videoEnd.
+   */
+  frameRange?: { start: number; end: number };
   minPixels?: number;
   maxPixels?: number;
   /** Pixel budget of all frames together (`total_pixels`, default VIDEO_TOTAL_PIXELS). */
@@ -93,6 +98,13 @@ export function validateVideoSamplingOptions(options: VideoSamplingOptions): voi
     // qwen-vl-utils silently ignores a lone one; an API should say so.
     throw new InvalidMediaOptionsError('Give resized_height and resized_width together.');
   }
+  if (options.frameRange !== undefined) {
+    const { start, end } = options.frameRange;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start)
+      throw new InvalidMediaOptionsError('A frame range needs integer frames with 0 <= start < end.');
+    if (options.videoStart !== undefined || options.videoEnd !== undefined)
+      throw new InvalidMediaOptionsError('Give either a frame range or video_start/video_end, not both.');
+  }
   for (const [name, value] of [
     ['video_start', options.videoStart],
     ['video_end', options.videoEnd],
@@ -112,6 +124,12 @@ export function videoFrameRange(options: VideoSamplingOptions, totalFrames: numb
     throw new InvalidMediaOptionsError('The video has no usable frame rate.');
   if (!Number.isInteger(totalFrames) || totalFrames <= 0)
     throw new InvalidMediaOptionsError('The video has no frames.');
+  if (options.frameRange !== undefined) {
+    const start = Math.min(options.frameRange.start, totalFrames - 1);
+    const end = Math.min(options.frameRange.end, totalFrames) - 1;
+    if (end < start) throw new InvalidMediaOptionsError('The frame range holds no frames of this video.');
+    return { start, end, count: end - start + 1 };
+  }
   if (options.videoStart === undefined && options.videoEnd === undefined) {
     return { start: 0, end: totalFrames - 1, count: totalFrames };
   }

@@ -89,11 +89,18 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
   }
 }
 
-/** Refuses what the limits forbid, from metadata only (nothing has been decoded yet). */
-function checkProbeLimits(probe: VideoProbe, limits: MediaLimits): void {
-  if (probe.durationSeconds > limits.maxVideoDurationSeconds) {
+/**
+ * Refuses what the limits forbid, from metadata only (nothing has been decoded yet). For one shot of
+ * a longer video (a frame range) the duration limit applies to the shot, which is what is sampled.
+ */
+function checkProbeLimits(probe: VideoProbe, limits: MediaLimits, options: VideoSamplingOptions): void {
+  const duration =
+    options.frameRange === undefined
+      ? probe.durationSeconds
+      : (options.frameRange.end - options.frameRange.start) / probe.frameRate;
+  if (duration > limits.maxVideoDurationSeconds) {
     throw new MediaTooLargeError(
-      `The video lasts ${probe.durationSeconds.toFixed(1)} s; the limit is ${limits.maxVideoDurationSeconds} s.`,
+      `The video lasts ${duration.toFixed(1)} s; the limit is ${limits.maxVideoDurationSeconds} s.`,
     );
   }
   if (probe.width * probe.height > limits.maxVideoFramePixels) {
@@ -149,7 +156,7 @@ export async function preprocessVideoFile(
     ...processOptions,
     ffprobePath: context.ffprobePath ?? 'ffprobe',
   });
-  checkProbeLimits(probe, limits);
+  checkProbeLimits(probe, limits, options);
   const totalFrames =
     probe.declaredFrameCount ??
     (await countVideoPackets(input, probe, { ...processOptions, ffprobePath: context.ffprobePath ?? 'ffprobe' }));

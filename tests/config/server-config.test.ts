@@ -44,6 +44,7 @@ describe('parseServerConfig', () => {
         maxPromptBytes: undefined,
         maxChoiceBytes: 64 * 1024,
       },
+      shotDetection: { threshold: 27, minShotSeconds: 0.5, maxShots: 999, maxDurationSeconds: 3600 },
     });
     expect(config.apiKey).toBeUndefined();
   });

@@ -26,6 +26,8 @@ export interface AnalyzeSettings {
   readonly maxPixels: number | undefined;
   readonly fps: number | undefined;
   readonly maxTokens: number | undefined;
+  /** Split clips into shots and analyse each (`segment: "auto"`); stills stay one shot. */
+  readonly segment?: boolean;
 }
 
 /** The file's kind from its first bytes; FileAnalysisError for an unreadable, empty or non-media file. */

@@ -41,6 +41,7 @@ function formFields(settings: AnalyzeSettings, kind: 'image' | 'video'): [string
   if (settings.maxPixels !== undefined) fields.push(['max_pixels', String(settings.maxPixels)]);
   if (settings.fps !== undefined && kind === 'video') fields.push(['fps', String(settings.fps)]);
   if (settings.maxTokens !== undefined) fields.push(['max_tokens', String(settings.maxTokens)]);
+  if (settings.segment === true && kind === 'video') fields.push(['segment', 'auto']);
   return fields;
 }
 

@@ -10,6 +10,7 @@ import { createEngine } from '../../runtime/engine/create-engine.js';
 import type { MediaOptions } from '../../runtime/engine/engine-api.js';
 import { EngineError, type EngineErrorCode } from '../../runtime/engine/engine-errors.js';
 import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
+import { analyzeSegments, detectClip } from '../../server/routes/analyze-shot/segmented-analysis.js';
 import { analyzeShot } from '../../server/routes/analyze-shot/shot-analyzer.js';
 import { CliError } from '../cli-error.js';
 import {
@@ -72,6 +73,29 @@ export async function engineBackend(
       const kind = await sniffFileKind(file);
       const started = performance.now();
       try {
+        if (settings.segment === true && kind === 'video') {
+          const input = {
+            requestId: `analyze-${++requests}`,
+            path: file,
+            dimensions: dimensionsFor(kind, settings.dimensions),
+            mode: settings.mode,
+            ...mediaOptionsFor(kind, settings),
+            ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
+            signal,
+            detection: {},
+            thumbnails: false,
+          };
+          const analysis = await analyzeSegments(engine, await detectClip(input), input);
+          return {
+            object: 'shot.segmentation',
+            model: modelId,
+            mode: settings.mode,
+            frame_rate: analysis.clip.frame_rate,
+            duration_seconds: analysis.clip.duration_seconds,
+            ...analysis,
+            timings: { total_ms: Math.round(performance.now() - started) },
+          };
+        }
         const analysis = await analyzeShot(engine, {
           requestId: `analyze-${++requests}`,
           kind,

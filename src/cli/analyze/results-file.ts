@@ -3,6 +3,7 @@
  * analysis (`{"file": ..., "media": ..., "dimensions": ...}`) or the reason it failed
  * (`{"file": ..., "error": {"code", "message"}}`). A file with an analysis line is done and is
  * skipped by the next run; a failed file is tried again (its next line supersedes the old one).
+ * With --segment a clip has one line per shot (`"shot": index`) and then its own line (`"shots": count`).
  */
 import { readFile } from 'node:fs/promises';
 import { JsonlAppender } from '../jsonl-appender.js';
@@ -39,6 +40,8 @@ export async function readDoneFiles(path: string): Promise<Set<string>> {
     const file = (record as { file?: unknown } | null)?.file;
     if (typeof file !== 'string')
       throw new CliError(`${path}:${position + 1}: a line without "file"; is --out the results of shotvl analyze?`);
+    // A shot line of a segmented clip: the clip is done only once its own line follows.
+    if (typeof (record as { shot?: unknown }).shot === 'number') return;
     status.set(file, !('error' in (record as object)));
   });
   return new Set([...status.entries()].filter(([, done]) => done).map(([file]) => file));

@@ -48,7 +48,14 @@ export async function runAnalyze(options: AnalyzeRunOptions): Promise<AnalyzeRun
       options.progress.detail?.(basename(file));
       try {
         const analysis = await options.backend.analyze(file, signal);
-        await writer.append({ file, ...analysis });
+        if (analysis.object === 'shot.segmentation' && Array.isArray(analysis.shots)) {
+          // One line per shot, then the clip's line, which alone marks the file done.
+          const { shots, ...clip } = analysis;
+          for (const shot of shots as { index: number }[]) await writer.append({ file, shot: shot.index, ...shot });
+          await writer.append({ file, ...clip, shots: shots.length });
+        } else {
+          await writer.append({ file, ...analysis });
+        }
         analyzed += 1;
       } catch (error) {
         if (!(error instanceof FileAnalysisError)) {

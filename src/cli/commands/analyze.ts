@@ -1,5 +1,6 @@
 // `shotvl analyze <files or folders...> [--endpoint URL | --model DIR] [--out results.jsonl]
 // [--concurrency N]`: tags stills and clips with the ShotBench dimensions, one JSON line per file.
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   httpUrl,
@@ -22,6 +23,7 @@ import { collectMediaFileEntries } from '../analyze/media-files.js';
 import { mergeCommand } from '../analyze/merge-command.js';
 import { describeShard, parseShard, selectShard } from '../shard/shard-selection.js';
 import { runAnalyze } from '../analyze/run-analyze.js';
+import { EXPORT_FORMATS, writeShotExports, type ExportFormat } from '../analyze/shot-exports.js';
 import { describeCliFailure } from '../describe-cli-failure.js';
 
 export const USAGE = `usage: shotvl analyze <files or folders...> (--endpoint URL | --model DIR) [options]
@@ -47,7 +49,12 @@ cannot be analyzed are reported (a line with "error") and tried again by the nex
   --dtype fp32|fp16|q4  with --model: weight format (default: q4 if present)
   --api-key KEY         with --endpoint: bearer token (default: $SHOTVL_API_KEY)
   --timeout SECONDS     with --endpoint: per-file time limit (default 600)
-  --retries N           with --endpoint: retries on 429, 5xx and network errors (default 5)`;
+  --retries N           with --endpoint: retries on 429, 5xx and network errors (default 5)
+  --segment             split clips into shots at their cuts, fades and dissolves and analyse each:
+                        one JSON line per shot ("shot": index), then the clip's line
+  --export LIST         with --segment: also write csv, edl (CMX 3600) and/or otio (OpenTimelineIO)
+                        files per clip, e.g. --export csv,otio
+  --export-dir DIR      where the exports go (default: the folder of --out)`;
 
 const DEFAULT_OUT = 'shot-analysis.jsonl';
 const DEFAULT_CONCURRENCY = 2;
@@ -76,6 +83,18 @@ function dimensionList(values: readonly string[] | undefined): ShotCategory[] | 
   return SHOT_CATEGORIES.filter((category) => wanted.has(category));
 }
 
+/** `--export csv,edl --export otio` -> the formats, each once. */
+function exportList(values: readonly string[] | undefined): ExportFormat[] {
+  const formats = new Set<ExportFormat>();
+  for (const name of (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim())) {
+    if (name === '') continue;
+    if (!(EXPORT_FORMATS as readonly string[]).includes(name))
+      throw usageError(`--export takes ${EXPORT_FORMATS.join(', ')}; got '${name}'`);
+    formats.add(name as ExportFormat);
+  }
+  return [...formats];
+}
+
 export async function run(argv: string[]): Promise<number> {
   // A file literally named "merge" is still reachable as ./merge.
   if (argv[0] === 'merge') return mergeCommand(argv.slice(1));
@@ -99,6 +118,9 @@ export async function run(argv: string[]): Promise<number> {
         'api-key': { type: 'string' },
         timeout: { type: 'string' },
         retries: { type: 'string' },
+        segment: { type: 'boolean', default: false },
+        export: { type: 'string', multiple: true },
+        'export-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -122,7 +144,10 @@ export async function run(argv: string[]): Promise<number> {
     maxPixels,
     fps: positiveNumber(values.fps, '--fps'),
     maxTokens,
+    segment: values.segment === true,
   };
+  const exportFormats = exportList(values.export);
+  if (exportFormats.length > 0 && values.segment !== true) throw usageError('--export needs --segment');
   const concurrency = positiveInteger(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
   const outFile = values.out ?? DEFAULT_OUT;
   const shard = parseShard(values.shard);
@@ -175,6 +200,11 @@ export async function run(argv: string[]): Promise<number> {
       `${summary.analyzed} analyzed, ${summary.skipped} already in ${outFile}, ${summary.failed.length} could not be analyzed` +
         `${summary.failed.length > 0 ? ` (${summary.failed.map((failure) => failure.file).join(', ')})` : ''}\n`,
     );
+    if (exportFormats.length > 0 && summary.stoppedBy === undefined) {
+      const folder = values['export-dir'] ?? dirname(resolve(outFile));
+      for (const path of await writeShotExports(outFile, exportFormats, folder))
+        process.stderr.write(`wrote ${path}\n`);
+    }
     if (summary.stoppedBy !== undefined) {
       if (controller.signal.aborted) return 130;
       const message =

@@ -19,7 +19,15 @@ export interface AnalysisPlan {
   cacheSalt: string | undefined;
 }
 
-const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['max_pixels', 'fps', 'max_tokens']);
+const NUMERIC_FIELDS: ReadonlySet<string> = new Set([
+  'max_pixels',
+  'fps',
+  'max_tokens',
+  'shot_threshold',
+  'min_shot_seconds',
+  'max_shots',
+]);
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['thumbnails', 'stream']);
 
 /**
  * Multipart text fields -> the JSON options' shape (then validated by the same schema): numbers
@@ -41,6 +49,10 @@ export function formFieldsToOptions(fields: Readonly<Record<string, readonly str
         param: name.slice(0, 100),
       });
     const value = values[0] ?? '';
+    if (BOOLEAN_FIELDS.has(name) && (value === 'true' || value === 'false')) {
+      options[name] = value === 'true';
+      continue;
+    }
     // A string that is not a plain decimal number stays a string, so the schema reports its type.
     options[name] =
       NUMERIC_FIELDS.has(name) && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : value;

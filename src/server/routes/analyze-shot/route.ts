@@ -4,7 +4,7 @@
 // aborts the engine requests; uploaded and fetched files are removed when the request is over.
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MediaSource } from '../../../runtime/engine/engine-api.js';
 import type { ShotMediaKind } from '../../../shot/analysis/analysis-dimensions.js';
 import { abortOnClientClose } from '../../client-abort.js';
@@ -12,7 +12,14 @@ import { ApiError, withParam } from '../../errors.js';
 import { routeBase } from '../../openapi/route-spec.js';
 import type { RouteContext } from '../../route-context.js';
 import { formFieldsToOptions, planAnalysis } from './analysis-options.js';
-import { AnalyzeShotOptions, AnalyzeShotRequest, analyzeShotSpec, type AnalyzeShotResponse } from './schema.js';
+import {
+  AnalyzeShotOptions,
+  AnalyzeShotRequest,
+  analyzeShotSpec,
+  type AnalyzeShotResponse,
+  type AnalyzeShotSegmentsResponse,
+} from './schema.js';
+import { handleSegmentedAnalysis } from './segment-route.js';
 import { analyzeShot } from './shot-analyzer.js';
 import { multipartLimits, receiveUpload } from './upload.js';
 
@@ -132,15 +139,42 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
       ...routeBase(analyzeShotSpec),
       // Only JSON bodies are validated by schema; a form is validated after it is read.
       schema: { body: { content: { 'application/json': { schema: AnalyzeShotRequest } } } },
-      handler: async (request, reply): Promise<AnalyzeShotResponse> => {
+      handler: async (request, reply): Promise<AnalyzeShotResponse | AnalyzeShotSegmentsResponse | FastifyReply> => {
         const started = performance.now();
         const signal = abortOnClientClose(reply);
         const media = request.isMultipart()
           ? await mediaFromUpload(request, context, signal, uploads)
           : await mediaFromJson(request, context, signal);
+        let handedOver = false;
         try {
           const plan = planAnalysis(media.options, media.kind, context.servedModelNames);
           const mediaDone = performance.now();
+          if (media.options.segment === 'auto') {
+            if (media.kind !== 'video')
+              throw new ApiError('invalid_request', {
+                message: 'segment "auto" splits a video into shots; this shot is an image.',
+                param: 'segment',
+              });
+            handedOver = true;
+            const body = await handleSegmentedAnalysis({
+              request,
+              reply,
+              context,
+              source: media.source,
+              options: media.options,
+              plan,
+              signal,
+              started,
+              mediaDone,
+              release: media.release,
+            });
+            return body ?? reply;
+          }
+          if (media.options.stream === true)
+            throw new ApiError('invalid_request', {
+              message: 'stream applies to segment "auto" only.',
+              param: 'stream',
+            });
           const analysis = await analyzeShot(context.engine, {
             requestId: request.id,
             kind: media.kind,
@@ -167,7 +201,7 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
             },
           };
         } finally {
-          await media.release();
+          if (!handedOver) await media.release();
         }
       },
     });

@@ -4,7 +4,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ANALYSIS_MODES } from '../../../shot/analysis/analysis-question.js';
 import { DIMENSION_KEYS } from '../../../shot/analysis/dimension-keys.js';
-import { errorResponses, json, type RouteSpec } from '../../openapi/route-spec.js';
+import { errorResponses, type RouteSpec } from '../../openapi/route-spec.js';
 import { MAX_PIXELS, MIN_PIXELS, MIN_VIDEO_FPS, SHOTBENCH_VIDEO_FPS } from '../../../media/smart-resize.js';
 
 const MediaUrl = Type.Union(
@@ -72,6 +72,43 @@ const optionProperties = {
       description: 'Only requests with the same salt share prefix-cache entries',
     }),
   ),
+  segment: Type.Optional(
+    Type.Union([Type.Literal('none'), Type.Literal('auto')], {
+      description:
+        'none (default): the clip is one shot. auto: split the clip into shots at its cuts, fades and dissolves and ' +
+        'analyse each shot (videos only); the response is a shot.segmentation',
+    }),
+  ),
+  shot_threshold: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 255,
+      description: 'segment auto: HSV change (0-255) a cut must reach; default --shot-threshold (27)',
+    }),
+  ),
+  min_shot_seconds: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 3600,
+      description: 'segment auto: shortest shot; default --min-shot-seconds (0.5)',
+    }),
+  ),
+  max_shots: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'segment auto: most shots; may only lower --max-shots (999); more is a 413',
+    }),
+  ),
+  thumbnails: Type.Optional(
+    Type.Boolean({ description: "segment auto: add a small JPEG data URL of each shot's middle frame" }),
+  ),
+  stream: Type.Optional(
+    Type.Boolean({
+      description:
+        'segment auto: answer with server-sent events: shot.segmentation.outline (the shots, once detected), ' +
+        'shot.segmentation.shot per analysed shot, then the whole shot.segmentation, then [DONE]',
+    }),
+  ),
 };
 
 export const AnalyzeShotRequest = Type.Object(
@@ -105,6 +142,14 @@ export const AnalyzeShotUpload = Type.Object(
     max_tokens: Type.Optional(textField(optionProperties.max_tokens)),
     model: Type.Optional(textField(optionProperties.model)),
     cache_salt: Type.Optional(textField(optionProperties.cache_salt)),
+    segment: Type.Optional(Type.String({ enum: ['none', 'auto'] })),
+    shot_threshold: Type.Optional(textField(optionProperties.shot_threshold)),
+    min_shot_seconds: Type.Optional(textField(optionProperties.min_shot_seconds)),
+    max_shots: Type.Optional(textField(optionProperties.max_shots)),
+    thumbnails: Type.Optional(
+      Type.String({ enum: ['true', 'false'], description: optionProperties.thumbnails.description }),
+    ),
+    stream: Type.Optional(Type.String({ enum: ['true', 'false'], description: optionProperties.stream.description })),
   },
   { title: 'AnalyzeShotUpload', required: ['file'] },
 );
@@ -152,6 +197,47 @@ const OptionalDimensionAnalysis = Type.Optional(DimensionAnalysis);
 
 const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
 
+const MediaSummary = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('image'), Type.Literal('video')]),
+    width: NullableNumber('Decoded width in pixels'),
+    height: NullableNumber('Decoded height in pixels'),
+    frames: NullableNumber('Frames sampled (videos)'),
+    duration_seconds: NullableNumber('Duration (videos)'),
+    tokens: NullableNumber('Vision tokens the shot occupies in each prompt'),
+  },
+  { title: 'ShotMediaSummary' },
+);
+
+const Dimensions = Type.Object(Object.fromEntries(DIMENSION_KEYS.map((key) => [key, OptionalDimensionAnalysis])), {
+  title: 'ShotDimensions',
+  description: 'One entry per dimension asked',
+});
+
+const Usage = Type.Object(
+  {
+    requests: Type.Integer({
+      description: 'Engine requests made: one per dimension (plus constrained-choice fallbacks in reasoning mode)',
+    }),
+    prompt_tokens: Type.Integer(),
+    completion_tokens: Type.Integer(),
+    total_tokens: Type.Integer(),
+    prompt_tokens_details: Type.Object({
+      cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }),
+    }),
+  },
+  { title: 'ShotAnalysisUsage' },
+);
+
+const Timings = Type.Object(
+  {
+    media_ms: Type.Number({ description: 'Receiving the upload or fetching the URL' }),
+    inference_ms: Type.Number({ description: 'Preprocessing and all questions on the engine (and shot detection)' }),
+    total_ms: Type.Number(),
+  },
+  { title: 'ShotAnalysisTimings' },
+);
+
 export const AnalyzeShotResponse = Type.Object(
   {
     id: Type.String({ description: 'shot-...' }),
@@ -159,43 +245,109 @@ export const AnalyzeShotResponse = Type.Object(
     created: Type.Integer(),
     model: Type.String(),
     mode: Type.Union(ANALYSIS_MODES.map((mode) => Type.Literal(mode))),
-    media: Type.Object({
-      kind: Type.Union([Type.Literal('image'), Type.Literal('video')]),
-      width: NullableNumber('Decoded width in pixels'),
-      height: NullableNumber('Decoded height in pixels'),
-      frames: NullableNumber('Frames sampled (videos)'),
-      duration_seconds: NullableNumber('Duration (videos)'),
-      tokens: NullableNumber('Vision tokens the shot occupies in each prompt'),
-    }),
-    dimensions: Type.Object(Object.fromEntries(DIMENSION_KEYS.map((key) => [key, OptionalDimensionAnalysis])), {
-      description: 'One entry per dimension asked',
-    }),
+    media: MediaSummary,
+    dimensions: Dimensions,
     prompt_fragment: Type.String({
       description: 'The confident labels (probability >= 0.5) as a text-to-video prompt phrases them',
     }),
     enriched_prompt: Type.Optional(
       Type.String({ description: 'prompt followed by the fragment, when a prompt was given' }),
     ),
-    usage: Type.Object({
-      requests: Type.Integer({
-        description: 'Engine requests made: one per dimension (plus constrained-choice fallbacks in reasoning mode)',
-      }),
-      prompt_tokens: Type.Integer(),
-      completion_tokens: Type.Integer(),
-      total_tokens: Type.Integer(),
-      prompt_tokens_details: Type.Object({
-        cached_tokens: Type.Integer({ description: 'Prompt tokens served from the prefix cache' }),
-      }),
-    }),
-    timings: Type.Object({
-      media_ms: Type.Number({ description: 'Receiving the upload or fetching the URL' }),
-      inference_ms: Type.Number({ description: 'Preprocessing and all questions on the engine' }),
-      total_ms: Type.Number(),
-    }),
+    usage: Usage,
+    timings: Timings,
   },
   { title: 'AnalyzeShotResponse' },
 );
 export type AnalyzeShotResponse = Static<typeof AnalyzeShotResponse>;
+
+const Transition = Type.Union([Type.Literal('cut'), Type.Literal('fade'), Type.Literal('dissolve'), Type.Null()], {
+  description: 'How the shot begins: a hard cut, a fade through black, a cross-dissolve; null for the first shot',
+});
+
+const ShotOutlineProperties = {
+  index: Type.Integer({ minimum: 0 }),
+  start: Type.Number({ description: 'Seconds from the start of the clip (start_frame / frame_rate)' }),
+  end: Type.Number({ description: 'Where the next shot starts, in seconds' }),
+  start_frame: Type.Integer({ minimum: 0 }),
+  end_frame: Type.Integer({ description: 'Exclusive: the first frame of the next shot' }),
+  start_timecode: Type.String({
+    description: 'HH:MM:SS:FF in the clip frame rate (HH:MM:SS;FF drop-frame at 29.97/59.94)',
+  }),
+  end_timecode: Type.String(),
+  frames: Type.Integer({ minimum: 1 }),
+  transition_in: Transition,
+  analysed_frames: Type.Object(
+    { start: Type.Integer(), end: Type.Integer() },
+    { description: 'The frames analysed, [start, end): the shot without the frames of its transitions' },
+  ),
+};
+
+export const ShotOutline = Type.Object(ShotOutlineProperties, { title: 'ShotOutline' });
+
+export const SegmentedShot = Type.Object(
+  {
+    ...ShotOutlineProperties,
+    analysed_as: Type.Union([Type.Literal('video'), Type.Literal('still')], {
+      description: 'still: too short for the video model, analysed from its middle frame (no camera movement)',
+    }),
+    thumbnail: Type.Optional(
+      Type.String({ description: 'data:image/jpeg;base64 of the middle frame (thumbnails: true)' }),
+    ),
+    media: MediaSummary,
+    dimensions: Dimensions,
+    prompt_fragment: Type.String(),
+    usage: Usage,
+  },
+  { title: 'SegmentedShot' },
+);
+
+export const ClipTiming = Type.Object(
+  {
+    frame_rate: Type.Number({ description: 'Average frame rate of the video stream' }),
+    frames: Type.Integer({ description: 'Frames decoded' }),
+    duration_seconds: Type.Number(),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    timecode_rate: Type.Integer({ description: 'Frames per timecode second' }),
+    drop_frame: Type.Boolean(),
+  },
+  { title: 'ClipTiming' },
+);
+
+export const AnalyzeShotSegmentsResponse = Type.Object(
+  {
+    id: Type.String({ description: 'shot-...' }),
+    object: Type.Literal('shot.segmentation'),
+    created: Type.Integer(),
+    model: Type.String(),
+    mode: Type.Union(ANALYSIS_MODES.map((mode) => Type.Literal(mode))),
+    frame_rate: Type.Number(),
+    duration_seconds: Type.Number(),
+    clip: ClipTiming,
+    shots: Type.Array(SegmentedShot),
+    usage: Usage,
+    timings: Timings,
+  },
+  { title: 'AnalyzeShotSegmentsResponse' },
+);
+export type AnalyzeShotSegmentsResponse = Static<typeof AnalyzeShotSegmentsResponse>;
+
+export const AnalyzeShotSegmentsEvent = Type.Union(
+  [
+    Type.Object({
+      object: Type.Literal('shot.segmentation.outline'),
+      id: Type.String(),
+      clip: ClipTiming,
+      shots: Type.Array(ShotOutline),
+    }),
+    Type.Object({ object: Type.Literal('shot.segmentation.shot'), id: Type.String(), shot: SegmentedShot }),
+    AnalyzeShotSegmentsResponse,
+  ],
+  {
+    title: 'AnalyzeShotSegmentsEvent',
+    description: 'One server-sent event (data: <json>); data: [DONE] ends the stream',
+  },
+);
 
 export const analyzeShotSpec: RouteSpec = {
   method: 'POST',
@@ -212,7 +364,13 @@ export const analyzeShotSpec: RouteSpec = {
   body: AnalyzeShotRequest,
   bodyContent: { 'multipart/form-data': AnalyzeShotUpload },
   responses: {
-    '200': { description: 'The analysis', content: json(AnalyzeShotResponse) },
-    ...errorResponses([400, 401, 404, 413, 415, 422, 500, 503]),
+    '200': {
+      description: 'The analysis (segment auto: a shot.segmentation; with stream, server-sent events)',
+      content: {
+        'application/json': Type.Union([AnalyzeShotResponse, AnalyzeShotSegmentsResponse]),
+        'text/event-stream': AnalyzeShotSegmentsEvent,
+      },
+    },
+    ...errorResponses([400, 401, 404, 413, 415, 422, 500, 503, 504]),
   },
 };

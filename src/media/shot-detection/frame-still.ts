@@ -1,0 +1,74 @@
+// One frame of a video file as an encoded image: the still a shot too short for the video model is
+// analysed from (its middle frame, PNG, lossless), and the small JPEG thumbnail of a shot. The frame
+// is chosen by its index in the stream, as frame sampling does, and decoded with the same reader.
+import { stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import sharp from 'sharp';
+import { decodeSelectedFrames } from '../ffmpeg-decode.js';
+import { probeVideoFile } from '../ffmpeg-probe.js';
+import { CorruptMediaError, UnsupportedFormatError } from '../media-errors.js';
+import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../media-limits.js';
+import { sniffVideoContainer, VIDEO_SNIFF_BYTES } from '../video-container.js';
+import { open } from 'node:fs/promises';
+
+export interface FrameStillContext {
+  limits?: MediaLimits;
+  signal?: AbortSignal;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  onProcessSpawn?: (pid: number) => void;
+}
+
+export interface FrameStillOptions {
+  /** Encoded format: png (lossless, for analysis) or jpeg (thumbnails). */
+  format: 'png' | 'jpeg';
+  /** Longest side of the output; the frame is not enlarged. Undefined: decoded size. */
+  maxSide?: number;
+}
+
+async function container(path: string) {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = new Uint8Array(VIDEO_SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const found = sniffVideoContainer(buffer.subarray(0, bytesRead));
+    if (found === undefined) throw new UnsupportedFormatError('The data is not a supported video container.');
+    return found;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Frame `frameIndex` of the video at `path`, encoded. */
+export async function encodeVideoFrame(
+  path: string,
+  frameIndex: number,
+  options: FrameStillOptions,
+  context: FrameStillContext = {},
+): Promise<Uint8Array> {
+  const limits = context.limits ?? DEFAULT_MEDIA_LIMITS;
+  const absolutePath = resolvePath(path);
+  if ((await stat(absolutePath)).size === 0) throw new CorruptMediaError('The video is empty (0 bytes).');
+  const input = `file:${absolutePath}`;
+  const processOptions = { timeoutMs: limits.ffmpegTimeoutMs, signal: context.signal, onSpawn: context.onProcessSpawn };
+  const probe = await probeVideoFile(input, await container(absolutePath), {
+    ...processOptions,
+    ffprobePath: context.ffprobePath ?? 'ffprobe',
+  });
+  let rgb: Uint8Array | undefined;
+  await decodeSelectedFrames(
+    input,
+    probe,
+    [frameIndex],
+    (_, frame) => {
+      rgb = frame.slice();
+    },
+    { ...processOptions, ffmpegPath: context.ffmpegPath ?? 'ffmpeg' },
+  );
+  if (rgb === undefined) throw new CorruptMediaError('The video frame cannot be decoded.');
+  let image = sharp(rgb, { raw: { width: probe.width, height: probe.height, channels: 3 } });
+  if (options.maxSide !== undefined)
+    image = image.resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true });
+  const encoded = options.format === 'png' ? image.png() : image.jpeg({ quality: 70 });
+  return new Uint8Array(await encoded.toBuffer());
+}

@@ -17,6 +17,13 @@ export interface DecodeFramesOptions {
   signal?: AbortSignal;
   /** Decoder threads (`-threads`); 0 lets ffmpeg choose. */
   threads?: number;
+  /**
+   * Start decoding at this frame instead of the first (one shot of a long clip): ffmpeg seeks to
+   * half a frame before its timestamp (frame n at n / frame rate from the stream's start, as for a
+   * constant-rate stream) and drops what precedes it, so the frame itself comes out first and is
+   * counted as frame 0 of the selection. Without it every frame before the shot would be decoded.
+   */
+  seekFrame?: number;
   onSpawn?: (pid: number) => void;
 }
 
@@ -46,8 +53,15 @@ export function selectExpression(indices: readonly number[]): string {
 }
 
 /** The ffmpeg argument array that writes the selected frames of `path` as raw rgb24 to stdout. */
-export function decodeArguments(path: string, probe: VideoProbe, indices: readonly number[], threads = 0): string[] {
+export function decodeArguments(
+  path: string,
+  probe: VideoProbe,
+  indices: readonly number[],
+  threads = 0,
+  seekFrame = 0,
+): string[] {
   const unique = new Set(indices).size;
+  const seek = seekFrame > 0 ? ['-ss', ((seekFrame - 0.5) / probe.frameRate).toFixed(6)] : [];
   return [
     '-nostdin',
     '-hide_banner',
@@ -57,6 +71,7 @@ export function decodeArguments(path: string, probe: VideoProbe, indices: readon
     'file',
     '-threads',
     String(threads),
+    ...seek,
     '-f',
     DEMUXER_OF[probe.container],
     '-i',
@@ -114,25 +129,33 @@ export async function decodeSelectedFrames(
     decoded += 1;
   };
 
-  const result = await runProcess(options.ffmpegPath, decodeArguments(path, probe, indices, options.threads ?? 0), {
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-    onSpawn: options.onSpawn,
-    onStdout: (chunk) => {
-      let offset = 0;
-      while (offset < chunk.length) {
-        if (decoded >= uniqueCount) throw new CorruptMediaError('The decoder produced more frames than were selected.');
-        const take = Math.min(frameBytes - filled, chunk.length - offset);
-        frame.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === frameBytes) {
-          deliver();
-          filled = 0;
+  const seekFrame = options.seekFrame ?? 0;
+  if (seekFrame > (indices[0] ?? 0)) throw new RangeError('the seek frame must not follow the first selected frame');
+  const selected = seekFrame > 0 ? indices.map((index) => index - seekFrame) : indices;
+  const result = await runProcess(
+    options.ffmpegPath,
+    decodeArguments(path, probe, selected, options.threads ?? 0, seekFrame),
+    {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onSpawn: options.onSpawn,
+      onStdout: (chunk) => {
+        let offset = 0;
+        while (offset < chunk.length) {
+          if (decoded >= uniqueCount)
+            throw new CorruptMediaError('The decoder produced more frames than were selected.');
+          const take = Math.min(frameBytes - filled, chunk.length - offset);
+          frame.set(chunk.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          if (filled === frameBytes) {
+            deliver();
+            filled = 0;
+          }
         }
-      }
+      },
     },
-  });
+  );
   if (result.exitCode !== 0) {
     throw new CorruptMediaError('The video cannot be decoded; it may be truncated or damaged.', {
       cause: new Error(result.stderrTail),

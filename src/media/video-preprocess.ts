@@ -180,7 +180,13 @@ export async function preprocessVideoFile(
       // Resize as each frame arrives: only the small frames are kept.
       frames[position] = resizeBicubicAntialias({ ...source, data: rgb }, plan.resized.width, plan.resized.height).data;
     },
-    { ...processOptions, ffmpegPath: context.ffmpegPath ?? 'ffmpeg', threads: context.decoderThreads },
+    {
+      ...processOptions,
+      ffmpegPath: context.ffmpegPath ?? 'ffmpeg',
+      threads: context.decoderThreads,
+      // One shot of a longer clip starts decoding at its first frame (see DecodeFramesOptions.seekFrame).
+      ...(options.frameRange === undefined ? {} : { seekFrame: plan.frameIndices[0] }),
+    },
   );
   throwIfAborted(context.signal);
 

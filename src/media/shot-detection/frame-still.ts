@@ -1,7 +1,7 @@
 // One frame of a video file as an encoded image: the still a shot too short for the video model is
 // analysed from (its middle frame, PNG, lossless), and the small JPEG thumbnail of a shot. The frame
 // is chosen by its index in the stream, as frame sampling does, and decoded with the same reader.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import sharp from 'sharp';
 import { decodeSelectedFrames } from '../ffmpeg-decode.js';
@@ -9,7 +9,6 @@ import { probeVideoFile } from '../ffmpeg-probe.js';
 import { CorruptMediaError, UnsupportedFormatError } from '../media-errors.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../media-limits.js';
 import { sniffVideoContainer, VIDEO_SNIFF_BYTES } from '../video-container.js';
-import { open } from 'node:fs/promises';
 
 export interface FrameStillContext {
   limits?: MediaLimits;
@@ -63,7 +62,8 @@ export async function encodeVideoFrame(
     (_, frame) => {
       rgb = frame.slice();
     },
-    { ...processOptions, ffmpegPath: context.ffmpegPath ?? 'ffmpeg' },
+    // Seek to the frame rather than decode the clip up to it.
+    { ...processOptions, ffmpegPath: context.ffmpegPath ?? 'ffmpeg', seekFrame: frameIndex },
   );
   if (rgb === undefined) throw new CorruptMediaError('The video frame cannot be decoded.');
   let image = sharp(rgb, { raw: { width: probe.width, height: probe.height, channels: 3 } });

@@ -157,6 +157,50 @@ describe('/analyze-shot segment auto on the tiny model', () => {
     expect(await settledSegmentFolders()).toEqual([]);
   }, 120_000);
 
+  it('analyses a one-frame shot as a still from its frame, without camera movement', async () => {
+    const path = join(folder, 'flash.mp4');
+    await makeShotClip(path, {
+      rate: '25',
+      width: 64,
+      height: 36,
+      shots: [
+        { source: 'testsrc2', frames: 20 },
+        { source: 'noise-red', frames: 1 },
+        { source: 'smptehdbars', frames: 20 },
+      ],
+      transitions: [
+        { type: 'cut', frames: 0 },
+        { type: 'cut', frames: 0 },
+      ],
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/analyze-shot',
+      payload: {
+        video_url: `data:video/mp4;base64,${(await readFile(path)).toString('base64')}`,
+        segment: 'auto',
+        min_shot_seconds: 0,
+        max_pixels: 28 * 28 * 8,
+      },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const shots = response.json().shots as {
+      start_frame: number;
+      frames: number;
+      analysed_as: string;
+      dimensions: object;
+      media: { kind: string };
+    }[];
+    expect(shots.map((shot) => [shot.start_frame, shot.frames, shot.analysed_as])).toEqual([
+      [0, 20, 'video'],
+      [20, 1, 'still'],
+      [21, 20, 'video'],
+    ]);
+    expect(shots[1]!.media.kind).toBe('image');
+    expect(Object.keys(shots[1]!.dimensions)).toEqual(EIGHT.slice(0, 7));
+    expect(Object.keys(shots[2]!.dimensions)).toEqual(EIGHT);
+  }, 120_000);
+
   it('refuses a 4-hour clip, a clip of too many shots and a truncated clip with a 4xx', async () => {
     const long = join(folder, 'long.mp4');
     await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=16x16:r=1/60:d=14400', long]);

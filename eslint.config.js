@@ -34,6 +34,16 @@ export default tseslint.config(
     ),
   },
   {
+    // Model-family code lives in its folder (src/runtime/qwen2-5-vl/); the generic engine, runner
+    // plumbing and sampling reach it only through ModelRunner / ModelFamily (src/runtime/model-families.ts).
+    files: ['src/runtime/engine/**', 'src/runtime/runner/**', 'src/runtime/sampling/**', 'src/runtime/tokenizer/**'],
+    ignores: ['src/runtime/engine/create-engine.ts'],
+    rules: restrict(
+      [...http, ...layer('server'), ...layer('cli'), '**/qwen2-5-vl/*'],
+      'src/runtime knows no HTTP and no CLI, and its generic parts know no model family (docs/ARCHITECTURE.md, "The engine").',
+    ),
+  },
+  {
     files: ['src/media/**'],
     rules: restrict(
       [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],
@@ -81,8 +91,8 @@ export default tseslint.config(
   {
     files: ['src/server/**'],
     rules: restrict(
-      ['onnxruntime-node', ...layer('cli')],
-      'src/server knows no ORT; it talks to the engine API (docs/ARCHITECTURE.md, "Layers").',
+      ['onnxruntime-node', ...layer('cli'), '**/qwen2-5-vl/*'],
+      'src/server knows no ORT and no model family; it talks to the engine API (docs/ARCHITECTURE.md, "Layers").',
     ),
   },
   {

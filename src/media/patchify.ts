@@ -69,7 +69,11 @@ export function normalizationTable(options: NormalizationOptions): Float32Array 
 export const IMAGE_NORMALIZATION: Float32Array = normalizationTable({ formula: 'rescale-then-normalize' });
 export const VIDEO_NORMALIZATION: Float32Array = normalizationTable({ formula: 'fused' });
 
-export type GridThw = [temporal: number, height: number, width: number];
+/**
+ * The patch grid of one media item, as Qwen2.5-VL preprocessing reports it (`image_grid_thw` /
+ * `video_grid_thw`): temporal groups, then patch rows and columns of one frame. The one grid type.
+ */
+export type GridThw = readonly [temporal: number, height: number, width: number];
 
 export interface PatchifyOptions {
   /** Defaults to IMAGE_NORMALIZATION. */

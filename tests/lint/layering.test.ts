@@ -26,6 +26,10 @@ describe('layering rule', () => {
       "import { buildApp } from '../../../src/server/app.js';\nexport const x = buildApp;\n",
     ],
     ['web/src/example.ts', "import { readFile } from 'node:fs';\nexport const x = readFile;\n"],
+    [
+      'src/runtime/engine/example.ts',
+      "import { computeRopeIndex } from '../qwen2-5-vl/rope-index.js';\nexport const x = computeRopeIndex;\n",
+    ],
   ])('%s may not import %s', async (filePath, code) => {
     const messages = await messagesFor(filePath, code);
     expect(messages.some((message) => message.startsWith('no-restricted-imports'))).toBe(true);

@@ -6,9 +6,7 @@ import type { LoadFormat } from '../../model-format/model-files.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import type { ModelRunner } from '../runner/model-runner.js';
 import { WorkerModelRunner } from '../runner/worker-model-runner.js';
-import { OnnxModelRunner } from '../runner/onnx-model-runner.js';
-import { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
-import { readModelConfig } from '../../model-format/read-model-config.js';
+import { loadModelRunner } from '../model-families.js';
 import type { ModelDescription } from './engine-api.js';
 import { DEFAULT_ENGINE_LIMITS, promptByteLimit, type EngineLimits } from './engine-limits.js';
 import { InferenceEngine, type EngineLogger } from './inference-engine.js';
@@ -61,22 +59,14 @@ export function kvModeFor(executionProviders: readonly unknown[]): 'in-place' | 
 async function startRunner(options: CreateEngineOptions): Promise<ModelRunner> {
   const executionProviders = options.executionProviders ?? ['cpu'];
   const kvMode = kvModeFor(executionProviders);
-  if (options.inProcess === true) {
-    const config = readModelConfig(options.modelDir);
-    const sessions = await QwenOnnxSessions.load(options.modelDir, config, {
-      format: options.format,
-      executionProviders: executionProviders as never,
-      ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
-    });
-    return new OnnxModelRunner(sessions, kvMode);
-  }
-  return WorkerModelRunner.start({
+  const load = {
     modelDir: options.modelDir,
     format: options.format,
     executionProviders,
     kvMode,
     ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
-  });
+  };
+  return options.inProcess === true ? loadModelRunner(load) : WorkerModelRunner.start(load);
 }
 
 export async function createEngine(options: CreateEngineOptions): Promise<InferenceEngine> {

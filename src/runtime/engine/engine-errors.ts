@@ -44,3 +44,13 @@ export function contextLengthMessage(
     `(${promptTokens} in the messages, ${requestedCompletionTokens} in the completion). Please reduce the length of the messages or completion.`
   );
 }
+
+export function shuttingDown(): EngineError {
+  return new EngineError('draining', 'the server is shutting down', { retryAfterSeconds: 5 });
+}
+
+/** Load shedding; clients retry after about the time the waiting requests take to start. */
+export function overloadedError(why: string, waiting: number, maxRunning: number): EngineError {
+  const seconds = Math.max(1, Math.ceil(waiting / Math.max(1, maxRunning)));
+  return new EngineError('overloaded', `the server is overloaded: ${why}`, { retryAfterSeconds: seconds });
+}

@@ -5,6 +5,7 @@
 // so the longest cached prefix of a new prompt is found by walking its block hashes.
 import { createHash } from 'node:crypto';
 import { LruByteCache } from './lru-byte-cache.js';
+import type { PrefixIndex, SequenceSpec } from './scheduler.js';
 
 /** Prefix reuse granularity (vLLM's default block size is 16). */
 export const BLOCK_TOKENS = 16;
@@ -50,7 +51,7 @@ export interface PrefixCacheStats {
   hitTokens: number;
 }
 
-export class PrefixCache {
+export class PrefixCache implements PrefixIndex {
   private readonly byHash = new Map<string, PrefixEntry>();
   private readonly entries: LruByteCache<number, PrefixEntry>;
   private nextId = 1;
@@ -82,6 +83,10 @@ export class PrefixCache {
       }
     }
     return undefined;
+  }
+
+  longestPrefix(spec: SequenceSpec): { prefixId: number; length: number } | undefined {
+    return spec.blockHashes === undefined ? undefined : this.peek(spec.blockHashes);
   }
 
   /** Records one lookup: a query, and a hit when some of the prompt came from the cache. */

@@ -1,13 +1,12 @@
 // From chat messages to a prompt the scheduler can run: media preprocessed and encoded (through
-// the vision cache), the chat template rendered with one pad token per vision token, and M-RoPE
-// positions computed for the whole prompt.
+// the vision cache, into features the runner keeps), the chat template rendered with one pad token
+// per vision token, and the model family's layout of the whole prompt (positions and the like).
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { ChatMessage as TemplateMessage, ContentPart as TemplatePart } from '../tokenizer/chat-message.js';
-import { computeRopeIndex } from '../qwen2-5-vl/rope-index.js';
-import type { ModelConfig } from '../../model-format/model-config.js';
+import type { ModelFamily } from '../model-family.js';
+import type { RunnerPrompt } from '../runner/model-runner.js';
 import type { ChatMessage, MediaPart } from './engine-api.js';
-import type { EncodedMedia, VisionCache } from './vision-cache.js';
-import { concatenateFloat32 } from '../../util/concatenate.js';
+import type { EncodedMedia, MediaLease, VisionCache } from './vision-cache.js';
 
 /** An encoded media item and where its vision pad tokens sit in the prompt. */
 export interface PreparedMedia extends EncodedMedia {
@@ -18,14 +17,15 @@ export interface PreparedMedia extends EncodedMedia {
 
 export interface PreparedPrompt {
   tokenIds: Int32Array;
-  /** int64 [3, tokens]. */
-  positionIds: BigInt64Array;
-  ropeDelta: number;
   media: PreparedMedia[];
+  /** What the runner runs; handed over once, with the request's first step. */
+  runnerPrompt: RunnerPrompt;
+  /** Ends the leases on the prompt's media once the runner holds the prompt (idempotent). */
+  releaseMedia(): void;
 }
 
 export interface PromptPreparationContext {
-  config: ModelConfig;
+  family: ModelFamily;
   tokenizer: ChatTokenizer;
   visionCache: VisionCache;
   signal: AbortSignal | undefined;
@@ -60,10 +60,9 @@ async function renderTokens(
   tokenizer: ChatTokenizer,
   addGenerationPrompt: boolean,
 ): Promise<Int32Array> {
-  const grid = (item: MediaGrid) => ({ t: item.gridThw[0], h: item.gridThw[1], w: item.gridThw[2] });
   const rendered = await tokenizer.renderPromptYielding(templateMessages(messages), {
-    imageGrids: media.filter((item) => item.kind === 'image').map(grid),
-    videoGrids: media.filter((item) => item.kind === 'video').map(grid),
+    imageGrids: media.filter((item) => item.kind === 'image').map((item) => item.gridThw),
+    videoGrids: media.filter((item) => item.kind === 'video').map((item) => item.gridThw),
     addGenerationPrompt,
   });
   return Int32Array.from(rendered.tokenIds);
@@ -83,63 +82,59 @@ export async function promptTokenIds(
   return renderTokens(messages, grids, context.tokenizer, addGenerationPrompt);
 }
 
+export interface TokenizeInput {
+  text?: string;
+  messages?: ChatMessage[];
+  addGenerationPrompt?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The messages /tokenize counts: a bare text is one user message. */
+export function tokenizedMessages(input: TokenizeInput): ChatMessage[] {
+  return input.text === undefined ? (input.messages ?? []) : [{ role: 'user', content: input.text }];
+}
+
+/** /tokenize: a text's token ids, or a conversation's (media counted, never encoded). */
+export async function tokenizeInput(input: TokenizeInput, context: PromptPreparationContext): Promise<number[]> {
+  input.signal?.throwIfAborted();
+  if (input.text !== undefined) return context.tokenizer.encodeTextYielding(input.text);
+  const tokens = await promptTokenIds(input.messages ?? [], context, input.addGenerationPrompt ?? true);
+  input.signal?.throwIfAborted();
+  return Array.from(tokens);
+}
+
+/**
+ * Encodes the media and renders the prompt. `layout` receives the token count (to size limits
+ * such as the KV capacity) and returns the family's layout limits.
+ */
 export async function preparePrompt(
   messages: readonly ChatMessage[],
   context: PromptPreparationContext,
+  limitsFor: (promptLength: number) => { kvCapacity: number },
 ): Promise<PreparedPrompt> {
-  const encoded = [];
-  for (const part of mediaParts(messages)) encoded.push(await context.visionCache.encode(part, context.signal));
-  const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true);
-  const { tokens, vision } = context.config;
-  const videos = encoded.filter((item) => item.kind === 'video');
-  const hasVision = encoded.length > 0;
-  const rope = computeRopeIndex(
-    {
-      inputIds: [tokenIds],
-      ...(hasVision
-        ? {
-            imageGrids: encoded.filter((item) => item.kind === 'image').map((item) => item.gridThw),
-            videoGrids: videos.map((item) => item.gridThw),
-            secondPerGridTs: videos.map((item) => item.secondPerGridTs ?? 1),
-          }
-        : {}),
-    },
-    { spatialMergeSize: vision.spatialMergeSize, tokensPerSecond: vision.tokensPerSecond, tokenIds: tokens },
-  );
-  // Pad runs appear in prompt order, one run per media item.
-  const media: PreparedMedia[] = [];
-  let position = 0;
-  for (const item of encoded) {
-    const pad = item.kind === 'image' ? tokens.imageTokenId : tokens.videoTokenId;
-    while (position < tokenIds.length && tokenIds[position] !== pad) position += 1;
-    const start = position;
-    while (position < tokenIds.length && tokenIds[position] === pad) position += 1;
-    media.push({ ...item, tokenStart: start, tokenCount: position - start });
+  const leases: MediaLease[] = [];
+  const releaseMedia = () => {
+    for (const lease of leases.splice(0)) lease.release();
+  };
+  try {
+    for (const part of mediaParts(messages)) leases.push(await context.visionCache.encode(part, context.signal));
+    const encoded = leases.map((lease) => lease.media);
+    const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true);
+    const runnerPrompt = context.family.layoutPrompt(tokenIds, encoded, limitsFor(tokenIds.length));
+    const media = encoded.map((item, index) => ({
+      ...item,
+      tokenStart: runnerPrompt.media[index]!.tokenStart,
+      tokenCount: runnerPrompt.media[index]!.tokenCount,
+    }));
+    return { tokenIds, media, runnerPrompt, releaseMedia };
+  } catch (error) {
+    releaseMedia();
+    throw error;
   }
-  return { tokenIds, positionIds: rope.positionIds, ropeDelta: rope.ropeDeltas[0]!, media };
 }
 
 /** The content hash of the media item covering a prompt position ('' for text tokens). */
-export function mediaHashAt(prompt: PreparedPrompt): (position: number) => string {
+export function mediaHashAt(prompt: Pick<PreparedPrompt, 'media'>): (position: number) => string {
   return (position) =>
     prompt.media.find((item) => position >= item.tokenStart && position < item.tokenStart + item.tokenCount)?.key ?? '';
-}
-
-/** Feature rows for the vision pads in prompt positions [start, start + length). */
-export function featuresForRange(
-  prompt: PreparedPrompt,
-  start: number,
-  length: number,
-  hidden: number,
-): Float32Array | undefined {
-  const parts: Float32Array[] = [];
-  for (const item of prompt.media) {
-    const from = Math.max(start, item.tokenStart);
-    const to = Math.min(start + length, item.tokenStart + item.tokenCount);
-    if (from >= to) continue;
-    parts.push(item.features.subarray((from - item.tokenStart) * hidden, (to - item.tokenStart) * hidden));
-  }
-  if (parts.length === 0) return undefined;
-  if (parts.length === 1) return parts[0]!.slice();
-  return concatenateFloat32(parts);
 }

@@ -37,7 +37,19 @@ export interface SequenceSpec {
    * prefix and does not hold the group; absent = every member prefilling holds it.
    */
   prefixGroupLength?: number;
+  /** Chained hashes of the prompt's full blocks (prefix-cache.ts), to find its cached prefix. */
+  blockHashes?: readonly string[];
 }
+
+/** The prefix cache as admission sees it (prefix-cache.ts). */
+export interface PrefixIndex {
+  /** Longest cached prefix of the sequence's prompt (pure: a map lookup). */
+  longestPrefix(spec: SequenceSpec): PrefixMatch | undefined;
+  /** Counts one admission's lookup and how many prompt tokens it reused. */
+  record(reusedTokens: number): void;
+}
+
+const NO_PREFIXES: PrefixIndex = { longestPrefix: () => undefined, record: () => undefined };
 
 export interface PrefixMatch {
   prefixId: number;
@@ -86,8 +98,8 @@ export class Scheduler {
 
   constructor(
     readonly limits: SchedulerLimits,
-    /** Looks up a reusable cached prefix for a sequence being admitted (pure: a map lookup). */
-    private readonly prefixProbe: (spec: SequenceSpec) => PrefixMatch | undefined = () => undefined,
+    /** Admission reuses cached prefixes from here. */
+    private readonly prefixes: PrefixIndex = NO_PREFIXES,
   ) {
     for (const [name, value] of Object.entries(limits)) {
       if (!Number.isInteger(value) || value < 1)
@@ -212,9 +224,10 @@ export class Scheduler {
       this.waitingTokens -= entry.spec.promptLength;
       this.reservedTokens += needed;
       entry.phase = 'prefill';
-      const match = this.prefixProbe(entry.spec);
+      const match = this.prefixes.longestPrefix(entry.spec);
       // The prompt's last token is always recomputed: its logits give the first generated token.
       const reusable = match === undefined ? 0 : Math.min(match.length, entry.spec.promptLength - 1);
+      this.prefixes.record(reusable);
       if (match !== undefined && reusable > 0) {
         plan.restores.push({ sequenceId: entry.spec.id, prefixId: match.prefixId, length: reusable });
         entry.processed = reusable;

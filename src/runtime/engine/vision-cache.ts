@@ -1,6 +1,10 @@
-// Vision features per media item, keyed by content (media-key.ts), LRU within a byte budget.
-// Concurrent requests for the same item share one preprocessing and one encoder run.
-import { assertValidGrid, gridPatchCount, InvalidGridError, type GridThw } from '../qwen2-5-vl/grid-thw.js';
+// The vision cache: which media items the model runner holds encoded features for, keyed by
+// content (media-key.ts), LRU within a byte budget. The features themselves stay in the runner
+// (the model worker) under a feature id; this side keeps grids and descriptions, and tells the
+// runner when to drop features. Concurrent requests for the same item share one preprocessing and
+// one encoder run. A request holds a lease on each item until its prompt has reached the runner,
+// so an eviction meanwhile only drops the features once nobody is about to use them.
+import type { GridThw } from '../../media/patchify.js';
 import type { ModelRunner } from '../runner/model-runner.js';
 import type { MediaDescription, MediaPart } from './engine-api.js';
 import { LruByteCache } from './lru-byte-cache.js';
@@ -28,25 +32,42 @@ export interface MediaPreprocessor {
 export interface EncodedMedia {
   key: string;
   kind: 'image' | 'video';
-  features: Float32Array;
+  /** Where the runner keeps the item's features. */
+  featureId: number;
   gridThw: GridThw;
   secondPerGridTs?: number;
   description: MediaDescription;
 }
 
+/** An encoded item a request uses; `release` once its prompt reached the runner (or it ended). */
+export interface MediaLease {
+  media: EncodedMedia;
+  release(): void;
+}
+
+interface Entry {
+  media: EncodedMedia;
+  leases: number;
+  /** Out of the cache: its features go once the last lease ends. */
+  evicted: boolean;
+}
+
 export class VisionCache {
-  private readonly cache: LruByteCache<string, EncodedMedia>;
+  private readonly cache: LruByteCache<string, Entry>;
   /** Encodes under way, with the signal of the request that started each. */
-  private readonly inFlight = new Map<string, { work: Promise<EncodedMedia>; signal: AbortSignal | undefined }>();
+  private readonly inFlight = new Map<string, { work: Promise<Entry>; signal: AbortSignal | undefined }>();
+  private nextFeatureId = 1;
   readonly stats = { queries: 0, hits: 0 };
 
   constructor(
     private readonly runner: ModelRunner,
     private readonly preprocessor: MediaPreprocessor,
     budgetBytes: number,
-    private readonly mergeUnit: number,
   ) {
-    this.cache = new LruByteCache(budgetBytes);
+    this.cache = new LruByteCache(budgetBytes, (_, entry) => {
+      entry.evicted = true;
+      if (entry.leases === 0) this.runner.dropVision(entry.media.featureId);
+    });
   }
 
   get bytes(): number {
@@ -63,8 +84,9 @@ export class VisionCache {
   ): Promise<Pick<EncodedMedia, 'kind' | 'gridThw' | 'secondPerGridTs'>> {
     const key = await this.preprocessor.contentKey(part, signal);
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.media;
     const media = await this.preprocessor.preprocess(part, signal);
+    this.runner.family.mediaTokenCount(media.gridThw, part.type);
     return {
       kind: part.type,
       gridThw: media.gridThw,
@@ -72,20 +94,38 @@ export class VisionCache {
     };
   }
 
-  async encode(part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
+  async encode(part: MediaPart, signal: AbortSignal | undefined): Promise<MediaLease> {
     const key = await this.preprocessor.contentKey(part, signal);
     this.stats.queries += 1;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.stats.hits += 1;
-      return cached;
+      return this.lease(cached);
     }
     if (this.inFlight.has(key)) this.stats.hits += 1;
-    return this.encodeShared(key, part, signal);
+    return this.lease(await this.encodeShared(key, part, signal));
+  }
+
+  private lease(entry: Entry): MediaLease {
+    entry.leases += 1;
+    let released = false;
+    return {
+      media: entry.media,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.endLease(entry);
+      },
+    };
+  }
+
+  private endLease(entry: Entry): void {
+    entry.leases -= 1;
+    if (entry.leases === 0 && entry.evicted) this.runner.dropVision(entry.media.featureId);
   }
 
   /** Joins the encode under way for `key`, or starts one. */
-  private async encodeShared(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
+  private async encodeShared(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<Entry> {
     const pending = this.inFlight.get(key);
     if (pending === undefined) {
       const work = this.encodeFresh(key, part, signal).finally(() => this.inFlight.delete(key));
@@ -103,33 +143,36 @@ export class VisionCache {
     }
   }
 
-  private async encodeFresh(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<EncodedMedia> {
+  private async encodeFresh(key: string, part: MediaPart, signal: AbortSignal | undefined): Promise<Entry> {
     const media = await this.preprocessor.preprocess(part, signal);
     signal?.throwIfAborted();
     // A grid that disagrees with its pixels would make the encoder fail or read garbage.
-    const vision = this.runner.config.vision;
-    assertValidGrid(media.gridThw, vision.spatialMergeSize, part.type);
-    const rowLength = 3 * vision.temporalPatchSize * vision.patchSize ** 2;
-    if (media.pixelValues.length !== gridPatchCount(media.gridThw) * rowLength)
-      throw new InvalidGridError(`${part.type}: grid ${media.gridThw.join('x')} does not match its pixel values`);
-    const features = await this.runner.encodeVision(media.pixelValues, media.gridThw);
-    const tokens = (media.gridThw[0] * media.gridThw[1] * media.gridThw[2]) / this.mergeUnit;
-    const encoded: EncodedMedia = {
-      key,
-      kind: part.type,
-      features,
-      gridThw: media.gridThw,
-      ...(media.secondPerGridTs === undefined ? {} : { secondPerGridTs: media.secondPerGridTs }),
-      description: {
+    const tokens = this.runner.family.mediaTokenCount(media.gridThw, part.type, media.pixelValues.length);
+    const featureId = this.nextFeatureId++;
+    await this.runner.encodeVision(featureId, media.pixelValues, media.gridThw);
+    const entry: Entry = {
+      media: {
+        key,
         kind: part.type,
-        width: media.width,
-        height: media.height,
-        ...(media.frames === undefined ? {} : { frames: media.frames }),
-        ...(media.durationSeconds === undefined ? {} : { durationSeconds: media.durationSeconds }),
-        tokens,
+        featureId,
+        gridThw: media.gridThw,
+        ...(media.secondPerGridTs === undefined ? {} : { secondPerGridTs: media.secondPerGridTs }),
+        description: {
+          kind: part.type,
+          width: media.width,
+          height: media.height,
+          ...(media.frames === undefined ? {} : { frames: media.frames }),
+          ...(media.durationSeconds === undefined ? {} : { durationSeconds: media.durationSeconds }),
+          tokens,
+        },
       },
+      // The work's own lease keeps the entry until every request waiting on it has taken its own
+      // (they resume in microtasks; this ends a macrotask later).
+      leases: 1,
+      evicted: false,
     };
-    this.cache.set(key, encoded, features.byteLength);
-    return encoded;
+    setImmediate(() => this.endLease(entry));
+    this.cache.set(key, entry, tokens * this.runner.config.text.hiddenSize * 4);
+    return entry;
   }
 }

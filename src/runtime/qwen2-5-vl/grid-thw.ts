@@ -3,7 +3,9 @@
 // N = t·h·w patch rows reach the vision tower; N / spatialMergeSize² tokens reach the language model.
 import { ShotvlError } from '../../util/shotvl-error.js';
 
-export type GridThw = readonly [t: number, h: number, w: number];
+import type { GridThw } from '../../media/patchify.js';
+
+export type { GridThw };
 
 export class InvalidGridError extends ShotvlError<'invalid_grid'> {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,10 +1,8 @@
 // Entry point of the model worker thread: loads the sessions and serves WorkerRequests, so that
 // onnxruntime's blocking `run` never stalls the HTTP event loop.
 import { parentPort, workerData } from 'node:worker_threads';
-import type * as ort from 'onnxruntime-node';
-import { readModelConfig } from '../../model-format/read-model-config.js';
-import { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
-import { OnnxModelRunner } from './onnx-model-runner.js';
+import { loadModelRunner } from '../model-families.js';
+import type { ModelRunner } from './model-runner.js';
 import { serializeError, type ModelWorkerData, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 
 const port = parentPort;
@@ -15,30 +13,30 @@ function post(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
 }
 
 async function handle(
-  runner: OnnxModelRunner,
+  runner: ModelRunner,
   request: WorkerRequest,
 ): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   switch (request.method) {
-    case 'encodeVision': {
-      const features = await runner.encodeVision(request.pixelValues, request.grid);
-      return { value: features, transfer: [features.buffer as ArrayBuffer] };
-    }
-    case 'forward': {
-      const result = await runner.forward(request.chunks);
+    // Features stay here: prompts name them by id, and only logits go back.
+    case 'encodeVision':
+      await runner.encodeVision(request.featureId, request.pixelValues, request.grid);
+      return { value: undefined, transfer: [] };
+    case 'dropVision':
+      runner.dropVision(request.featureId);
+      return { value: undefined, transfer: [] };
+    case 'execute': {
+      const result = await runner.execute(request.plan);
       const entries = [...result.logits.entries()];
-      return { value: entries, transfer: entries.map(([, logits]) => logits.buffer as ArrayBuffer) };
+      return {
+        value: { logits: entries, rejected: result.rejected },
+        transfer: entries.map(([, logits]) => logits.buffer as ArrayBuffer),
+      };
     }
-    case 'savePrefix':
-      await runner.savePrefix(request.prefixId, request.sequenceId, request.length);
-      return { value: undefined, transfer: [] };
-    case 'restorePrefix':
-      await runner.restorePrefix(request.sequenceId, request.prefixId, request.length, request.capacity);
-      return { value: undefined, transfer: [] };
     case 'dropPrefix':
       runner.dropPrefix(request.prefixId);
       return { value: undefined, transfer: [] };
     case 'release':
-      runner.release(request.sequenceId);
+      runner.release(request);
       return { value: undefined, transfer: [] };
     case 'usage':
       return { value: await runner.usage(), transfer: [] };
@@ -50,15 +48,9 @@ async function handle(
 
 async function main(): Promise<void> {
   const data = workerData as ModelWorkerData;
-  let runner: OnnxModelRunner;
+  let runner: ModelRunner;
   try {
-    const config = readModelConfig(data.modelDir);
-    const sessions = await QwenOnnxSessions.load(data.modelDir, config, {
-      format: data.format,
-      executionProviders: data.executionProviders as ort.InferenceSession.SessionOptions['executionProviders'],
-      ...(data.intraOpThreads === undefined ? {} : { intraOpThreads: data.intraOpThreads }),
-    });
-    runner = new OnnxModelRunner(sessions, data.kvMode ?? 'in-place');
+    runner = await loadModelRunner(data);
   } catch (error) {
     post({ kind: 'load-failed', error: serializeError(error) });
     return;

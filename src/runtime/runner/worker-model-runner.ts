@@ -1,10 +1,12 @@
 // The ModelRunner the engine uses in production: a proxy to a worker thread that owns the
-// onnxruntime sessions and the KV caches. Only logits and vision features cross the thread
-// boundary (transferred, not copied).
+// onnxruntime sessions, the vision features and the KV caches. Pixel values go in and logits come
+// back transferred (moved, not copied); features never cross the thread boundary.
 import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../../model-format/model-config.js';
-import type { GridThw } from '../qwen2-5-vl/grid-thw.js';
-import type { ForwardResult, KvUsage, ModelRunner, SequenceChunk } from './model-runner.js';
+import type { GridThw } from '../../media/patchify.js';
+import type { ModelFamily } from '../model-family.js';
+import { familyOf } from '../model-families.js';
+import type { KvUsage, ModelRunner, RunnerPlan, StepResult } from './model-runner.js';
 import type { ModelWorkerData, SerializedError, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 import { ShotvlError } from '../../util/shotvl-error.js';
 
@@ -35,12 +37,14 @@ export class WorkerModelRunner implements ModelRunner {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: Error | undefined;
+  readonly family: ModelFamily;
 
   private constructor(
     private readonly worker: Worker,
     readonly config: ModelConfig,
     readonly kvBytesPerToken: number,
   ) {
+    this.family = familyOf(config);
     worker.on('message', (message: WorkerResponse) => this.onMessage(message));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => this.fail(new Error(`model worker exited with code ${code}`)));
@@ -79,39 +83,33 @@ export class WorkerModelRunner implements ModelRunner {
     return this.failure;
   }
 
-  async encodeVision(pixelValues: Float32Array, grid: GridThw): Promise<Float32Array> {
-    return (await this.call({
-      method: 'encodeVision',
-      pixelValues,
-      grid: [grid[0], grid[1], grid[2]],
-    })) as Float32Array;
+  async encodeVision(featureId: number, pixelValues: Float32Array, grid: GridThw): Promise<void> {
+    // Moved when the array owns its whole buffer (what the media workers hand over); else copied.
+    const whole = pixelValues.byteOffset === 0 && pixelValues.byteLength === pixelValues.buffer.byteLength;
+    await this.call(
+      { method: 'encodeVision', featureId, pixelValues, grid: [grid[0], grid[1], grid[2]] },
+      whole ? [pixelValues.buffer as ArrayBuffer] : [],
+    );
   }
 
-  async forward(chunks: SequenceChunk[]): Promise<ForwardResult> {
-    const entries = (await this.call({ method: 'forward', chunks })) as [number, Float32Array][];
-    return { logits: new Map(entries) };
+  dropVision(featureId: number): void {
+    void this.call({ method: 'dropVision', featureId }).catch(() => undefined);
   }
 
-  async savePrefix(prefixId: number, sequenceId: number, length: number): Promise<void> {
-    await this.call({ method: 'savePrefix', prefixId, sequenceId, length });
-  }
-
-  async restorePrefix(sequenceId: number, prefixId: number, length: number, capacity?: number): Promise<void> {
-    await this.call({
-      method: 'restorePrefix',
-      sequenceId,
-      prefixId,
-      length,
-      ...(capacity === undefined ? {} : { capacity }),
-    });
+  async execute(plan: RunnerPlan): Promise<StepResult> {
+    const result = (await this.call({ method: 'execute', plan })) as {
+      logits: [number, Float32Array][];
+      rejected: StepResult['rejected'];
+    };
+    return { logits: new Map(result.logits), rejected: result.rejected };
   }
 
   dropPrefix(prefixId: number): void {
     void this.call({ method: 'dropPrefix', prefixId }).catch(() => undefined);
   }
 
-  release(sequenceId: number): void {
-    void this.call({ method: 'release', sequenceId }).catch(() => undefined);
+  release(release: { sequenceIds: number[]; promptIds: number[] }): void {
+    void this.call({ method: 'release', ...release }).catch(() => undefined);
   }
 
   async usage(): Promise<KvUsage> {
@@ -123,13 +121,13 @@ export class WorkerModelRunner implements ModelRunner {
     await this.worker.terminate();
   }
 
-  private call(body: RequestBody): Promise<unknown> {
+  private call(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
     const request = { ...body, id } as WorkerRequest;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(request);
+      this.worker.postMessage(request, transfer);
     });
   }
 

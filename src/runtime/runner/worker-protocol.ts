@@ -1,25 +1,17 @@
 // Messages between the engine thread and the model worker thread.
 import type { ModelConfig } from '../../model-format/model-config.js';
-import type { LoadFormat } from '../../model-format/model-files.js';
-import type { SequenceChunk } from './model-runner.js';
+import type { RunnerLoadOptions } from '../model-families.js';
+import type { RunnerPlan } from './model-runner.js';
 
-export interface ModelWorkerData {
-  modelDir: string;
-  format: LoadFormat;
-  /** onnxruntime execution providers (structured-clonable), as src/cuda chose them. */
-  executionProviders: unknown[];
-  intraOpThreads?: number;
-  /** 'in-place' on CPU (no KV copies per step), 'concat' on other execution providers. */
-  kvMode?: 'in-place' | 'concat';
-}
+/** What the worker loads: the options of the family's runner loader. */
+export type ModelWorkerData = RunnerLoadOptions;
 
 export type WorkerRequest =
-  | { id: number; method: 'encodeVision'; pixelValues: Float32Array; grid: [number, number, number] }
-  | { id: number; method: 'forward'; chunks: SequenceChunk[] }
-  | { id: number; method: 'savePrefix'; prefixId: number; sequenceId: number; length: number }
-  | { id: number; method: 'restorePrefix'; sequenceId: number; prefixId: number; length: number; capacity?: number }
+  | { id: number; method: 'encodeVision'; featureId: number; pixelValues: Float32Array; grid: [number, number, number] }
+  | { id: number; method: 'dropVision'; featureId: number }
+  | { id: number; method: 'execute'; plan: RunnerPlan }
   | { id: number; method: 'dropPrefix'; prefixId: number }
-  | { id: number; method: 'release'; sequenceId: number }
+  | { id: number; method: 'release'; sequenceIds: number[]; promptIds: number[] }
   | { id: number; method: 'usage' }
   | { id: number; method: 'close' };
 

@@ -26,16 +26,6 @@ export interface ChatMessage {
   content: string | readonly ContentPart[];
 }
 
-/**
- * A media item's patch grid as Qwen2.5-VL preprocessing reports it (`image_grid_thw` /
- * `video_grid_thw`): temporal groups, then patch rows and columns before spatial merging.
- */
-export interface VisionGrid {
-  t: number;
-  h: number;
-  w: number;
-}
-
 /** A request the chat template or tokenizer cannot turn into a prompt (the caller's fault: HTTP 400). */
 export class PromptError extends ShotvlError<'invalid_prompt'> {
   constructor(message: string, options?: { cause?: unknown }) {

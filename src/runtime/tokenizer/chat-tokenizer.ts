@@ -2,7 +2,8 @@
 // placeholders expanded), and token ids back to text. Built on transformers.js, constructed from
 // already-read files so no code path can reach the network.
 import { PreTrainedTokenizer, type Message } from '@huggingface/transformers';
-import { PromptError, TokenizerLoadError, type ChatMessage, type VisionGrid } from './chat-message.js';
+import type { GridThw } from '../../media/patchify.js';
+import { PromptError, TokenizerLoadError, type ChatMessage } from './chat-message.js';
 import { byteLevelTokenToBytes } from './byte-level-alphabet.js';
 import { decodeTokens, type DetokenizerOptions, type TokenTextSource } from './incremental-detokenizer.js';
 import { joinPieces, withSentinels } from './prompt-template.js';
@@ -25,9 +26,9 @@ export interface ChatTokenizerOptions {
 
 export interface RenderPromptOptions {
   /** Patch grid of each image part, in the order the parts appear in the conversation. */
-  imageGrids?: readonly VisionGrid[];
+  imageGrids?: readonly GridThw[];
   /** Patch grid of each video part, in order. */
-  videoGrids?: readonly VisionGrid[];
+  videoGrids?: readonly GridThw[];
   /** End with the assistant turn opener so the model answers. Default true. */
   addGenerationPrompt?: boolean;
 }
@@ -302,10 +303,10 @@ export class ChatTokenizer implements TokenTextSource {
     return this.splitter.get(content)?.id;
   }
 
-  private padCounts(grids: readonly VisionGrid[], kind: 'image' | 'video'): number[] {
+  private padCounts(grids: readonly GridThw[], kind: 'image' | 'video'): number[] {
     const merge = this.spatialMergeSize;
     return grids.map((grid, index) => {
-      const { t, h, w } = grid;
+      const [t, h, w] = grid;
       const valid =
         [t, h, w].every((value) => Number.isInteger(value) && value > 0) && h % merge === 0 && w % merge === 0;
       if (!valid) {

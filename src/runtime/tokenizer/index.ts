@@ -1,5 +1,5 @@
 export { PromptError, TokenizerLoadError } from './chat-message.js';
-export type { ChatMessage, ChatRole, ContentPart, ImagePart, TextPart, VideoPart, VisionGrid } from './chat-message.js';
+export type { ChatMessage, ChatRole, ContentPart, ImagePart, TextPart, VideoPart } from './chat-message.js';
 export { ChatTokenizer } from './chat-tokenizer.js';
 export type {
   ChatTokenizerFiles,

@@ -24,7 +24,10 @@ function scheduler(
   limits: Partial<SchedulerLimits> = {},
   probe?: (spec: SequenceSpec) => PrefixMatch | undefined,
 ): Scheduler {
-  return new Scheduler({ ...baseLimits, ...limits }, probe);
+  return new Scheduler(
+    { ...baseLimits, ...limits },
+    probe === undefined ? undefined : { longestPrefix: probe, record: () => undefined },
+  );
 }
 
 function spec(
@@ -497,7 +500,7 @@ describe('Scheduler properties', () => {
     fc.assert(
       fc.property(limitsArbitrary, fc.array(operationArbitrary, { maxLength: 120 }), (limits, operations) => {
         const model = new SchedulerModel(limits);
-        const target = new Scheduler(limits, model.probe);
+        const target = new Scheduler(limits, { longestPrefix: model.probe, record: () => undefined });
         for (const operation of operations) {
           if (operation.kind === 'add') model.add(target, operation);
           else if (operation.kind === 'step') model.step(target);

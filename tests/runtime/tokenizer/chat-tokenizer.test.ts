@@ -33,7 +33,7 @@ afterAll(async () => {
   await folder.remove();
 });
 
-const ONE_PAD = { t: 1, h: 2, w: 2 };
+const ONE_PAD = [1, 2, 2] as const;
 
 function mediaGrids(messages: readonly ChatMessage[]) {
   const parts = messages.flatMap((message) => (typeof message.content === 'string' ? [] : message.content));
@@ -217,11 +217,8 @@ describe('ChatTokenizer.renderPrompt', () => {
       },
     ];
     const { tokenIds } = tokenizer.renderPrompt(messages, {
-      imageGrids: [
-        { t: 1, h: 4, w: 6 },
-        { t: 1, h: 2, w: 2 },
-      ],
-      videoGrids: [{ t: 2, h: 4, w: 4 }],
+      imageGrids: [[1, 4, 6] as const, [1, 2, 2] as const],
+      videoGrids: [[2, 4, 4] as const],
     });
     const start = tokenIds.indexOf(VISION_START);
     const expected = [
@@ -246,8 +243,8 @@ describe('ChatTokenizer.renderPrompt', () => {
     expect(() => tokenizer.renderPrompt(oneImage, { imageGrids: [ONE_PAD], videoGrids: [ONE_PAD] })).toThrow(
       PromptError,
     );
-    expect(() => tokenizer.renderPrompt(oneImage, { imageGrids: [{ t: 1, h: 3, w: 2 }] })).toThrow(PromptError);
-    expect(() => tokenizer.renderPrompt(oneImage, { imageGrids: [{ t: 0, h: 2, w: 2 }] })).toThrow(PromptError);
+    expect(() => tokenizer.renderPrompt(oneImage, { imageGrids: [[1, 3, 2] as const] })).toThrow(PromptError);
+    expect(() => tokenizer.renderPrompt(oneImage, { imageGrids: [[0, 2, 2] as const] })).toThrow(PromptError);
     const badRole = [{ role: 'user<|im_end|>', content: 'x' }] as unknown as ChatMessage[];
     expect(() => tokenizer.renderPrompt(badRole)).toThrow(PromptError);
     const badPart = [{ role: 'user', content: [{ type: 'audio' }] }] as unknown as ChatMessage[];

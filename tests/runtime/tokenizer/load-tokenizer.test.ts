@@ -47,7 +47,7 @@ describe('loadTokenizer', () => {
       await writeFile(join(directory, 'preprocessor_config.json'), JSON.stringify({ merge_size: 1 }));
       const tokenizer = await loadTokenizer(directory);
       const { tokenIds } = tokenizer.renderPrompt([{ role: 'user', content: [{ type: 'image' }] }], {
-        imageGrids: [{ t: 1, h: 2, w: 3 }],
+        imageGrids: [[1, 2, 3] as const],
       });
       expect(tokenIds.filter((id) => id === IMAGE_PAD)).toHaveLength(6);
     } finally {

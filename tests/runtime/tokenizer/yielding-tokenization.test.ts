@@ -79,7 +79,7 @@ describe('tokenizing in slices', () => {
       { role: 'system' as const, content: 'You are a cinematographer.' },
       { role: 'user' as const, content: [{ type: 'image' as const }, { type: 'text' as const, text }] },
     ];
-    const options = { imageGrids: [{ t: 1, h: 2, w: 4 }] };
+    const options = { imageGrids: [[1, 2, 4] as const] };
     expect(await tokenizer.renderPromptYielding(messages, options)).toEqual(tokenizer.renderPrompt(messages, options));
   });
 });

@@ -3,10 +3,10 @@
 // provider; costs a copy of the cache inside onnxruntime and another into JavaScript per step, and
 // batched decodes additionally pad the caches into one tensor and split them again.
 import type * as ort from 'onnxruntime-node';
-import type { KvCache, QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
+import type { KvCache, QwenOnnxSessions } from './onnx-sessions.js';
 import { batchKvRows, kvTensorBytes, sliceKvRow, type KvElementType, type KvShape } from './kv-tensors.js';
 import type { KvStore, StepRow } from './kv-store.js';
-import type { KvUsage } from './model-runner.js';
+import type { KvUsage } from '../runner/model-runner.js';
 
 export class ConcatKvStore implements KvStore {
   private readonly caches = new Map<number, KvCache>();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelConfig } from '../../../src/model-format/read-model-config.js';
 import { QwenOnnxSessions } from '../../../src/runtime/qwen2-5-vl/onnx-sessions.js';
-import { OnnxModelRunner, type KvMode } from '../../../src/runtime/runner/onnx-model-runner.js';
+import { QwenModelRunner, type KvMode } from '../../../src/runtime/qwen2-5-vl/qwen-model-runner.js';
 import { tinyModelDir } from '../../helpers/tiny-model.js';
 
 function positions(start: number, count: number): BigInt64Array {
@@ -31,7 +31,7 @@ const PROMPTS = [
  * change (sequence 1 stops after 2 tokens, sequence 3 joins later, sequence 3 restores the
  * saved prefix of sequence 0). Returns every logits vector produced, in order.
  */
-async function script(runner: OnnxModelRunner): Promise<Float32Array[]> {
+async function script(runner: QwenModelRunner): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   const lengths = new Map<number, number>();
   const last = new Map<number, number>();
@@ -78,28 +78,28 @@ async function script(runner: OnnxModelRunner): Promise<Float32Array[]> {
   await prefill(2, PROMPTS[2]!);
   await decode([0, 1, 2]);
   await decode([0, 1, 2]);
-  runner.release(1);
+  runner.release({ sequenceIds: [1], promptIds: [] });
   await decode([0, 2]);
   await runner.savePrefix(7, 0, 14);
   await runner.restorePrefix(3, 7, 14, 64);
   await prefill(3, PROMPTS[3]!, 14);
   await decode([0, 2, 3]);
   await decode([2, 3, 0]);
-  runner.release(0);
-  runner.release(2);
+  runner.release({ sequenceIds: [0], promptIds: [] });
+  runner.release({ sequenceIds: [2], promptIds: [] });
   await decode([3]);
   await decode([3]);
   return out;
 }
 
 describe('KV stores', () => {
-  const runners: Partial<Record<KvMode, OnnxModelRunner>> = {};
+  const runners: Partial<Record<KvMode, QwenModelRunner>> = {};
 
   beforeAll(async () => {
     const modelDir = tinyModelDir();
     const config = readModelConfig(modelDir);
     for (const mode of ['in-place', 'concat'] as const)
-      runners[mode] = new OnnxModelRunner(await QwenOnnxSessions.load(modelDir, config, { format: 'fp32' }), mode);
+      runners[mode] = new QwenModelRunner(await QwenOnnxSessions.load(modelDir, config, { format: 'fp32' }), mode);
   });
 
   afterAll(async () => {
@@ -130,8 +130,8 @@ describe('KV stores', () => {
       },
     ]);
     expect((await runner.usage()).sequenceBytes).toBeGreaterThan(0);
-    runner.release(50);
-    runner.release(3);
+    runner.release({ sequenceIds: [50], promptIds: [] });
+    runner.release({ sequenceIds: [3], promptIds: [] });
     runner.dropPrefix(7);
     expect(await runner.usage()).toEqual({ sequenceBytes: 0, prefixBytes: 0 });
   });

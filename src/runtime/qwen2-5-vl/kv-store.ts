@@ -1,8 +1,8 @@
 // Where a runner keeps KV caches and how a forward step feeds them to the decoder. Two stores:
 // in-place (CPU: preallocated buffers the decoder writes into, no copies per step) and concat
 // (any device: onnxruntime returns a new, longer cache each step).
-import type { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
-import type { KvUsage } from './model-runner.js';
+import type { QwenOnnxSessions } from './onnx-sessions.js';
+import type { KvUsage } from '../runner/model-runner.js';
 
 /** One sequence's input for a step, already embedded. */
 export interface StepRow {

@@ -7,12 +7,12 @@
 // together. The group persists across steps: a finished sequence leaves a free row (run as a
 // one-token filler until reused or compacted), a newcomer is copied into a free row, and only
 // when no row fits is the group rebuilt. Copies thus happen when membership changes, not per step.
-import type { QwenOnnxSessions } from '../qwen2-5-vl/onnx-sessions.js';
+import type { QwenOnnxSessions } from './onnx-sessions.js';
 import { batchedDecodeInput } from './concat-kv-store.js';
 import { KvBuffers } from './kv-buffers.js';
 import type { KvElementType, KvShape } from './kv-tensors.js';
 import type { KvStore, StepRow } from './kv-store.js';
-import type { KvUsage } from './model-runner.js';
+import type { KvUsage } from '../runner/model-runner.js';
 
 interface SequenceKv {
   length: number;

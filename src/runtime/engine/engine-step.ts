@@ -1,0 +1,71 @@
+// One engine step: the scheduler's plan becomes the runner's plan (which token ranges of which
+// sequences, each request's prompt once, prefix restores and saves), the runner executes it, and
+// the results go back: scheduler progress, the prefix cache, and sampling of every sequence with
+// logits. The runner builds every tensor; nothing here knows the model.
+import type { RunnerPlan, ModelRunner } from '../runner/model-runner.js';
+import { BLOCK_TOKENS, type PrefixCache } from './prefix-cache.js';
+import { savedPrefixHashes } from './prefix-groups.js';
+import type { RequestRegistry, ActiveRequest } from './request-registry.js';
+import type { Scheduler, StepPlan } from './scheduler.js';
+
+export interface StepContext {
+  runner: ModelRunner;
+  registry: RequestRegistry;
+  scheduler: Scheduler;
+  prefixCache: PrefixCache;
+  /** Fails one request whose own inputs the runner refused, leaving the rest of the step alone. */
+  failRequestInput(owner: ActiveRequest, reason: string): void;
+}
+
+export async function runEngineStep(context: StepContext, plan: StepPlan): Promise<void> {
+  const { runner, registry, scheduler, prefixCache } = context;
+  const runnerPlan: RunnerPlan = { prompts: [], restores: [], prefills: [], decodes: [], saves: [] };
+  const sent: ActiveRequest[] = [];
+  const handOver = (owner: ActiveRequest) => {
+    if (owner.promptSent) return;
+    owner.promptSent = true;
+    sent.push(owner);
+    runnerPlan.prompts.push({ promptId: owner.id, prompt: owner.prompt.runnerPrompt });
+  };
+  for (const restore of plan.restores) {
+    const entry = registry.get(restore.sequenceId);
+    if (entry === undefined) continue;
+    handOver(entry.owner);
+    runnerPlan.restores.push({ ...restore, promptId: entry.owner.id, kvCapacity: entry.owner.kvCapacity });
+    if (entry.sequence.choice === 0) entry.owner.cachedTokens = restore.length;
+  }
+  for (const id of plan.decodes) {
+    const entry = registry.get(id);
+    if (entry !== undefined) runnerPlan.decodes.push({ sequenceId: id, tokenId: entry.sequence.lastToken });
+  }
+  const saved: { prefixId: number; hashes: string[] }[] = [];
+  for (const chunk of plan.prefills) {
+    const entry = registry.get(chunk.sequenceId);
+    if (entry === undefined) continue;
+    handOver(entry.owner);
+    runnerPlan.prefills.push({ ...chunk, promptId: entry.owner.id, kvCapacity: entry.owner.kvCapacity });
+    if (!chunk.last) continue;
+    const hashes = savedPrefixHashes(entry.owner.prompt, entry.owner.hashes);
+    const prefixId = prefixCache.reserve(hashes);
+    if (prefixId === undefined) continue;
+    runnerPlan.saves.push({ prefixId, sequenceId: chunk.sequenceId, length: hashes.length * BLOCK_TOKENS });
+    saved.push({ prefixId, hashes });
+  }
+  const execution = runner.execute(runnerPlan);
+  // The runner holds these prompts now (messages reach it in order): their media may be evicted.
+  for (const owner of sent) owner.prompt.releaseMedia();
+  const result = await execution;
+  scheduler.completeStep(plan);
+  for (const { prefixId, hashes } of saved) prefixCache.insert(prefixId, hashes);
+  for (const { sequenceId, reason } of result.rejected) {
+    const entry = registry.get(sequenceId);
+    if (entry !== undefined) context.failRequestInput(entry.owner, reason);
+  }
+  // Grammar masks were requested when the previous tokens were sampled; normally they are here.
+  await Promise.all([...result.logits.keys()].map((id) => registry.get(id)?.sequence.ready()));
+  for (const [id, logits] of result.logits) {
+    const entry = registry.get(id);
+    if (entry === undefined || entry.sequence.finishReason !== undefined) continue;
+    entry.sequence.accept(logits);
+  }
+}

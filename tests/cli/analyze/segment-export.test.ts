@@ -50,7 +50,18 @@ describe('shotvl analyze --segment --export', () => {
 
   it('writes a line per shot, resumes, and exports CSV, EDL and OTIO', async () => {
     const out = join(folder, 'results.jsonl');
-    const argv = [clip, '--model', model.modelDir, '--out', out, '--segment', '--max-pixels', String(28 * 28 * 8)];
+    const argv = [
+      clip,
+      '--model',
+      model.modelDir,
+      '--out',
+      out,
+      '--segment',
+      '--max-pixels',
+      String(28 * 28 * 8),
+      '--dimensions',
+      'shot_size,CM',
+    ];
     const first = await analyze([...argv, '--export', 'csv,edl', '--export', 'otio']);
     expect(first.code, first.stderr).toBe(0);
     const lines = (await readFile(out, 'utf8'))
@@ -64,7 +75,7 @@ describe('shotvl analyze --segment --export', () => {
       transition_in: 'cut',
       start_timecode: '00:00:00;24',
     });
-    expect(Object.keys(lines[0]!.dimensions as object)).toHaveLength(8);
+    expect(Object.keys(lines[0]!.dimensions as object)).toEqual(['shot_size', 'camera_movement']);
     expect(lines[2]).toMatchObject({ object: 'shot.segmentation', shots: 2, clip: { frames: 48, drop_frame: true } });
 
     const second = await analyze(argv);

@@ -380,13 +380,18 @@ describe('the web page in Chromium', () => {
   it('streams a chat answer and stops it; the server then runs nothing', async () => {
     await page.goto(`${live.url}/#chat`);
     const abortedBefore = live.engine.stats().abortedRequests;
-    await page.getByLabel('Attach images or clips').setInputFiles(STILL);
+    await page.getByLabel('Attach images or clips').setInputFiles([STILL, clip]);
     await page.getByRole('button', { name: 'Remove img_100x100.png' }).waitFor();
+    await page.getByRole('button', { name: 'Remove clip.mp4' }).waitFor();
+    const request = page.waitForRequest((candidate) => candidate.url().endsWith('/v1/chat/completions'));
     await page.getByLabel('Max tokens').fill('4000');
     await page.getByLabel('Temperature').fill('0');
     const message = page.getByRole('textbox', { name: 'Message' });
     await message.fill('Describe this shot at length.');
     await message.press('Enter');
+    // The still and the clip travel as data: URLs in the message's content parts.
+    const body = (await request).postDataJSON() as { messages: { content: { type: string }[] }[] };
+    expect(body.messages[0]!.content.map((part) => part.type)).toEqual(['image_url', 'video_url', 'text']);
     const answer = page.locator('.message.assistant .message-text');
     await expect.poll(async () => (await answer.textContent())?.length ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
     expect(live.engine.stats().running).toBe(1);

@@ -24,9 +24,12 @@ are listed and the exit code is 1, after the merge is written.
   --out FILE            merged results file (replaced)
   --input PATH          a file or folder the shards were given (repeatable)`;
 
+/** The file; for the shot lines of a segmented clip (`--segment`), the file and the shot, so none is dropped. */
 function fileKey(record: JsonRecord): string | undefined {
   const file = record['file'];
-  return typeof file === 'string' ? file : undefined;
+  if (typeof file !== 'string') return undefined;
+  const shot = record['shot'];
+  return typeof shot === 'number' ? `${file}\u0000shot ${String(shot).padStart(6, '0')}` : file;
 }
 
 export async function mergeCommand(argv: string[]): Promise<number> {
@@ -50,11 +53,12 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   const out = requiredString(values.out, '--out');
   const merged = await mergeShardFiles(positionals, fileKey, 'a shotvl analyze results file');
   if (merged.duplicates.length > 0) throw duplicatesError(merged.duplicates, 'file');
-  const files = [...merged.records.keys()].sort();
+  const keys = [...merged.records.keys()].sort();
+  const files = keys.filter((key) => !key.includes('\u0000'));
   await writeMerged(
     out,
     positionals,
-    files.map((file) => merged.records.get(file)!),
+    keys.map((key) => merged.records.get(key)!),
   );
   const failed = files.filter((file) => 'error' in merged.records.get(file)!);
   process.stderr.write(

@@ -39,8 +39,10 @@ export async function segmentedClips(resultsFile: string): Promise<ExportClip[]>
   const text = await readFile(resultsFile, 'utf8').catch((error: unknown) => {
     throw new CliError(`cannot read ${resultsFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   });
-  const pending = new Map<string, Map<number, ShotLine>>();
-  const clips = new Map<string, ExportClip>();
+  // Lines may come in any order (a merge of shards sorts them): the latest line of each shot and
+  // the latest clip line win, and the clip line says how many shots its analysis has.
+  const shotLines = new Map<string, Map<number, ShotLine>>();
+  const clipLines = new Map<string, ClipLine>();
   for (const line of text.split('\n')) {
     let record: Partial<ShotLine & ClipLine>;
     try {
@@ -50,19 +52,20 @@ export async function segmentedClips(resultsFile: string): Promise<ExportClip[]>
     }
     if (typeof record.file !== 'string') continue;
     if (typeof record.shot === 'number') {
-      const shots = pending.get(record.file) ?? new Map<number, ShotLine>();
+      const shots = shotLines.get(record.file) ?? new Map<number, ShotLine>();
       shots.set(record.shot, record as ShotLine);
-      pending.set(record.file, shots);
-      continue;
+      shotLines.set(record.file, shots);
+    } else if (record.object === 'shot.segmentation' && typeof record.shots === 'number' && record.clip !== undefined) {
+      clipLines.set(record.file, record as ClipLine);
     }
-    if (record.object !== 'shot.segmentation' || typeof record.shots !== 'number' || record.clip === undefined)
-      continue;
-    const lines = pending.get(record.file) ?? new Map<number, ShotLine>();
-    pending.delete(record.file);
+  }
+  const clips = new Map<string, ExportClip>();
+  for (const [file, record] of clipLines) {
+    const lines = shotLines.get(file) ?? new Map<number, ShotLine>();
     const shots: ExportShot[] = [];
     for (let index = 0; index < record.shots; index++) {
       const shot = lines.get(index);
-      if (shot === undefined) throw new CliError(`${resultsFile}: shot ${index} of ${record.file} is missing`);
+      if (shot === undefined) throw new CliError(`${resultsFile}: shot ${index} of ${file} is missing`);
       shots.push({
         index,
         startFrame: shot.start_frame,
@@ -77,9 +80,9 @@ export async function segmentedClips(resultsFile: string): Promise<ExportClip[]>
         still: shot.analysed_as === 'still',
       });
     }
-    clips.set(record.file, {
-      name: basename(record.file),
-      targetUrl: pathToFileURL(resolve(record.file)).href,
+    clips.set(file, {
+      name: basename(file),
+      targetUrl: pathToFileURL(resolve(file)).href,
       frameRate: record.clip.frame_rate,
       frameCount: record.clip.frames,
       shots,

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { segmentedClips } from '../../../src/cli/analyze/shot-exports.js';
 import { run } from '../../../src/cli/commands/analyze.js';
 import { convertTinyA, type ConvertedModel } from '../../helpers/converted-tiny-a.js';
 import { makeShotClip } from '../../helpers/shot-clips.js';
@@ -92,6 +93,13 @@ describe('shotvl analyze --segment --export', () => {
       tracks: { children: { children: { source_range: { start_time: { value: number } } }[] }[] };
     };
     expect(otio.tracks.children[0]!.children.map((entry) => entry.source_range.start_time.value)).toEqual([0, 24]);
+
+    // A merge of shard files keeps every shot line; the exports read the merged file alike.
+    const merged = join(folder, 'merged.jsonl');
+    expect((await analyze(['merge', out, '--out', merged])).code).toBe(0);
+    const mergedLines = (await readFile(merged, 'utf8')).trim().split('\n');
+    expect(mergedLines).toHaveLength(3);
+    expect((await segmentedClips(merged))[0]!.shots.map((shot) => shot.startFrame)).toEqual([0, 24]);
 
     await expect(analyze([clip, '--model', model.modelDir, '--out', out, '--export', 'csv'])).rejects.toThrow(
       /--export needs --segment/,

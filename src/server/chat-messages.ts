@@ -2,7 +2,7 @@
 // any message; each URL is handed to the MediaResolver, all of them concurrently, and the first
 // failure aborts the rest and becomes the response (with `param` naming the part).
 import type { Static } from '@sinclair/typebox';
-import type { ChatMessage, ContentPart, MediaOptions, MediaSource } from '../runtime/engine/engine-api.js';
+import type { ChatMessage, ContentPart, MediaOptions, MediaSource, ToolCall } from '../runtime/engine/engine-api.js';
 import { ApiError, withParam } from './errors.js';
 import type { MediaKind, MediaResolver } from './media-resolver.js';
 import type { RequestMessage as RequestMessageSchema } from './routes/chat-completions/schema.js';
@@ -31,7 +31,7 @@ interface MediaReference {
 function mediaReferences(messages: readonly RequestMessage[]): MediaReference[] {
   const references: MediaReference[] = [];
   messages.forEach((message, messageIndex) => {
-    if (typeof message.content === 'string') return;
+    if (typeof message.content === 'string' || message.content === undefined || message.content === null) return;
     message.content.forEach((part, partIndex) => {
       const param = `messages[${messageIndex}].content[${partIndex}]`;
       if (part.type === 'image_url') {
@@ -99,6 +99,17 @@ function mediaOptions(kind: MediaKind, options: MediaOptions): MediaOptions | un
   return Object.keys(selected).length === 0 ? undefined : selected;
 }
 
+/** An assistant message's tool calls, in the engine's form; tool_calls on other roles are refused. */
+function toolCalls(message: RequestMessage, index: number): ToolCall[] | undefined {
+  if (message.tool_calls === undefined || message.tool_calls.length === 0) return undefined;
+  if (message.role !== 'assistant')
+    throw new ApiError('invalid_request', {
+      message: `'messages[${index}].tool_calls' is only allowed on assistant messages.`,
+      param: `messages[${index}].tool_calls`,
+    });
+  return message.tool_calls.map((call) => ({ name: call.function.name, arguments: call.function.arguments }));
+}
+
 /** Resolves every media URL (concurrently) and builds the engine's messages; throws ApiError. */
 export async function toChatMessages(
   messages: readonly RequestMessage[],
@@ -115,9 +126,19 @@ export async function toChatMessages(
   }
   const sources = references.length === 0 ? [] : await resolveAll(references, media, signal, onReleaseError);
   let next = 0;
-  const converted = messages.map((message): ChatMessage => {
+  const converted = messages.map((message, index): ChatMessage => {
     const role = message.role === 'developer' ? 'system' : message.role;
-    if (typeof message.content === 'string') return { role, content: message.content };
+    const calls = toolCalls(message, index);
+    if (message.content === undefined || message.content === null) {
+      if (calls === undefined)
+        throw new ApiError('invalid_request', {
+          message: `'messages[${index}].content' is required (only assistant messages with tool_calls may omit it).`,
+          param: `messages[${index}].content`,
+        });
+      return { role, content: '', toolCalls: calls };
+    }
+    if (typeof message.content === 'string')
+      return { role, content: message.content, ...(calls === undefined ? {} : { toolCalls: calls }) };
     const content = message.content.map((part): ContentPart => {
       if (part.type === 'text') return { type: 'text', text: part.text };
       const type = part.type === 'image_url' ? 'image' : 'video';
@@ -125,7 +146,7 @@ export async function toChatMessages(
       const options = mediaOptions(type, media.options);
       return options === undefined ? { type, source } : { type, source, options };
     });
-    return { role, content };
+    return { role, content, ...(calls === undefined ? {} : { toolCalls: calls }) };
   });
   let released: Promise<void> | undefined;
   return { messages: converted, release: () => (released ??= releaseAll(media.resolver, sources, onReleaseError)) };

@@ -103,8 +103,8 @@ const CASES: BadRequest[] = [
     param: 'messages[0].role',
   },
   {
-    name: 'tool role',
-    chat: { messages: [{ role: 'tool', content: 'hi' }] },
+    name: 'function role (OpenAI deprecated it for tool)',
+    chat: { messages: [{ role: 'function', content: 'hi' }] },
     status: 400,
     code: 'invalid_request',
     param: 'messages[0].role',
@@ -441,11 +441,60 @@ const CASES: BadRequest[] = [
     param: 'structured_outputs.choice',
   },
   {
-    name: 'tools',
-    chat: { ...text('x'), tools: [{ type: 'function', function: { name: 'f' } }] },
+    name: 'tool_choice naming a function that is not among tools',
+    chat: {
+      ...text('x'),
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      tool_choice: { type: 'function', function: { name: 'g' } },
+    },
     status: 400,
-    code: 'unsupported_feature',
-    param: 'tools',
+    code: 'invalid_request',
+    param: 'tool_choice.function.name',
+  },
+  {
+    name: 'tool_choice required without tools',
+    chat: { ...text('x'), tool_choice: 'required' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'tool_choice',
+  },
+  {
+    name: 'tool parameters with an unsupported keyword',
+    chat: {
+      ...text('x'),
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', dependentRequired: {} } } }],
+    },
+    status: 400,
+    code: 'invalid_request',
+    param: 'tools[0].function.parameters',
+    message: /dependentRequired/,
+  },
+  {
+    name: 'tool_choice required together with response_format',
+    chat: {
+      ...text('x'),
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      tool_choice: 'required',
+      response_format: { type: 'json_object' },
+    },
+    status: 400,
+    code: 'invalid_request',
+    param: 'tool_choice',
+  },
+  {
+    name: 'tool_calls on a user message',
+    chat: {
+      messages: [
+        {
+          role: 'user',
+          content: 'x',
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+      ],
+    },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].tool_calls',
   },
   // auth
   {

@@ -16,8 +16,24 @@ export type MediaPart = MediaItem;
 export type ContentPart = { type: 'text'; text: string } | MediaPart;
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string | ContentPart[];
+  /** Calls an assistant message made (rendered back into the prompt in the model's tool-call format). */
+  toolCalls?: ToolCall[];
+}
+
+/** A function the model may call (OpenAI's tools[].function). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters?: Record<string, unknown>;
+}
+
+export interface ToolCall {
+  name: string;
+  /** The arguments as JSON text. */
+  arguments: string;
 }
 
 export interface SamplingOptions {
@@ -55,6 +71,8 @@ export interface GenerationRequest {
   requestId: string;
   messages: ChatMessage[];
   sampling: SamplingOptions;
+  /** Functions the chat template offers the model (rendered into the system turn). */
+  tools?: ToolDefinition[];
   /** Isolates prefix-cache entries between tenants: only requests with the same salt share KV prefixes. */
   cacheSalt?: string;
   /** Aborts generation, frees its KV memory and kills its media work. */

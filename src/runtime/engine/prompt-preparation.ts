@@ -5,7 +5,7 @@ import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { ChatMessage as TemplateMessage, ContentPart as TemplatePart } from '../tokenizer/chat-message.js';
 import type { ModelFamily } from '../model-family.js';
 import type { RunnerPrompt } from '../runner/model-runner.js';
-import type { ChatMessage, MediaPart } from './engine-api.js';
+import type { ChatMessage, MediaPart, ToolDefinition } from './engine-api.js';
 import type { EncodedMedia, MediaLease, VisionCache } from './vision-cache.js';
 
 /** An encoded media item and where its vision pad tokens sit in the prompt. */
@@ -29,6 +29,8 @@ export interface PromptPreparationContext {
   tokenizer: ChatTokenizer;
   visionCache: VisionCache;
   signal: AbortSignal | undefined;
+  /** Functions offered to the model. */
+  tools?: readonly ToolDefinition[];
 }
 
 function mediaParts(messages: readonly ChatMessage[]): MediaPart[] {
@@ -42,6 +44,7 @@ function mediaParts(messages: readonly ChatMessage[]): MediaPart[] {
 function templateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
   return messages.map((message) => ({
     role: message.role,
+    ...(message.toolCalls === undefined ? {} : { toolCalls: message.toolCalls }),
     content:
       typeof message.content === 'string'
         ? message.content
@@ -59,11 +62,13 @@ async function renderTokens(
   media: readonly MediaGrid[],
   tokenizer: ChatTokenizer,
   addGenerationPrompt: boolean,
+  tools: readonly ToolDefinition[] | undefined,
 ): Promise<Int32Array> {
   const rendered = await tokenizer.renderPromptYielding(templateMessages(messages), {
     imageGrids: media.filter((item) => item.kind === 'image').map((item) => item.gridThw),
     videoGrids: media.filter((item) => item.kind === 'video').map((item) => item.gridThw),
     addGenerationPrompt,
+    ...(tools === undefined ? {} : { tools }),
   });
   return Int32Array.from(rendered.tokenIds);
 }
@@ -79,7 +84,7 @@ export async function promptTokenIds(
 ): Promise<Int32Array> {
   const grids: MediaGrid[] = [];
   for (const part of mediaParts(messages)) grids.push(await context.visionCache.grid(part, context.signal));
-  return renderTokens(messages, grids, context.tokenizer, addGenerationPrompt);
+  return renderTokens(messages, grids, context.tokenizer, addGenerationPrompt, context.tools);
 }
 
 export interface TokenizeInput {
@@ -119,7 +124,7 @@ export async function preparePrompt(
   try {
     for (const part of mediaParts(messages)) leases.push(await context.visionCache.encode(part, context.signal));
     const encoded = leases.map((lease) => lease.media);
-    const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true);
+    const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true, context.tools);
     const runnerPrompt = context.family.layoutPrompt(tokenIds, encoded, limitsFor(tokenIds.length));
     const media = encoded.map((item, index) => ({
       ...item,

@@ -44,7 +44,8 @@ export async function prepareRequest(
   compiling.catch(() => undefined);
   request.signal?.throwIfAborted();
   let params: SamplingParams | undefined;
-  const prompt = await preparePrompt(request.messages, context, (promptLength) => {
+  const promptContext = request.tools === undefined ? context : { ...context, tools: request.tools };
+  const prompt = await preparePrompt(request.messages, promptContext, (promptLength) => {
     params = samplingParamsOf(request, promptLength, limits);
     return { kvCapacity: promptLength + params.maxTokens! };
   });

@@ -47,8 +47,33 @@ async function compile(spec: GrammarSpec): Promise<CompiledGrammar> {
     case 'ebnf':
       return compiler.compileGrammar(spec.grammar, 'root');
     case 'structural_tag':
-      return compiler.compileStructuralTag(spec.tag);
+      return compiler.compileStructuralTag((await boundWhitespace(spec.tag)) as Record<string, unknown>);
   }
+}
+
+/**
+ * A structural tag's JSON-schema parts allow unbounded whitespace (the format has no setting for
+ * it); each becomes the grammar compileJSONSchema would build, with the same whitespace bound.
+ */
+async function boundWhitespace(node: unknown): Promise<unknown> {
+  if (Array.isArray(node)) return Promise.all(node.map(boundWhitespace));
+  if (typeof node !== 'object' || node === null) return node;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'json_schema' && 'json_schema' in record) {
+    const schema = JSON.stringify(record.json_schema);
+    const ebnf = await xgrammar.Testings._jsonSchemaToEBNF(
+      schema,
+      true,
+      undefined,
+      undefined,
+      true,
+      settings.maxJsonWhitespace,
+    );
+    return { type: 'grammar', grammar: ebnf };
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) result[key] = await boundWhitespace(value);
+  return result;
 }
 
 function remember(key: string, grammar: CompiledGrammar): void {

@@ -4,7 +4,7 @@
 // merged patch for the vision features the model runner will scatter in.
 import { ShotvlError } from '../../util/shotvl-error.js';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface TextPart {
   type: 'text';
@@ -24,6 +24,15 @@ export type ContentPart = TextPart | ImagePart | VideoPart;
 export interface ChatMessage {
   role: ChatRole;
   content: string | readonly ContentPart[];
+  /** An assistant turn's tool calls: name and arguments (JSON text). */
+  toolCalls?: readonly { name: string; arguments: string }[];
+}
+
+/** A function offered to the model: rendered into the prompt as the model's template does. */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
 }
 
 /** A request the chat template or tokenizer cannot turn into a prompt (the caller's fault: HTTP 400). */

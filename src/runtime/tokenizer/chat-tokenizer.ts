@@ -3,7 +3,7 @@
 // already-read files so no code path can reach the network.
 import { PreTrainedTokenizer, type Message } from '@huggingface/transformers';
 import type { GridThw } from '../../media/patchify.js';
-import { PromptError, TokenizerLoadError, type ChatMessage } from './chat-message.js';
+import { PromptError, TokenizerLoadError, type ChatMessage, type ToolSpec } from './chat-message.js';
 import { byteLevelTokenToBytes } from './byte-level-alphabet.js';
 import { decodeTokens, type DetokenizerOptions, type TokenTextSource } from './incremental-detokenizer.js';
 import { joinPieces, withSentinels } from './prompt-template.js';
@@ -20,6 +20,11 @@ export interface ChatTokenizerFiles {
 }
 
 export interface ChatTokenizerOptions {
+  /**
+   * The template for conversations with tools, tool calls or tool results, when the model's own
+   * template renders none (the model family's tool format); without it such conversations are refused.
+   */
+  toolChatTemplate?: string;
   /** Vision patches merged into one language token per side (Qwen2.5-VL `spatial_merge_size`, 2). */
   spatialMergeSize?: number;
 }
@@ -31,6 +36,8 @@ export interface RenderPromptOptions {
   videoGrids?: readonly GridThw[];
   /** End with the assistant turn opener so the model answers. Default true. */
   addGenerationPrompt?: boolean;
+  /** Functions offered to the model. */
+  tools?: readonly ToolSpec[];
 }
 
 export interface RenderedPrompt {
@@ -101,6 +108,7 @@ export class ChatTokenizer implements TokenTextSource {
   readonly visionEndTokenId: number;
   readonly chatTemplate: string;
   private readonly spatialMergeSize: number;
+  private readonly toolChatTemplate: string | undefined;
   /** Renders templates and knows every added token. */
   private readonly templateTokenizer: PreTrainedTokenizer;
   /** The same BPE with no added tokens at all: caller text can only ever become ordinary tokens. */
@@ -119,6 +127,7 @@ export class ChatTokenizer implements TokenTextSource {
     this.splitter = new AddedTokenSplitter(added);
     this.chatTemplate = chatTemplate;
     this.spatialMergeSize = options.spatialMergeSize ?? DEFAULT_SPATIAL_MERGE_SIZE;
+    this.toolChatTemplate = options.toolChatTemplate;
     if (!Number.isInteger(this.spatialMergeSize) || this.spatialMergeSize < 1) {
       throw new TokenizerLoadError(`spatial merge size must be a positive integer, found ${this.spatialMergeSize}`);
     }
@@ -214,9 +223,15 @@ export class ChatTokenizer implements TokenTextSource {
   private startRender(messages: readonly ChatMessage[], options: RenderPromptOptions) {
     const imageCounts = this.padCounts(options.imageGrids ?? [], 'image');
     const videoCounts = this.padCounts(options.videoGrids ?? [], 'video');
-    const conversation = withSentinels(messages);
+    const tools = options.tools !== undefined && options.tools.length > 0 ? options.tools : undefined;
+    const conversation = withSentinels(messages, tools);
+    const usesTools =
+      tools !== undefined || messages.some((message) => message.role === 'tool' || message.toolCalls !== undefined);
+    if (usesTools && this.toolChatTemplate === undefined)
+      throw new PromptError("this model's chat template renders no tools, tool calls or tool messages");
     const rendered = this.templateTokenizer.apply_chat_template(conversation.messages as Message[], {
-      chat_template: this.chatTemplate,
+      chat_template: usesTools ? this.toolChatTemplate! : this.chatTemplate,
+      ...(conversation.tools === undefined ? {} : { tools: conversation.tools as never }),
       add_generation_prompt: options.addGenerationPrompt ?? true,
       tokenize: false,
     });

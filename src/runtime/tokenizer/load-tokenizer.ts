@@ -87,5 +87,11 @@ export async function loadTokenizer(
   ]);
   const chatTemplate = await readChatTemplate(modelDirectory, tokenizerConfig);
   const spatialMergeSize = options.spatialMergeSize ?? (await readMergeSize(modelDirectory));
-  return new ChatTokenizer({ tokenizerJson, tokenizerConfig, chatTemplate }, { spatialMergeSize });
+  return new ChatTokenizer(
+    { tokenizerJson, tokenizerConfig, chatTemplate },
+    {
+      spatialMergeSize,
+      ...(options.toolChatTemplate === undefined ? {} : { toolChatTemplate: options.toolChatTemplate }),
+    },
+  );
 }

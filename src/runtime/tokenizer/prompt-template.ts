@@ -9,7 +9,8 @@
 // rendered string is split on the sentinels afterwards, so caller text never passes through
 // special-token matching.
 import { randomBytes } from 'node:crypto';
-import { PromptError, type ChatMessage, type ChatRole } from './chat-message.js';
+import { PromptError, type ChatMessage, type ChatRole, type ToolSpec } from './chat-message.js';
+import { pythonJson } from './python-json.js';
 
 /** A run of the rendered prompt: template text, or one caller text inserted verbatim. */
 export type PromptPiece = { source: 'template'; text: string } | { source: 'content'; text: string };
@@ -18,17 +19,21 @@ export type PromptPiece = { source: 'template'; text: string } | { source: 'cont
 export interface TemplateMessage {
   role: ChatRole;
   content: string | Array<{ type: 'text'; text: string } | { type: 'image' } | { type: 'video' }>;
+  /** Each call as the JSON text the template prints (a sentinel: caller text). */
+  tool_calls?: string[];
 }
 
 export interface SentinelConversation {
   messages: TemplateMessage[];
+  /** Each tool's JSON text (sentinels), when tools were given. */
+  tools: string[] | undefined;
   /** Caller texts by sentinel number. */
   contents: string[];
   /** Splits a rendered string back into template and content pieces. */
   split(rendered: string): PromptPiece[];
 }
 
-const ROLES: ReadonlySet<string> = new Set<ChatRole>(['system', 'user', 'assistant']);
+const ROLES: ReadonlySet<string> = new Set<ChatRole>(['system', 'user', 'assistant', 'tool']);
 
 // Private-use code points around the sentinel: no tokenizer normaliser or template filter the Qwen
 // templates use changes them, and real text almost never contains them next to a 128-bit nonce.
@@ -39,7 +44,7 @@ const SENTINEL_CLOSE = '\u{F0001}';
  * Replaces every caller text in `messages` by a sentinel. Roles are checked here because the
  * template prints them as template text: a role is the one caller string that is not isolated.
  */
-export function withSentinels(messages: readonly ChatMessage[]): SentinelConversation {
+export function withSentinels(messages: readonly ChatMessage[], tools?: readonly ToolSpec[]): SentinelConversation {
   const nonce = randomBytes(16).toString('hex');
   const contents: string[] = [];
   const sentinel = (text: string): string => {
@@ -54,11 +59,17 @@ export function withSentinels(messages: readonly ChatMessage[]): SentinelConvers
         `messages[${index}].role must be system, user or assistant, found ${JSON.stringify(message.role)}`,
       );
     }
-    if (typeof message.content === 'string') return { role: message.role, content: sentinel(message.content) };
+    const calls =
+      message.toolCalls === undefined
+        ? {}
+        : { tool_calls: message.toolCalls.map((call) => sentinel(toolCallJson(call))) };
+    if (typeof message.content === 'string')
+      return { role: message.role, content: sentinel(message.content), ...calls };
     if (!Array.isArray(message.content))
       throw new PromptError(`messages[${index}].content must be a string or a list of parts`);
     return {
       role: message.role,
+      ...calls,
       content: message.content.map((part, partIndex) => {
         switch (part.type) {
           case 'text':
@@ -78,11 +89,32 @@ export function withSentinels(messages: readonly ChatMessage[]): SentinelConvers
     };
   });
   const pattern = new RegExp(`${SENTINEL_OPEN}${nonce}:(\\d+)${SENTINEL_CLOSE}`, 'gu');
+  const toolTexts = tools?.map((tool) => sentinel(toolJson(tool)));
   return {
     messages: templateMessages,
+    tools: toolTexts,
     contents,
     split: (rendered) => splitOnSentinels(rendered, pattern, nonce, contents),
   };
+}
+
+/** A tool as Hugging Face templates print it (`tool | tojson` of OpenAI's tool object). */
+function toolJson(tool: ToolSpec): string {
+  const definition: Record<string, unknown> = { name: tool.name };
+  if (tool.description !== undefined) definition.description = tool.description;
+  if (tool.parameters !== undefined) definition.parameters = tool.parameters;
+  return pythonJson({ type: 'function', function: definition });
+}
+
+/** A past call as the Qwen/Hermes templates print it: arguments as an object when they parse. */
+function toolCallJson(call: { name: string; arguments: string }): string {
+  let argumentsText = call.arguments;
+  try {
+    argumentsText = pythonJson(JSON.parse(call.arguments));
+  } catch {
+    // Not JSON: printed as the model would see any other text.
+  }
+  return `{"name": ${pythonJson(call.name)}, "arguments": ${argumentsText}}`;
 }
 
 function splitOnSentinels(

@@ -8,6 +8,7 @@ import type {
 } from '../../../runtime/engine/engine-api.js';
 import { ApiError } from '../../errors.js';
 import type { ChatCompletion, TokenLogprob, Usage } from './schema.js';
+import { finishWithCalls, toolCallMessage } from './tool-call-output.js';
 
 export interface CompletionContext {
   id: string;
@@ -16,6 +17,8 @@ export interface CompletionContext {
   systemFingerprint: string;
   n: number;
   logprobs: boolean;
+  /** The request offered tools (tool_choice not none): the answer's tool calls are parsed out. */
+  parseToolCalls: boolean;
   /** The client's signal: tells a client disconnect from a server-side abort. */
   signal: AbortSignal;
 }
@@ -107,13 +110,18 @@ export async function collectCompletion(
     object: 'chat.completion',
     created: context.created,
     model: context.model,
-    choices: choices.map((choice, index) => ({
-      index,
-      message: { role: 'assistant', content: choice.text, refusal: null },
-      logprobs: context.logprobs ? { content: choice.logprobs, refusal: null } : null,
-      // An engine that ends a choice without saying why ran out of tokens.
-      finish_reason: choice.finishReason ?? 'length',
-    })),
+    choices: choices.map((choice, index) => {
+      const message: ChatCompletion['choices'][number]['message'] = context.parseToolCalls
+        ? toolCallMessage(choice.text)
+        : { role: 'assistant', content: choice.text, refusal: null };
+      return {
+        index,
+        message,
+        logprobs: context.logprobs ? { content: choice.logprobs, refusal: null } : null,
+        // An engine that ends a choice without saying why ran out of tokens.
+        finish_reason: finishWithCalls(choice.finishReason ?? 'length', message.tool_calls?.length ?? 0),
+      };
+    }),
     system_fingerprint: context.systemFingerprint,
     usage: counter.total(),
   };

@@ -9,6 +9,7 @@ import { toErrorReply } from '../../errors.js';
 import { SSE_DONE, sseData } from '../../sse.js';
 import { checkedFinishReason, toOpenAiLogprobs, UsageCounter, type CompletionContext } from './completion-response.js';
 import type { ChatCompletionChunk, Usage } from './schema.js';
+import { finishWithCalls, ToolCallStream } from './tool-call-output.js';
 
 export interface StreamContext extends CompletionContext {
   includeUsage: boolean;
@@ -34,29 +35,42 @@ function chunk(context: StreamContext, choices: ChunkChoice[], usage: Usage | nu
   return value;
 }
 
-function eventChunk(
+function eventChunks(
   event: GenerationEvent,
   context: StreamContext,
   usageSoFar: () => Usage | null,
-): ChatCompletionChunk | undefined {
+  toolStreams: ToolCallStream[] | undefined,
+): ChatCompletionChunk[] {
+  const tools = toolStreams?.[event.type === 'delta' || event.type === 'finish' ? event.choice : 0];
   if (event.type === 'delta') {
     const logprobs =
       context.logprobs && event.logprobs !== undefined
         ? { content: toOpenAiLogprobs(event.logprobs), refusal: null }
         : null;
+    const deltas = tools === undefined ? [{ content: event.text }] : tools.push(event.text);
     // A token that completes no character yet carries nothing to show unless its logprobs were asked for.
-    if (event.text === '' && logprobs === null) return undefined;
-    return chunk(
-      context,
-      [{ index: event.choice, delta: { content: event.text }, logprobs, finish_reason: null }],
-      usageSoFar(),
+    if (tools === undefined && event.text === '' && logprobs === null) return [];
+    if (deltas.length === 0 && logprobs !== null) deltas.push({ content: '' });
+    return deltas.map((delta, position) =>
+      chunk(
+        context,
+        [{ index: event.choice, delta, logprobs: position === 0 ? logprobs : null, finish_reason: null }],
+        usageSoFar(),
+      ),
     );
   }
   if (event.type === 'finish') {
-    const reason = checkedFinishReason(event.reason, context.signal);
-    return chunk(context, [{ index: event.choice, delta: {}, logprobs: null, finish_reason: reason }], usageSoFar());
+    const engineReason = checkedFinishReason(event.reason, context.signal);
+    const rest = (tools?.finish() ?? []).map((delta) =>
+      chunk(context, [{ index: event.choice, delta, logprobs: null, finish_reason: null }], usageSoFar()),
+    );
+    const reason = finishWithCalls(engineReason, tools?.callCount ?? 0);
+    return [
+      ...rest,
+      chunk(context, [{ index: event.choice, delta: {}, logprobs: null, finish_reason: reason }], usageSoFar()),
+    ];
   }
-  return undefined;
+  return [];
 }
 
 function* roleChunks(context: StreamContext, usage: Usage | null): Generator<string> {
@@ -77,6 +91,9 @@ export async function* streamCompletion(
 ): AsyncGenerator<string> {
   try {
     const counter = new UsageCounter();
+    const toolStreams = context.parseToolCalls
+      ? Array.from({ length: context.n }, () => new ToolCallStream())
+      : undefined;
     const usageSoFar = (): Usage | null => (context.continuousUsage ? counter.total() : null);
     // With continuous usage the role chunks wait for the engine's first event (the prompt's size),
     // so that they too carry true figures; otherwise they go out at once.
@@ -88,8 +105,7 @@ export async function* streamCompletion(
         rolesSent = true;
         yield* roleChunks(context, usageSoFar());
       }
-      const value = eventChunk(event, context, usageSoFar);
-      if (value !== undefined) yield sseData(value);
+      for (const value of eventChunks(event, context, usageSoFar, toolStreams)) yield sseData(value);
     }
     if (!rolesSent) yield* roleChunks(context, usageSoFar());
     if (context.includeUsage || context.continuousUsage) yield sseData(chunk(context, [], counter.total()));

@@ -1,6 +1,12 @@
 // The checks a JSON schema cannot express, and the mapping of request fields to the engine's
 // SamplingOptions. Unset fields take the model's generation_config.json defaults, then vLLM's.
-import type { MediaOptions, ModelDescription, SamplingOptions } from '../../../runtime/engine/engine-api.js';
+import type {
+  MediaOptions,
+  ModelDescription,
+  SamplingOptions,
+  ToolDefinition,
+} from '../../../runtime/engine/engine-api.js';
+import { describeChoice, planTools } from './tool-fields.js';
 import { ApiError } from '../../errors.js';
 import { resolveServedModel } from '../../served-model.js';
 import type { ChatCompletionRequest } from './schema.js';
@@ -16,19 +22,13 @@ export interface ChatRequestPlan {
   continuousUsage: boolean;
   mediaOptions: MediaOptions;
   cacheSalt: string | undefined;
-}
-
-function unsupported(feature: string, param: string): ApiError {
-  return new ApiError('unsupported_feature', { values: { feature }, param });
+  /** Functions offered to the model (absent with tool_choice none). */
+  tools: ToolDefinition[] | undefined;
+  parseToolCalls: boolean;
 }
 
 function invalidField(param: string, message: string): ApiError {
   return new ApiError('invalid_request', { message, param });
-}
-
-function checkUnsupportedFeatures(body: ChatCompletionRequest): void {
-  if (body.tools !== undefined && body.tools.length > 0) throw unsupported('Tool calling', 'tools');
-  if (body.tool_choice !== undefined && body.tool_choice !== 'none') throw unsupported('tool_choice', 'tool_choice');
 }
 
 function checkConsistency(body: ChatCompletionRequest): void {
@@ -70,7 +70,6 @@ export function planChatRequest(
   servedModelNames: readonly string[],
 ): ChatRequestPlan {
   const modelName = resolveServedModel(body.model, servedModelNames);
-  checkUnsupportedFeatures(body);
   checkConsistency(body);
   const defaults = model.generationDefaults;
   const sampling: SamplingOptions = {
@@ -97,6 +96,15 @@ export function planChatRequest(
   const constraint = outputConstraint(body as Record<string, unknown>);
   if (constraint.choices !== undefined) sampling.choices = constraint.choices;
   if (constraint.structuredOutput !== undefined) sampling.structuredOutput = constraint.structuredOutput;
+  const tools = planTools(body);
+  if (tools.grammar !== undefined) {
+    if (constraint.choices !== undefined || constraint.structuredOutput !== undefined)
+      throw invalidField(
+        'tool_choice',
+        `tool_choice '${describeChoice(body)}' cannot be combined with another output constraint.`,
+      );
+    sampling.structuredOutput = tools.grammar;
+  }
 
   const kwargs = body.mm_processor_kwargs ?? {};
   const mediaOptions: MediaOptions = {};
@@ -111,5 +119,7 @@ export function planChatRequest(
     continuousUsage: body.stream === true && body.stream_options?.continuous_usage_stats === true,
     mediaOptions,
     cacheSalt: body.cache_salt,
+    tools: tools.tools,
+    parseToolCalls: tools.tools !== undefined,
   };
 }

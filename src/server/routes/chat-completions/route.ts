@@ -50,6 +50,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
           messages: resolved.messages,
           sampling: plan.sampling,
           cacheSalt: plan.cacheSalt,
+          ...(plan.tools === undefined ? {} : { tools: plan.tools }),
           signal,
         });
         const completion: CompletionContext = {
@@ -59,6 +60,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
           systemFingerprint: context.systemFingerprint,
           n: plan.sampling.n,
           logprobs: plan.sampling.logprobs !== undefined,
+          parseToolCalls: plan.parseToolCalls,
           signal,
         };
         if (!plan.stream) return await collectCompletion(events, completion);

@@ -56,16 +56,69 @@ export const ContentPart = Type.Unsafe<Static<typeof TextPart> | Static<typeof I
   discriminated([TextPart, ImagePart, VideoPart], 'ChatCompletionContentPart'),
 );
 
+/** Tools per request; beyond this the prompt is mostly tool definitions. */
+export const MAX_TOOLS = 128;
+
+const FunctionName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_.-]+$' });
+
+const RequestToolCall = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal('function'),
+    function: Type.Object({ name: Type.String(), arguments: Type.String() }),
+  },
+  { title: 'ChatCompletionMessageToolCall' },
+);
+
+export const Tool = Type.Object(
+  {
+    type: Type.Literal('function'),
+    function: Type.Object({
+      name: FunctionName,
+      description: Type.Optional(Type.String()),
+      parameters: Type.Optional(
+        Type.Object({}, { additionalProperties: true, description: 'JSON Schema (the supported subset: see README)' }),
+      ),
+      strict: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    }),
+  },
+  { title: 'ChatCompletionTool' },
+);
+
+export const ToolChoice = Type.Union(
+  [
+    Type.Literal('none'),
+    Type.Literal('auto'),
+    Type.Literal('required'),
+    Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: Type.String() }) }),
+  ],
+  { description: 'auto (default with tools): the model decides; required or a named function: always a call' },
+);
+
 export const RequestMessage = Type.Object(
   {
     role: Type.Union(
-      [Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant')],
+      [
+        Type.Literal('system'),
+        Type.Literal('developer'),
+        Type.Literal('user'),
+        Type.Literal('assistant'),
+        Type.Literal('tool'),
+      ],
       {
-        description: 'developer is treated as system',
+        description: 'developer is treated as system; tool carries a tool result',
       },
     ),
-    content: Type.Union([Type.String(), Type.Array(ContentPart, { minItems: 1 })]),
+    content: Type.Optional(
+      Type.Union([Type.String(), Type.Array(ContentPart, { minItems: 1 }), Type.Null()], {
+        description: 'Required except on assistant messages with tool_calls',
+      }),
+    ),
     name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(
+      Type.Array(RequestToolCall, { maxItems: MAX_TOOLS, description: 'Calls an assistant message made' }),
+    ),
+    tool_call_id: Type.Optional(Type.String({ description: 'The call a tool message answers' })),
   },
   { title: 'ChatCompletionRequestMessage' },
 );
@@ -219,8 +272,11 @@ export const ChatCompletionRequest = Type.Object(
       }),
     ),
     user: Type.Optional(Type.String()),
-    tools: Type.Optional(Type.Array(Type.Unknown(), { description: 'Not supported: must be empty' })),
-    tool_choice: Type.Optional(Type.Unknown()),
+    tools: Type.Optional(Type.Array(Tool, { maxItems: MAX_TOOLS })),
+    tool_choice: Type.Optional(ToolChoice),
+    parallel_tool_calls: Type.Optional(
+      Type.Boolean({ description: 'With required or auto: may the answer make several calls (default true)' }),
+    ),
   },
   { title: 'CreateChatCompletionRequest', additionalProperties: true },
 );
@@ -244,7 +300,20 @@ export const ChoiceLogprobs = Type.Object(
   { content: Type.Union([Type.Array(TokenLogprob), Type.Null()]), refusal: Type.Null() },
   { title: 'ChatCompletionChoiceLogprobs' },
 );
-const FinishReason = Type.Union([Type.Literal('stop'), Type.Literal('length')]);
+const FinishReason = Type.Union([Type.Literal('stop'), Type.Literal('length'), Type.Literal('tool_calls')]);
+
+const ResponseToolCall = Type.Object({
+  id: Type.String({ description: 'call_...' }),
+  type: Type.Literal('function'),
+  function: Type.Object({ name: Type.String(), arguments: Type.String({ description: 'JSON text' }) }),
+});
+
+const ChunkToolCall = Type.Object({
+  index: Type.Integer(),
+  id: Type.Optional(Type.String()),
+  type: Type.Optional(Type.Literal('function')),
+  function: Type.Object({ name: Type.Optional(Type.String()), arguments: Type.Optional(Type.String()) }),
+});
 
 export const Usage = Type.Object(
   {
@@ -272,6 +341,7 @@ export const ChatCompletion = Type.Object(
           role: Type.Literal('assistant'),
           content: Type.Union([Type.String(), Type.Null()]),
           refusal: Type.Null(),
+          tool_calls: Type.Optional(Type.Array(ResponseToolCall)),
         }),
         logprobs: Type.Union([ChoiceLogprobs, Type.Null()]),
         finish_reason: FinishReason,
@@ -293,7 +363,11 @@ export const ChatCompletionChunk = Type.Object(
     choices: Type.Array(
       Type.Object({
         index: Type.Integer(),
-        delta: Type.Object({ role: Type.Optional(Type.Literal('assistant')), content: Type.Optional(Type.String()) }),
+        delta: Type.Object({
+          role: Type.Optional(Type.Literal('assistant')),
+          content: Type.Optional(Type.String()),
+          tool_calls: Type.Optional(Type.Array(ChunkToolCall)),
+        }),
         logprobs: Type.Union([ChoiceLogprobs, Type.Null()]),
         finish_reason: Type.Union([FinishReason, Type.Null()]),
       }),

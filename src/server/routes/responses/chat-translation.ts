@@ -7,7 +7,7 @@ import type { ChatCompletionRequest } from '../chat-completions/schema.js';
 import type { InputMessage, InputPart, ResponsesRequest } from './schema.js';
 
 type ChatMessage = ChatCompletionRequest['messages'][number];
-type ChatPart = Exclude<ChatMessage['content'], string>[number];
+type ChatPart = Exclude<ChatMessage['content'], string | null | undefined>[number];
 
 function stateful(feature: string, param: string): ApiError {
   return new ApiError('invalid_request', {

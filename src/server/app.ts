@@ -6,6 +6,9 @@ import type { Engine } from '../runtime/engine/engine-api.js';
 import { registerApiKeyCheck } from './auth.js';
 import { systemFingerprint } from './system-fingerprint.js';
 import { clientErrorHandler } from './client-errors.js';
+import { registerJsonParser } from './json/large-json-parser.js';
+import { promptByteLimit } from '../runtime/engine/engine-limits.js';
+import { MAX_CHOICE_CHARACTERS, MAX_CHOICE_STRINGS } from './routes/chat-completions/schema.js';
 import { registerCors } from './cors.js';
 import { ApiError, frameworkErrorHandler, registerErrorHandlers } from './errors.js';
 import type { MediaResolver } from './media-resolver.js';
@@ -89,6 +92,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   logger.current = app.log;
   // JSON only: text/plain bodies get 415 rather than a confusing "body must be object".
   app.removeContentTypeParser('text/plain');
+  registerJsonParser(app, {
+    maxPromptBytes: promptByteLimit({
+      maxModelLength: engine.model.maxModelLength,
+      maxPromptBytes: config.engine.maxPromptBytes,
+    }),
+    maxChoiceStrings: MAX_CHOICE_STRINGS,
+    maxChoiceCharacters: MAX_CHOICE_CHARACTERS,
+    maxChoiceBytes: config.engine.maxChoiceBytes,
+  });
   registerErrorHandlers(app, { bodyLimit: config.bodyLimitBytes });
 
   app.addHook('onSend', async (request, reply) => {

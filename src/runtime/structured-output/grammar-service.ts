@@ -5,12 +5,12 @@
 import { Worker } from 'node:worker_threads';
 import type { GrammarRequest, GrammarResponse, GrammarWorkerData } from './grammar-protocol.js';
 import { grammarKey, type GrammarSpec } from './grammar-spec.js';
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 /** The grammar itself is not valid (a parse error, an unsatisfiable schema): the caller's fault. */
-export class GrammarCompileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GrammarCompileError';
+export class GrammarCompileError extends ShotvlError<'invalid_grammar'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_grammar', message, options);
   }
 }
 

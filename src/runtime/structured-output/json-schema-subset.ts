@@ -1,6 +1,7 @@
 // The JSON Schema subset xgrammar enforces (its "Supported JSON Schema" document). xgrammar ignores
 // keywords it does not know, which would turn a schema into a weaker constraint without a word:
 // every keyword is checked here first, and an unsupported one is rejected by name.
+import { ShotvlError } from '../../util/shotvl-error.js';
 
 /** Keywords xgrammar turns into grammar. */
 const ENFORCED = new Set([
@@ -73,7 +74,7 @@ const TYPES = new Set(['string', 'number', 'integer', 'object', 'array', 'boolea
 /** Nesting beyond this is refused (a schema is compiled into a grammar per level). */
 export const MAX_SCHEMA_DEPTH = 32;
 
-export class UnsupportedSchemaError extends Error {
+export class UnsupportedSchemaError extends ShotvlError<'unsupported_schema'> {
   constructor(
     message: string,
     /** The offending keyword, e.g. "not". */
@@ -81,8 +82,7 @@ export class UnsupportedSchemaError extends Error {
     /** JSON pointer of the subschema, e.g. "#/properties/name". */
     readonly path: string,
   ) {
-    super(message);
-    this.name = 'UnsupportedSchemaError';
+    super('unsupported_schema', message);
   }
 }
 

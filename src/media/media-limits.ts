@@ -23,6 +23,11 @@ export interface MediaLimits {
   readonly ffmpegTimeoutMs: number;
   /** Decoded pixels of all frames of a video given as a frame list, from their headers, before decoding. */
   readonly maxFrameListPixels: number;
+  /**
+   * Most language-model tokens one video may take, computed from its probed metadata and the
+   * sampling rules before any frame is decoded (the server passes its context length).
+   */
+  readonly maxVideoTokens: number;
 }
 
 /** 64 MiB: a 24-megapixel JPEG is ~10 MiB, a short 1080p clip a few tens of MiB. */
@@ -48,6 +53,8 @@ export const DEFAULT_FFMPEG_TIMEOUT_MS = 120_000;
  * as RGB) and are refused from their headers, before any is decoded.
  */
 export const DEFAULT_MAX_FRAME_LIST_PIXELS = 768 * 360 * 640;
+/** The default context length (--max-model-len): a video over it can never fit in a prompt. */
+export const DEFAULT_MAX_VIDEO_TOKENS = 32_768;
 
 export const DEFAULT_MEDIA_LIMITS: MediaLimits = Object.freeze({
   maxInputBytes: DEFAULT_MAX_INPUT_BYTES,
@@ -59,6 +66,7 @@ export const DEFAULT_MEDIA_LIMITS: MediaLimits = Object.freeze({
   maxVideoFramePixels: DEFAULT_MAX_VIDEO_FRAME_PIXELS,
   ffmpegTimeoutMs: DEFAULT_FFMPEG_TIMEOUT_MS,
   maxFrameListPixels: DEFAULT_MAX_FRAME_LIST_PIXELS,
+  maxVideoTokens: DEFAULT_MAX_VIDEO_TOKENS,
 });
 
 const INTEGER_LIMITS: ReadonlySet<keyof MediaLimits> = new Set([
@@ -67,6 +75,7 @@ const INTEGER_LIMITS: ReadonlySet<keyof MediaLimits> = new Set([
   'maxVideoFrames',
   'maxVideoFramePixels',
   'maxFrameListPixels',
+  'maxVideoTokens',
 ]);
 
 /**

@@ -118,6 +118,20 @@ function checkFrameCount(frameCount: number, limits: MediaLimits): void {
   }
 }
 
+/**
+ * Issue 17: the tokens a video will take follow from the sampling plan alone (temporal pairs of
+ * frames × 14-pixel patches, merged 2×2), so a clip that can never fit the context is refused
+ * before a frame is decoded (a 100,000-frame video was decoded and encoded for 44 s first).
+ */
+function checkVideoTokens(frameCount: number, size: Size, limits: MediaLimits): void {
+  const tokens = Math.ceil(frameCount / 2) * (size.height / 28) * (size.width / 28);
+  if (tokens > limits.maxVideoTokens) {
+    throw new InvalidMediaOptionsError(
+      `The video would take ${tokens} tokens at these settings (${frameCount} frames of ${size.width}x${size.height}); at most ${limits.maxVideoTokens} fit. Lower fps or max_pixels, or send a shorter clip.`,
+    );
+  }
+}
+
 /** Fused normalisation, temporal pairs and patchify (the last frame repeats when the count is odd). */
 function patchifyFrames(frames: Uint8Array[], size: Size) {
   return patchify(frames, size.height, size.width, { normalization: VIDEO_NORMALIZATION });
@@ -168,6 +182,7 @@ export async function preprocessVideoFile(
     height: probe.height,
   });
   checkFrameCount(plan.frameCount, limits);
+  checkVideoTokens(plan.frameCount, plan.resized, limits);
   throwIfAborted(context.signal);
 
   const frames: Uint8Array[] = new Array<Uint8Array>(plan.frameCount);

@@ -187,6 +187,8 @@ describe('bad input: typed errors within 2 s, no ffmpeg left running', () => {
       (context) => preprocessVideoFile(fixtures.large, { fps: 25 }, context),
       'media_aborted',
       {
+        // A long decode to abort: the clip at 25 fps is over the default token budget, lift it.
+        limits: mergeMediaLimits({ maxVideoTokens: 1_000_000 }),
         signal: controller.signal,
         onProcessSpawn: () => {
           // The second process is the decoder (the first is ffprobe): abort while it runs.

@@ -64,7 +64,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const mediaPreprocessor = createMediaPreprocessor({
     workers: config.engine.mediaWorkers,
-    limits: mergeMediaLimits({ maxFrameListPixels: config.maxFrameListPixels }),
+    limits: mergeMediaLimits({
+      maxFrameListPixels: config.maxFrameListPixels,
+      maxVideoTokens: config.engine.maxModelLength,
+    }),
   });
   const engine = await createEngine({
     modelDir: resolved.modelDir,

@@ -30,7 +30,8 @@ export async function freePort(): Promise<number> {
 /**
  * The configuration a production deployment would use, with intervals shortened for a test:
  * health checks of GET /health every 300 ms with 3 s to answer (a busy replica answers late, not
- * never), one failure taking a replica out and two successes bringing it back, least-connections
+ * never), three failures in a row taking a replica out (one late answer on a loaded machine
+ * is not a dead replica) and two successes bringing it back, least-connections
  * balancing, and a connection that fails redispatched to another replica. No layer-7 retries: a request cut off mid-flight or refused with 503 goes back to the
  * client, which retries it (that is what the test checks the clients for).
  */
@@ -60,7 +61,7 @@ export function haproxyConfiguration(frontendPort: number, statsPort: number, se
     '  balance leastconn',
     '  option httpchk GET /health',
     '  http-check expect status 200',
-    '  default-server inter 300ms fall 1 rise 2',
+    '  default-server inter 300ms fall 3 rise 2',
     ...Object.entries(servers).map(([name, port]) => `  server ${name} 127.0.0.1:${port} check`),
     '',
   ].join('\n');

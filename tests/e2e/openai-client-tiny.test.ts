@@ -379,6 +379,31 @@ describe("the official openai client's Responses API against the tiny model", ()
     expect((completed as { output_text: string }).output_text).toBe(response.output_text);
   });
 
+  it('answers text.format json_schema with JSON that matches the schema (only the grammar makes it so)', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        shot_size: { type: 'string', enum: ['close-up', 'medium', 'wide'] },
+        confident: { type: 'boolean' },
+      },
+      required: ['shot_size', 'confident'],
+      additionalProperties: false,
+    };
+    const response = await client.responses.create({
+      model: live.modelId,
+      input: 'What is the shot size? Answer in JSON.',
+      text: { format: { type: 'json_schema', name: 'shot', schema, strict: true } },
+      max_output_tokens: 64,
+      ...GREEDY,
+    });
+    assertOpenAiShape('Response', response);
+    expect(response.status).toBe('completed');
+    const parsed = JSON.parse(response.output_text) as { shot_size: string; confident: boolean };
+    expect(['close-up', 'medium', 'wide']).toContain(parsed.shot_size);
+    expect(typeof parsed.confident).toBe('boolean');
+    expect(Object.keys(parsed).sort()).toEqual(['confident', 'shot_size']);
+  });
+
   it('refuses previous_response_id with a 400 the client surfaces', async () => {
     const caught = await client.responses
       .create({ model: live.modelId, input: 'x', previous_response_id: 'resp_123' })

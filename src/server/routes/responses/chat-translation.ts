@@ -91,11 +91,14 @@ export function toChatRequest(body: ResponsesRequest): ChatCompletionRequest {
 /**
  * Rewrites the `param` of an error raised while planning or running the translated chat request so
  * that it names the Responses field: `messages[3].content[1]` -> `input[2].content[1]` (after an
- * instructions message), `response_format` -> `text.format`, `max_completion_tokens` -> `max_output_tokens`.
+ * instructions message), `response_format[.json_schema]` -> `text.format` (the Responses API has the
+ * schema's fields on the format itself), `max_completion_tokens` -> `max_output_tokens`.
  */
 export function responsesParam(param: string | null | undefined, body: ResponsesRequest): string | null | undefined {
   if (param === null || param === undefined) return param;
-  if (param.startsWith('response_format')) return `text.format${param.slice('response_format'.length)}`;
+  for (const prefix of ['response_format.json_schema', 'response_format']) {
+    if (param.startsWith(prefix)) return `text.format${param.slice(prefix.length)}`;
+  }
   if (param === 'max_completion_tokens') return 'max_output_tokens';
   const match = /^messages\[(\d+)\](.*)$/.exec(param);
   if (match === null) return param === 'messages' ? 'input' : param;

@@ -2,12 +2,35 @@
 // one output_text part (n is always 1 here). The stream and the JSON answer share this builder, so
 // the object in `response.completed` equals the non-streaming body for the same output.
 import { randomUUID } from 'node:crypto';
-import type { GenerationEvent } from '../../../runtime/engine/engine-api.js';
+import type { GenerationEvent, TokenLogprob } from '../../../runtime/engine/engine-api.js';
 import { ApiError } from '../../errors.js';
 import { checkedFinishReason, UsageCounter } from '../chat-completions/completion-response.js';
 import type { OutputMessage, OutputText, ResponseObject, ResponsesRequest, TextFormat } from './schema.js';
 
 const hexId = (): string => randomUUID().replaceAll('-', '');
+
+/** OpenAI's LogProb of an output_text part (with top_logprobs' bytes). */
+export interface OutputLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
+
+/** What one engine event adds to the answer: text, and its tokens' log-probabilities when asked for. */
+export interface OutputDelta {
+  text: string;
+  logprobs: OutputLogprob[];
+}
+
+function outputLogprob(item: TokenLogprob): OutputLogprob {
+  return {
+    token: item.token,
+    logprob: item.logprob,
+    bytes: item.bytes,
+    top_logprobs: item.top.map((top) => ({ token: top.token, logprob: top.logprob, bytes: top.bytes })),
+  };
+}
 
 export interface ResponseSettings {
   model: string;
@@ -22,6 +45,7 @@ export class ResponseBuilder {
   private readonly createdAt = Math.floor(Date.now() / 1000);
   private readonly counter = new UsageCounter();
   private text = '';
+  private readonly logprobs: OutputLogprob[] = [];
   private finish: 'stop' | 'length' | undefined;
 
   constructor(
@@ -29,15 +53,17 @@ export class ResponseBuilder {
     private readonly settings: ResponseSettings,
   ) {}
 
-  /** Takes one engine event; returns the text it adds (possibly ''). */
-  observe(event: GenerationEvent): string {
+  /** Takes one engine event; returns what it adds to the answer (possibly nothing). */
+  observe(event: GenerationEvent): OutputDelta {
     this.counter.observe(event);
     if (event.type === 'delta') {
+      const logprobs = (event.logprobs ?? []).map(outputLogprob);
       this.text += event.text;
-      return event.text;
+      this.logprobs.push(...logprobs);
+      return { text: event.text, logprobs };
     }
     if (event.type === 'finish') this.finish = checkedFinishReason(event.reason, this.settings.signal);
-    return '';
+    return { text: '', logprobs: [] };
   }
 
   get outputText(): string {
@@ -45,7 +71,7 @@ export class ResponseBuilder {
   }
 
   textPart(): OutputText {
-    return { type: 'output_text', text: this.text, annotations: [], logprobs: [] };
+    return { type: 'output_text', text: this.text, annotations: [], logprobs: this.logprobs };
   }
 
   message(status: OutputMessage['status']): OutputMessage {

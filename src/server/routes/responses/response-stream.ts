@@ -35,11 +35,22 @@ export async function* streamResponse(
       part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
     });
     for await (const event of events) {
-      const delta = builder.observe(event);
-      if (delta !== '') yield send('response.output_text.delta', { ...where, delta, logprobs: [] });
+      const { text, logprobs } = builder.observe(event);
+      if (text === '' && logprobs.length === 0) continue;
+      // A delta's logprobs are OpenAI's ResponseLogProb: no bytes.
+      const deltaLogprobs = logprobs.map(({ token, logprob, top_logprobs }) => ({
+        token,
+        logprob,
+        top_logprobs: top_logprobs.map((top) => ({ token: top.token, logprob: top.logprob })),
+      }));
+      yield send('response.output_text.delta', { ...where, delta: text, logprobs: deltaLogprobs });
     }
     const status = builder.finalStatus();
-    yield send('response.output_text.done', { ...where, text: builder.outputText, logprobs: [] });
+    yield send('response.output_text.done', {
+      ...where,
+      text: builder.outputText,
+      logprobs: builder.textPart().logprobs,
+    });
     yield send('response.content_part.done', { ...where, part: builder.textPart() });
     yield send('response.output_item.done', { output_index: 0, item: builder.message(status) });
     const type = status === 'completed' ? 'response.completed' : 'response.incomplete';

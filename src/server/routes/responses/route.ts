@@ -7,7 +7,7 @@ import { routeBase } from '../../openapi/route-spec.js';
 import { toChatMessages } from '../../chat-messages.js';
 import { abortOnClientClose } from '../../client-abort.js';
 import { startGeneration } from '../../engine-events.js';
-import { toApiError, withParam } from '../../errors.js';
+import { ApiError, toApiError, withParam } from '../../errors.js';
 import { dropNullFields, unknownFieldReporter } from '../../request-fields.js';
 import type { RouteContext } from '../../route-context.js';
 import { SSE_HEADERS } from '../../sse.js';
@@ -42,12 +42,17 @@ export function registerResponsesRoute(app: FastifyInstance, context: RouteConte
     handler: async (request, reply) => {
       const body = request.body;
       reportUnknownFields(body, request.log);
+      // The chat pipeline's messages quote its own field names ('response_format.json_schema.schema'):
+      // the renamed field is quoted instead, so that message and param agree.
       const renameError = (error: unknown): unknown => {
         const apiError = toApiError(error);
-        const param = responsesParam(apiError.options.param, body);
-        return param === undefined || param === null || param === apiError.options.param
-          ? apiError
-          : withParam(apiError, param);
+        const original = apiError.options.param;
+        const param = responsesParam(original, body);
+        if (param === undefined || param === null || original === undefined || original === null || param === original)
+          return apiError;
+        const renamed = withParam(apiError, param);
+        const message = renamed.message.replaceAll(`'${original}'`, `'${param}'`);
+        return message === renamed.message ? renamed : new ApiError(renamed.code, { ...renamed.options, message });
       };
       try {
         const chat = toChatRequest(body);
@@ -55,7 +60,11 @@ export function registerResponsesRoute(app: FastifyInstance, context: RouteConte
         const signal = abortOnClientClose(reply);
         const resolved = await toChatMessages(
           chat.messages,
-          { resolver: context.mediaResolver, maxItems: context.config.maxMediaItemsPerRequest, options: {} },
+          {
+            resolver: context.mediaResolver,
+            maxItems: context.config.maxMediaItemsPerRequest,
+            options: plan.mediaOptions,
+          },
           signal,
           (error) => request.log.warn({ err: error }, 'releasing media failed'),
         );

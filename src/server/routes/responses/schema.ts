@@ -78,7 +78,14 @@ export const ResponsesRequest = Type.Object(
     store: Type.Optional(
       Type.Boolean({ description: 'Accepted; nothing is stored, so GET /v1/responses/{id} does not exist here' }),
     ),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Echoed in the response' })),
+    // OpenAI's bounds: at most 16 pairs, keys up to 64 characters, values up to 512.
+    metadata: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 512 }), {
+        maxProperties: 16,
+        propertyNames: { maxLength: 64 },
+        description: 'Echoed in the response (at most 16 pairs; keys up to 64 characters, values up to 512)',
+      }),
+    ),
     text: Type.Optional(Type.Object({ format: Type.Optional(TextFormat) }, { additionalProperties: true })),
     previous_response_id: Type.Optional(Type.String({ description: 'Needs stored state: refused (400)' })),
     conversation: Type.Optional(Type.Unknown({ description: 'Needs stored state: refused (400)' })),
@@ -97,7 +104,17 @@ const OutputText = Type.Object({
   type: Type.Literal('output_text'),
   text: Type.String(),
   annotations: Type.Array(Type.Unknown()),
-  logprobs: Type.Array(Type.Unknown()),
+  logprobs: Type.Array(
+    Type.Object({
+      token: Type.String(),
+      logprob: Type.Number(),
+      bytes: Type.Array(Type.Integer()),
+      top_logprobs: Type.Array(
+        Type.Object({ token: Type.String(), logprob: Type.Number(), bytes: Type.Array(Type.Integer()) }),
+      ),
+    }),
+    { description: 'With top_logprobs: each token of the text, and its most likely alternatives' },
+  ),
 });
 export type OutputText = Static<typeof OutputText>;
 

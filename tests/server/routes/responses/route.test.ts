@@ -176,6 +176,43 @@ describe('POST /v1/responses', () => {
     expect(test.engine.requests).toHaveLength(0);
   });
 
+  it('returns the log-probabilities of every output token with top_logprobs, streamed and not', async () => {
+    const test = setup();
+    const body = (await post(test, { input: 'x', top_logprobs: 2 })).json();
+    assertOpenAiShape('Response', body);
+    const logprobs = body.output[0].content[0].logprobs as { token: string; top_logprobs: unknown[] }[];
+    expect(logprobs).toHaveLength(7);
+    expect(logprobs.map((item) => item.token).join('')).toBe(REPLY);
+    expect(logprobs.every((item) => item.top_logprobs.length === 2)).toBe(true);
+    const events = parseTypedSse((await post(test, { input: 'x', top_logprobs: 2, stream: true })).body);
+    for (const event of events) assertOpenAiShape('ResponseStreamEvent', event);
+    const deltas = events.filter((event) => event.type === 'response.output_text.delta');
+    expect(deltas.flatMap((event) => event.logprobs as unknown[])).toHaveLength(7);
+  });
+
+  it("keeps metadata within OpenAI's bounds", async () => {
+    const test = setup();
+    const tooMany = Object.fromEntries(Array.from({ length: 17 }, (_, index) => [`k${index}`, 'v']));
+    for (const metadata of [tooMany, { ['k'.repeat(65)]: 'v' }, { k: 'v'.repeat(513) }]) {
+      const response = await post(test, { input: 'x', metadata });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('invalid_request');
+    }
+  });
+
+  it('names text.format fields when a JSON schema is refused', async () => {
+    const test = setup();
+    const response = await post(test, {
+      input: 'x',
+      text: { format: { type: 'json_schema', name: 'shot', schema: { type: 'object', not: { type: 'null' } } } },
+    });
+    expect(response.statusCode).toBe(400);
+    const { error } = response.json();
+    expect(error.param).toBe('text.format.schema');
+    expect(error.message).toMatch(/^Invalid 'text\.format\.schema': JSON Schema keyword 'not'/);
+    expect(error.message).not.toContain('response_format');
+  });
+
   it('names the Responses fields in errors raised by the shared chat pipeline', async () => {
     const test = setup();
     const badImage = await post(test, {

@@ -3,6 +3,7 @@
 // failure aborts the rest and becomes the response (with `param` naming the part).
 import type { Static } from '@sinclair/typebox';
 import type { ChatMessage, ContentPart, MediaOptions, MediaSource, ToolCall } from '../runtime/engine/engine-api.js';
+import { mediaPartIndexOf } from '../runtime/engine/engine-errors.js';
 import { ApiError, withParam } from './errors.js';
 import type { MediaKind, MediaResolver } from './media-resolver.js';
 import type { RequestMessage as RequestMessageSchema } from './routes/chat-completions/schema.js';
@@ -18,6 +19,8 @@ export interface MediaSettings {
 
 export interface ResolvedMessages {
   messages: ChatMessage[];
+  /** The request field of each media item, in the engine's order (`messages[0].content[1].image_url`). */
+  mediaParams: readonly string[];
   /** Frees spooled media once the engine is done with the request; later calls do nothing more. */
   release(): Promise<void>;
 }
@@ -149,5 +152,16 @@ export async function toChatMessages(
     return { role, content, ...(calls === undefined ? {} : { toolCalls: calls }) };
   });
   let released: Promise<void> | undefined;
-  return { messages: converted, release: () => (released ??= releaseAll(media.resolver, sources, onReleaseError)) };
+  return {
+    messages: converted,
+    mediaParams: references.map((reference) => reference.param),
+    release: () => (released ??= releaseAll(media.resolver, sources, onReleaseError)),
+  };
+}
+
+/** An engine error about one media item, naming that item's request field (client errors only). */
+export function withMediaParam(error: unknown, resolved: Pick<ResolvedMessages, 'mediaParams'>): unknown {
+  const index = mediaPartIndexOf(error);
+  const param = index === undefined ? undefined : resolved.mediaParams[index];
+  return param === undefined ? error : withParam(error, param);
 }

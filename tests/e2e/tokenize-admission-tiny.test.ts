@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationEvent } from '../../src/runtime/engine/engine-api.js';
 import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
@@ -119,6 +120,36 @@ describe('/tokenize admission and abort on tiny-a', () => {
       body: JSON.stringify({ prompt: 'How many tokens?' }),
     });
     expect(again.status).toBe(200);
+  });
+
+  it('names the media part at fault in errors raised while the engine prepares it', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const truncated = `data:image/png;base64,${png.subarray(0, 60).toString('base64')}`;
+    const messages = [
+      { role: 'system', content: 'You are a cinematographer.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Shot size?' },
+          { type: 'image_url', image_url: { url: truncated } },
+        ],
+      },
+    ];
+    for (const [path, body] of [
+      ['/v1/chat/completions', { messages, max_tokens: 2 }],
+      ['/tokenize', { messages }],
+    ] as const) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status, path).toBe(422);
+      const { error } = (await response.json()) as { error: { code: string; param: string | null } };
+      expect(error).toMatchObject({ code: 'corrupt_media', param: 'messages[1].content[1].image_url' });
+    }
   });
 
   it.skipIf(!hasFfmpeg)('stops its ffmpeg within a second when the client hangs up', async () => {

@@ -54,3 +54,19 @@ export function overloadedError(why: string, waiting: number, maxRunning: number
   const seconds = Math.max(1, Math.ceil(waiting / Math.max(1, maxRunning)));
   return new EngineError('overloaded', `the server is overloaded: ${why}`, { retryAfterSeconds: seconds });
 }
+
+/**
+ * Which media item of a request (0-based, in message and part order) an error of its preparation
+ * came from, so the HTTP layer can name the part in `param` (issue 17: it said null). Recorded on
+ * the error itself, not enumerable, whatever its class.
+ */
+export function markMediaPart(error: unknown, index: number): unknown {
+  if (typeof error === 'object' && error !== null && !('mediaPartIndex' in error))
+    Object.defineProperty(error, 'mediaPartIndex', { value: index, enumerable: false });
+  return error;
+}
+
+export function mediaPartIndexOf(error: unknown): number | undefined {
+  const index = (error as { mediaPartIndex?: unknown } | null)?.mediaPartIndex;
+  return typeof index === 'number' ? index : undefined;
+}

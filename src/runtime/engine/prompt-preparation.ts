@@ -6,6 +6,7 @@ import type { ChatMessage as TemplateMessage, ContentPart as TemplatePart } from
 import type { ModelFamily } from '../model-family.js';
 import type { RunnerPrompt } from '../runner/model-runner.js';
 import type { ChatMessage, MediaPart, ToolDefinition } from './engine-api.js';
+import { markMediaPart } from './engine-errors.js';
 import type { EncodedMedia, MediaLease, VisionCache } from './vision-cache.js';
 
 /** An encoded media item and where its vision pad tokens sit in the prompt. */
@@ -83,7 +84,13 @@ export async function promptTokenIds(
   addGenerationPrompt: boolean,
 ): Promise<Int32Array> {
   const grids: MediaGrid[] = [];
-  for (const part of mediaParts(messages)) grids.push(await context.visionCache.grid(part, context.signal));
+  for (const [index, part] of mediaParts(messages).entries()) {
+    try {
+      grids.push(await context.visionCache.grid(part, context.signal));
+    } catch (error) {
+      throw markMediaPart(error, index);
+    }
+  }
   return renderTokens(messages, grids, context.tokenizer, addGenerationPrompt, context.tools);
 }
 
@@ -122,7 +129,13 @@ export async function preparePrompt(
     for (const lease of leases.splice(0)) lease.release();
   };
   try {
-    for (const part of mediaParts(messages)) leases.push(await context.visionCache.encode(part, context.signal));
+    for (const [index, part] of mediaParts(messages).entries()) {
+      try {
+        leases.push(await context.visionCache.encode(part, context.signal));
+      } catch (error) {
+        throw markMediaPart(error, index);
+      }
+    }
     const encoded = leases.map((lease) => lease.media);
     const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true, context.tools);
     const runnerPrompt = context.family.layoutPrompt(tokenIds, encoded, limitsFor(tokenIds.length));

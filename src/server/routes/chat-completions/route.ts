@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { routeBase } from '../../openapi/route-spec.js';
-import { toChatMessages } from '../../chat-messages.js';
+import { toChatMessages, withMediaParam } from '../../chat-messages.js';
 import { abortOnClientClose } from '../../client-abort.js';
 import { startGeneration } from '../../engine-events.js';
 import { dropNullFields, unknownFieldReporter } from '../../request-fields.js';
@@ -52,6 +52,8 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
           cacheSalt: plan.cacheSalt,
           ...(plan.tools === undefined ? {} : { tools: plan.tools }),
           signal,
+        }).catch((error: unknown) => {
+          throw withMediaParam(error, resolved);
         });
         const completion: CompletionContext = {
           id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,

@@ -1,7 +1,7 @@
 // POST /tokenize.
 import type { FastifyInstance } from 'fastify';
 import { routeBase } from '../../openapi/route-spec.js';
-import { toChatMessages } from '../../chat-messages.js';
+import { toChatMessages, withMediaParam } from '../../chat-messages.js';
 import { abortOnClientClose } from '../../client-abort.js';
 import { ApiError } from '../../errors.js';
 import { dropNullFields } from '../../request-fields.js';
@@ -38,11 +38,11 @@ export function registerTokenizeRoute(app: FastifyInstance, context: RouteContex
         (error) => request.log.warn({ err: error }, 'releasing media failed'),
       );
       try {
-        const result = await context.engine.tokenize({
-          messages: resolved.messages,
-          addGenerationPrompt: body.add_generation_prompt ?? true,
-          signal,
-        });
+        const result = await context.engine
+          .tokenize({ messages: resolved.messages, addGenerationPrompt: body.add_generation_prompt ?? true, signal })
+          .catch((error: unknown) => {
+            throw withMediaParam(error, resolved);
+          });
         return { count: result.tokens.length, max_model_len: result.maxModelLength, tokens: result.tokens };
       } finally {
         await resolved.release();

@@ -70,3 +70,10 @@ export function mediaPartIndexOf(error: unknown): number | undefined {
   const index = (error as { mediaPartIndex?: unknown } | null)?.mediaPartIndex;
   return typeof index === 'number' ? index : undefined;
 }
+
+/** A request whose prompt + max_tokens exceeds the whole KV budget: the client's to shorten. */
+export function neverFits(detail: string): EngineError {
+  return new EngineError('kv_budget_exceeded', `the request can never fit in the KV cache: ${detail}`, {
+    param: 'max_tokens',
+  });
+}

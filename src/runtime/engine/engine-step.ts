@@ -3,6 +3,8 @@
 // the results go back: scheduler progress, the prefix cache, and sampling of every sequence with
 // logits. The runner builds every tensor; nothing here knows the model.
 import type { RunnerPlan, ModelRunner } from '../runner/model-runner.js';
+import { EngineError } from './engine-errors.js';
+import type { EngineLogger } from './engine-settings.js';
 import { BLOCK_TOKENS, type PrefixCache } from './prefix-cache.js';
 import { savedPrefixHashes } from './prefix-groups.js';
 import type { RequestRegistry, ActiveRequest } from './request-registry.js';
@@ -13,8 +15,9 @@ export interface StepContext {
   registry: RequestRegistry;
   scheduler: Scheduler;
   prefixCache: PrefixCache;
-  /** Fails one request whose own inputs the runner refused, leaving the rest of the step alone. */
-  failRequestInput(owner: ActiveRequest, reason: string): void;
+  logger: Pick<EngineLogger, 'warn'>;
+  /** Fails one request and forgets its sequences; the steps go on without it. */
+  failRequest(owner: ActiveRequest, failure: EngineError): void;
 }
 
 export async function runEngineStep(context: StepContext, plan: StepPlan): Promise<void> {
@@ -59,7 +62,11 @@ export async function runEngineStep(context: StepContext, plan: StepPlan): Promi
   for (const { prefixId, hashes } of saved) prefixCache.insert(prefixId, hashes);
   for (const { sequenceId, reason } of result.rejected) {
     const entry = registry.get(sequenceId);
-    if (entry !== undefined) context.failRequestInput(entry.owner, reason);
+    if (entry === undefined) continue;
+    // The runner refused this request's own inputs (admission validation should have caught them).
+    context.logger.warn({ requestId: entry.owner.request.requestId, reason }, 'request dropped from a step');
+    const failure = new EngineError('invalid_request', `The request cannot be run: ${reason}.`, { param: 'messages' });
+    context.failRequest(entry.owner, failure);
   }
   // Grammar masks were requested when the previous tokens were sampled; normally they are here.
   await Promise.all([...result.logits.keys()].map((id) => registry.get(id)?.sequence.ready()));

@@ -12,12 +12,11 @@ import type {
   LatencySamples,
   ModelDescription,
 } from './engine-api.js';
-import { EngineError, overloadedError, shuttingDown } from './engine-errors.js';
+import { EngineError, neverFits, overloadedError, shuttingDown } from './engine-errors.js';
 import type { EngineLogger, EngineSettings } from './engine-settings.js';
 import { EngineMetrics } from './engine-metrics.js';
 import { runEngineStep, type StepContext } from './engine-step.js';
 import type { GrammarService } from '../structured-output/grammar-service.js';
-import { startGrammarConstraint } from '../structured-output/request-grammar.js';
 import { EventChannel } from './event-channel.js';
 import { PrefixCache } from './prefix-cache.js';
 import {
@@ -65,7 +64,8 @@ export class InferenceEngine implements Engine {
     this.scheduler = new Scheduler(settings.scheduler, this.prefixCache);
     this.visionCache = new VisionCache(runner, preprocessor, settings.visionCacheBytes);
     const { registry, scheduler, prefixCache } = this;
-    this.step = { runner, registry, scheduler, prefixCache, failRequestInput: (...args) => this.failInput(...args) };
+    const failRequest = (owner: ActiveRequest, failure: EngineError) => this.failRequest(owner, failure);
+    this.step = { runner, registry, scheduler, prefixCache, logger, failRequest };
     this.loopDone = this.runLoop();
   }
 
@@ -79,7 +79,7 @@ export class InferenceEngine implements Engine {
 
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
     this.checkAccepting();
-    checkPromptBytes(request.messages, this.promptLimits());
+    checkPromptBytes(request.messages, this.settings);
     checkChoiceBytes(request.sampling.choices, this.settings.maxChoiceBytes);
     let owner: ActiveRequest | undefined;
     // A reader that stops while its request is still being prepared aborts it once admitted.
@@ -98,10 +98,9 @@ export class InferenceEngine implements Engine {
   }
 
   async tokenize(input: TokenizeInput): Promise<{ tokens: number[]; maxModelLength: number }> {
-    // Issue 17: the same admission as generation (state, queue bound, byte cap) and the caller's
-    // abort, so tokenizing is no way around the queue, and a client that leaves stops its work.
+    // Admitted like generation (state, queue bound, byte cap; issue 17): no way around the queue.
     this.checkAccepting();
-    checkPromptBytes(tokenizedMessages(input), this.promptLimits());
+    checkPromptBytes(tokenizedMessages(input), this.settings);
     this.preparing += 1;
     try {
       const tokens = await tokenizeInput(input, this.preparation(input.signal));
@@ -156,10 +155,6 @@ export class InferenceEngine implements Engine {
       throw this.overloaded('too many requests are waiting');
   }
 
-  private promptLimits(): { maxModelLength: number; maxPromptBytes: number | undefined } {
-    return { maxModelLength: this.settings.model.maxModelLength, maxPromptBytes: this.settings.maxPromptBytes };
-  }
-
   private overloaded(why: string): EngineError {
     this.metrics.rejected += 1;
     const waiting = this.scheduler.waitingCount + this.preparing;
@@ -172,27 +167,23 @@ export class InferenceEngine implements Engine {
     bind: (owner: ActiveRequest) => void,
   ): Promise<void> {
     const arrivedAt = performance.now();
-    const { model, defaultMaxTokens } = this.settings;
     const { config } = this.runner;
-    const limits = { maxModelLength: model.maxModelLength, defaultMaxTokens, vocabularySize: config.text.vocabSize };
     let prepared: PreparedRequest | undefined;
     try {
-      const eos = config.tokens.eosTokenIds;
-      prepared = await prepareRequest(request, this.preparation(request.signal), limits, this.grammars, eos);
+      const context = this.preparation(request.signal);
+      prepared = await prepareRequest(request, context, this.settings, config, this.grammars);
       // A request still being prepared when the engine closed would wait behind a stopped loop.
       if (this.stopping) throw shuttingDown();
-      const { prompt, params, choices, grammarKey } = prepared;
+      const { prompt } = prepared;
       const { owner, specs } = admitRequest({
+        ...prepared,
         request,
-        prompt,
-        params,
-        choices,
         channel,
         arrivedAt,
         tokenizer: this.tokenizer,
         eosTokenIds: config.tokens.eosTokenIds,
+        grammars: this.grammars,
         nextId: () => this.nextId++,
-        grammar: (eosTokenIds) => startGrammarConstraint(this.grammars, request.sampling, grammarKey, eosTokenIds),
         onEvent: (active, event) => this.onSequenceEvent(active, event),
       });
       try {
@@ -225,9 +216,7 @@ export class InferenceEngine implements Engine {
     if (!(error instanceof SchedulerRejectedError)) return error;
     if (error.reason === 'queue_full') return this.overloaded('the waiting queue is full');
     this.metrics.rejected += 1;
-    return new EngineError('kv_budget_exceeded', `the request can never fit in the KV cache: ${error.message}`, {
-      param: 'max_tokens',
-    });
+    return neverFits(error.message);
   }
 
   private onSequenceEvent(owner: ActiveRequest, event: GenerationEvent): void {
@@ -261,13 +250,6 @@ export class InferenceEngine implements Engine {
     }
     if (aborted) this.metrics.aborted += 1;
     this.wake?.();
-  }
-
-  /** A request the runner left out of a step: admission validation should have caught it. */
-  private failInput(owner: ActiveRequest, reason: string): void {
-    this.logger.warn({ requestId: owner.request.requestId, reason }, 'request dropped from a step');
-    const message = `The request cannot be run: ${reason}.`;
-    this.failRequest(owner, new EngineError('invalid_request', message, { param: 'messages' }));
   }
 
   /** Fails a request and forgets its sequences; the steps go on without it. */

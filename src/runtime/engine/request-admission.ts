@@ -4,9 +4,10 @@
 import { ChoiceConstraint } from '../sampling/choice-constraint.js';
 import { Sampler } from '../sampling/sampler.js';
 import type { SamplingParams } from '../sampling/sampling-params.js';
-import type { GrammarConstraint } from '../structured-output/grammar-constraint.js';
 import type { GrammarService } from '../structured-output/grammar-service.js';
-import { compileRequestGrammar } from '../structured-output/request-grammar.js';
+import { compileRequestGrammar, startGrammarConstraint } from '../structured-output/request-grammar.js';
+import type { ModelConfig } from '../../model-format/model-config.js';
+import type { EngineSettings } from './engine-settings.js';
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import { ActiveSequence } from './active-sequence.js';
 import type { GenerationEvent, GenerationRequest } from './engine-api.js';
@@ -35,10 +36,16 @@ export interface PreparedRequest {
 export async function prepareRequest(
   request: GenerationRequest,
   context: PromptPreparationContext,
-  limits: SamplingLimits,
+  settings: Pick<EngineSettings, 'model' | 'defaultMaxTokens'>,
+  config: ModelConfig,
   grammars: GrammarService | undefined,
-  eosTokenIds: readonly number[],
 ): Promise<PreparedRequest> {
+  const limits: SamplingLimits = {
+    maxModelLength: settings.model.maxModelLength,
+    defaultMaxTokens: settings.defaultMaxTokens,
+    vocabularySize: config.text.vocabSize,
+  };
+  const eosTokenIds = config.tokens.eosTokenIds;
   // The grammar compiles in its worker while the prompt is prepared.
   const compiling = compileRequestGrammar(grammars, request.sampling);
   compiling.catch(() => undefined);
@@ -73,8 +80,9 @@ export interface AdmissionInput {
   /** Hands out request and sequence ids. */
   nextId: () => number;
   onEvent: (owner: ActiveRequest, event: GenerationEvent) => void;
-  /** A grammar matcher for one sequence, when the request asks for a grammar. */
-  grammar: (eosTokenIds: readonly number[]) => GrammarConstraint | undefined;
+  /** The request's grammar compiled under this key (one matcher per sequence). */
+  grammarKey: string | undefined;
+  grammars: GrammarService | undefined;
 }
 
 export function admitRequest(input: AdmissionInput): { owner: ActiveRequest; specs: SequenceSpec[] } {
@@ -113,7 +121,7 @@ export function admitRequest(input: AdmissionInput): { owner: ActiveRequest; spe
     request.sampling.ignoreEos === true ? params.stopTokenIds : [...params.stopTokenIds, ...input.eosTokenIds],
   );
   for (const [choice, spec] of specs.entries()) {
-    const grammar = input.grammar(input.eosTokenIds);
+    const grammar = startGrammarConstraint(input.grammars, request.sampling, input.grammarKey, input.eosTokenIds);
     const sampler = new Sampler(params, {
       promptTokenIds: Array.from(prompt.tokenIds),
       sequenceIndex: choice,

@@ -5,7 +5,8 @@ import { createSamplingParams, type SamplingParams } from '../sampling/sampling-
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { GenerationRequest } from './engine-api.js';
 import { contextLengthMessage, EngineError } from './engine-errors.js';
-import { DEFAULT_ENGINE_LIMITS, promptByteLimit, type EngineLimits } from './engine-limits.js';
+import { DEFAULT_ENGINE_LIMITS, promptByteLimit } from './engine-limits.js';
+import type { EngineSettings } from './engine-settings.js';
 
 export interface SamplingLimits {
   maxModelLength: number;
@@ -66,8 +67,9 @@ export interface ChoiceLimits {
  */
 export function checkPromptBytes(
   messages: readonly GenerationRequest['messages'][number][],
-  limits: Pick<EngineLimits, 'maxModelLength' | 'maxPromptBytes'>,
+  settings: Pick<EngineSettings, 'model' | 'maxPromptBytes'>,
 ): void {
+  const limits = { maxModelLength: settings.model.maxModelLength, maxPromptBytes: settings.maxPromptBytes };
   let bytes = 0;
   for (const message of messages) {
     if (typeof message.content === 'string') bytes += Buffer.byteLength(message.content, 'utf8');

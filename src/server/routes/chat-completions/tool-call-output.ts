@@ -3,7 +3,7 @@
 // `delta.tool_calls` pieces (streaming: id, type and name first, then the arguments in pieces).
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { ToolCallParser, type ToolCallPiece } from '../../../runtime/qwen2-5-vl/tool-calls.js';
+import { ToolCallParser, type ToolCallPiece } from '../../../runtime/tool-call-format.js';
 import type { ChatCompletion, ChatCompletionChunk } from './schema.js';
 
 type Message = ChatCompletion['choices'][number]['message'];

@@ -2,7 +2,7 @@
 // tool_choice required or a named function the grammar that makes the answer a valid call (the
 // model family's tool-call format, arguments valid against the function's parameters schema).
 import type { StructuredOutput, ToolDefinition } from '../../../runtime/engine/engine-api.js';
-import { toolCallGrammar } from '../../../runtime/qwen2-5-vl/tool-calls.js';
+import { toolCallGrammar } from '../../../runtime/tool-call-format.js';
 import {
   checkJsonSchemaSubset,
   UnsupportedSchemaError,

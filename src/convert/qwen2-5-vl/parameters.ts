@@ -13,7 +13,7 @@
 //   model.layers.N.mlp.{gate,up,down}_proj.weight (no biases)
 //   model.layers.N.{input,post_attention}_layernorm.weight
 //   lm_head.weight                            only when the embeddings are not tied
-import type { ModelConfig } from '../model-format/model-config.js';
+import type { ModelConfig } from '../../model-format/model-config.js';
 
 /** How a generated checkpoint draws a parameter (tests/fixtures/golden/README.md §3.4). */
 export type InitKind = 'embedding' | 'matrix' | 'bias' | 'norm';

@@ -44,6 +44,14 @@ export default tseslint.config(
     ),
   },
   {
+    // The shot-analysis service runs over the engine API for both the HTTP route and `shotvl analyze`.
+    files: ['src/analysis/**'],
+    rules: restrict(
+      [...http, 'onnxruntime-node', ...layer('server'), ...layer('cli'), ...layer('convert'), '**/qwen2-5-vl/*'],
+      'src/analysis is the shot-analysis service over the engine API: no HTTP, no ORT, no CLI, no model family (docs/ARCHITECTURE.md, "Layers").',
+    ),
+  },
+  {
     files: ['src/media/**'],
     rules: restrict(
       [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],

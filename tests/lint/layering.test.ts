@@ -21,6 +21,7 @@ describe('layering rule', () => {
     ['src/shot/example.ts', "import sharp from 'sharp';\nexport const x = sharp;\n"],
     ['src/convert/example.ts', "import { main } from '../cli/main.js';\nexport const x = main;\n"],
     ['src/server/example.ts', "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n"],
+    ['src/analysis/example.ts', "import { ApiError } from '../server/errors.js';\nexport const x = ApiError;\n"],
     [
       'web/src/views/example.tsx',
       "import { buildApp } from '../../../src/server/app.js';\nexport const x = buildApp;\n",

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { applicableDimensions, type ShotMediaKind } from '../../shot/analysis/analysis-dimensions.js';
 import type { AnalysisMode } from '../../shot/analysis/analysis-question.js';
 import type { ShotCategory } from '../../shot/dimensions.js';
-import { MEDIA_SNIFF_BYTES, sniffMediaKind } from '../../server/routes/analyze-shot/media-kind.js';
+import { MEDIA_SNIFF_BYTES, sniffMediaKind } from '../../analysis/media-kind.js';
 import { ShotvlError } from '../../util/shotvl-error.js';
 
 export interface AnalysisBackend {

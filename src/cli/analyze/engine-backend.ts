@@ -10,8 +10,8 @@ import { createEngine } from '../../runtime/engine/create-engine.js';
 import type { MediaOptions } from '../../runtime/engine/engine-api.js';
 import { EngineError, type EngineErrorCode } from '../../runtime/engine/engine-errors.js';
 import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
-import { analyzeSegments, detectClip } from '../../server/routes/analyze-shot/segmented-analysis.js';
-import { analyzeShot } from '../../server/routes/analyze-shot/shot-analyzer.js';
+import { analyzeSegments, detectClip } from '../../analysis/segmented-analysis.js';
+import { analyzeShot } from '../../analysis/shot-analyzer.js';
 import { CliError } from '../cli-error.js';
 import {
   FileAnalysisError,

@@ -20,7 +20,7 @@ import {
   type AnalyzeShotSegmentsResponse,
 } from './schema.js';
 import { handleSegmentedAnalysis } from './segment-route.js';
-import { analyzeShot } from './shot-analyzer.js';
+import { analyzeShot } from '../../../analysis/shot-analyzer.js';
 import { multipartLimits, receiveUpload } from './upload.js';
 
 interface AcquiredMedia {

@@ -19,7 +19,7 @@ import type { RouteContext } from '../../route-context.js';
 import { SSE_DONE, SSE_HEADERS, sseData } from '../../sse.js';
 import type { AnalysisPlan } from './analysis-options.js';
 import type { AnalyzeShotOptions, AnalyzeShotSegmentsResponse } from './schema.js';
-import { analyzeSegments, detectClip, type SegmentedAnalysisInput } from './segmented-analysis.js';
+import { analyzeSegments, detectClip, type SegmentedAnalysisInput } from '../../../analysis/segmented-analysis.js';
 
 interface SegmentRequest {
   request: FastifyRequest;

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { ApiError } from '../../errors.js';
-import { MEDIA_SNIFF_BYTES, requireMediaKind } from './media-kind.js';
+import { MEDIA_SNIFF_BYTES, requireMediaKind } from '../../../analysis/media-kind.js';
 
 export const UPLOAD_FIELD = 'file';
 /** Text fields are options and a prompt: a few kilobytes at most. */

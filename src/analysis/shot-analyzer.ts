@@ -2,20 +2,10 @@
 // system prompt and the media, which come first in the prompt, so the engine encodes the media once
 // (vision cache) and prefills the shared prefix once (its prefix groups); only each question's text
 // is prefilled per request. Used by POST /analyze-shot and by `shotvl analyze --model`.
-import type {
-  Engine,
-  MediaDescription,
-  MediaOptions,
-  MediaPart,
-  MediaSource,
-} from '../../../runtime/engine/engine-api.js';
-import {
-  analysisQuestion,
-  type AnalysisMode,
-  type AnalysisQuestion,
-} from '../../../shot/analysis/analysis-question.js';
-import type { ShotMediaKind } from '../../../shot/analysis/analysis-dimensions.js';
-import { dimensionKey } from '../../../shot/analysis/dimension-keys.js';
+import type { Engine, MediaDescription, MediaOptions, MediaPart, MediaSource } from '../runtime/engine/engine-api.js';
+import { analysisQuestion, type AnalysisMode, type AnalysisQuestion } from '../shot/analysis/analysis-question.js';
+import type { ShotMediaKind } from '../shot/analysis/analysis-dimensions.js';
+import { dimensionKey } from '../shot/analysis/dimension-keys.js';
 import {
   estimateDimension,
   estimateForLabel,
@@ -23,10 +13,10 @@ import {
   labelDistribution,
   type DimensionEstimate,
   type LabelDistribution,
-} from '../../../shot/analysis/label-distribution.js';
-import { enrichPrompt, promptFragment } from '../../../shot/analysis/prompt-fragment.js';
-import { answerLetterProbabilities, parseReasoningOutput } from '../../../shot/analysis/reasoning-answer.js';
-import type { ShotCategory } from '../../../shot/dimensions.js';
+} from '../shot/analysis/label-distribution.js';
+import { enrichPrompt, promptFragment } from '../shot/analysis/prompt-fragment.js';
+import { answerLetterProbabilities, parseReasoningOutput } from '../shot/analysis/reasoning-answer.js';
+import type { ShotCategory } from '../shot/dimensions.js';
 import {
   askEngine,
   choiceSampling,

@@ -9,8 +9,8 @@ import type {
   MediaPart,
   SamplingOptions,
   TokenLogprob,
-} from '../../../runtime/engine/engine-api.js';
-import type { AnalysisQuestion } from '../../../shot/analysis/analysis-question.js';
+} from '../runtime/engine/engine-api.js';
+import type { AnalysisQuestion } from '../shot/analysis/analysis-question.js';
 
 /** Top alternatives asked for at each reasoning token: the engine's (and OpenAI's) maximum. */
 export const ANSWER_TOP_LOGPROBS = 20;

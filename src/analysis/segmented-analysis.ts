@@ -4,15 +4,15 @@
 // prefills the shot once. A shot too short for the video model (fewer than FRAME_FACTOR frames) is
 // analysed as a still, from its middle frame, without camera movement. Shots run one after another:
 // each one's questions already fill the engine's batch, and a clip's memory stays one shot's.
-import type { Engine, MediaOptions } from '../../../runtime/engine/engine-api.js';
-import { dimensionApplies } from '../../../shot/analysis/analysis-dimensions.js';
-import type { ShotCategory } from '../../../shot/dimensions.js';
-import { frameToTimecode, timecodeRate } from '../../../shot/export/timecode.js';
-import { detectShots, type DetectShotsContext, type ShotList } from '../../../media/shot-detection/detect-shots.js';
-import { encodeVideoFrame } from '../../../media/shot-detection/frame-still.js';
-import type { ShotSpan, TransitionType } from '../../../media/shot-detection/boundary-analysis.js';
-import type { ShotDetectionOptions } from '../../../media/shot-detection/shot-detection-options.js';
-import { FRAME_FACTOR } from '../../../media/smart-resize.js';
+import type { Engine, MediaOptions } from '../runtime/engine/engine-api.js';
+import { dimensionApplies } from '../shot/analysis/analysis-dimensions.js';
+import type { ShotCategory } from '../shot/dimensions.js';
+import { frameToTimecode, timecodeRate } from '../shot/export/timecode.js';
+import { detectShots, type DetectShotsContext, type ShotList } from '../media/shot-detection/detect-shots.js';
+import { encodeVideoFrame } from '../media/shot-detection/frame-still.js';
+import type { ShotSpan, TransitionType } from '../media/shot-detection/boundary-analysis.js';
+import type { ShotDetectionOptions } from '../media/shot-detection/shot-detection-options.js';
+import { FRAME_FACTOR } from '../media/smart-resize.js';
 import {
   analyzeShot,
   type AnalysisUsage,

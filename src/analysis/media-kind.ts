@@ -1,9 +1,9 @@
 // Still or clip, told from the bytes (never from a file name or a declared content type): the same
 // allow-listed signatures the decoders accept. Images are tried first: AVIF is an ISO-BMFF file
 // with an `ftyp` box, as MP4 is, and only its brand tells them apart.
-import { sniffImageFormat } from '../../../media/image-format.js';
-import { UnsupportedFormatError } from '../../../media/media-errors.js';
-import { VIDEO_SNIFF_BYTES, sniffVideoContainer } from '../../../media/video-container.js';
+import { sniffImageFormat } from '../media/image-format.js';
+import { UnsupportedFormatError } from '../media/media-errors.js';
+import { VIDEO_SNIFF_BYTES, sniffVideoContainer } from '../media/video-container.js';
 
 /** Leading bytes enough to tell every supported format. */
 export const MEDIA_SNIFF_BYTES = Math.max(VIDEO_SNIFF_BYTES, 256);

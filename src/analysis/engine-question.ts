@@ -6,7 +6,7 @@ import type {
   FinishReason,
   GenerationRequest,
   MediaDescription,
-  MediaPart,
+  MediaItem,
   SamplingOptions,
   TokenLogprob,
 } from '../runtime/engine/engine-api.js';
@@ -46,7 +46,7 @@ export function reasoningSampling(maxTokens: number, repetitionPenalty: number):
 
 export function questionRequest(
   question: AnalysisQuestion,
-  media: MediaPart,
+  media: MediaItem,
   sampling: SamplingOptions,
   context: { requestId: string; cacheSalt: string | undefined; signal: AbortSignal },
 ): GenerationRequest {

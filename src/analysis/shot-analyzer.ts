@@ -2,7 +2,7 @@
 // system prompt and the media, which come first in the prompt, so the engine encodes the media once
 // (vision cache) and prefills the shared prefix once (its prefix groups); only each question's text
 // is prefilled per request. Used by POST /analyze-shot and by `shotvl analyze --model`.
-import type { Engine, MediaDescription, MediaOptions, MediaPart, MediaSource } from '../runtime/engine/engine-api.js';
+import type { Engine, MediaDescription, MediaOptions, MediaItem, MediaSource } from '../runtime/engine/engine-api.js';
 import { analysisQuestion, type AnalysisMode, type AnalysisQuestion } from '../shot/analysis/analysis-question.js';
 import type { ShotMediaKind } from '../shot/analysis/analysis-dimensions.js';
 import { dimensionKey } from '../shot/analysis/dimension-keys.js';
@@ -142,7 +142,7 @@ function sumUsage(answers: readonly QuestionAnswer[]): AnalysisUsage {
 }
 
 class ShotAnalyzer {
-  private readonly media: MediaPart;
+  private readonly media: MediaItem;
 
   constructor(
     private readonly engine: Engine,

@@ -17,6 +17,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { preprocessImage } from './image-preprocess.js';
+import type { GridThw } from './patchify.js';
 import { CorruptMediaError, InvalidMediaOptionsError, MediaAbortedError, MediaTooLargeError } from './media-errors.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './media-limits.js';
 import {
@@ -36,7 +37,8 @@ import {
   type VideoPreprocessContext,
 } from './video-preprocess.js';
 
-// The engine's API (src/runtime/engine/engine-api.ts) re-exports these as its media types.
+// The engine's API (src/runtime/engine/engine-api.ts) re-exports these as its media types: a media
+// item is what the client sent, PreprocessedMedia what preprocessing made of it.
 export type MediaSource =
   | { kind: 'file'; path: string }
   | { kind: 'bytes'; bytes: Uint8Array }
@@ -72,7 +74,7 @@ export interface PreprocessedMedia {
   kind: 'image' | 'video';
   /** float32 [gridT·gridH·gridW, 1176]; owns its whole ArrayBuffer (so it can be transferred). */
   pixelValues: Float32Array;
-  gridThw: [number, number, number];
+  gridThw: GridThw;
   /** Videos: temporal_patch_size / fps (the processor's second_per_grid_ts). */
   secondPerGridTs?: number;
   /** Decoded size, before resizing (after EXIF orientation / display rotation). */

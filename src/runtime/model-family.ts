@@ -2,16 +2,8 @@
 // its runner, behind ModelRunner). A second family is a second folder beside qwen2-5-vl/
 // implementing this and a runner; the engine, scheduler, sampling and server do not change.
 import type { GridThw } from '../media/patchify.js';
+import type { EncodedMedia } from './engine/vision-cache.js';
 import type { RunnerPrompt } from './runner/model-runner.js';
-
-/** A media item of a prompt, once encoded (in prompt order). */
-export interface FamilyMedia {
-  kind: 'image' | 'video';
-  gridThw: GridThw;
-  /** Videos: seconds per temporal patch group. */
-  secondPerGridTs?: number;
-  featureId: number;
-}
 
 export interface ModelFamily {
   /**
@@ -21,9 +13,13 @@ export interface ModelFamily {
    */
   mediaTokenCount(grid: GridThw, kind: 'image' | 'video', pixelValueCount?: number): number;
   /**
-   * Rendered token ids and their media -> the prompt the family's runner runs. Throws a
+   * Rendered token ids and their encoded media (in prompt order) -> the prompt the family's runner runs. Throws a
    * ShotvlError the API answers with 400 when the prompt's own inputs cannot run (positions out of
    * range, a grid that does not match its pad tokens), so that no step ever sees them.
    */
-  layoutPrompt(tokenIds: Int32Array, media: readonly FamilyMedia[], limits: { kvCapacity: number }): RunnerPrompt;
+  layoutPrompt(
+    tokenIds: Int32Array,
+    media: readonly Pick<EncodedMedia, 'kind' | 'gridThw' | 'secondPerGridTs' | 'featureId'>[],
+    limits: { kvCapacity: number },
+  ): RunnerPrompt;
 }

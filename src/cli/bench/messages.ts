@@ -15,14 +15,15 @@ import type { BenchItem, BenchMedia } from './dataset.js';
 import { dataUrl, mediaTypeOf } from './media-type.js';
 import { ShotvlError } from '../../util/shotvl-error.js';
 
-export type ChatContentPart =
+/** OpenAI chat-completion wire messages (what `bench run` posts), not the engine's ChatMessage. */
+export type WireContentPart =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'image_url'; readonly image_url: { readonly url: string } }
   | { readonly type: 'video_url'; readonly video_url: { readonly url: string } };
 
-export type ChatMessage =
+export type WireChatMessage =
   | { readonly role: 'system'; readonly content: string }
-  | { readonly role: 'user'; readonly content: readonly ChatContentPart[] };
+  | { readonly role: 'user'; readonly content: readonly WireContentPart[] };
 
 /** An encoded still image, e.g. one sampled video frame. */
 export interface EncodedImage {
@@ -58,7 +59,7 @@ function mediaReadError(path: string, cause: unknown): MediaReadError {
   return new MediaReadError(`cannot read media ${path}: ${detail}`, { path, cause });
 }
 
-async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<ChatContentPart[]> {
+async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<WireContentPart[]> {
   // The official script resolves `root_dir / rel_path`; an absolute path in the data wins, as there.
   const path = resolve(options.mediaDirectory, media.path);
   if (media.kind === 'video' && options.videoFrames !== undefined) {
@@ -82,8 +83,8 @@ async function mediaParts(media: BenchMedia, options: MessageOptions): Promise<C
     : [{ type: 'video_url', video_url: { url } }];
 }
 
-export async function buildBenchMessages(item: BenchItem, options: MessageOptions): Promise<ChatMessage[]> {
-  const media: ChatContentPart[] = [];
+export async function buildBenchMessages(item: BenchItem, options: MessageOptions): Promise<WireChatMessage[]> {
+  const media: WireContentPart[] = [];
   for (const entry of item.media) media.push(...(await mediaParts(entry, options)));
   return [
     { role: 'system', content: systemPromptFor(options.mode) },

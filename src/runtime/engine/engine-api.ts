@@ -2,39 +2,24 @@
 // generation. Submit a request, read an async stream of events, abort through the request's
 // AbortSignal; ask for stats and state. Nothing here knows HTTP.
 
-// Media items are src/media's own types (the runtime may import media; media may not import the
+// The conversation (ChatMessage, its parts, tools and tool calls) is src/runtime/tokenizer's, and
+// media items are src/media's own type (the runtime may import media; media may not import the
 // runtime): where the bytes are (a local file — uploads and downloads are spooled to disk —, bytes
 // in memory, or a video's encoded frames) and per-item options the engine clamps to its limits.
-import type { MediaItem, MediaOptions, MediaSource } from '../../media/preprocess-media.js';
+import type { ChatMessage, ToolDefinition } from '../tokenizer/chat-message.js';
 import type { StructuredOutput } from '../structured-output/grammar-spec.js';
+import type { EncodedMedia } from './vision-cache.js';
 
 export type { GrammarSpec, StructuredOutput } from '../structured-output/grammar-spec.js';
-
-export type { MediaOptions, MediaSource };
-export type MediaPart = MediaItem;
-
-export type ContentPart = { type: 'text'; text: string } | MediaPart;
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string | ContentPart[];
-  /** Calls an assistant message made (rendered back into the prompt in the model's tool-call format). */
-  toolCalls?: ToolCall[];
-}
-
-/** A function the model may call (OpenAI's tools[].function). */
-export interface ToolDefinition {
-  name: string;
-  description?: string;
-  /** JSON Schema of the arguments object. */
-  parameters?: Record<string, unknown>;
-}
-
-export interface ToolCall {
-  name: string;
-  /** The arguments as JSON text. */
-  arguments: string;
-}
+export type { MediaItem, MediaOptions, MediaSource } from '../../media/preprocess-media.js';
+export type {
+  ChatMessage,
+  ChatRole,
+  ContentPart,
+  TextPart,
+  ToolCall,
+  ToolDefinition,
+} from '../tokenizer/chat-message.js';
 
 export interface SamplingOptions {
   /** Upper bound on generated tokens per choice; absent = up to the model's context length. */
@@ -99,16 +84,11 @@ export type GenerationEvent =
   /** Last event of a request. */
   | { type: 'usage'; promptTokens: number; completionTokens: number; cachedTokens: number };
 
-export interface MediaDescription {
-  kind: 'image' | 'video';
-  width: number;
-  height: number;
-  /** Frames sampled (videos). */
-  frames?: number;
-  durationSeconds?: number;
-  /** Vision tokens the item occupies in the prompt. */
-  tokens: number;
-}
+/** What the engine reports of each media item of a prompt. */
+export type MediaDescription = Pick<
+  EncodedMedia,
+  'kind' | 'width' | 'height' | 'frames' | 'durationSeconds' | 'tokens'
+>;
 
 export type EngineState = 'loading' | 'ready' | 'draining' | 'stopped' | 'failed';
 

@@ -29,7 +29,7 @@ import { RequestRegistry, type ActiveRequest } from './request-registry.js';
 import { admitRequest, prepareRequest, type PreparedRequest } from './request-admission.js';
 import { checkChoiceBytes, checkPromptBytes } from './request-sampling.js';
 import { Scheduler, SchedulerRejectedError, type StepPlan } from './scheduler.js';
-import { VisionCache, type MediaPreprocessor } from './vision-cache.js';
+import { describeMedia, VisionCache, type MediaPreprocessor } from './vision-cache.js';
 
 export type { EngineLogger, EngineSettings };
 
@@ -202,7 +202,7 @@ export class InferenceEngine implements Engine {
         type: 'prompt',
         promptTokens: prompt.tokenIds.length,
         cachedTokens: Math.min(cached, prompt.tokenIds.length - 1),
-        media: prompt.media.map((item) => item.description),
+        media: prompt.media.map(describeMedia),
       });
       request.signal?.addEventListener('abort', () => this.abortRequest(owner), { once: true });
       this.wake?.();

@@ -5,7 +5,7 @@
 import { mediaContentHash } from '../../media/preprocess-media.js';
 import { MediaWorkerPool } from '../../media/media-worker-pool.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../../media/media-limits.js';
-import type { MediaPreprocessor, PreprocessedMediaItem } from './vision-cache.js';
+import type { MediaPreprocessor } from './vision-cache.js';
 
 export interface MediaPreprocessorOptions {
   limits?: MediaLimits;
@@ -21,19 +21,8 @@ export function createMediaPreprocessor(options: MediaPreprocessorOptions = {}):
   const limits = options.limits ?? DEFAULT_MEDIA_LIMITS;
   const pool = new MediaWorkerPool({ size: options.workers ?? 1 });
   return {
-    contentKey: (part, signal) => mediaContentHash(part, { limits, ...(signal === undefined ? {} : { signal }) }),
-    async preprocess(part, signal): Promise<PreprocessedMediaItem> {
-      const media = await pool.run(part, { limits, ...(signal === undefined ? {} : { signal }) });
-      return {
-        pixelValues: media.pixelValues,
-        gridThw: media.gridThw,
-        ...(media.secondPerGridTs === undefined ? {} : { secondPerGridTs: media.secondPerGridTs }),
-        width: media.width,
-        height: media.height,
-        ...(media.frames === undefined ? {} : { frames: media.frames }),
-        ...(media.durationSeconds === undefined ? {} : { durationSeconds: media.durationSeconds }),
-      };
-    },
+    contentKey: (item, signal) => mediaContentHash(item, { limits, ...(signal === undefined ? {} : { signal }) }),
+    preprocess: (item, signal) => pool.run(item, { limits, ...(signal === undefined ? {} : { signal }) }),
     close: () => pool.close(),
   };
 }

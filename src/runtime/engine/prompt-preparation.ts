@@ -2,23 +2,16 @@
 // the vision cache, into features the runner keeps), the chat template rendered with one pad token
 // per vision token, and the model family's layout of the whole prompt (positions and the like).
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
-import type { ChatMessage as TemplateMessage, ContentPart as TemplatePart } from '../tokenizer/chat-message.js';
 import type { ModelFamily } from '../model-family.js';
-import type { RunnerPrompt } from '../runner/model-runner.js';
-import type { ChatMessage, MediaPart, ToolDefinition } from './engine-api.js';
+import type { PromptMediaSpan, RunnerPrompt } from '../runner/model-runner.js';
+import type { ChatMessage, MediaItem, ToolDefinition } from './engine-api.js';
 import { markMediaPart } from './engine-errors.js';
 import type { EncodedMedia, MediaLease, VisionCache } from './vision-cache.js';
 
-/** An encoded media item and where its vision pad tokens sit in the prompt. */
-export interface PreparedMedia extends EncodedMedia {
-  /** First pad token of the item in the prompt, and how many it has. */
-  tokenStart: number;
-  tokenCount: number;
-}
-
 export interface PreparedPrompt {
   tokenIds: Int32Array;
-  media: PreparedMedia[];
+  /** The prompt's media in order, each with the span of its pad tokens. */
+  media: (EncodedMedia & PromptMediaSpan)[];
   /** What the runner runs; handed over once, with the request's first step. */
   runnerPrompt: RunnerPrompt;
   /** Ends the leases on the prompt's media once the runner holds the prompt (idempotent). */
@@ -34,25 +27,12 @@ export interface PromptPreparationContext {
   tools?: readonly ToolDefinition[];
 }
 
-function mediaParts(messages: readonly ChatMessage[]): MediaPart[] {
+function mediaItems(messages: readonly ChatMessage[]): MediaItem[] {
   return messages.flatMap((message) =>
     typeof message.content === 'string'
       ? []
-      : message.content.filter((part): part is MediaPart => part.type !== 'text'),
+      : message.content.filter((part): part is MediaItem => part.type !== 'text'),
   );
-}
-
-function templateMessages(messages: readonly ChatMessage[]): TemplateMessage[] {
-  return messages.map((message) => ({
-    role: message.role,
-    ...(message.toolCalls === undefined ? {} : { toolCalls: message.toolCalls }),
-    content:
-      typeof message.content === 'string'
-        ? message.content
-        : message.content.map((part): TemplatePart =>
-            part.type === 'text' ? { type: 'text', text: part.text } : { type: part.type },
-          ),
-  }));
 }
 
 type MediaGrid = Pick<EncodedMedia, 'kind' | 'gridThw'>;
@@ -65,7 +45,7 @@ async function renderTokens(
   addGenerationPrompt: boolean,
   tools: readonly ToolDefinition[] | undefined,
 ): Promise<Int32Array> {
-  const rendered = await tokenizer.renderPromptYielding(templateMessages(messages), {
+  const rendered = await tokenizer.renderPromptYielding(messages, {
     imageGrids: media.filter((item) => item.kind === 'image').map((item) => item.gridThw),
     videoGrids: media.filter((item) => item.kind === 'video').map((item) => item.gridThw),
     addGenerationPrompt,
@@ -84,7 +64,7 @@ export async function promptTokenIds(
   addGenerationPrompt: boolean,
 ): Promise<Int32Array> {
   const grids: MediaGrid[] = [];
-  for (const [index, part] of mediaParts(messages).entries()) {
+  for (const [index, part] of mediaItems(messages).entries()) {
     try {
       grids.push(await context.visionCache.grid(part, context.signal));
     } catch (error) {
@@ -129,7 +109,7 @@ export async function preparePrompt(
     for (const lease of leases.splice(0)) lease.release();
   };
   try {
-    for (const [index, part] of mediaParts(messages).entries()) {
+    for (const [index, part] of mediaItems(messages).entries()) {
       try {
         leases.push(await context.visionCache.encode(part, context.signal));
       } catch (error) {
@@ -139,11 +119,7 @@ export async function preparePrompt(
     const encoded = leases.map((lease) => lease.media);
     const tokenIds = await renderTokens(messages, encoded, context.tokenizer, true, context.tools);
     const runnerPrompt = context.family.layoutPrompt(tokenIds, encoded, limitsFor(tokenIds.length));
-    const media = encoded.map((item, index) => ({
-      ...item,
-      tokenStart: runnerPrompt.media[index]!.tokenStart,
-      tokenCount: runnerPrompt.media[index]!.tokenCount,
-    }));
+    const media = encoded.map((item, index) => ({ ...item, ...runnerPrompt.media[index]! }));
     return { tokenIds, media, runnerPrompt, releaseMedia };
   } catch (error) {
     releaseMedia();
@@ -154,5 +130,6 @@ export async function preparePrompt(
 /** The content hash of the media item covering a prompt position ('' for text tokens). */
 export function mediaHashAt(prompt: Pick<PreparedPrompt, 'media'>): (position: number) => string {
   return (position) =>
-    prompt.media.find((item) => position >= item.tokenStart && position < item.tokenStart + item.tokenCount)?.key ?? '';
+    prompt.media.find((item) => position >= item.tokenStart && position < item.tokenStart + item.tokenCount)
+      ?.contentHash ?? '';
 }

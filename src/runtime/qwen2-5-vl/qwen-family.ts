@@ -3,10 +3,10 @@
 // (its decode positions continue at cache position + rope delta). The runner reads the layout
 // back in qwen-model-runner.ts.
 import type { ModelConfig } from '../../model-format/model-config.js';
-import type { FamilyMedia, ModelFamily } from '../model-family.js';
+import type { ModelFamily } from '../model-family.js';
 import type { PromptMediaSpan, RunnerPrompt } from '../runner/model-runner.js';
 import { assertValidGrid, gridPatchCount, InvalidGridError, type GridThw } from './grid-thw.js';
-import { validatePrompt } from './prompt-validation.js';
+import { validatePrompt, type LaidOutPrompt } from './prompt-validation.js';
 import { computeRopeIndex } from './rope-index.js';
 
 /** RunnerPrompt.layout of this family. */
@@ -28,7 +28,7 @@ export function qwenFamily(config: ModelConfig): ModelFamily {
         throw new InvalidGridError(`${kind}: grid ${grid.join('x')} does not match its pixel values`);
       return gridPatchCount(grid) / mergeUnit;
     },
-    layoutPrompt(tokenIds: Int32Array, media: readonly FamilyMedia[], limits: { kvCapacity: number }): RunnerPrompt {
+    layoutPrompt(tokenIds, media, limits): RunnerPrompt {
       const videos = media.filter((item) => item.kind === 'video');
       const rope = computeRopeIndex(
         {
@@ -44,7 +44,7 @@ export function qwenFamily(config: ModelConfig): ModelFamily {
         { spatialMergeSize: vision.spatialMergeSize, tokensPerSecond: vision.tokensPerSecond, tokenIds: tokens },
       );
       // Pad runs appear in prompt order, one run per media item.
-      const spans: (PromptMediaSpan & FamilyMedia)[] = [];
+      const spans: (LaidOutPrompt['media'][number] & PromptMediaSpan)[] = [];
       let position = 0;
       for (const item of media) {
         const pad = item.kind === 'image' ? tokens.imageTokenId : tokens.videoTokenId;

@@ -3,7 +3,13 @@
 // already-read files so no code path can reach the network.
 import { PreTrainedTokenizer, type Message } from '@huggingface/transformers';
 import type { GridThw } from '../../media/patchify.js';
-import { PromptError, TokenizerLoadError, type ChatMessage, type ToolSpec } from './chat-message.js';
+import {
+  PromptError,
+  TokenizerLoadError,
+  type ChatMessage,
+  type MediaKindPart,
+  type ToolDefinition,
+} from './chat-message.js';
 import { byteLevelTokenToBytes } from './byte-level-alphabet.js';
 import { decodeTokens, type DetokenizerOptions, type TokenTextSource } from './incremental-detokenizer.js';
 import { joinPieces, withSentinels } from './prompt-template.js';
@@ -37,7 +43,7 @@ export interface RenderPromptOptions {
   /** End with the assistant turn opener so the model answers. Default true. */
   addGenerationPrompt?: boolean;
   /** Functions offered to the model. */
-  tools?: readonly ToolSpec[];
+  tools?: readonly ToolDefinition[];
 }
 
 export interface RenderedPrompt {
@@ -188,7 +194,7 @@ export class ChatTokenizer implements TokenTextSource {
    * control tokens; message text never is. Each image (video) part becomes
    * `<|vision_start|>` + t*h*w/merge² pads + `<|vision_end|>`, using the grids in order.
    */
-  renderPrompt(messages: readonly ChatMessage[], options: RenderPromptOptions = {}): RenderedPrompt {
+  renderPrompt(messages: readonly ChatMessage<MediaKindPart>[], options: RenderPromptOptions = {}): RenderedPrompt {
     const render = this.startRender(messages, options);
     for (const text of render.texts) render.accept(this.encodeText(text));
     return render.finish();
@@ -200,7 +206,7 @@ export class ChatTokenizer implements TokenTextSource {
    * yielding to other work between pieces (issue 17: a 3 MB prompt froze /health for 23 s).
    */
   async renderPromptYielding(
-    messages: readonly ChatMessage[],
+    messages: readonly ChatMessage<MediaKindPart>[],
     options: RenderPromptOptions = {},
   ): Promise<RenderedPrompt> {
     const render = this.startRender(messages, options);
@@ -220,7 +226,7 @@ export class ChatTokenizer implements TokenTextSource {
   }
 
   /** The template rendered and split into units; text units are handed out to be tokenized in order. */
-  private startRender(messages: readonly ChatMessage[], options: RenderPromptOptions) {
+  private startRender(messages: readonly ChatMessage<MediaKindPart>[], options: RenderPromptOptions) {
     const imageCounts = this.padCounts(options.imageGrids ?? [], 'image');
     const videoCounts = this.padCounts(options.videoGrids ?? [], 'video');
     const tools = options.tools !== undefined && options.tools.length > 0 ? options.tools : undefined;

@@ -1,5 +1,13 @@
 export { PromptError, TokenizerLoadError } from './chat-message.js';
-export type { ChatMessage, ChatRole, ContentPart, ImagePart, TextPart, VideoPart } from './chat-message.js';
+export type {
+  ChatMessage,
+  ChatRole,
+  ContentPart,
+  MediaKindPart,
+  TextPart,
+  ToolCall,
+  ToolDefinition,
+} from './chat-message.js';
 export { ChatTokenizer } from './chat-tokenizer.js';
 export type {
   ChatTokenizerFiles,

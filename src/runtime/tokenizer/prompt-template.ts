@@ -9,7 +9,13 @@
 // rendered string is split on the sentinels afterwards, so caller text never passes through
 // special-token matching.
 import { randomBytes } from 'node:crypto';
-import { PromptError, type ChatMessage, type ChatRole, type ToolSpec } from './chat-message.js';
+import {
+  PromptError,
+  type ChatMessage,
+  type ChatRole,
+  type MediaKindPart,
+  type ToolDefinition,
+} from './chat-message.js';
 import { pythonJson } from './python-json.js';
 
 /** A run of the rendered prompt: template text, or one caller text inserted verbatim. */
@@ -44,7 +50,10 @@ const SENTINEL_CLOSE = '\u{F0001}';
  * Replaces every caller text in `messages` by a sentinel. Roles are checked here because the
  * template prints them as template text: a role is the one caller string that is not isolated.
  */
-export function withSentinels(messages: readonly ChatMessage[], tools?: readonly ToolSpec[]): SentinelConversation {
+export function withSentinels(
+  messages: readonly ChatMessage<MediaKindPart>[],
+  tools?: readonly ToolDefinition[],
+): SentinelConversation {
   const nonce = randomBytes(16).toString('hex');
   const contents: string[] = [];
   const sentinel = (text: string): string => {
@@ -99,7 +108,7 @@ export function withSentinels(messages: readonly ChatMessage[], tools?: readonly
 }
 
 /** A tool as Hugging Face templates print it (`tool | tojson` of OpenAI's tool object). */
-function toolJson(tool: ToolSpec): string {
+function toolJson(tool: ToolDefinition): string {
   const definition: Record<string, unknown> = { name: tool.name };
   if (tool.description !== undefined) definition.description = tool.description;
   if (tool.parameters !== undefined) definition.parameters = tool.parameters;

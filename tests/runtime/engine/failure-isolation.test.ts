@@ -10,7 +10,7 @@
 // as when it runs alone.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerationEvent, GenerationRequest, MediaPart } from '../../../src/runtime/engine/engine-api.js';
+import type { GenerationEvent, GenerationRequest, MediaItem } from '../../../src/runtime/engine/engine-api.js';
 import type { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
 import {
   createMediaPreprocessor,
@@ -25,7 +25,7 @@ type Poison = { secondPerGridTs: number } | { gridThw: [number, number, number] 
 
 /** The real preprocessor, except that items registered in `poison` come back with the given lie. */
 function poisoningPreprocessor(real: MediaPreprocessor, poison: Map<Uint8Array, Poison>): MediaPreprocessor {
-  const honest = (part: MediaPart): MediaPart => {
+  const honest = (part: MediaItem): MediaItem => {
     if (part.source.kind !== 'frames' || !poison.has(part.source.frames[0]!)) return part;
     return { type: part.type, source: part.source };
   };

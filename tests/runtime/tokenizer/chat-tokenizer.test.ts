@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { PreTrainedTokenizer, type Message } from '@huggingface/transformers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromptError, type ChatMessage, type ContentPart } from '../../../src/runtime/tokenizer/chat-message.js';
+import {
+  PromptError,
+  type ChatMessage as ConversationMessage,
+  type ContentPart as ConversationPart,
+  type MediaKindPart,
+} from '../../../src/runtime/tokenizer/chat-message.js';
 import type { ChatTokenizer } from '../../../src/runtime/tokenizer/chat-tokenizer.js';
 import { loadTokenizer } from '../../../src/runtime/tokenizer/load-tokenizer.js';
 import {
@@ -15,6 +20,10 @@ import {
   VISION_START,
   makeTokenizerFolder,
 } from './tokenizer-fixture.js';
+
+// The tokenizer reads only the kind of a media part.
+type ChatMessage = ConversationMessage<MediaKindPart>;
+type ContentPart = ConversationPart<MediaKindPart>;
 
 let folder: Awaited<ReturnType<typeof makeTokenizerFolder>>;
 let tokenizer: ChatTokenizer;

@@ -6,8 +6,8 @@ import { ApiError } from '../../errors.js';
 import type { ChatCompletionRequest } from '../chat-completions/schema.js';
 import type { InputMessage, InputPart, ResponsesRequest } from './schema.js';
 
-type ChatMessage = ChatCompletionRequest['messages'][number];
-type ChatPart = Exclude<ChatMessage['content'], string | null | undefined>[number];
+type WireMessage = ChatCompletionRequest['messages'][number];
+type WirePart = Exclude<WireMessage['content'], string | null | undefined>[number];
 
 function stateful(feature: string, param: string): ApiError {
   return new ApiError('invalid_request', {
@@ -28,7 +28,7 @@ function checkStatelessFields(body: ResponsesRequest): void {
   }
 }
 
-function chatPart(part: InputPart): ChatPart {
+function chatPart(part: InputPart): WirePart {
   if (part.type === 'input_image') {
     return {
       type: 'image_url',
@@ -38,7 +38,7 @@ function chatPart(part: InputPart): ChatPart {
   return { type: 'text', text: part.text };
 }
 
-function chatMessage(message: InputMessage): ChatMessage {
+function chatMessage(message: InputMessage): WireMessage {
   const content = typeof message.content === 'string' ? message.content : message.content.map(chatPart);
   return { role: message.role, content };
 }
@@ -65,7 +65,7 @@ function responseFormat(body: ResponsesRequest): ChatCompletionRequest['response
 export function toChatRequest(body: ResponsesRequest): ChatCompletionRequest {
   checkStatelessFields(body);
   const input = typeof body.input === 'string' ? [{ role: 'user' as const, content: body.input }] : body.input;
-  const messages: ChatMessage[] = [
+  const messages: WireMessage[] = [
     ...(body.instructions === undefined ? [] : [{ role: 'system' as const, content: body.instructions }]),
     ...input.map(chatMessage),
   ];

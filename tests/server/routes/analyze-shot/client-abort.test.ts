@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaPart } from '../../../../src/runtime/engine/engine-api.js';
+import type { MediaItem } from '../../../../src/runtime/engine/engine-api.js';
 import { FakeEngine } from '../../fake-engine.js';
 import { createTestApp, type TestApp } from '../../test-app.js';
 import { multipartForm, PNG_BYTES } from './multipart-form.js';
@@ -46,7 +46,7 @@ describe('client disconnect during /analyze-shot', () => {
     request.on('error', () => undefined);
     request.end(form.payload);
     await waitFor(() => test.engine.running === 7);
-    const path = ((test.engine.requests[0]!.messages[1]!.content as MediaPart[])[0]!.source as { path: string }).path;
+    const path = ((test.engine.requests[0]!.messages[1]!.content as MediaItem[])[0]!.source as { path: string }).path;
     expect(existsSync(path)).toBe(true);
     request.destroy();
     const started = Date.now();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { GenerationRequest, MediaPart } from '../../../../src/runtime/engine/engine-api.js';
+import type { GenerationRequest, MediaItem } from '../../../../src/runtime/engine/engine-api.js';
 import { analysisVocabulary } from '../../../../src/shot/analysis/analysis-dimensions.js';
 import { DIMENSION_KEYS } from '../../../../src/shot/analysis/dimension-keys.js';
 import { PLAIN_SYSTEM_PROMPT, REASONING_SYSTEM_PROMPT } from '../../../../src/shot/system-prompts.js';
@@ -87,7 +87,7 @@ describe('JSON requests', () => {
     expect(test.engine.requests).toHaveLength(7);
     for (const request of test.engine.requests) {
       expect(request.messages[0]).toEqual({ role: 'system', content: PLAIN_SYSTEM_PROMPT });
-      const content = request.messages[1]!.content as [MediaPart, { type: 'text'; text: string }];
+      const content = request.messages[1]!.content as [MediaItem, { type: 'text'; text: string }];
       expect(content[0]).toMatchObject({ type: 'image', source: { kind: 'bytes' } });
       expect(content[1].text).toMatch(/^Question: What's the .* of this shot\?\nOptions:\nA\. /);
       expect(request.sampling).toMatchObject({ temperature: 0, maxTokens: 1, n: 1 });
@@ -106,7 +106,7 @@ describe('JSON requests', () => {
     ).json();
     expect(Object.keys(video.dimensions)).toEqual([...DIMENSION_KEYS]);
     expect(video.dimensions.camera_movement.distribution).toHaveProperty('Push in');
-    const part = (test.engine.requests[0]!.messages[1]!.content as MediaPart[])[0]!;
+    const part = (test.engine.requests[0]!.messages[1]!.content as MediaItem[])[0]!;
     expect(part).toMatchObject({ type: 'video', options: { fps: 4, maxPixels: 50_000 } });
     expect(test.resolver.resolved).toEqual([{ url: VIDEO_DATA_URL.slice(0, 80), kind: 'video' }]);
 
@@ -238,7 +238,7 @@ describe('multipart uploads', () => {
     expect(body.media.kind).toBe('image');
     expect(Object.keys(body.dimensions)).toEqual(['shot_size', 'lighting_condition', 'composition']);
     expect(body.enriched_prompt).toMatch(/^A lighthouse at dusk\. Close-up, backlit, balanced composition\.$/);
-    const part = (test.engine.requests[0]!.messages[1]!.content as MediaPart[])[0]!;
+    const part = (test.engine.requests[0]!.messages[1]!.content as MediaItem[])[0]!;
     // fps applies to videos only: dropped for this still.
     expect(part).toMatchObject({ type: 'image', source: { kind: 'file' }, options: { maxPixels: 40_000 } });
     expect(part.options).not.toHaveProperty('fps');

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerationEvent, GenerationRequest, MediaPart } from '../../../../src/runtime/engine/engine-api.js';
+import type { GenerationEvent, GenerationRequest, MediaItem } from '../../../../src/runtime/engine/engine-api.js';
 import { FakeEngine } from '../../fake-engine.js';
 import { createTestApp, type TestApp } from '../../test-app.js';
 import { mp4Header } from './multipart-form.js';
@@ -25,7 +25,7 @@ class FileSizeEngine extends FakeEngine {
 
   override generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
     this.onRequest();
-    const part = (request.messages[1]?.content as MediaPart[])[0];
+    const part = (request.messages[1]?.content as MediaItem[])[0];
     if (part?.source.kind === 'file') this.fileSizes.push(statSync(part.source.path).size);
     return super.generate(request);
   }
@@ -124,7 +124,7 @@ describe('a 50 MiB multipart upload', () => {
     expect(status, body).toBe(200);
     expect(JSON.parse(body).media.kind).toBe('video');
     expect(engine.fileSizes).toEqual([CLIP_BYTES, CLIP_BYTES]);
-    const part = (engine.requests[0]!.messages[1]!.content as MediaPart[])[0]!;
+    const part = (engine.requests[0]!.messages[1]!.content as MediaItem[])[0]!;
     expect(() => statSync((part.source as { path: string }).path)).toThrow(/ENOENT/);
     // Sampled every 50 ms during the upload and when the analysis starts, after a full collection
     // each time; a server that buffered the clip would hold 50 MiB (more with copies) by then.

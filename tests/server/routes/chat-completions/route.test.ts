@@ -2,7 +2,7 @@
 // OpenAI's schemas and key by key), the mapping to the engine's request, media handling, streaming
 // and its error event, and what never leaks.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MediaPart } from '../../../../src/runtime/engine/engine-api.js';
+import type { MediaItem } from '../../../../src/runtime/engine/engine-api.js';
 import { FakeEngine } from '../../fake-engine.js';
 import { capturingLogger } from '../../log-capture.js';
 import { assertOpenAiShape } from '../../openai-schema.js';
@@ -168,7 +168,7 @@ describe('non-streaming chat completion', () => {
     const messages = test.engine.requests[0]?.messages ?? [];
     const parts = messages.flatMap((message) => (typeof message.content === 'string' ? [] : message.content));
     expect(parts.map((part) => part.type)).toEqual(['image', 'text', 'image', 'text', 'video']);
-    const media = parts.filter((part): part is MediaPart => part.type !== 'text');
+    const media = parts.filter((part): part is MediaItem => part.type !== 'text');
     expect(media[0]).toMatchObject({ source: { kind: 'bytes' }, options: { maxPixels: 360 * 640 } });
     expect(media[0]?.options).not.toHaveProperty('fps');
     expect(media[2]).toMatchObject({ source: { kind: 'frames' }, options: { maxPixels: 360 * 640, fps: 2 } });

@@ -14,7 +14,7 @@ import { buildApp, type AppOptions } from './app.js';
 import type { ServerState } from './route-context.js';
 
 /** After the grace period, responses get this long to flush before their sockets are cut. */
-const CLOSE_TIMEOUT_MS = 5_000;
+export const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface RunningServer {
   readonly app: FastifyInstance;

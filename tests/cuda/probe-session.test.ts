@@ -23,14 +23,16 @@ describe('probe model', () => {
 const providerInstalled = existsSync(join(defaultBindingDirectory(), 'libonnxruntime_providers_cuda.so'));
 
 describe('CUDA probe session', () => {
-  it.runIf(!providerInstalled)(
-    'returns a failure instead of throwing when the CUDA provider is not installed',
-    async () => {
-      const check = await runCudaProbeSession(0);
+  it('returns a result instead of throwing: a failure naming the library when the CUDA provider is missing', async () => {
+    const check = await runCudaProbeSession(0);
+    if (providerInstalled) {
+      // .npmrc skips the provider, so this is a machine set up for CUDA: a GPU answers or fails, in words.
+      expect(check.ok || check.message.length > 0).toBe(true);
+    } else {
       expect(check.ok).toBe(false);
       expect(!check.ok && check.message).toMatch(/Failed to load shared library|providers_cuda|providers_shared/i);
-    },
-  );
+    }
+  });
 
   it('rejects a nonsense provider name as a failure, not an exception', async () => {
     const check = await runProbeSession([{ name: 'no-such-provider' }]);

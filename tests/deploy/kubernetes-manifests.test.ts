@@ -4,10 +4,10 @@
 // ServiceMonitor with their CRD models. Those schemas check types and required fields but let
 // unknown fields through, so what the replicas' behaviour depends on (probes, grace period,
 // security, selectors, the scaling query) is asserted by name below: a misspelt field fails there.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -18,12 +18,12 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
+import { CLOSE_TIMEOUT_MS } from '../../src/server/lifecycle.js';
+import { requireKubectl } from '../helpers/system-programs.js';
 
 const ROOT = resolve(import.meta.dirname, '../../deploy/kubernetes');
-/** kubectl ships kustomize; without it (Debian has no current kubectl) these tests cannot render. */
-const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-/** `shotvl serve`'s close timeout after the drain (src/server/lifecycle.ts CLOSE_TIMEOUT_MS). */
-const CLOSE_TIMEOUT_SECONDS = 5;
+/** `shotvl serve`'s close timeout after the drain. */
+const CLOSE_TIMEOUT_SECONDS = CLOSE_TIMEOUT_MS / 1000;
 
 type Manifest = {
   apiVersion: string;
@@ -43,7 +43,9 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
 };
 
+/** The objects `kubectl kustomize` renders (kubectl ships kustomize; without a recent one, an error saying so). */
 function render(folder: string): Manifest[] {
+  requireKubectl();
   const text = execFileSync('kubectl', ['kustomize', resolve(ROOT, folder)], { encoding: 'utf8' });
   return parseAllDocuments(text).map((document) => {
     if (document.errors.length > 0) throw new Error(document.errors.join('; '));
@@ -73,13 +75,16 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
   return Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
 }
 
-describe.runIf(HAS_KUBECTL).each(['cpu', 'cuda'])('deploy/kubernetes/overlays/%s', (overlay) => {
-  // Rendered before the tests, not while collecting them, so a machine without kubectl skips cleanly.
+describe.each(['cpu', 'cuda'])('deploy/kubernetes/overlays/%s', (overlay) => {
+  // Rendered once, before the first test rather than while collecting the file; in a beforeEach, so
+  // that without kubectl every test fails with requireKubectl's message (a failing beforeAll would
+  // leave them reported as skipped).
   let manifests: Manifest[] = [];
   let deployment: Deployment;
   let pod: IPodSpec;
   let server: IContainer;
-  beforeAll(() => {
+  beforeEach(() => {
+    if (manifests.length > 0) return;
     manifests = render(`overlays/${overlay}`);
     deployment = find<Deployment>(manifests, 'Deployment', 'shotvl-server');
     pod = deployment.spec!.template.spec as IPodSpec;
@@ -181,7 +186,7 @@ describe.runIf(HAS_KUBECTL).each(['cpu', 'cuda'])('deploy/kubernetes/overlays/%s
   });
 });
 
-describe.runIf(HAS_KUBECTL)('deploy/kubernetes/jobs/analyze-shards', () => {
+describe('deploy/kubernetes/jobs/analyze-shards', () => {
   it('renders an Indexed Job whose pods each analyze their own shard', () => {
     const manifests = render('jobs/analyze-shards');
     for (const manifest of manifests) validate(manifest);
@@ -197,7 +202,7 @@ describe.runIf(HAS_KUBECTL)('deploy/kubernetes/jobs/analyze-shards', () => {
   });
 });
 
-describe.runIf(HAS_KUBECTL)('the schema check', () => {
+describe('the schema check', () => {
   it('rejects what the API server would', () => {
     const manifests = render('overlays/cpu');
     const deployment = structuredClone(find<Manifest>(manifests, 'Deployment'));

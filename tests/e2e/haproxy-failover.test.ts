@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../helpers/fixtures.js';
 import { tinyModelDir } from '../helpers/tiny-model.js';
-import { HAPROXY, startHaproxy, type Balancer } from './haproxy.js';
+import { requireHaproxy, startHaproxy, type Balancer } from './haproxy.js';
 import {
   ROOT,
   environmentWithoutShotvlSettings,
@@ -44,6 +44,7 @@ function lines(file: string): string[] {
 }
 
 beforeAll(async () => {
+  requireHaproxy(); // before starting replicas it could not balance
   folder = mkdtempSync(join(tmpdir(), 'haproxy-failover-'));
   // The first ITEMS still-image questions of ShotBench, with a stub JPEG for each media path.
   const rows = readFileSync(fixturePath('shotbench', 'shotbench_test.jsonl'), 'utf8')
@@ -84,7 +85,7 @@ afterAll(() => {
   if (folder !== '') rmSync(folder, { recursive: true, force: true });
 });
 
-describe.runIf(HAPROXY !== undefined)('shotvl bench run through HAProxy while replicas die', () => {
+describe('shotvl bench run through HAProxy while replicas die', () => {
   it('answers every item exactly once and exits 0; the logs show the failover', async () => {
     const [killed, drained, survivor] = replicas as [ServeProcess, ServeProcess, ServeProcess];
     const out = join(folder, 'predictions.jsonl');

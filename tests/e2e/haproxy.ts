@@ -8,6 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((path) => existsSync(path));
 
+/** The HAProxy executable, or an error saying how to install it (tests never skip without it). */
+export function requireHaproxy(): string {
+  if (HAPROXY === undefined) throw new Error('haproxy is not installed: apt-get install haproxy (.ci/run does)');
+  return HAPROXY;
+}
+
 export interface Balancer {
   readonly child: ChildProcess;
   /** http://127.0.0.1:PORT, the frontend clients use. */
@@ -68,11 +74,11 @@ export function haproxyConfiguration(frontendPort: number, statsPort: number, se
 }
 
 export async function startHaproxy(folder: string, servers: Record<string, number>): Promise<Balancer> {
-  if (HAPROXY === undefined) throw new Error('haproxy is not installed (apt-get install haproxy; .ci/run does)');
+  const haproxy = requireHaproxy();
   const [frontendPort, statsPort] = [await freePort(), await freePort()];
   const configuration = join(folder, 'haproxy.cfg');
   writeFileSync(configuration, haproxyConfiguration(frontendPort, statsPort, servers));
-  const child = spawn(HAPROXY, ['-db', '-f', configuration], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(haproxy, ['-db', '-f', configuration], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));

@@ -2,17 +2,15 @@
 // the model runner in a worker thread, the real media preprocessor (sharp, ffmpeg) and the real
 // MediaLoader (data: URLs decoded in memory). For the end-to-end tests in this folder.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
 import { createMediaPreprocessor } from '../../src/runtime/engine/media-preprocessor.js';
 import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
 import { MediaLoader } from '../../src/server/media/media-loader.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { requireFfmpeg } from '../helpers/system-programs.js';
 import { tinyEngine } from '../helpers/test-engine.js';
 import { testConfig } from '../server/test-app.js';
-
-export const FFMPEG = '/usr/bin/ffmpeg';
-export const hasFfmpeg = existsSync(FFMPEG);
 
 export interface LiveTinyServer {
   server: RunningServer;
@@ -73,7 +71,7 @@ export function goldenImageDataUrl(): string {
 
 /** A 1 s, 64×64 H.264 test pattern made with ffmpeg's lavfi testsrc, written to `file`. */
 export function makeTestVideo(file: string, size = '64x64'): void {
-  execFileSync(FFMPEG, [
+  execFileSync(requireFfmpeg(), [
     '-v',
     'error',
     '-f',

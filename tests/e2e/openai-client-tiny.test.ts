@@ -17,13 +17,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertOpenAiShape } from '../server/openai-schema.js';
-import {
-  goldenImageDataUrl,
-  hasFfmpeg,
-  makeTestVideo,
-  startLiveTinyServer,
-  type LiveTinyServer,
-} from './live-tiny-server.js';
+import { goldenImageDataUrl, makeTestVideo, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
 
 /** The client types know OpenAI's fields only; ours (video_url, structured_outputs, top_k, ...) go through as-is. */
 type Extended<T> = T & Record<string, unknown>;
@@ -94,10 +88,8 @@ function contentOf(completion: ChatCompletion, index = 0): string {
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'e2e-openai-'));
   imageUrl = goldenImageDataUrl();
-  if (hasFfmpeg) {
-    makeTestVideo(join(folder, 'testsrc.mp4'));
-    videoUrl = `data:video/mp4;base64,${readFileSync(join(folder, 'testsrc.mp4')).toString('base64')}`;
-  }
+  makeTestVideo(join(folder, 'testsrc.mp4'));
+  videoUrl = `data:video/mp4;base64,${readFileSync(join(folder, 'testsrc.mp4')).toString('base64')}`;
   live = await startLiveTinyServer();
   client = new OpenAI({ apiKey: 'unused', baseURL: `${live.url}/v1`, maxRetries: 0, timeout: 30_000 });
 });
@@ -184,7 +176,7 @@ describe('the official openai client against the tiny model', () => {
     expect(contentOf(second)).toBe(contentOf(first));
   });
 
-  it.runIf(hasFfmpeg)('completes and streams a chat with an mp4 video', async () => {
+  it('completes and streams a chat with an mp4 video', async () => {
     const params: Extended<ChatCompletionCreateParamsNonStreaming> = {
       model: live.modelId,
       messages: videoMessages(),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/bench.js';
-import { hasFfmpeg, makeTestVideo, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
+import { makeTestVideo, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
 
 interface DatasetRow {
   index: number;
@@ -40,19 +40,15 @@ const ROWS: DatasetRow[] = [
     answer: 'A',
     category: 'lighting type',
   },
-  ...(hasFfmpeg
-    ? [
-        {
-          index: 3,
-          type: ['video'] as ['video'],
-          path: ['video/testsrc.mp4'] as [string],
-          question: "What's the camera movement in this movie shot?",
-          options: { A: 'Pan left', B: 'Pan right', C: 'Push in', D: 'Static' },
-          answer: 'C',
-          category: 'camera movement',
-        },
-      ]
-    : []),
+  {
+    index: 3,
+    type: ['video'],
+    path: ['video/testsrc.mp4'],
+    question: "What's the camera movement in this movie shot?",
+    options: { A: 'Pan left', B: 'Pan right', C: 'Push in', D: 'Static' },
+    answer: 'C',
+    category: 'camera movement',
+  },
 ];
 
 let live: LiveTinyServer;
@@ -94,7 +90,7 @@ beforeAll(async () => {
   await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } })
     .png()
     .toFile(join(folder, 'media/image/blue.png'));
-  if (hasFfmpeg) makeTestVideo(join(folder, 'media/video/testsrc.mp4'));
+  makeTestVideo(join(folder, 'media/video/testsrc.mp4'));
   writeFileSync(join(folder, 'shotbench.jsonl'), ROWS.map((row) => JSON.stringify(row)).join('\n') + '\n');
   live = await startLiveTinyServer();
 });

@@ -2,39 +2,38 @@
 // that can never fit the context is refused before any frame is decoded: ffprobe runs, the ffmpeg
 // decode does not.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidMediaOptionsError } from '../../src/media/media-errors.js';
 import { mergeMediaLimits } from '../../src/media/media-limits.js';
 import { preprocessVideoFile } from '../../src/media/video-preprocess.js';
+import { requireFfmpeg } from '../helpers/system-programs.js';
 
-const FFMPEG = '/usr/bin/ffmpeg';
 let folder = '';
 let video = '';
 
 beforeAll(() => {
   folder = mkdtempSync(join(tmpdir(), 'shotvl-video-tokens-'));
   video = join(folder, 'clip.mp4');
-  if (existsSync(FFMPEG))
-    execFileSync(FFMPEG, [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=duration=2:size=320x240:rate=10',
-      '-pix_fmt',
-      'yuv420p',
-      '-y',
-      video,
-    ]);
+  execFileSync(requireFfmpeg(), [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=2:size=320x240:rate=10',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    video,
+  ]);
 });
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-describe.skipIf(!existsSync(FFMPEG))('video token budget', () => {
+describe('video token budget', () => {
   it('refuses a clip over the token budget before decoding a frame', async () => {
     const allowed: number[] = [];
     const ok = await preprocessVideoFile(video, { fps: 2 }, { onProcessSpawn: (pid) => allowed.push(pid) });

@@ -9,9 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { run } from '../../../src/cli/commands/bench.js';
 import { completionReply, startStubEndpoint } from './stub-endpoint.js';
 import type { RecordedRequest, StubEndpoint } from './stub-endpoint.js';
+import { requireFfmpeg } from '../../helpers/system-programs.js';
 
-const FFMPEG = '/usr/bin/ffmpeg';
-const hasFfmpeg = existsSync(FFMPEG);
 const official = JSON.parse(
   readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8'),
 ) as {
@@ -71,23 +70,19 @@ const ITEMS: GeneratedItem[] = [
       'Please select the most likely answer from the options above.',
     reply: '<answer>D</answer>',
   },
-  ...(hasFfmpeg
-    ? [
-        {
-          index: 4,
-          category: 'camera movement',
-          kind: 'video' as const,
-          path: 'video/testsrc.webm_3.mp4',
-          mediaType: 'video/mp4',
-          options: { A: 'Pan left', B: 'Pan right', C: 'Push in', D: 'Static' },
-          answer: 'C',
-          expectedText:
-            "Question: What's the camera movement in this movie shot?\nOptions:\nA. Pan left\nB. Pan right\nC. Push in\nD. Static\n" +
-            'Please select the most likely answer from the options above.',
-          reply: '<think>The frame moves.</think><answer>A or B</answer>',
-        },
-      ]
-    : []),
+  {
+    index: 4,
+    category: 'camera movement',
+    kind: 'video',
+    path: 'video/testsrc.webm_3.mp4',
+    mediaType: 'video/mp4',
+    options: { A: 'Pan left', B: 'Pan right', C: 'Push in', D: 'Static' },
+    answer: 'C',
+    expectedText:
+      "Question: What's the camera movement in this movie shot?\nOptions:\nA. Pan left\nB. Pan right\nC. Push in\nD. Static\n" +
+      'Please select the most likely answer from the options above.',
+    reply: '<think>The frame moves.</think><answer>A or B</answer>',
+  },
 ];
 
 const QUESTIONS: Record<string, string> = {
@@ -160,20 +155,18 @@ beforeAll(async () => {
   await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } })
     .png()
     .toFile(join(folder, 'media/image/blue.png'));
-  if (hasFfmpeg) {
-    execFileSync(FFMPEG, [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=duration=1:size=640x360:rate=10',
-      '-pix_fmt',
-      'yuv420p',
-      '-y',
-      join(folder, 'media/video/testsrc.webm_3.mp4'),
-    ]);
-  }
+  execFileSync(requireFfmpeg(), [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=1:size=640x360:rate=10',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    join(folder, 'media/video/testsrc.webm_3.mp4'),
+  ]);
   writeDatasetTsv(join(folder, 'test.tsv'));
   stub = await startStubEndpoint(() => ({ status: 500, json: {} }));
 });
@@ -303,13 +296,9 @@ describe('shotvl bench run against a stub endpoint', () => {
     expect(scored?.categories['LC']).toMatchObject({ total: 1, correct: 1, accuracy: 1 });
     expect(scored?.categories['SC']).toMatchObject({ total: 1, correct: 0, accuracy: 0 });
     expect(scored?.categories['SF']).toMatchObject({ total: 0, accuracy: null });
-    if (hasFfmpeg) {
-      expect(scored?.categories['CM']).toMatchObject({ total: 1, correct: 0, undecided: 1 });
-      expect(scored?.undecided).toBe(1);
-      expect(scored?.average).toBeCloseTo(0.5, 12);
-    } else {
-      expect(scored?.average).toBeCloseTo(2 / 3, 12);
-    }
+    expect(scored?.categories['CM']).toMatchObject({ total: 1, correct: 0, undecided: 1 });
+    expect(scored?.undecided).toBe(1);
+    expect(scored?.average).toBeCloseTo(0.5, 12);
     expect(scored?.overall).toMatchObject({ total: ITEMS.length, correct: 2 });
   });
 
@@ -347,7 +336,7 @@ describe('shotvl bench run against a stub endpoint', () => {
     expect(readLines(plainOut)).toMatchObject([{ index: 2, letter: 'B', hit: true, mode: 'plain' }]);
   });
 
-  it.runIf(hasFfmpeg)('--video-as-frames sends the fps-12 qwen-vl-utils frames as PNG image parts', async () => {
+  it('--video-as-frames sends the fps-12 qwen-vl-utils frames as PNG image parts', async () => {
     const framesOut = join(folder, 'frames.jsonl');
     stub.requests.length = 0;
     stub.respond = () => completionReply('<answer>C</answer>');

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { dataUrl, mediaTypeFromExtension, mediaTypeOf, sniffMediaType } from '../../../src/cli/bench/media-type.js';
+import { requireFfmpeg } from '../../helpers/system-programs.js';
 
 describe('media types', () => {
   it('sniffs the images sharp writes', async () => {
@@ -16,7 +17,7 @@ describe('media types', () => {
     expect(sniffMediaType(await base.clone().tiff().toBuffer())).toBe('image/tiff');
   });
 
-  it.runIf(existsSync('/usr/bin/ffmpeg'))('sniffs the videos ffmpeg writes', () => {
+  it('sniffs the videos ffmpeg writes', () => {
     const folder = mkdtempSync(join(tmpdir(), 'media-type-'));
     try {
       const expectations: [string, string][] = [
@@ -27,7 +28,7 @@ describe('media types', () => {
       ];
       for (const [name, type] of expectations) {
         const file = join(folder, name);
-        execFileSync('/usr/bin/ffmpeg', [
+        execFileSync(requireFfmpeg(), [
           '-v',
           'error',
           '-f',

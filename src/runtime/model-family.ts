@@ -4,8 +4,38 @@
 import type { GridThw } from '../media/patchify.js';
 import type { EncodedMedia } from './engine/vision-cache.js';
 import type { RunnerPrompt } from './runner/model-runner.js';
+import type { GrammarSpec } from './structured-output/grammar-spec.js';
+import type { ToolDefinition } from './tokenizer/chat-message.js';
+
+/** A piece of one choice's generated text, split into content and tool calls. */
+export type ToolCallPiece =
+  | { kind: 'content'; text: string }
+  /** A call began: its position among the answer's calls and the function's name. */
+  | { kind: 'call'; index: number; name: string }
+  /** More of a call's arguments text (the pieces of one call concatenate to its arguments). */
+  | { kind: 'arguments'; index: number; text: string };
+
+/** Splits one choice's streamed text into content and tool calls. */
+export interface ToolCallParser {
+  /** Calls completed so far. */
+  readonly callCount: number;
+  push(text: string): ToolCallPiece[];
+  /** The end of the text: whatever was held back. */
+  finish(): ToolCallPiece[];
+}
+
+/** How a family's models call functions: in the prompt, in the grammar that forces calls, in their output. */
+export interface ToolCallFormat {
+  /** The chat template for conversations with tools, tool calls or tool results (when the model's own renders none). */
+  readonly chatTemplate: string;
+  /** One or more calls (only one unless `parallel`) to the given functions, and nothing else. */
+  grammar(functions: readonly Pick<ToolDefinition, 'name' | 'parameters'>[], parallel: boolean): GrammarSpec;
+  /** A parser for one choice's text. */
+  parser(): ToolCallParser;
+}
 
 export interface ModelFamily {
+  readonly toolCallFormat: ToolCallFormat;
   /**
    * Language-model tokens (pad tokens in the prompt) a media item with this grid occupies. Throws
    * InvalidGridError (a 400) for a grid the model cannot run, or one that disagrees with the number

@@ -16,9 +16,11 @@ import type {
   LatencySamples,
   ModelDescription,
   TokenLogprob,
+  ToolCallFormat,
 } from '../../src/runtime/engine/engine-api.js';
 import { contextLengthMessage, EngineError } from '../../src/runtime/engine/engine-errors.js';
 import { UnsupportedFormatError } from '../../src/media/media-errors.js';
+import { hermesToolCallFormat } from '../../src/runtime/qwen2-5-vl/tool-calls.js';
 
 export interface FakeEngineOptions {
   modelId?: string;
@@ -59,6 +61,8 @@ function promptTokenCount(messages: readonly ChatMessage[]): number {
 
 export class FakeEngine implements Engine {
   readonly model: ModelDescription;
+  /** The served model's format (Qwen2.5's Hermes tool calls). */
+  readonly toolCallFormat: ToolCallFormat = hermesToolCallFormat;
   readonly requests: GenerationRequest[] = [];
   /** When set, generate() throws EngineError('overloaded') with this Retry-After. */
   overloadedRetryAfterSeconds: number | undefined;

@@ -13,7 +13,6 @@ import { InferenceEngine, type EngineLogger } from './inference-engine.js';
 import type { MediaPreprocessor } from './vision-cache.js';
 import { GrammarService } from '../structured-output/grammar-service.js';
 import { QWEN2_5_VL_VOCABULARY_TYPE } from '../qwen2-5-vl/grammar-vocabulary.js';
-import { QWEN2_5_VL_TOOL_CHAT_TEMPLATE } from '../qwen2-5-vl/tool-chat-template.js';
 
 export interface CreateEngineOptions {
   modelDir: string;
@@ -75,7 +74,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
   try {
     const tokenizer = await loadTokenizer(options.modelDir, {
       spatialMergeSize: runner.config.vision.spatialMergeSize,
-      toolChatTemplate: QWEN2_5_VL_TOOL_CHAT_TEMPLATE,
+      toolChatTemplate: runner.family.toolCallFormat.chatTemplate,
     });
     const limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
     const maxModelLength = Math.min(limits.maxModelLength, runner.config.text.maxPositionEmbeddings);

@@ -8,9 +8,11 @@
 // in memory, or a video's encoded frames) and per-item options the engine clamps to its limits.
 import type { ChatMessage, ToolDefinition } from '../tokenizer/chat-message.js';
 import type { StructuredOutput } from '../structured-output/grammar-spec.js';
+import type { ToolCallFormat } from '../model-family.js';
 import type { EncodedMedia } from './vision-cache.js';
 
 export type { GrammarSpec, StructuredOutput } from '../structured-output/grammar-spec.js';
+export type { ToolCallFormat, ToolCallParser, ToolCallPiece } from '../model-family.js';
 export type { MediaItem, MediaOptions, MediaSource } from '../../media/preprocess-media.js';
 export type {
   ChatMessage,
@@ -127,6 +129,8 @@ export interface ModelDescription {
 
 export interface Engine {
   readonly model: ModelDescription;
+  /** The loaded model family's tool-call format: the grammar that forces calls, the parser of answers. */
+  readonly toolCallFormat: ToolCallFormat;
   state(): EngineState;
   /**
    * Starts generation. Throws EngineError at once for requests that can never run (context

@@ -11,6 +11,7 @@ import type {
   GenerationRequest,
   LatencySamples,
   ModelDescription,
+  ToolCallFormat,
 } from './engine-api.js';
 import { EngineError, neverFits, overloadedError, shuttingDown } from './engine-errors.js';
 import type { EngineLogger, EngineSettings } from './engine-settings.js';
@@ -71,6 +72,10 @@ export class InferenceEngine implements Engine {
 
   get model(): ModelDescription {
     return this.settings.model;
+  }
+
+  get toolCallFormat(): ToolCallFormat {
+    return this.runner.family.toolCallFormat;
   }
 
   state(): EngineState {

@@ -1,4 +1,4 @@
-// Qwen2.5-VL's side of the engine (ModelFamily): a media item takes one pad token per merged
+// Qwen2.5-VL's side of the engine (ModelFamily): tool calls in Qwen2.5's Hermes format; a media item takes one pad token per merged
 // patch group, and a prompt runs with 3-axis M-RoPE positions computed once for the whole prompt
 // (its decode positions continue at cache position + rope delta). The runner reads the layout
 // back in qwen-model-runner.ts.
@@ -8,6 +8,7 @@ import type { PromptMediaSpan, RunnerPrompt } from '../runner/model-runner.js';
 import { assertValidGrid, gridPatchCount, InvalidGridError, type GridThw } from './grid-thw.js';
 import { validatePrompt, type LaidOutPrompt } from './prompt-validation.js';
 import { computeRopeIndex } from './rope-index.js';
+import { hermesToolCallFormat } from './tool-calls.js';
 
 /** RunnerPrompt.layout of this family. */
 export interface QwenPromptLayout {
@@ -21,6 +22,7 @@ export function qwenFamily(config: ModelConfig): ModelFamily {
   const { tokens, vision } = config;
   const mergeUnit = vision.spatialMergeSize ** 2;
   return {
+    toolCallFormat: hermesToolCallFormat,
     mediaTokenCount(grid: GridThw, kind: 'image' | 'video', pixelValueCount?: number): number {
       assertValidGrid(grid, vision.spatialMergeSize, kind);
       const rowLength = 3 * vision.temporalPatchSize * vision.patchSize ** 2;

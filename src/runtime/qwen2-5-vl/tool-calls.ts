@@ -2,22 +2,23 @@
 // in the assistant's text (vLLM's `hermes` parser reads the same). Here: the grammar that forces
 // calls (tool_choice required or a named function: always a call, arguments valid against the
 // function's schema) and the incremental parser that splits generated text into content and calls.
+import type { ToolCallFormat, ToolCallParser, ToolCallPiece } from '../model-family.js';
 import type { GrammarSpec } from '../structured-output/grammar-spec.js';
+import type { ToolDefinition } from '../tokenizer/chat-message.js';
+import { QWEN2_5_VL_TOOL_CHAT_TEMPLATE } from './tool-chat-template.js';
 
 export const TOOL_CALL_BEGIN = '<tool_call>';
 export const TOOL_CALL_END = '</tool_call>';
-
-export interface ToolGrammarFunction {
-  name: string;
-  parameters?: Record<string, unknown>;
-}
 
 /**
  * One or more calls (only one when `parallel` is false) to the given functions, nothing else. The
  * text up to the arguments is fixed by the grammar, so the model only chooses which function and
  * writes arguments the function's JSON Schema allows.
  */
-export function toolCallGrammar(functions: readonly ToolGrammarFunction[], parallel: boolean): GrammarSpec {
+export function toolCallGrammar(
+  functions: readonly Pick<ToolDefinition, 'name' | 'parameters'>[],
+  parallel: boolean,
+): GrammarSpec {
   return {
     kind: 'structural_tag',
     tag: {
@@ -38,13 +39,6 @@ export function toolCallGrammar(functions: readonly ToolGrammarFunction[], paral
   };
 }
 
-export type ToolCallPiece =
-  | { kind: 'content'; text: string }
-  /** A call began: its position among the answer's calls and the function's name. */
-  | { kind: 'call'; index: number; name: string }
-  /** More of a call's arguments text (the pieces of one call concatenate to its arguments). */
-  | { kind: 'arguments'; index: number; text: string };
-
 // The head is complete once the first character of the arguments has arrived.
 const CALL_HEAD = /^\s*\{\s*"name"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"arguments"\s*:\s*(?=\S)/s;
 
@@ -61,7 +55,7 @@ function partialTagLength(text: string, tag: string): number {
  * complete, then its arguments in pieces, always holding back from the last `}` (which may be the
  * call object's own closing brace).
  */
-export class ToolCallParser {
+export class HermesToolCallParser implements ToolCallParser {
   private buffer = '';
   private inCall = false;
   private named = false;
@@ -165,3 +159,10 @@ export class ToolCallParser {
     this.heldSpace = text.slice(body.length);
   }
 }
+
+/** Qwen2.5-VL's ModelFamily.toolCallFormat. */
+export const hermesToolCallFormat: ToolCallFormat = {
+  chatTemplate: QWEN2_5_VL_TOOL_CHAT_TEMPLATE,
+  grammar: toolCallGrammar,
+  parser: () => new HermesToolCallParser(),
+};

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ToolCallParser, type ToolCallPiece } from '../../../src/runtime/qwen2-5-vl/tool-calls.js';
+import type { ToolCallPiece } from '../../../src/runtime/model-family.js';
+import { HermesToolCallParser as ToolCallParser } from '../../../src/runtime/qwen2-5-vl/tool-calls.js';
 
 function parse(text: string, cuts: number[]): ToolCallPiece[] {
   const parser = new ToolCallParser();

@@ -5,6 +5,7 @@ import type {
   FinishReason,
   GenerationEvent,
   TokenLogprob as EngineTokenLogprob,
+  ToolCallFormat,
 } from '../../../runtime/engine/engine-api.js';
 import { ApiError } from '../../errors.js';
 import type { ChatCompletion, TokenLogprob, Usage } from './schema.js';
@@ -17,8 +18,8 @@ export interface CompletionContext {
   systemFingerprint: string;
   n: number;
   logprobs: boolean;
-  /** The request offered tools (tool_choice not none): the answer's tool calls are parsed out. */
-  parseToolCalls: boolean;
+  /** Set when the request offered tools (tool_choice not none): the answer's tool calls are parsed out with it. */
+  toolCalls: ToolCallFormat | undefined;
   /** The client's signal: tells a client disconnect from a server-side abort. */
   signal: AbortSignal;
 }
@@ -111,9 +112,10 @@ export async function collectCompletion(
     created: context.created,
     model: context.model,
     choices: choices.map((choice, index) => {
-      const message: ChatCompletion['choices'][number]['message'] = context.parseToolCalls
-        ? toolCallMessage(choice.text)
-        : { role: 'assistant', content: choice.text, refusal: null };
+      const message: ChatCompletion['choices'][number]['message'] =
+        context.toolCalls !== undefined
+          ? toolCallMessage(choice.text, context.toolCalls.parser())
+          : { role: 'assistant', content: choice.text, refusal: null };
       return {
         index,
         message,

@@ -91,9 +91,9 @@ export async function* streamCompletion(
 ): AsyncGenerator<string> {
   try {
     const counter = new UsageCounter();
-    const toolStreams = context.parseToolCalls
-      ? Array.from({ length: context.n }, () => new ToolCallStream())
-      : undefined;
+    const format = context.toolCalls;
+    const toolStreams =
+      format !== undefined ? Array.from({ length: context.n }, () => new ToolCallStream(format.parser())) : undefined;
     const usageSoFar = (): Usage | null => (context.continuousUsage ? counter.total() : null);
     // With continuous usage the role chunks wait for the engine's first event (the prompt's size),
     // so that they too carry true figures; otherwise they go out at once.

@@ -1,9 +1,10 @@
 // The checks a JSON schema cannot express, and the mapping of request fields to the engine's
 // SamplingOptions. Unset fields take the model's generation_config.json defaults, then vLLM's.
 import type {
+  Engine,
   MediaOptions,
-  ModelDescription,
   SamplingOptions,
+  ToolCallFormat,
   ToolDefinition,
 } from '../../../runtime/engine/engine-api.js';
 import { describeChoice, planTools } from './tool-fields.js';
@@ -24,7 +25,8 @@ export interface ChatRequestPlan {
   cacheSalt: string | undefined;
   /** Functions offered to the model (absent with tool_choice none). */
   tools: ToolDefinition[] | undefined;
-  parseToolCalls: boolean;
+  /** The model's tool-call format when tools were offered: the answer's calls are parsed out with it. */
+  toolCalls: ToolCallFormat | undefined;
 }
 
 function invalidField(param: string, message: string): ApiError {
@@ -66,12 +68,12 @@ function stopStrings(stop: string | string[] | undefined): string[] | undefined 
 
 export function planChatRequest(
   body: ChatCompletionRequest,
-  model: ModelDescription,
+  engine: Pick<Engine, 'model' | 'toolCallFormat'>,
   servedModelNames: readonly string[],
 ): ChatRequestPlan {
   const modelName = resolveServedModel(body.model, servedModelNames);
   checkConsistency(body);
-  const defaults = model.generationDefaults;
+  const defaults = engine.model.generationDefaults;
   const sampling: SamplingOptions = {
     temperature: body.temperature ?? defaults.temperature ?? 1,
     topP: body.top_p ?? defaults.topP ?? 1,
@@ -96,7 +98,7 @@ export function planChatRequest(
   const constraint = outputConstraint(body as Record<string, unknown>);
   if (constraint.choices !== undefined) sampling.choices = constraint.choices;
   if (constraint.structuredOutput !== undefined) sampling.structuredOutput = constraint.structuredOutput;
-  const tools = planTools(body);
+  const tools = planTools(body, engine.toolCallFormat);
   if (tools.grammar !== undefined) {
     if (constraint.choices !== undefined || constraint.structuredOutput !== undefined)
       throw invalidField(
@@ -120,6 +122,6 @@ export function planChatRequest(
     mediaOptions,
     cacheSalt: body.cache_salt,
     tools: tools.tools,
-    parseToolCalls: tools.tools !== undefined,
+    toolCalls: tools.tools === undefined ? undefined : engine.toolCallFormat,
   };
 }

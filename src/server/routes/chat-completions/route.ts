@@ -31,7 +31,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
     handler: async (request, reply) => {
       const body = request.body;
       reportUnknownFields(body, request.log);
-      const plan = planChatRequest(body, context.engine.model, context.servedModelNames);
+      const plan = planChatRequest(body, context.engine, context.servedModelNames);
       const signal = abortOnClientClose(reply);
       const resolved = await toChatMessages(
         body.messages,
@@ -62,7 +62,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, context: Rout
           systemFingerprint: context.systemFingerprint,
           n: plan.sampling.n,
           logprobs: plan.sampling.logprobs !== undefined,
-          parseToolCalls: plan.parseToolCalls,
+          toolCalls: plan.toolCalls,
           signal,
         };
         if (!plan.stream) return await collectCompletion(events, completion);

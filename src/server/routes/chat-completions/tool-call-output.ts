@@ -1,9 +1,9 @@
 // Generated text -> OpenAI's tool calls, for requests that offered tools: the model family's parser
-// splits the text into content and calls; here they become `message.tool_calls` (non-streaming) or
+// (the engine's toolCallFormat) splits the text into content and calls; here they become `message.tool_calls` (non-streaming) or
 // `delta.tool_calls` pieces (streaming: id, type and name first, then the arguments in pieces).
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { ToolCallParser, type ToolCallPiece } from '../../../runtime/tool-call-format.js';
+import type { ToolCallParser, ToolCallPiece } from '../../../runtime/engine/engine-api.js';
 import type { ChatCompletion, ChatCompletionChunk } from './schema.js';
 
 type Message = ChatCompletion['choices'][number]['message'];
@@ -19,8 +19,7 @@ export function finishWithCalls(reason: 'stop' | 'length', calls: number): 'stop
 }
 
 /** The whole answer as a message: content outside the calls (null when there is none) and the calls. */
-export function toolCallMessage(text: string): Message {
-  const parser = new ToolCallParser();
+export function toolCallMessage(text: string, parser: ToolCallParser): Message {
   const pieces = [...parser.push(text), ...parser.finish()];
   const content = pieces.flatMap((piece) => (piece.kind === 'content' ? [piece.text] : [])).join('');
   const calls: NonNullable<Message['tool_calls']> = [];
@@ -35,7 +34,7 @@ export function toolCallMessage(text: string): Message {
 
 /** One choice's stream: text in, chunk deltas out. */
 export class ToolCallStream {
-  private readonly parser = new ToolCallParser();
+  constructor(private readonly parser: ToolCallParser) {}
 
   get callCount(): number {
     return this.parser.callCount;

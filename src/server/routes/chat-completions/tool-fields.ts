@@ -1,8 +1,7 @@
 // tools, tool_choice and parallel_tool_calls -> the functions the prompt offers, and for
 // tool_choice required or a named function the grammar that makes the answer a valid call (the
 // model family's tool-call format, arguments valid against the function's parameters schema).
-import type { StructuredOutput, ToolDefinition } from '../../../runtime/engine/engine-api.js';
-import { toolCallGrammar } from '../../../runtime/tool-call-format.js';
+import type { StructuredOutput, ToolCallFormat, ToolDefinition } from '../../../runtime/engine/engine-api.js';
 import {
   checkJsonSchemaSubset,
   UnsupportedSchemaError,
@@ -26,7 +25,7 @@ export function describeChoice(body: ChatCompletionRequest): string {
   return typeof choice === 'object' ? `function ${choice.function.name}` : String(choice);
 }
 
-export function planTools(body: ChatCompletionRequest): ToolPlan {
+export function planTools(body: ChatCompletionRequest, format: Pick<ToolCallFormat, 'grammar'>): ToolPlan {
   const tools = body.tools ?? [];
   const choice = body.tool_choice ?? (tools.length > 0 ? 'auto' : 'none');
   if (choice === 'none') return { tools: undefined, grammar: undefined };
@@ -54,7 +53,7 @@ export function planTools(body: ChatCompletionRequest): ToolPlan {
   if (choice === 'auto') return { tools: definitions, grammar: undefined };
   const parallel = body.parallel_tool_calls !== false;
   if (choice === 'required')
-    return { tools: definitions, grammar: { grammar: toolCallGrammar(definitions, parallel), param: 'tool_choice' } };
+    return { tools: definitions, grammar: { grammar: format.grammar(definitions, parallel), param: 'tool_choice' } };
   const named = definitions.find((item) => item.name === choice.function.name);
   if (named === undefined)
     throw invalid(
@@ -62,5 +61,5 @@ export function planTools(body: ChatCompletionRequest): ToolPlan {
       `tool_choice names '${choice.function.name}', which is not among 'tools'.`,
     );
   // A named function: exactly one call to it, as OpenAI answers.
-  return { tools: definitions, grammar: { grammar: toolCallGrammar([named], false), param: 'tool_choice' } };
+  return { tools: definitions, grammar: { grammar: format.grammar([named], false), param: 'tool_choice' } };
 }

@@ -56,7 +56,7 @@ export function registerResponsesRoute(app: FastifyInstance, context: RouteConte
       };
       try {
         const chat = toChatRequest(body);
-        const plan = planChatRequest(chat, context.engine.model, context.servedModelNames);
+        const plan = planChatRequest(chat, context.engine, context.servedModelNames);
         const signal = abortOnClientClose(reply);
         const resolved = await toChatMessages(
           chat.messages,

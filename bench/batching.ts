@@ -1,6 +1,8 @@
 // bench/batching (issue 4): generated tokens/s with 1, 2, 4, 8 concurrent requests through the
 // engine (continuous batching), and the ratio to 1; beside it, the limit: how onnxruntime's own
 // int4 matrix product scales with batch rows on the same decoder shape, measured in the same run.
+// "Steady decode" counts only the tokens produced while every request of the level is decoding
+// (after the last first token, up to the first last token): the decode rate without prefill.
 //
 //   npx tsx bench/batching.ts <model-dir> [--tokens 16] [--concurrency 1,2,4,8] [--dtype q4-int8]
 import * as ort from 'onnxruntime-node';
@@ -13,7 +15,7 @@ import { isLoadFormat, type LoadFormat } from '../src/model-format/model-files.j
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchEngine, greedy, timeRequest } from './bench-engine.js';
+import { benchEngine, greedy, steadyDecodeRate, timeRequest } from './bench-engine.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -83,6 +85,7 @@ const { engine, close } = await benchEngine(
 );
 await timeRequest(engine, [{ role: 'user', content: 'warm up' }], greedy(2));
 const rates = new Map<number, number>();
+const decodeRates = new Map<number, number>();
 for (const concurrency of levels) {
   const started = performance.now();
   const results = await Promise.all(
@@ -97,16 +100,19 @@ for (const concurrency of levels) {
   );
   const seconds = (performance.now() - started) / 1000;
   rates.set(concurrency, results.reduce((sum, result) => sum + result.completionTokens, 0) / seconds);
+  decodeRates.set(concurrency, steadyDecodeRate(results).tokensPerSecond);
 }
 await close();
 const matmul = await matmulScaling(levels);
 console.log(`batching bench: ${modelDir}, ${tokens} generated tokens per request`);
-console.log('| concurrent | engine tokens/s | vs 1 | MatMulNBits rows/s (gate+up, M rows) | vs 1 |');
-console.log('|---:|---:|---:|---:|---:|');
+console.log(
+  '| concurrent | engine tokens/s (prefill included) | vs 1 | steady decode tokens/s (all decoding) | vs 1 | MatMulNBits rows/s (gate+up, M rows) | vs 1 |',
+);
+console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const concurrency of levels) {
   const rate = rates.get(concurrency)!;
   const rowsPerSecond = concurrency / matmul.get(concurrency)!;
   console.log(
-    `| ${concurrency} | ${rate.toFixed(2)} | ${(rate / rates.get(levels[0]!)!).toFixed(2)}x | ${rowsPerSecond.toFixed(0)} | ${(rowsPerSecond / (levels[0]! / matmul.get(levels[0]!)!)).toFixed(2)}x |`,
+    `| ${concurrency} | ${rate.toFixed(2)} | ${(rate / rates.get(levels[0]!)!).toFixed(2)}x | ${decodeRates.get(concurrency)!.toFixed(2)} | ${(decodeRates.get(concurrency)! / decodeRates.get(levels[0]!)!).toFixed(2)}x | ${rowsPerSecond.toFixed(0)} | ${(rowsPerSecond / (levels[0]! / matmul.get(levels[0]!)!)).toFixed(2)}x |`,
   );
 }

@@ -52,6 +52,8 @@ export interface RequestTiming {
   cachedTokens: number;
   text: string;
   choiceProbabilities?: Record<string, number>;
+  /** performance.now() at each delta, one entry per generated token in it. */
+  tokenTimes: number[];
 }
 
 export async function timeRequest(
@@ -69,6 +71,7 @@ export async function timeRequest(
     completionTokens: 0,
     cachedTokens: 0,
     text: '',
+    tokenTimes: [],
   };
   const events: AsyncIterable<GenerationEvent> = engine.generate({
     requestId: 'bench',
@@ -78,7 +81,9 @@ export async function timeRequest(
   });
   for await (const event of events) {
     if (event.type === 'delta') {
-      if (firstToken === 0 && event.tokenIds.length > 0) firstToken = performance.now();
+      const now = performance.now();
+      if (firstToken === 0 && event.tokenIds.length > 0) firstToken = now;
+      for (let token = 0; token < event.tokenIds.length; token += 1) timing.tokenTimes.push(now);
       timing.text += event.text;
     } else if (event.type === 'finish' && event.choiceProbabilities !== undefined) {
       timing.choiceProbabilities = event.choiceProbabilities;
@@ -110,4 +115,21 @@ export async function testCard(width: number, height: number): Promise<Uint8Arra
       .png()
       .toBuffer(),
   );
+}
+
+/**
+ * Aggregate decode tokens/s while every request is decoding: the tokens that arrived between the
+ * last request's first token and the first request's last token, over that window. Prefill and
+ * the ramp-up and drain at either end are left out.
+ */
+export function steadyDecodeRate(timings: RequestTiming[]): { tokensPerSecond: number; windowSeconds: number } {
+  const start = Math.max(...timings.map((timing) => timing.tokenTimes[0] ?? Infinity));
+  const end = Math.min(...timings.map((timing) => timing.tokenTimes.at(-1) ?? -Infinity));
+  if (!(end > start)) throw new Error('no window in which every request decodes: ask for more tokens');
+  // Tokens after `start` up to and including `end`: each counts the step that produced it.
+  const tokens = timings.reduce(
+    (sum, timing) => sum + timing.tokenTimes.filter((time) => time > start && time <= end).length,
+    0,
+  );
+  return { tokensPerSecond: tokens / ((end - start) / 1000), windowSeconds: (end - start) / 1000 };
 }

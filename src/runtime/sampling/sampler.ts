@@ -65,6 +65,8 @@ export class Sampler {
   private countedLength = 0;
   private readonly constraint: TokenConstraint | undefined;
   private readonly logprobsMode: LogprobsMode;
+  /** Greedy decoding with no processing before it: one pass over the raw row (bench/profile-decode). */
+  private readonly plainGreedy: boolean;
   private scratch = new Float32Array(0);
   private reference = new Float32Array(0);
 
@@ -78,6 +80,14 @@ export class Sampler {
     this.promptTokenIds = [...new Set(options.promptTokenIds ?? [])];
     this.constraint = options.constraint;
     this.logprobsMode = options.logprobsMode ?? 'raw';
+    this.plainGreedy =
+      params.temperature < GREEDY_TEMPERATURE &&
+      this.constraint === undefined &&
+      !params.logprobs &&
+      params.logitBias.size === 0 &&
+      params.repetitionPenalty === 1 &&
+      params.frequencyPenalty === 0 &&
+      params.presencePenalty === 0;
   }
 
   /**
@@ -87,6 +97,7 @@ export class Sampler {
   next(logits: Float32Array, generatedSoFar: readonly number[]): SampleResult {
     const { params } = this;
     this.countGenerated(generatedSoFar);
+    if (this.plainGreedy) return { tokenId: this.greedyOnRaw(logits), logprobs: undefined, completedChoice: undefined };
     const processed = this.scratchFor(logits.length);
     for (let index = 0; index < logits.length; index++) {
       const value = logits[index] as number;
@@ -111,6 +122,17 @@ export class Sampler {
     const logprobs = wantLogprobs ? positionLogprobs(this.reference, tokenId, params.topLogprobs) : undefined;
     const completedChoice = this.constraint?.advance(tokenId);
     return { tokenId, logprobs, completedChoice };
+  }
+
+  /**
+   * Greedy with nothing to apply first (no constraint, bias, penalty or logprobs): argmax of the
+   * raw row, without the scrubbed copy. Same token as the full path: argmax's `>` never picks a
+   * NaN, exactly as the copy's NaN -> -inf does not.
+   */
+  private greedyOnRaw(logits: Float32Array): number {
+    const best = argmax(logits);
+    if (best < 0) throw new SamplingError('no token can be sampled: every logit is -inf');
+    return best;
   }
 
   private choose(processed: Float32Array): number {

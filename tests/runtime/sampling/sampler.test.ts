@@ -144,6 +144,25 @@ describe('Sampler', () => {
     expect(sampler({ temperature: 0 }).next(logits, []).logprobs).toBeUndefined();
   });
 
+  it('picks the same greedy token on the raw-row fast path as on the full path (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ min: -5, max: 5 }), fc.constantFrom(Number.NaN, -Infinity, 5)), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (values) => {
+          const logits = Float32Array.from(values);
+          if (!values.some((value) => value > -Infinity)) return;
+          // logprobs forces the scrubbed copy and the processors; the plain sampler skips them.
+          const full = sampler({ temperature: 0, logprobs: true }).next(logits, []).tokenId;
+          expect(sampler({ temperature: 0 }).next(logits, []).tokenId).toBe(full);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('leaves the caller’s logits untouched, ignores NaN and fails when nothing can be sampled', () => {
     const logits = Float32Array.of(Number.NaN, 1, 2);
     const copy = Float32Array.from(logits);

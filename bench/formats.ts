@@ -17,15 +17,14 @@
 //
 // With several model folders (e.g. the same checkpoint converted with other q4 block sizes), every
 // folder runs every format it has; the first folder's first format is the baseline.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableLoadFormats, graphFormats, isLoadFormat, type LoadFormat } from '../src/model-format/model-files.js';
+import { availableLoadFormats, isLoadFormat, type LoadFormat } from '../src/model-format/model-files.js';
 import { applicableDimensions } from '../src/shot/analysis/analysis-dimensions.js';
 import { analysisQuestion } from '../src/shot/analysis/analysis-question.js';
 import type { InferenceEngine } from '../src/runtime/engine/inference-engine.js';
 import { benchEngine, greedy, testCard, timeRequest } from './bench-engine.js';
+import { decodeGraphBytes, readBandwidth } from './read-bandwidth.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -63,39 +62,6 @@ const rounds = Number(values.rounds);
 const decodeTokens = Number(values['decode-tokens']);
 const promptTokens = Number(values['prompt-tokens']);
 const skipped = new Set(values.skip.split(',').filter((name) => name !== ''));
-
-const repositoryRoot = resolve(import.meta.dirname, '..');
-
-/** Two threads summing a 1 GiB buffer: GB/s (median of 5), or undefined without a C compiler. */
-function readBandwidth(): number | undefined {
-  const binary = join(repositoryRoot, '.tmp', 'read-bandwidth');
-  if (!existsSync(binary)) {
-    mkdirSync(join(repositoryRoot, '.tmp'), { recursive: true });
-    try {
-      execFileSync('cc', [
-        '-O3',
-        '-march=native',
-        '-pthread',
-        join(repositoryRoot, 'bench/native/read-bandwidth.c'),
-        '-o',
-        binary,
-      ]);
-    } catch {
-      return undefined;
-    }
-  }
-  const line = execFileSync(binary, ['2', '1024', '5'], { encoding: 'utf8' });
-  return Number(/median_gb_s ([\d.]+)/.exec(line)?.[1]);
-}
-
-/** Bytes of the decoder graph a decode step reads: its files (weights dominate). */
-function decodeGraphBytes({ modelDir, format }: Variant): number {
-  const suffix = graphFormats(format).decode === 'fp32' ? '' : `_${graphFormats(format).decode}`;
-  const prefix = `decoder_model_merged${suffix}.onnx`;
-  return readdirSync(join(modelDir, 'onnx'))
-    .filter((name) => name === prefix || name === `${prefix}_data`)
-    .reduce((sum, name) => sum + statSync(join(modelDir, 'onnx', name)).size, 0);
-}
 
 const image = await testCard(1280, 720);
 // The vision cache is keyed by content: the analyze step gets its own (mirrored) still, so it pays

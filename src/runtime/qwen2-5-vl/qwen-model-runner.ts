@@ -124,7 +124,7 @@ export class QwenModelRunner implements ModelRunner {
     const prefills = chunks.filter((chunk) => !decodes.includes(chunk));
     if (decodes.length === 1) prefills.unshift(decodes.pop()!);
     if (decodes.length > 0) {
-      const rows = await Promise.all(decodes.map((chunk) => this.stepRow(chunk)));
+      const rows = await this.decodeRows(decodes);
       const results = await this.store.runDecodeBatch(this.sessions, rows);
       decodes.forEach((chunk, index) => chunk.wantLogits && logits.set(chunk.sequenceId, results[index]!));
     }
@@ -210,6 +210,20 @@ export class QwenModelRunner implements ModelRunner {
       kvCapacity,
       ...(features === undefined ? {} : { visionFeatures: features }),
     };
+  }
+
+  /** Single-token chunks embedded in one call (one embedding run per step, not one per row). */
+  private async decodeRows(chunks: SequenceChunk[]): Promise<StepRow[]> {
+    const hidden = this.config.text.hiddenSize;
+    const ids = BigInt64Array.from(chunks, (chunk) => BigInt(chunk.tokenIds[0]!));
+    const embeds = await this.sessions.embed(ids, chunks.length, 1);
+    return chunks.map((chunk, index) => ({
+      sequenceId: chunk.sequenceId,
+      embeds: embeds.subarray(index * hidden, (index + 1) * hidden),
+      tokens: 1,
+      positionIds: chunk.positionIds,
+      capacity: chunk.kvCapacity,
+    }));
   }
 
   private async stepRow(chunk: SequenceChunk): Promise<StepRow> {

@@ -9,6 +9,8 @@
 //   media_timeout             -> 504  decoding took longer than its wall-time budget
 //   media_aborted             -> 499  the caller aborted (client went away)
 //   ffmpeg_unavailable        -> 503  ffmpeg/ffprobe cannot be started: a deployment fault, not the media's
+//   media_not_found           -> 422  no regular file at the media path (the HTTP layer's media_fetch_failed,
+//                                     as for a missing file: URL; the command line names the file)
 //
 // Messages are written for API users and never contain library text (libvips/ffmpeg messages leak
 // paths and versions); the library error is kept as `cause` for logs.
@@ -24,6 +26,7 @@ export const MEDIA_ERROR_CODES = [
   'media_timeout',
   'media_aborted',
   'ffmpeg_unavailable',
+  'media_not_found',
 ] as const;
 
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
@@ -79,6 +82,13 @@ export class FfmpegUnavailableError extends MediaError {
   }
 }
 
+/** No regular file at the path a media item names (never there, removed meanwhile, or a folder). */
+export class MediaNotFoundError extends MediaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('media_not_found', message, options);
+  }
+}
+
 type MediaErrorClass = new (message: string, options?: { cause?: unknown }) => MediaError;
 
 const CLASS_OF_CODE: Readonly<Record<MediaErrorCode, MediaErrorClass>> = Object.freeze({
@@ -90,6 +100,7 @@ const CLASS_OF_CODE: Readonly<Record<MediaErrorCode, MediaErrorClass>> = Object.
   media_timeout: MediaTimeoutError,
   media_aborted: MediaAbortedError,
   ffmpeg_unavailable: FfmpegUnavailableError,
+  media_not_found: MediaNotFoundError,
 });
 
 export function isMediaErrorCode(value: unknown): value is MediaErrorCode {

@@ -15,10 +15,11 @@
 // engine keys its vision cache on it; `mediaContentHash` computes it without decoding anything.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { preprocessImage } from './image-preprocess.js';
 import type { GridThw } from './patchify.js';
-import { CorruptMediaError, InvalidMediaOptionsError, MediaAbortedError, MediaTooLargeError } from './media-errors.js';
+import { InvalidMediaOptionsError, MediaAbortedError } from './media-errors.js';
+import { mediaFileSize } from './media-file.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './media-limits.js';
 import {
   MAX_PIXELS,
@@ -183,12 +184,8 @@ function startHash(settings: EffectiveMediaSettings): Hash {
   return createHash('sha256').update(lengthPrefix(json.length)).update(json);
 }
 
-async function fileSize(path: string, limits: MediaLimits): Promise<number> {
-  const { size } = await stat(path);
-  if (size === 0) throw new CorruptMediaError('The media file is empty (0 bytes).');
-  if (size > limits.maxInputBytes)
-    throw new MediaTooLargeError(`The media file is ${size} bytes; the limit is ${limits.maxInputBytes} bytes.`);
-  return size;
+function fileSize(path: string, limits: MediaLimits): Promise<number> {
+  return mediaFileSize(path, 'The media file', limits.maxInputBytes);
 }
 
 async function hashFile(hash: Hash, path: string, signal: AbortSignal | undefined): Promise<string> {

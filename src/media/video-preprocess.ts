@@ -3,8 +3,6 @@
 // Qwen2.5-VL video processor (fused normalisation, temporal patches of 2, patchify) and the
 // processor's `second_per_grid_ts`. Two inputs: a video file (or its bytes), decoded with ffmpeg, and
 // a list of already-decoded frame images (vLLM's `data:video/jpeg;base64,<f1>,<f2>,…` form).
-import { open, stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import { decodeImage, readImageSize } from './image-decode.js';
 import {
   CorruptMediaError,
@@ -13,6 +11,7 @@ import {
   MediaTooLargeError,
   UnsupportedFormatError,
 } from './media-errors.js';
+import { openVideoInput } from './media-file.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './media-limits.js';
 import { patchify, VIDEO_NORMALIZATION, type GridThw } from './patchify.js';
 import { FPS, type Size } from './smart-resize.js';
@@ -78,17 +77,6 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new MediaAbortedError();
 }
 
-async function readHead(path: string, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = new Uint8Array(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Refuses what the limits forbid, from metadata only (nothing has been decoded yet). For one shot of
  * a longer video (a frame range) the duration limit applies to the shot, which is what is sampled.
@@ -152,19 +140,7 @@ export async function preprocessVideoFile(
   if (options.processorFps !== undefined) secondPerGridTs(options.processorFps);
   throwIfAborted(context.signal);
 
-  const absolutePath = resolvePath(path);
-  const { size } = await stat(absolutePath);
-  if (size === 0) throw new CorruptMediaError('The video is empty (0 bytes).');
-  if (size > limits.maxInputBytes)
-    throw new MediaTooLargeError(`The video is ${size} bytes; the limit is ${limits.maxInputBytes} bytes.`);
-  const container = sniffVideoContainer(await readHead(absolutePath, VIDEO_SNIFF_BYTES));
-  if (container === undefined) {
-    throw new UnsupportedFormatError(
-      'The data is not a supported video container (MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV or Ogg).',
-    );
-  }
-  // `file:` keeps ffmpeg from reading a protocol out of the path.
-  const input = `file:${absolutePath}`;
+  const { input, container } = await openVideoInput(path, limits.maxInputBytes);
   const processOptions = { timeoutMs: limits.ffmpegTimeoutMs, signal: context.signal, onSpawn: context.onProcessSpawn };
   const probe = await probeVideoFile(input, container, {
     ...processOptions,

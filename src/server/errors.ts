@@ -168,7 +168,11 @@ const RUNTIME_CODES: Record<EngineErrorCode | MediaErrorCode | MediaFetchErrorCo
     'media_invalid',
     'engine_failed',
   ]),
-  ...same<MediaErrorCode>(MEDIA_ERROR_CODES),
+  ...same<Exclude<MediaErrorCode, 'media_not_found'>>(
+    MEDIA_ERROR_CODES.filter((code): code is Exclude<MediaErrorCode, 'media_not_found'> => code !== 'media_not_found'),
+  ),
+  // No file at the media path: the API code a missing file: URL gets (media/local-file-url.ts).
+  media_not_found: { code: 'media_fetch_failed' },
   ...same<MediaFetchErrorCode>([
     'invalid_media_url',
     'media_url_not_allowed',

@@ -10,9 +10,11 @@ import {
   InvalidMediaOptionsError,
   MediaAbortedError,
   MediaError,
+  MediaNotFoundError,
   UnsupportedFormatError,
 } from '../../src/media/media-errors.js';
 import { MediaWorkerError, MediaWorkerPool } from '../../src/media/media-worker-pool.js';
+import { deserializeError, serializeError } from '../../src/media/media-worker-protocol.js';
 import { preprocessMedia, type MediaItem, type PreprocessedMedia } from '../../src/media/preprocess-media.js';
 import { processorFile } from './golden.js';
 import { ffmpeg, processIsGone } from './video-fixtures.js';
@@ -175,10 +177,16 @@ describe('MediaWorkerPool', () => {
     await expect(pool.run({ ...smallImage, options: { maxPixels: 10 } })).rejects.toBeInstanceOf(
       InvalidMediaOptionsError,
     );
-    // A plain error (here a missing file) keeps its message.
-    await expect(
-      pool.run({ type: 'image', source: { kind: 'file', path: join(folder, 'missing.png') } }),
-    ).rejects.toThrow(/ENOENT/);
+    const missing = pool.run({ type: 'image', source: { kind: 'file', path: join(folder, 'missing.png') } });
+    await expect(missing).rejects.toBeInstanceOf(MediaNotFoundError);
+    await expect(missing).rejects.toThrow(/^The media file does not exist\.$/);
+    // Any other error keeps its name, message and stack across the thread boundary.
+    const plain = new RangeError('something else went wrong');
+    expect(deserializeError(serializeError(plain))).toMatchObject({
+      name: 'RangeError',
+      message: 'something else went wrong',
+      stack: plain.stack,
+    });
   });
 
   it('replaces a worker that dies mid-job and rejects that job with MediaWorkerError', async () => {

@@ -1,6 +1,6 @@
 // The error catalogue and the mapping of every error family to status, type and code.
 import { describe, expect, it } from 'vitest';
-import { MEDIA_ERROR_CODES, MediaError, MediaTimeoutError } from '../../src/media/media-errors.js';
+import { MEDIA_ERROR_CODES, MediaError, MediaNotFoundError, MediaTimeoutError } from '../../src/media/media-errors.js';
 import { EngineError, type EngineErrorCode } from '../../src/runtime/engine/engine-errors.js';
 import { ApiError, ERROR_CATALOGUE, toErrorReply, type ApiErrorCode } from '../../src/server/errors.js';
 import { MediaFetchError } from '../../src/server/media-resolver.js';
@@ -74,10 +74,24 @@ describe('error catalogue', () => {
       media_timeout: 422,
       media_aborted: 499,
       ffmpeg_unavailable: 503,
+      media_not_found: 422,
     });
     expect(toErrorReply(new MediaTimeoutError('Decoding took longer than 30 s.'), 'r').body.error.message).toBe(
       'Decoding took longer than 30 s.',
     );
+  });
+
+  it('answers a media file that is not there as a missing file: URL is answered, 422 media_fetch_failed', () => {
+    const reply = toErrorReply(new MediaNotFoundError('The media file does not exist.'), 'r');
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual({
+      error: {
+        message: 'The media file does not exist.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'media_fetch_failed',
+      },
+    });
   });
 
   it.each([

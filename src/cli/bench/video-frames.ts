@@ -6,7 +6,6 @@
  * bicubic. src/media implements those rules; this module applies them to a file and encodes each
  * frame as a lossless PNG, so the endpoint receives exactly the pixels the model saw.
  */
-import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { decodeSelectedFrames } from '../../media/ffmpeg-decode.js';
 import { countVideoPackets, probeVideoFile } from '../../media/ffmpeg-probe.js';
@@ -15,6 +14,7 @@ import { SHOTBENCH_VIDEO_FPS, SHOTBENCH_VIDEO_MAX_PIXELS } from '../../media/sma
 import { resizeBicubicAntialias } from '../../media/tensor-resize.js';
 import { VIDEO_SNIFF_BYTES, sniffVideoContainer } from '../../media/video-container.js';
 import { planVideoSampling } from '../../media/video-frame-sampling.js';
+import { readFileHead } from '../../util/read-file-head.js';
 import type { EncodedImage, VideoFrameSampler } from './messages.js';
 
 export interface VideoFrameSettings {
@@ -35,24 +35,13 @@ export const SHOTBENCH_FRAME_SETTINGS: VideoFrameSettings = {
   timeoutMs: DEFAULT_MEDIA_LIMITS.ffmpegTimeoutMs,
 };
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = new Uint8Array(VIDEO_SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The sampled, resized frames of one video file, as PNGs in temporal order. */
 export async function sampleVideoFrames(
   path: string,
   settings: VideoFrameSettings,
   signal?: AbortSignal,
 ): Promise<EncodedImage[]> {
-  const container = sniffVideoContainer(await readHead(path));
+  const container = sniffVideoContainer(await readFileHead(path, VIDEO_SNIFF_BYTES));
   if (container === undefined) throw new Error('not a supported video container');
   // `file:` keeps ffmpeg from reading a protocol out of the path.
   const input = `file:${path}`;

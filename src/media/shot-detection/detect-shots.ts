@@ -4,13 +4,12 @@
 // is written to disk and only a few tiny frames are held. Limits come from the probed metadata before
 // decoding starts (duration, frame size, bytes), then from what is decoded (frame count, shots). An
 // abort or a failure kills ffmpeg (runProcess settles only once it has exited).
-import { open, stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
-import { CorruptMediaError, MediaTooLargeError, UnsupportedFormatError } from '../media-errors.js';
+import { CorruptMediaError, MediaTooLargeError } from '../media-errors.js';
+import { openVideoInput } from '../media-file.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../media-limits.js';
 import { runProcess } from '../ffmpeg-process.js';
 import { countVideoPackets, probeVideoFile, type VideoProbe } from '../ffmpeg-probe.js';
-import { DEMUXER_OF, sniffVideoContainer, VIDEO_SNIFF_BYTES } from '../video-container.js';
+import { DEMUXER_OF } from '../video-container.js';
 import { findTransitions, shotsFromTransitions, type BoundarySettings, type ShotSpan } from './boundary-analysis.js';
 import { FrameMeasurer } from './frame-measurer.js';
 import {
@@ -104,17 +103,6 @@ function detectionArguments(path: string, probe: VideoProbe, size: { width: numb
   ];
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = new Uint8Array(VIDEO_SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 function checkProbe(probe: VideoProbe, mediaLimits: MediaLimits, limits: ShotDetectionLimits): void {
   if (probe.durationSeconds > limits.maxDurationSeconds) {
     throw new MediaTooLargeError(
@@ -146,17 +134,7 @@ export async function detectShots(
   const resolved = resolveShotDetectionOptions(options);
   const mediaLimits = context.mediaLimits ?? DEFAULT_MEDIA_LIMITS;
   const limits = context.detectionLimits ?? DEFAULT_SHOT_DETECTION_LIMITS;
-  const absolutePath = resolvePath(path);
-  const { size } = await stat(absolutePath);
-  if (size === 0) throw new CorruptMediaError('The video is empty (0 bytes).');
-  if (size > mediaLimits.maxInputBytes)
-    throw new MediaTooLargeError(`The video is ${size} bytes; the limit is ${mediaLimits.maxInputBytes} bytes.`);
-  const container = sniffVideoContainer(await readHead(absolutePath));
-  if (container === undefined)
-    throw new UnsupportedFormatError(
-      'The data is not a supported video container (MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV or Ogg).',
-    );
-  const input = `file:${absolutePath}`;
+  const { input, container } = await openVideoInput(path, mediaLimits.maxInputBytes);
   const probeOptions = {
     ffprobePath: context.ffprobePath ?? 'ffprobe',
     timeoutMs: mediaLimits.ffmpegTimeoutMs,

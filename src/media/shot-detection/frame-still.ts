@@ -1,14 +1,12 @@
 // One frame of a video file as an encoded image: the still a shot too short for the video model is
 // analysed from (its middle frame, PNG, lossless), and the small JPEG thumbnail of a shot. The frame
 // is chosen by its index in the stream, as frame sampling does, and decoded with the same reader.
-import { open, stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import sharp from 'sharp';
 import { decodeSelectedFrames } from '../ffmpeg-decode.js';
 import { probeVideoFile } from '../ffmpeg-probe.js';
-import { CorruptMediaError, UnsupportedFormatError } from '../media-errors.js';
+import { CorruptMediaError } from '../media-errors.js';
+import { openVideoInput } from '../media-file.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../media-limits.js';
-import { sniffVideoContainer, VIDEO_SNIFF_BYTES } from '../video-container.js';
 
 export interface FrameStillContext {
   limits?: MediaLimits;
@@ -25,19 +23,6 @@ export interface FrameStillOptions {
   maxSide?: number;
 }
 
-async function container(path: string) {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = new Uint8Array(VIDEO_SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const found = sniffVideoContainer(buffer.subarray(0, bytesRead));
-    if (found === undefined) throw new UnsupportedFormatError('The data is not a supported video container.');
-    return found;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Frame `frameIndex` of the video at `path`, encoded. */
 export async function encodeVideoFrame(
   path: string,
@@ -46,11 +31,9 @@ export async function encodeVideoFrame(
   context: FrameStillContext = {},
 ): Promise<Uint8Array> {
   const limits = context.limits ?? DEFAULT_MEDIA_LIMITS;
-  const absolutePath = resolvePath(path);
-  if ((await stat(absolutePath)).size === 0) throw new CorruptMediaError('The video is empty (0 bytes).');
-  const input = `file:${absolutePath}`;
+  const { input, container } = await openVideoInput(path);
   const processOptions = { timeoutMs: limits.ffmpegTimeoutMs, signal: context.signal, onSpawn: context.onProcessSpawn };
-  const probe = await probeVideoFile(input, await container(absolutePath), {
+  const probe = await probeVideoFile(input, container, {
     ...processOptions,
     ffprobePath: context.ffprobePath ?? 'ffprobe',
   });

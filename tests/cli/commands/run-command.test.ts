@@ -54,4 +54,10 @@ describe('shotvl run', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^shotvl run: /);
   });
+
+  it('reports a video file that does not exist in one line, without a stack or ENOENT', () => {
+    const result = shotvl(['run', '--model', modelDir, '--video', join(scratch, 'missing.mp4'), 'Any movement?']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('shotvl run: The media file does not exist.\n');
+  });
 });

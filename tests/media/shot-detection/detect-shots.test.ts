@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorruptMediaError, MediaAbortedError, MediaTooLargeError } from '../../../src/media/media-errors.js';
+import {
+  CorruptMediaError,
+  MediaAbortedError,
+  MediaNotFoundError,
+  MediaTooLargeError,
+} from '../../../src/media/media-errors.js';
 import { detectShots } from '../../../src/media/shot-detection/detect-shots.js';
 import { makeShotClip, type KnownBoundary } from '../../helpers/shot-clips.js';
 import { processIsGone } from '../video-fixtures.js';
@@ -81,6 +86,14 @@ describe('detectShots', () => {
     expect(strict.shots.map((shot) => shot.transitionIn?.type ?? null)).not.toContain('cut');
     const long = await detectShots(file('three.mp4'), { minShotSeconds: 2 });
     expect(long.shots.length).toBeLessThan(4);
+  });
+
+  it('refuses a file that is not there with media_not_found, before starting ffprobe', async () => {
+    const pids: number[] = [];
+    const detection = detectShots(file('no-such-clip.mp4'), {}, { onProcessSpawn: (pid) => pids.push(pid) });
+    await expect(detection).rejects.toBeInstanceOf(MediaNotFoundError);
+    await expect(detection).rejects.toThrow(/^The media file does not exist\.$/);
+    expect(pids).toEqual([]);
   });
 
   it('refuses a 4-hour clip from its metadata, before decoding', async () => {

@@ -5,19 +5,16 @@
 //
 // The API key is stored non-enumerable, so spreading, JSON.stringify or a logger never prints it;
 // `describeServerConfig` is the one log-friendly view and says only whether a key is set.
-import type { LoadFormat } from '../model-format/model-files.js';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_MAX_FRAME_LIST_PIXELS, DEFAULT_MAX_INPUT_BYTES } from '../media/media-limits.js';
 import { FlagError, readFlags, type FlagValues } from './command-line-flags.js';
 import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
 import { readShotDetectionSettings, type ShotDetectionSettings } from './shot-detection-settings.js';
-import { DEFAULT_ENGINE_LIMITS } from '../runtime/engine/engine-limits.js';
-import { DEFAULT_MEDIA_WORKERS } from '../media/media-worker-pool.js';
+import { readEngineConfig, type EngineConfig } from './engine-config.js';
 import {
   optionalText,
   parseBoolean,
   parseDevice,
-  parseDtype,
   parseLogLevel,
   parseModelNames,
   parseOrigins,
@@ -34,6 +31,7 @@ import {
 
 export { LOG_LEVELS, SERVER_FLAGS, SERVER_SETTINGS, ServerConfigError } from './server-settings.js';
 export type { Device, LogLevel } from './server-settings.js';
+export type { EngineConfig } from './engine-config.js';
 
 export const DEFAULT_MODEL = 'Vchitect/ShotVL-3B';
 /**
@@ -86,8 +84,6 @@ export interface ServerConfig {
   /** Lets media URLs reach loopback, private, link-local and metadata addresses (trusted networks only). */
   readonly allowPrivateMediaUrls: boolean;
   readonly mediaFetch: MediaFetchSettings;
-  /** Requests waiting for the engine beyond which new ones get 503 + Retry-After. */
-  readonly maxQueuedRequests: number;
   /** On SIGTERM: how long in-flight requests may run before they are aborted. */
   readonly drainGraceMs: number;
   readonly logLevel: LogLevel;
@@ -109,33 +105,8 @@ export interface ServerConfig {
   readonly publicDocs: boolean;
   /** Decoded pixels of all frames of a frame-list video together, checked from their headers. */
   readonly maxFrameListPixels: number;
-  readonly engine: EngineSettings;
+  readonly engine: EngineConfig;
   readonly shotDetection: ShotDetectionSettings;
-}
-
-/** Model and engine knobs (names follow vLLM's flags where they mean the same thing). */
-export interface EngineSettings {
-  /** Weight format to load: auto = fp16 on CUDA, q4-int8 on CPU (falling back to what the folder has). */
-  readonly dtype: 'auto' | LoadFormat;
-  readonly maxModelLength: number;
-  readonly maxRunningSequences: number;
-  readonly maxTokensPerStep: number;
-  readonly prefillChunkTokens: number;
-  readonly kvCacheBytes: number;
-  readonly prefixCacheBytes: number;
-  readonly visionCacheBytes: number;
-  /** onnxruntime intra-op threads; undefined = onnxruntime's default (all cores). */
-  readonly threads: number | undefined;
-  /** Worker threads for image/video preprocessing. */
-  readonly mediaWorkers: number;
-  /** Compiled grammars (JSON schemas, regexes, EBNF) kept for reuse. */
-  readonly maxCachedGrammars: number;
-  /** Whitespace characters JSON grammars allow between elements. */
-  readonly jsonMaxWhitespace: number;
-  /** Most bytes of message text per request, refused before tokenizing; undefined = max-model-len × 16. */
-  readonly maxPromptBytes: number | undefined;
-  /** Most bytes of all structured choice strings of one request. */
-  readonly maxChoiceBytes: number;
 }
 
 /**
@@ -207,11 +178,6 @@ export function parseServerConfig(
         wrap((value) => parseInteger(value, 0, 20)),
       ),
     }),
-    maxQueuedRequests: read(
-      s.maxQueuedRequests,
-      128,
-      wrap((value) => parseInteger(value, 1, 1_000_000)),
-    ),
     drainGraceMs: read(
       s.drainGrace,
       30_000,
@@ -252,80 +218,9 @@ export function parseServerConfig(
       DEFAULT_MAX_FRAME_LIST_PIXELS,
       wrap((value) => parseInteger(value, 1, 2 ** 40)),
     ),
-    engine: Object.freeze({
-      dtype: read(s.dtype, 'auto' as EngineSettings['dtype'], wrap(parseDtype)),
-      maxModelLength: read(
-        s.maxModelLength,
-        DEFAULT_ENGINE_LIMITS.maxModelLength,
-        wrap((value) => parseInteger(value, 16, 1_048_576)),
-      ),
-      maxRunningSequences: read(
-        s.maxRunningSequences,
-        DEFAULT_ENGINE_LIMITS.maxRunningSequences,
-        wrap((value) => parseInteger(value, 1, 1024)),
-      ),
-      maxTokensPerStep: read(
-        s.maxTokensPerStep,
-        DEFAULT_ENGINE_LIMITS.maxTokensPerStep,
-        wrap((value) => parseInteger(value, 1, 1_048_576)),
-      ),
-      prefillChunkTokens: read(
-        s.prefillChunkTokens,
-        DEFAULT_ENGINE_LIMITS.prefillChunkTokens,
-        wrap((value) => parseInteger(value, 1, 1_048_576)),
-      ),
-      kvCacheBytes: read(
-        s.kvCacheMemory,
-        DEFAULT_ENGINE_LIMITS.kvCacheBytes,
-        wrap((value) => parseByteSize(value, 1024 ** 2, 1024 ** 4)),
-      ),
-      prefixCacheBytes: read(
-        s.prefixCacheMemory,
-        DEFAULT_ENGINE_LIMITS.prefixCacheBytes,
-        wrap((value) => parseByteSize(value, 0, 1024 ** 4)),
-      ),
-      visionCacheBytes: read(
-        s.visionCacheMemory,
-        DEFAULT_ENGINE_LIMITS.visionCacheBytes,
-        wrap((value) => parseByteSize(value, 0, 1024 ** 4)),
-      ),
-      threads: read(
-        s.threads,
-        undefined as number | undefined,
-        wrap((value) => parseInteger(value, 1, 1024)),
-      ),
-      mediaWorkers: read(
-        s.mediaWorkers,
-        DEFAULT_MEDIA_WORKERS,
-        wrap((value) => parseInteger(value, 1, 64)),
-      ),
-      maxCachedGrammars: read(
-        s.maxCachedGrammars,
-        DEFAULT_ENGINE_LIMITS.maxCachedGrammars,
-        wrap((value) => parseInteger(value, 1, 4096)),
-      ),
-      jsonMaxWhitespace: read(
-        s.jsonMaxWhitespace,
-        DEFAULT_ENGINE_LIMITS.jsonMaxWhitespace,
-        wrap((value) => parseInteger(value, 1, 1024)),
-      ),
-      maxPromptBytes: read(
-        s.maxPromptBytes,
-        undefined as number | undefined,
-        wrap((value) => parseByteSize(value, 1024, 1024 ** 3)),
-      ),
-      maxChoiceBytes: read(
-        s.maxChoiceBytes,
-        DEFAULT_ENGINE_LIMITS.maxChoiceBytes,
-        wrap((value) => parseByteSize(value, 1, 64 * 1024 ** 2)),
-      ),
-    }),
+    engine: readEngineConfig(read),
     shotDetection: readShotDetectionSettings(read, wrap, SERVER_SETTINGS),
   };
-  if (config.engine.maxTokensPerStep < config.engine.maxRunningSequences) {
-    // Every running sequence decodes one token per step; a smaller step budget would starve some.
-    throw new ServerConfigError('--max-num-batched-tokens must be at least --max-num-seqs');
-  }
   if (config.model === '') throw new ServerConfigError('--model must not be empty');
   if (config.host === '') throw new ServerConfigError('--host must not be empty');
   if (config.headersTimeoutMs > config.requestTimeoutMs) {

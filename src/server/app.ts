@@ -95,11 +95,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerJsonParser(app, {
     maxPromptBytes: promptByteLimit({
       maxModelLength: engine.model.maxModelLength,
-      maxPromptBytes: config.engine.maxPromptBytes,
+      maxPromptBytes: config.engine.limits.maxPromptBytes,
     }),
     maxChoiceStrings: MAX_CHOICE_STRINGS,
     maxChoiceCharacters: MAX_CHOICE_CHARACTERS,
-    maxChoiceBytes: config.engine.maxChoiceBytes,
+    maxChoiceBytes: config.engine.limits.maxChoiceBytes,
   });
   registerErrorHandlers(app, { bodyLimit: config.bodyLimitBytes });
 

@@ -16,7 +16,6 @@ describe('parseServerConfig', () => {
       allowedLocalMediaPath: undefined,
       allowPrivateMediaUrls: false,
       mediaFetch: { connectTimeoutMs: 10_000, totalTimeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, maxRedirects: 3 },
-      maxQueuedRequests: 128,
       drainGraceMs: 30_000,
       logLevel: 'info',
       corsOrigins: [],
@@ -30,19 +29,24 @@ describe('parseServerConfig', () => {
       maxFrameListPixels: 768 * 360 * 640,
       engine: {
         dtype: 'auto',
-        maxModelLength: 32_768,
-        maxRunningSequences: 8,
-        maxTokensPerStep: 2_048,
-        prefillChunkTokens: 512,
-        kvCacheBytes: 4 * 1024 ** 3,
-        prefixCacheBytes: 2 * 1024 ** 3,
-        visionCacheBytes: 512 * 1024 ** 2,
         threads: undefined,
         mediaWorkers: 1,
-        maxCachedGrammars: 64,
-        jsonMaxWhitespace: 16,
-        maxPromptBytes: undefined,
-        maxChoiceBytes: 64 * 1024,
+        limits: {
+          maxModelLength: 32_768,
+          maxRunningSequences: 8,
+          maxTokensPerStep: 2_048,
+          prefillChunkTokens: 512,
+          maxWaitingSequences: 128,
+          maxWaitingTokens: 262_144,
+          kvCacheBytes: 4 * 1024 ** 3,
+          prefixCacheBytes: 2 * 1024 ** 3,
+          visionCacheBytes: 512 * 1024 ** 2,
+          defaultMaxTokens: 4_096,
+          maxCachedGrammars: 64,
+          jsonMaxWhitespace: 16,
+          maxPromptBytes: undefined,
+          maxChoiceBytes: 64 * 1024,
+        },
       },
       shotDetection: { threshold: 27, minShotSeconds: 0.5, maxShots: 999, maxDurationSeconds: 3600 },
     });
@@ -193,8 +197,8 @@ describe('parseServerConfig', () => {
     expect(config.maxConcurrentUploads).toBe(3);
     expect(config.uploadDirectory).toBe('/srv/spool');
     expect(config.publicDocs).toBe(true);
-    expect(config.engine.maxPromptBytes).toBe(1024 ** 2);
-    expect(config.engine.maxChoiceBytes).toBe(4096);
+    expect(config.engine.limits.maxPromptBytes).toBe(1024 ** 2);
+    expect(config.engine.limits.maxChoiceBytes).toBe(4096);
     expect(() => parseServerConfig(['--request-timeout', '5', '--headers-timeout', '10'], {})).toThrow(
       /--headers-timeout must not exceed --request-timeout/,
     );
@@ -205,7 +209,7 @@ describe('parseServerConfig', () => {
       /--max-num-batched-tokens must be at least --max-num-seqs/,
     );
     expect(
-      parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '16'], {}).engine.maxTokensPerStep,
+      parseServerConfig(['--max-num-seqs', '16', '--max-num-batched-tokens', '16'], {}).engine.limits.maxTokensPerStep,
     ).toBe(16);
   });
 });

@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     workers: config.engine.mediaWorkers,
     limits: mergeMediaLimits({
       maxFrameListPixels: config.maxFrameListPixels,
-      maxVideoTokens: config.engine.maxModelLength,
+      maxVideoTokens: config.engine.limits.maxModelLength,
     }),
   });
   const engine = await createEngine({
@@ -76,20 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     executionProviders: [...selection.executionProviders],
     ...(config.engine.threads === undefined ? {} : { intraOpThreads: config.engine.threads }),
     mediaPreprocessor,
-    limits: {
-      maxModelLength: config.engine.maxModelLength,
-      maxRunningSequences: config.engine.maxRunningSequences,
-      maxTokensPerStep: config.engine.maxTokensPerStep,
-      prefillChunkTokens: config.engine.prefillChunkTokens,
-      kvCacheBytes: config.engine.kvCacheBytes,
-      prefixCacheBytes: config.engine.prefixCacheBytes,
-      visionCacheBytes: config.engine.visionCacheBytes,
-      maxCachedGrammars: config.engine.maxCachedGrammars,
-      jsonMaxWhitespace: config.engine.jsonMaxWhitespace,
-      maxWaitingSequences: config.maxQueuedRequests,
-      ...(config.engine.maxPromptBytes === undefined ? {} : { maxPromptBytes: config.engine.maxPromptBytes }),
-      maxChoiceBytes: config.engine.maxChoiceBytes,
-    },
+    limits: config.engine.limits,
     logger,
   });
   const mediaResolver = new MediaLoader({

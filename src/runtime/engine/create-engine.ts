@@ -8,7 +8,7 @@ import type { ModelRunner } from '../runner/model-runner.js';
 import { WorkerModelRunner } from '../runner/worker-model-runner.js';
 import { loadModelRunner } from '../model-families.js';
 import type { ModelDescription } from './engine-api.js';
-import { DEFAULT_ENGINE_LIMITS, promptByteLimit, type EngineLimits } from './engine-limits.js';
+import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engine-limits.js';
 import { InferenceEngine, type EngineLogger } from './inference-engine.js';
 import type { MediaPreprocessor } from './vision-cache.js';
 import { GrammarService } from '../structured-output/grammar-service.js';
@@ -22,7 +22,8 @@ export interface CreateEngineOptions {
   executionProviders?: unknown[];
   intraOpThreads?: number;
   mediaPreprocessor: MediaPreprocessor;
-  limits?: Partial<Omit<EngineLimits, 'kvTokenBudget'>>;
+  /** Over DEFAULT_ENGINE_LIMITS (the server passes its configured limits whole). */
+  limits?: Partial<EngineLimits>;
   /** Run onnxruntime on the calling thread (tests, benchmarks) instead of a worker thread. */
   inProcess?: boolean;
   logger: EngineLogger;
@@ -76,9 +77,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       spatialMergeSize: runner.config.vision.spatialMergeSize,
       toolChatTemplate: runner.family.toolCallFormat.chatTemplate,
     });
-    const limits = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
-    const maxModelLength = Math.min(limits.maxModelLength, runner.config.text.maxPositionEmbeddings);
-    const kvTokenBudget = Math.max(1, Math.floor(limits.kvCacheBytes / runner.kvBytesPerToken));
+    const configured = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
+    const limits = {
+      ...configured,
+      maxModelLength: Math.min(configured.maxModelLength, runner.config.text.maxPositionEmbeddings),
+      kvTokenBudget: Math.max(1, Math.floor(configured.kvCacheBytes / runner.kvBytesPerToken)),
+    };
     const grammars = new GrammarService({
       encodedVocabulary: tokenizer.encodedVocabulary(),
       vocabularyType: QWEN2_5_VL_VOCABULARY_TYPE,
@@ -94,23 +98,11 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       {
         model: {
           id: options.modelId,
-          maxModelLength,
+          maxModelLength: limits.maxModelLength,
           generationDefaults: readGenerationDefaults(options.modelDir),
           createdAt: Math.floor(Date.now() / 1000),
         },
-        scheduler: {
-          maxRunningSequences: limits.maxRunningSequences,
-          maxTokensPerStep: limits.maxTokensPerStep,
-          prefillChunkTokens: limits.prefillChunkTokens,
-          kvTokenBudget,
-          maxWaitingSequences: limits.maxWaitingSequences,
-          maxWaitingTokens: limits.maxWaitingTokens,
-        },
-        prefixCacheBytes: limits.prefixCacheBytes,
-        visionCacheBytes: limits.visionCacheBytes,
-        defaultMaxTokens: limits.defaultMaxTokens,
-        maxPromptBytes: promptByteLimit({ maxModelLength, maxPromptBytes: limits.maxPromptBytes }),
-        maxChoiceBytes: limits.maxChoiceBytes,
+        limits,
       },
       options.logger,
       grammars,

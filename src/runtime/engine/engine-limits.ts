@@ -1,7 +1,10 @@
-// Every engine limit, named, with its default and why. The server's config module overrides them.
+// Every engine limit, named, with its default and why: one object that flows through unchanged. The
+// server's config reads it from flags over these defaults, createEngine caps maxModelLength by the
+// model and adds the KV budget in tokens (EngineSettings.limits), and the engine's parts (scheduler,
+// caches, sampling checks) each read their fields of it.
 import type { SchedulerLimits } from './scheduler.js';
 
-export interface EngineLimits extends SchedulerLimits {
+export interface EngineLimits extends Omit<SchedulerLimits, 'kvTokenBudget'> {
   /** Longest prompt + completion, in tokens (also capped by the model's max_position_embeddings). */
   maxModelLength: number;
   /** KV cache memory for running sequences, in bytes; converted to tokens with the model's bytes per token. */
@@ -34,7 +37,7 @@ export function promptByteLimit(limits: Pick<EngineLimits, 'maxModelLength' | 'm
   return limits.maxPromptBytes ?? limits.maxModelLength * PROMPT_BYTES_PER_TOKEN;
 }
 
-export const DEFAULT_ENGINE_LIMITS: Readonly<Omit<EngineLimits, 'kvTokenBudget'>> = Object.freeze({
+export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
   /** A 5 s clip at fps 12 is ~7,900 tokens; 32k leaves room for several clips or long answers. */
   maxModelLength: 32_768,
   /** Decode batch cap: on CPU, batches beyond ~8 stop adding throughput (bench/batching). */

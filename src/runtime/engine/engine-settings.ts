@@ -1,18 +1,12 @@
 // What an engine is built with (create-engine.ts fills it from the model folder and the limits).
 import type { ModelDescription } from './engine-api.js';
+import type { EngineLimits } from './engine-limits.js';
 import type { SchedulerLimits } from './scheduler.js';
 
 export interface EngineSettings {
   model: ModelDescription;
-  scheduler: SchedulerLimits;
-  prefixCacheBytes: number;
-  visionCacheBytes: number;
-  /** max_tokens of requests that give none. */
-  defaultMaxTokens: number;
-  /** Most UTF-8 bytes of message text per request, checked before tokenizing (default: engine-limits.ts). */
-  maxPromptBytes?: number;
-  /** Most UTF-8 bytes of all structured choice strings of a request together (default: engine-limits.ts). */
-  maxChoiceBytes?: number;
+  /** The configured limits, maxModelLength capped by the model (= model.maxModelLength), and the KV budget in tokens. */
+  limits: EngineLimits & Pick<SchedulerLimits, 'kvTokenBudget'>;
 }
 
 export interface EngineLogger {

@@ -35,6 +35,8 @@ import { describeMedia, VisionCache, type MediaPreprocessor } from './vision-cac
 export type { EngineLogger, EngineSettings };
 
 export class InferenceEngine implements Engine {
+  readonly model: ModelDescription;
+  readonly toolCallFormat: ToolCallFormat;
   private currentState: EngineState = 'ready';
   private readonly scheduler: Scheduler;
   private readonly prefixCache: PrefixCache;
@@ -59,23 +61,17 @@ export class InferenceEngine implements Engine {
     /** Compiles and matches grammars; without it, grammar requests are refused. */
     private readonly grammars?: GrammarService,
   ) {
-    this.prefixCache = new PrefixCache(settings.prefixCacheBytes, runner.kvBytesPerToken, (prefixId) =>
+    this.model = settings.model;
+    this.toolCallFormat = runner.family.toolCallFormat;
+    this.prefixCache = new PrefixCache(settings.limits.prefixCacheBytes, runner.kvBytesPerToken, (prefixId) =>
       runner.dropPrefix(prefixId),
     );
-    this.scheduler = new Scheduler(settings.scheduler, this.prefixCache);
-    this.visionCache = new VisionCache(runner, preprocessor, settings.visionCacheBytes);
+    this.scheduler = new Scheduler(settings.limits, this.prefixCache);
+    this.visionCache = new VisionCache(runner, preprocessor, settings.limits.visionCacheBytes);
     const { registry, scheduler, prefixCache } = this;
     const failRequest = (owner: ActiveRequest, failure: EngineError) => this.failRequest(owner, failure);
     this.step = { runner, registry, scheduler, prefixCache, logger, failRequest };
     this.loopDone = this.runLoop();
-  }
-
-  get model(): ModelDescription {
-    return this.settings.model;
-  }
-
-  get toolCallFormat(): ToolCallFormat {
-    return this.runner.family.toolCallFormat;
   }
 
   state(): EngineState {
@@ -84,8 +80,8 @@ export class InferenceEngine implements Engine {
 
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
     this.checkAccepting();
-    checkPromptBytes(request.messages, this.settings);
-    checkChoiceBytes(request.sampling.choices, this.settings.maxChoiceBytes);
+    checkPromptBytes(request.messages, this.settings.limits);
+    checkChoiceBytes(request.sampling.choices, this.settings.limits.maxChoiceBytes);
     let owner: ActiveRequest | undefined;
     // A reader that stops while its request is still being prepared aborts it once admitted.
     let abandoned = false;
@@ -105,11 +101,11 @@ export class InferenceEngine implements Engine {
   async tokenize(input: TokenizeInput): Promise<{ tokens: number[]; maxModelLength: number }> {
     // Admitted like generation (state, queue bound, byte cap; issue 17): no way around the queue.
     this.checkAccepting();
-    checkPromptBytes(tokenizedMessages(input), this.settings);
+    checkPromptBytes(tokenizedMessages(input), this.settings.limits);
     this.preparing += 1;
     try {
       const tokens = await tokenizeInput(input, this.preparation(input.signal));
-      return { tokens, maxModelLength: this.settings.model.maxModelLength };
+      return { tokens, maxModelLength: this.settings.limits.maxModelLength };
     } finally {
       this.preparing -= 1;
     }
@@ -156,14 +152,14 @@ export class InferenceEngine implements Engine {
     if (this.currentState === 'draining' || this.currentState === 'stopped') throw shuttingDown();
     if (this.currentState !== 'ready')
       throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
-    if (this.preparing + this.scheduler.waitingCount >= this.settings.scheduler.maxWaitingSequences)
+    if (this.preparing + this.scheduler.waitingCount >= this.settings.limits.maxWaitingSequences)
       throw this.overloaded('too many requests are waiting');
   }
 
   private overloaded(why: string): EngineError {
     this.metrics.rejected += 1;
     const waiting = this.scheduler.waitingCount + this.preparing;
-    return overloadedError(why, waiting, this.settings.scheduler.maxRunningSequences);
+    return overloadedError(why, waiting, this.settings.limits.maxRunningSequences);
   }
 
   private async admit(
@@ -176,7 +172,7 @@ export class InferenceEngine implements Engine {
     let prepared: PreparedRequest | undefined;
     try {
       const context = this.preparation(request.signal);
-      prepared = await prepareRequest(request, context, this.settings, config, this.grammars);
+      prepared = await prepareRequest(request, context, this.settings.limits, config, this.grammars);
       // A request still being prepared when the engine closed would wait behind a stopped loop.
       if (this.stopping) throw shuttingDown();
       const { prompt } = prepared;

@@ -7,7 +7,7 @@ import type { SamplingParams } from '../sampling/sampling-params.js';
 import type { GrammarService } from '../structured-output/grammar-service.js';
 import { compileRequestGrammar, startGrammarConstraint } from '../structured-output/request-grammar.js';
 import type { ModelConfig } from '../../model-format/model-config.js';
-import type { EngineSettings } from './engine-settings.js';
+import type { EngineLimits } from './engine-limits.js';
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import { ActiveSequence } from './active-sequence.js';
 import type { GenerationEvent, GenerationRequest } from './engine-api.js';
@@ -21,7 +21,7 @@ import {
   type PromptPreparationContext,
 } from './prompt-preparation.js';
 import type { ActiveRequest } from './request-registry.js';
-import { choiceLimitsOf, samplingParamsOf, type ChoiceLimits, type SamplingLimits } from './request-sampling.js';
+import { choiceLimitsOf, samplingParamsOf, type ChoiceLimits } from './request-sampling.js';
 import type { SequenceSpec } from './scheduler.js';
 
 export interface PreparedRequest {
@@ -36,15 +36,10 @@ export interface PreparedRequest {
 export async function prepareRequest(
   request: GenerationRequest,
   context: PromptPreparationContext,
-  settings: Pick<EngineSettings, 'model' | 'defaultMaxTokens'>,
+  limits: Pick<EngineLimits, 'maxModelLength' | 'defaultMaxTokens'>,
   config: ModelConfig,
   grammars: GrammarService | undefined,
 ): Promise<PreparedRequest> {
-  const limits: SamplingLimits = {
-    maxModelLength: settings.model.maxModelLength,
-    defaultMaxTokens: settings.defaultMaxTokens,
-    vocabularySize: config.text.vocabSize,
-  };
   const eosTokenIds = config.tokens.eosTokenIds;
   // The grammar compiles in its worker while the prompt is prepared.
   const compiling = compileRequestGrammar(grammars, request.sampling);
@@ -53,7 +48,7 @@ export async function prepareRequest(
   let params: SamplingParams | undefined;
   const promptContext = request.tools === undefined ? context : { ...context, tools: request.tools };
   const prompt = await preparePrompt(request.messages, promptContext, (promptLength) => {
-    params = samplingParamsOf(request, promptLength, limits);
+    params = samplingParamsOf(request, promptLength, limits, config.text.vocabSize);
     return { kvCapacity: promptLength + params.maxTokens! };
   });
   try {

@@ -5,20 +5,13 @@ import { createSamplingParams, type SamplingParams } from '../sampling/sampling-
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { GenerationRequest } from './engine-api.js';
 import { contextLengthMessage, EngineError } from './engine-errors.js';
-import { DEFAULT_ENGINE_LIMITS, promptByteLimit } from './engine-limits.js';
-import type { EngineSettings } from './engine-settings.js';
-
-export interface SamplingLimits {
-  maxModelLength: number;
-  /** max_tokens of requests that give none. */
-  defaultMaxTokens: number;
-  vocabularySize: number;
-}
+import { promptByteLimit, type EngineLimits } from './engine-limits.js';
 
 export function samplingParamsOf(
   request: GenerationRequest,
   promptLength: number,
-  limits: SamplingLimits,
+  limits: Pick<EngineLimits, 'maxModelLength' | 'defaultMaxTokens'>,
+  vocabularySize: number,
 ): SamplingParams {
   const { maxModelLength } = limits;
   const sampling = request.sampling;
@@ -50,7 +43,7 @@ export function samplingParamsOf(
       logprobs: sampling.logprobs !== undefined,
       topLogprobs: sampling.logprobs ?? 0,
     },
-    { vocabularySize: limits.vocabularySize },
+    { vocabularySize },
   );
 }
 
@@ -67,9 +60,8 @@ export interface ChoiceLimits {
  */
 export function checkPromptBytes(
   messages: readonly GenerationRequest['messages'][number][],
-  settings: Pick<EngineSettings, 'model' | 'maxPromptBytes'>,
+  limits: Pick<EngineLimits, 'maxModelLength' | 'maxPromptBytes'>,
 ): void {
-  const limits = { maxModelLength: settings.model.maxModelLength, maxPromptBytes: settings.maxPromptBytes };
   let bytes = 0;
   for (const message of messages) {
     if (typeof message.content === 'string') bytes += Buffer.byteLength(message.content, 'utf8');
@@ -85,10 +77,9 @@ export function checkPromptBytes(
 }
 
 /** Choice strings are tokenized one by one: their count and total size are bounded first. */
-export function checkChoiceBytes(choices: readonly string[] | undefined, maxChoiceBytes: number | undefined): void {
+export function checkChoiceBytes(choices: readonly string[] | undefined, limit: number): void {
   if (choices === undefined) return;
   const bytes = choices.reduce((sum, choice) => sum + Buffer.byteLength(choice, 'utf8'), 0);
-  const limit = maxChoiceBytes ?? DEFAULT_ENGINE_LIMITS.maxChoiceBytes;
   if (bytes > limit)
     throw new EngineError(
       'invalid_request',

@@ -15,6 +15,7 @@ import type {
   SamplingOptions,
 } from '../../../src/runtime/engine/engine-api.js';
 import { EngineError } from '../../../src/runtime/engine/engine-errors.js';
+import { DEFAULT_ENGINE_LIMITS } from '../../../src/runtime/engine/engine-limits.js';
 import { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
 import type { SchedulerLimits } from '../../../src/runtime/engine/scheduler.js';
 import type { MediaPreprocessor } from '../../../src/runtime/engine/vision-cache.js';
@@ -91,10 +92,15 @@ function makeEngine(options: EngineOptions = {}): { engine: InferenceEngine; run
     options.preprocessor ?? noMediaPreprocessor,
     {
       model: { id: 'fake', maxModelLength: 4_096, generationDefaults: {}, createdAt: 0 },
-      scheduler: { ...defaultLimits, ...options.limits },
-      prefixCacheBytes: options.prefixCacheBytes ?? 1024 ** 3,
-      visionCacheBytes: options.visionCacheBytes ?? 1024 ** 3,
-      defaultMaxTokens: 1_024,
+      limits: {
+        ...DEFAULT_ENGINE_LIMITS,
+        ...defaultLimits,
+        ...options.limits,
+        maxModelLength: 4_096,
+        prefixCacheBytes: options.prefixCacheBytes ?? 1024 ** 3,
+        visionCacheBytes: options.visionCacheBytes ?? 1024 ** 3,
+        defaultMaxTokens: 1_024,
+      },
     },
     silentLogger,
   );

@@ -4,11 +4,18 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Q4Settings, WeightFormat } from './qwen2-5-vl/weight-format.js';
-import { graphFormats, MIXED_CPU_FORMAT, type GraphFormats, type LoadFormat } from '../model-format/model-files.js';
+import {
+  graphFormats,
+  MANIFEST_FILE_NAME,
+  MIXED_CPU_FORMAT,
+  type GraphFormats,
+  type LoadFormat,
+} from '../model-format/model-files.js';
+
+export { MANIFEST_FILE_NAME };
 
 /** Bumped whenever the graphs' inputs, outputs or numerics change. */
 export const CONVERTER_VERSION = '1.1.0';
-export const MANIFEST_FILE_NAME = 'shotvl.json';
 
 export interface ManifestFileEntry {
   bytes: number;

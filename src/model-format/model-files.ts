@@ -3,6 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The converter's manifest in a model folder (src/convert/manifest.ts writes it). */
+export const MANIFEST_FILE_NAME = 'shotvl.json';
+
 /**
  * How one graph file stores its weights: fp32; fp16 (CUDA); q4 (int4 MatMulNBits, CPU decode);
  * int8 (per-channel int8 weights with activations quantized per call, DynamicQuantizeMatMul: CPU

@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadFormat } from '../../model-format/model-files.js';
+import { describeModelBuild } from '../../model-format/model-build.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import type { ModelRunner } from '../runner/model-runner.js';
 import { WorkerModelRunner } from '../runner/worker-model-runner.js';
@@ -101,6 +102,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
           maxModelLength: limits.maxModelLength,
           generationDefaults: readGenerationDefaults(options.modelDir),
           createdAt: Math.floor(Date.now() / 1000),
+          build: describeModelBuild(options.modelDir, options.format, options.executionProviders ?? ['cpu']),
         },
         limits,
       },

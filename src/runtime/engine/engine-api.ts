@@ -10,9 +10,11 @@ import type { ChatMessage, ToolDefinition } from '../tokenizer/chat-message.js';
 import type { StructuredOutput } from '../structured-output/grammar-spec.js';
 import type { ToolCallFormat } from '../model-family.js';
 import type { EncodedMedia } from './vision-cache.js';
+import type { ModelBuild } from '../../model-format/model-build.js';
 
 export type { GrammarSpec, StructuredOutput } from '../structured-output/grammar-spec.js';
 export type { ToolCallFormat, ToolCallParser, ToolCallPiece } from '../model-family.js';
+export type { ModelBuild };
 export type { MediaItem, MediaOptions, MediaSource } from '../../media/preprocess-media.js';
 export type {
   ChatMessage,
@@ -125,6 +127,8 @@ export interface ModelDescription {
     Pick<SamplingOptions, 'temperature' | 'topP' | 'topK' | 'repetitionPenalty' | 'maxTokens'>
   >;
   createdAt: number;
+  /** Weights, load format and devices: what decides the outputs besides the request (system_fingerprint). */
+  build?: ModelBuild;
 }
 
 export interface Engine {

@@ -67,7 +67,7 @@ export const ChatCompletion = Type.Object(
         finish_reason: FinishReason,
       }),
     ),
-    system_fingerprint: Type.String({ description: 'The backend configuration (model files and server version)' }),
+    system_fingerprint: Type.String({ description: 'The backend configuration: model, weights, load format, devices, API version' }),
     usage: Usage,
   },
   { title: 'CreateChatCompletionResponse' },

@@ -5,7 +5,7 @@
 import type { LoadFormat } from '../model-format/model-files.js';
 import { DEFAULT_MEDIA_WORKERS } from '../media/media-worker-pool.js';
 import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from '../runtime/engine/engine-limits.js';
-import { parseByteSize, parseInteger } from './setting-values.js';
+import { parseByteSize, parseInteger, parseSeconds } from './setting-values.js';
 import { parseDtype, ServerConfigError, SERVER_SETTINGS, wrap, type reader } from './server-settings.js';
 
 /** --max-queued-requests: the server queues more than the engine's bare default (DEFAULT_ENGINE_LIMITS). */
@@ -44,6 +44,11 @@ export function readEngineConfig(read: ReturnType<typeof reader>): EngineConfig 
     visionCacheBytes: read(s.visionCacheMemory, defaults.visionCacheBytes, bytes(0, 1024 ** 4)),
     maxCachedGrammars: read(s.maxCachedGrammars, defaults.maxCachedGrammars, integer(1, 4096)),
     jsonMaxWhitespace: read(s.jsonMaxWhitespace, defaults.jsonMaxWhitespace, integer(1, 1024)),
+    grammarCompileTimeoutMs: read(
+      s.grammarCompileTimeout,
+      defaults.grammarCompileTimeoutMs,
+      wrap((value) => parseSeconds(value, 0.01, 3600)),
+    ),
     ...(maxPromptBytes === undefined ? {} : { maxPromptBytes }),
     maxChoiceBytes: read(s.maxChoiceBytes, defaults.maxChoiceBytes, bytes(1, 64 * 1024 ** 2)),
   };

@@ -65,6 +65,7 @@ export const SERVER_SETTINGS = {
   mediaWorkers: { flag: 'media-workers', env: 'SHOTVL_MEDIA_WORKERS' },
   maxCachedGrammars: { flag: 'max-cached-grammars', env: 'SHOTVL_MAX_CACHED_GRAMMARS' },
   jsonMaxWhitespace: { flag: 'json-max-whitespace', env: 'SHOTVL_JSON_MAX_WHITESPACE' },
+  grammarCompileTimeout: { flag: 'grammar-compile-timeout', env: 'SHOTVL_GRAMMAR_COMPILE_TIMEOUT' },
   maxPromptBytes: { flag: 'max-prompt-bytes', env: 'SHOTVL_MAX_PROMPT_BYTES' },
   maxChoiceBytes: { flag: 'max-choice-bytes', env: 'SHOTVL_MAX_CHOICE_BYTES' },
   shotThreshold: { flag: 'shot-threshold', env: 'SHOTVL_SHOT_THRESHOLD' },

@@ -86,6 +86,10 @@ export const ERROR_CATALOGUE = {
   draining: server(503, 'The server is shutting down; retry shortly.'),
   not_ready: server(503, 'The model is still loading; retry shortly.'),
   engine_failed: server(503, 'The inference engine has failed (request id {requestId}).'),
+  grammar_unavailable: server(
+    503,
+    'Structured output is briefly unavailable: the grammar engine is restarting (request id {requestId}); retry after {seconds} seconds.',
+  ),
   ffmpeg_unavailable: server(503, 'Video decoding is unavailable on this server (ffmpeg is not installed).'),
   internal_error: server(500, 'internal error (request id {requestId})'),
 } as const satisfies Record<string, CatalogueEntry>;
@@ -167,6 +171,7 @@ const RUNTIME_CODES: Record<EngineErrorCode | MediaErrorCode | MediaFetchErrorCo
     'invalid_request',
     'media_invalid',
     'engine_failed',
+    'grammar_unavailable',
   ]),
   ...same<Exclude<MediaErrorCode, 'media_not_found'>>(
     MEDIA_ERROR_CODES.filter((code): code is Exclude<MediaErrorCode, 'media_not_found'> => code !== 'media_not_found'),
@@ -275,7 +280,7 @@ export function withParam(error: unknown, param: string): ApiError {
 }
 
 /** Codes whose message is always the catalogue's: the cause may carry internal detail. */
-const TEMPLATE_ONLY: ReadonlySet<ApiErrorCode> = new Set(['internal_error', 'engine_failed']);
+const TEMPLATE_ONLY: ReadonlySet<ApiErrorCode> = new Set(['internal_error', 'engine_failed', 'grammar_unavailable']);
 
 /** The status, headers and body for `error`; `requestId` goes into 5xx messages. */
 export function toErrorReply(error: unknown, requestId: string, bodyLimit = 0): ErrorReply {

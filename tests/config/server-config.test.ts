@@ -44,6 +44,7 @@ describe('parseServerConfig', () => {
           defaultMaxTokens: 4_096,
           maxCachedGrammars: 64,
           jsonMaxWhitespace: 16,
+          grammarCompileTimeoutMs: 10_000,
           maxPromptBytes: undefined,
           maxChoiceBytes: 64 * 1024,
         },
@@ -107,6 +108,8 @@ describe('parseServerConfig', () => {
         'shotvl',
         '--log-level',
         'DEBUG',
+        '--grammar-compile-timeout',
+        '0.25',
       ],
       {},
       '/srv/app',
@@ -118,7 +121,11 @@ describe('parseServerConfig', () => {
       allowedLocalMediaPath: '/srv/app/media/shots',
       servedModelNames: ['shotvl'],
       logLevel: 'debug',
+      engine: { limits: { grammarCompileTimeoutMs: 250 } },
     });
+    expect(parseServerConfig([], { SHOTVL_GRAMMAR_COMPILE_TIMEOUT: '3' }).engine.limits.grammarCompileTimeoutMs).toBe(
+      3000,
+    );
     expect(parseByteSize('64m', 1, 1e12)).toBe(64 * 1024 * 1024);
     expect(parseSeconds('0', 0, 1)).toBe(0);
   });
@@ -132,6 +139,7 @@ describe('parseServerConfig', () => {
     [['--cors-origins', 'https://a.example/path'], /not an origin/],
     [['--media-connect-timeout', '60', '--media-fetch-timeout', '10'], /must not exceed/],
     [['--max-media-items', '-1'], /--max-media-items/],
+    [['--grammar-compile-timeout', '0'], /--grammar-compile-timeout/],
     [['--prot', '80'], /unknown flag --prot/],
     [['--port'], /--port needs a value/],
     [['serve'], /unexpected argument 'serve'/],

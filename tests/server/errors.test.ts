@@ -25,6 +25,7 @@ describe('error catalogue', () => {
     ['invalid_request', 400, undefined],
     ['media_invalid', 422, undefined],
     ['engine_failed', 503, '10'],
+    ['grammar_unavailable', 503, '10'],
   ] as [EngineErrorCode, number, string | undefined][])('maps EngineError %s to %i', (code, status, retryAfter) => {
     const reply = toErrorReply(new EngineError(code, 'Written for users.'), 'r1');
     expect(reply.status).toBe(status);
@@ -54,6 +55,25 @@ describe('error catalogue', () => {
       const reply = toErrorReply(new ApiError(code as ApiErrorCode), 'r1');
       expect(Number(reply.headers['retry-after']), code).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('says when to retry a grammar worker restart, without its text', () => {
+    const reply = toErrorReply(
+      new EngineError('grammar_unavailable', 'worker exited: /build/xgrammar.cc:7', {
+        retryAfterSeconds: 3,
+        param: 'response_format',
+      }),
+      'req-3',
+    );
+    expect(reply.status).toBe(503);
+    expect(reply.headers['retry-after']).toBe('3');
+    expect(reply.body.error).toEqual({
+      message:
+        'Structured output is briefly unavailable: the grammar engine is restarting (request id req-3); retry after 3 seconds.',
+      type: 'server_error',
+      param: 'response_format',
+      code: 'grammar_unavailable',
+    });
   });
 
   it('never shows the text of an engine failure', () => {

@@ -27,6 +27,8 @@ export interface CreateEngineOptions {
   limits?: Partial<EngineLimits>;
   /** Run onnxruntime on the calling thread (tests, benchmarks) instead of a worker thread. */
   inProcess?: boolean;
+  /** Tests: let them crash or hang the grammar worker, and shorten its restart backoff. */
+  grammarTesting?: { testHooks: true; backoff?: { initialMs: number; maxMs: number } };
   logger: EngineLogger;
 }
 
@@ -84,14 +86,22 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
       maxModelLength: Math.min(configured.maxModelLength, runner.config.text.maxPositionEmbeddings),
       kvTokenBudget: Math.max(1, Math.floor(configured.kvCacheBytes / runner.kvBytesPerToken)),
     };
-    const grammars = new GrammarService({
-      encodedVocabulary: tokenizer.encodedVocabulary(),
-      vocabularyType: QWEN2_5_VL_VOCABULARY_TYPE,
-      vocabularySize: runner.config.text.vocabSize,
-      stopTokenIds: [...runner.config.tokens.eosTokenIds],
-      maxJsonWhitespace: limits.jsonMaxWhitespace,
-      maxCachedGrammars: limits.maxCachedGrammars,
-    });
+    const grammars = new GrammarService(
+      {
+        encodedVocabulary: tokenizer.encodedVocabulary(),
+        vocabularyType: QWEN2_5_VL_VOCABULARY_TYPE,
+        vocabularySize: runner.config.text.vocabSize,
+        stopTokenIds: [...runner.config.tokens.eosTokenIds],
+        maxJsonWhitespace: limits.jsonMaxWhitespace,
+        maxCachedGrammars: limits.maxCachedGrammars,
+        ...(options.grammarTesting === undefined ? {} : { testHooks: true }),
+      },
+      {
+        timeoutMs: limits.grammarCompileTimeoutMs,
+        logger: options.logger,
+        ...(options.grammarTesting?.backoff === undefined ? {} : { backoff: options.grammarTesting.backoff }),
+      },
+    );
     return new InferenceEngine(
       runner,
       tokenizer,

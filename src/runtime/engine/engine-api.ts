@@ -110,6 +110,8 @@ export interface EngineStats {
   abortedRequests: number;
   rejectedRequests: number;
   finishedRequests: Record<FinishReason, number>;
+  /** Grammar workers replaced since start, by why the previous one ended (engines with grammar support). */
+  grammarWorkerRestarts?: Record<'crash' | 'timeout', number>;
 }
 
 export interface LatencySamples {

@@ -10,7 +10,9 @@ export type EngineErrorCode =
   | 'kv_budget_exceeded'
   | 'invalid_request'
   | 'media_invalid'
-  | 'engine_failed';
+  | 'engine_failed'
+  /** The grammar worker crashed or is restarting: the request's grammar could not be served (503). */
+  | 'grammar_unavailable';
 
 export class EngineError extends ShotvlError<EngineErrorCode> {
   constructor(

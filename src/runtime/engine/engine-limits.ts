@@ -19,6 +19,8 @@ export interface EngineLimits extends Omit<SchedulerLimits, 'kvTokenBudget'> {
   maxCachedGrammars: number;
   /** Whitespace characters a JSON grammar allows between elements. */
   jsonMaxWhitespace: number;
+  /** A grammar compile (or one token mask) running longer fails its request, and the grammar worker is replaced. */
+  grammarCompileTimeoutMs: number;
   /** Most UTF-8 bytes of message text per request; undefined = maxModelLength × PROMPT_BYTES_PER_TOKEN. */
   maxPromptBytes?: number;
   /** Most UTF-8 bytes of all structured choice strings of one request together. */
@@ -59,6 +61,12 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
    * whitespace loops small models fall into when any amount is allowed.
    */
   jsonMaxWhitespace: 16,
+  /**
+   * Schemas of real clients compile in 0.1-1 s on the 152k-token vocabulary; nested repetitions
+   * (a regex such as `(([a-z]{20}){20}){20}`) grow without bound. Ten seconds fails those before
+   * they stall every other constrained sequence (one worker serves them all).
+   */
+  grammarCompileTimeoutMs: 10_000,
   /** 1024 choices of 64 bytes: far more than any classification; tokenizing them takes milliseconds. */
   maxChoiceBytes: 64 * 1024,
 });

@@ -3,6 +3,7 @@
 // the results go back: scheduler progress, the prefix cache, and sampling of every sequence with
 // logits. The runner builds every tensor; nothing here knows the model.
 import type { RunnerPlan, ModelRunner } from '../runner/model-runner.js';
+import { grammarFailure } from '../structured-output/request-grammar.js';
 import { EngineError } from './engine-errors.js';
 import type { EngineLogger } from './engine-settings.js';
 import { BLOCK_TOKENS, type PrefixCache } from './prefix-cache.js';
@@ -69,10 +70,30 @@ export async function runEngineStep(context: StepContext, plan: StepPlan): Promi
     context.failRequest(entry.owner, failure);
   }
   // Grammar masks were requested when the previous tokens were sampled; normally they are here.
-  await Promise.all([...result.logits.keys()].map((id) => registry.get(id)?.sequence.ready()));
+  await Promise.all([...result.logits.keys()].map((id) => awaitGrammarMask(context, id)));
   for (const [id, logits] of result.logits) {
     const entry = registry.get(id);
     if (entry === undefined || entry.sequence.finishReason !== undefined) continue;
     entry.sequence.accept(logits);
+  }
+}
+
+/**
+ * Waits for a sequence's next grammar mask. A grammar worker that failed (it crashed, or this
+ * grammar ran past the time limit) fails that request alone; the rest of the batch samples on.
+ */
+async function awaitGrammarMask(context: StepContext, sequenceId: number): Promise<void> {
+  try {
+    await context.registry.get(sequenceId)?.sequence.ready();
+  } catch (error) {
+    const entry = context.registry.get(sequenceId);
+    if (entry === undefined) return;
+    const failure = grammarFailure(error, entry.owner.request.sampling.structuredOutput?.param);
+    context.failRequest(
+      entry.owner,
+      failure instanceof EngineError
+        ? failure
+        : new EngineError('engine_failed', 'the grammar engine failed while generating', { cause: error }),
+    );
   }
 }

@@ -59,7 +59,7 @@ export class InferenceEngine implements Engine {
     private readonly settings: EngineSettings,
     private readonly logger: EngineLogger,
     /** Compiles and matches grammars; without it, grammar requests are refused. */
-    private readonly grammars?: GrammarService,
+    readonly grammars?: GrammarService,
   ) {
     this.model = settings.model;
     this.toolCallFormat = runner.family.toolCallFormat;
@@ -117,7 +117,8 @@ export class InferenceEngine implements Engine {
 
   stats(): EngineStats {
     const { scheduler, prefixCache, visionCache, preparing } = this;
-    return this.metrics.stats({ scheduler, prefixCache, visionCache, preparing }, this.runner.kvBytesPerToken);
+    const stats = this.metrics.stats({ scheduler, prefixCache, visionCache, preparing }, this.runner.kvBytesPerToken);
+    return this.grammars === undefined ? stats : { ...stats, grammarWorkerRestarts: { ...this.grammars.restarts } };
   }
 
   takeLatencySamples(): LatencySamples {

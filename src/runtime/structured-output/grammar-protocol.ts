@@ -14,6 +14,8 @@ export interface GrammarWorkerData {
   maxJsonWhitespace: number;
   /** Compiled grammars kept (least recently used evicted first). */
   maxCachedGrammars: number;
+  /** Honour `fault` requests (tests only: they crash or hang the worker on purpose). */
+  testHooks?: boolean;
 }
 
 export type GrammarRequest =
@@ -22,7 +24,9 @@ export type GrammarRequest =
   | { type: 'start'; id: number; matcher: number; key: string; spec: GrammarSpec }
   /** Accepts one sampled token, answered with the next mask (or terminated). */
   | { type: 'advance'; id: number; matcher: number; tokenId: number }
-  | { type: 'free'; matcher: number };
+  | { type: 'free'; matcher: number }
+  /** Tests: crash the worker (an uncaught error) or hang it (a busy loop), as a broken grammar engine would. */
+  | { type: 'fault'; fault: 'crash' | 'hang' };
 
 export type GrammarResponse =
   | { type: 'ready' }

@@ -143,7 +143,20 @@ async function handle(request: GrammarRequest): Promise<void> {
       matchers.delete(request.matcher);
       return;
     }
+    case 'fault':
+      return;
   }
+}
+
+/**
+ * Tests only: fail as a broken grammar engine does, at once and outside any request's error
+ * handling, so nothing posted after the fault is ever answered: an uncaught error (the thread
+ * dies) or a busy loop (the thread never answers again).
+ */
+function injectFault(fault: 'crash' | 'hang'): void {
+  if (fault === 'crash') throw new Error('grammar worker crash (test hook)');
+  const until = Date.now() + 600_000;
+  while (Date.now() < until) Math.sqrt(until);
 }
 
 async function start(): Promise<void> {
@@ -164,6 +177,10 @@ async function start(): Promise<void> {
   // One request at a time, in order: a matcher's advance must follow its start.
   let queue = Promise.resolve();
   port.on('message', (request: GrammarRequest) => {
+    if (request.type === 'fault') {
+      if (settings.testHooks === true) injectFault(request.fault);
+      return;
+    }
     queue = queue.then(() =>
       handle(request).catch((error: unknown) => {
         if (request.type === 'free') return;

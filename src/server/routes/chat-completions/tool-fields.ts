@@ -53,7 +53,7 @@ export function planTools(body: ChatCompletionRequest, format: Pick<ToolCallForm
   if (choice === 'auto') return { tools: definitions, grammar: undefined };
   const parallel = body.parallel_tool_calls !== false;
   if (choice === 'required')
-    return { tools: definitions, grammar: { grammar: format.grammar(definitions, parallel), param: 'tool_choice' } };
+    return { tools: definitions, grammar: { grammar: format.grammar(definitions, parallel), param: 'tools' } };
   const named = definitions.find((item) => item.name === choice.function.name);
   if (named === undefined)
     throw invalid(
@@ -61,5 +61,5 @@ export function planTools(body: ChatCompletionRequest, format: Pick<ToolCallForm
       `tool_choice names '${choice.function.name}', which is not among 'tools'.`,
     );
   // A named function: exactly one call to it, as OpenAI answers.
-  return { tools: definitions, grammar: { grammar: format.grammar([named], false), param: 'tool_choice' } };
+  return { tools: definitions, grammar: { grammar: format.grammar([named], false), param: 'tools' } };
 }

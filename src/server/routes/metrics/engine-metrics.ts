@@ -47,7 +47,14 @@ export class EngineMetrics {
   private readonly waiting: Gauge<string>;
   private readonly kvCacheUsage: Gauge<string>;
   private readonly counters: Record<
-    'prefixQueries' | 'prefixHits' | 'mmQueries' | 'mmHits' | 'promptTokens' | 'generationTokens' | 'success',
+    | 'prefixQueries'
+    | 'prefixHits'
+    | 'mmQueries'
+    | 'mmHits'
+    | 'promptTokens'
+    | 'generationTokens'
+    | 'success'
+    | 'grammarRestarts',
     CumulativeCounter
   >;
   private readonly timeToFirstToken: Histogram<string>;
@@ -83,6 +90,12 @@ export class EngineMetrics {
       promptTokens: counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.'),
       generationTokens: counter('vllm:generation_tokens_total', 'Number of generation tokens processed.'),
       success: counter('vllm:request_success_total', 'Count of successfully processed requests.', ['finished_reason']),
+      // Ours (vLLM has no grammar worker): a rising crash count is worth an alert, timeouts name bad grammars.
+      grammarRestarts: counter(
+        'shotvl:grammar_worker_restarts_total',
+        'Grammar worker replacements, by why the previous worker ended (crash or timeout).',
+        ['reason'],
+      ),
     };
     this.timeToFirstToken = histogram(
       'vllm:time_to_first_token_seconds',
@@ -121,6 +134,8 @@ export class EngineMetrics {
     this.counters.generationTokens.update(labels, stats.generatedTokens);
     for (const reason of FINISH_REASONS)
       this.counters.success.update({ ...labels, finished_reason: reason }, stats.finishedRequests[reason] ?? 0);
+    for (const [reason, count] of Object.entries(stats.grammarWorkerRestarts ?? { crash: 0, timeout: 0 }))
+      this.counters.grammarRestarts.update({ ...labels, reason }, count);
     const samples = this.engine.takeLatencySamples();
     for (const seconds of samples.timeToFirstToken) this.timeToFirstToken.observe(labels, seconds);
     for (const seconds of samples.interTokenLatency) this.interTokenLatency.observe(labels, seconds);

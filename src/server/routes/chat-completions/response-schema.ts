@@ -67,7 +67,9 @@ export const ChatCompletion = Type.Object(
         finish_reason: FinishReason,
       }),
     ),
-    system_fingerprint: Type.String({ description: 'The backend configuration: model, weights, load format, devices, API version' }),
+    system_fingerprint: Type.String({
+      description: 'The backend configuration: model, weights, load format, devices, API version',
+    }),
     usage: Usage,
   },
   { title: 'CreateChatCompletionResponse' },

@@ -52,6 +52,14 @@ export default tseslint.config(
     ),
   },
   {
+    // `shotvl analyze` writes its results from the service's domain objects, not from the HTTP wire shape.
+    files: ['src/cli/analyze/**'],
+    rules: restrict(
+      [...http, ...layer('server')],
+      'shotvl analyze calls src/analysis and maps its results itself; it imports nothing of src/server (docs/ARCHITECTURE.md, "Layers").',
+    ),
+  },
+  {
     files: ['src/media/**'],
     rules: restrict(
       [...http, 'onnxruntime-node', ...layer('server'), ...layer('runtime'), ...layer('cli'), ...layer('convert')],

@@ -10,16 +10,11 @@ import type { ShotCategory } from '../shot/dimensions.js';
 import { frameToTimecode, timecodeRate } from '../shot/export/timecode.js';
 import { detectShots, type DetectShotsContext, type ShotList } from '../media/shot-detection/detect-shots.js';
 import { encodeVideoFrame } from '../media/shot-detection/frame-still.js';
-import type { ShotSpan, TransitionType } from '../media/shot-detection/boundary-analysis.js';
+import type { ShotSpan } from '../media/shot-detection/boundary-analysis.js';
 import type { ShotDetectionOptions } from '../media/shot-detection/shot-detection-options.js';
 import { FRAME_FACTOR } from '../media/smart-resize.js';
-import {
-  analyzeShot,
-  type AnalysisUsage,
-  type DimensionAnalysis,
-  type MediaSummary,
-  type ShotAnalysisInput,
-} from './shot-analyzer.js';
+import type { AnalysisUsage, ClipTiming, SegmentedAnalysis, SegmentedShot, ShotOutline } from './analysis-results.js';
+import { analyzeShot, type ShotAnalysisInput } from './shot-analyzer.js';
 
 /** Longest side of a shot's thumbnail, in pixels. */
 export const THUMBNAIL_MAX_SIDE = 160;
@@ -33,82 +28,40 @@ export interface SegmentedAnalysisInput extends Omit<ShotAnalysisInput, 'kind' |
   /** Add a small JPEG of each shot's middle frame. */
   thumbnails: boolean;
   /** The shots are known (before any is analysed). */
-  onShots?: (shots: SegmentedShotOutline[], clip: ClipTiming) => void;
+  onShots?: (shots: ShotOutline[], clip: ClipTiming) => void;
   /** One shot is analysed. */
   onShot?: (shot: SegmentedShot) => void;
 }
 
-export interface ClipTiming {
-  frame_rate: number;
-  frames: number;
-  duration_seconds: number;
-  width: number;
-  height: number;
-  /** Timecodes count `timecode_rate` frames a second, drop-frame at 29.97 and 59.94. */
-  timecode_rate: number;
-  drop_frame: boolean;
-}
-
-export interface SegmentedShotOutline {
-  index: number;
-  /** Seconds from the clip's start; `end` is where the next shot starts. */
-  start: number;
-  end: number;
-  start_frame: number;
-  end_frame: number;
-  start_timecode: string;
-  end_timecode: string;
-  frames: number;
-  /** How the shot begins: null for the first shot. */
-  transition_in: TransitionType | null;
-  /** The frames analysed, [start, end): the shot without the frames of its transitions. */
-  analysed_frames: { start: number; end: number };
-}
-
-export interface SegmentedShot extends SegmentedShotOutline {
-  analysed_as: 'video' | 'still';
-  thumbnail?: string;
-  media: MediaSummary;
-  dimensions: Record<string, DimensionAnalysis>;
-  prompt_fragment: string;
-  usage: AnalysisUsage;
-}
-
-export interface SegmentedAnalysis {
-  clip: ClipTiming;
-  shots: SegmentedShot[];
-  usage: AnalysisUsage;
-}
-
-function outline(shot: ShotSpan, list: ShotList): SegmentedShotOutline {
+function outline(shot: ShotSpan, list: ShotList): ShotOutline {
   const rate = timecodeRate(list.frameRate);
   const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
   return {
     index: shot.index,
     start: round(shot.start / list.frameRate),
     end: round(shot.end / list.frameRate),
-    start_frame: shot.start,
-    end_frame: shot.end,
-    start_timecode: frameToTimecode(shot.start, rate),
-    end_timecode: frameToTimecode(shot.end, rate),
+    startFrame: shot.start,
+    endFrame: shot.end,
+    startTimecode: frameToTimecode(shot.start, rate),
+    endTimecode: frameToTimecode(shot.end, rate),
     frames: shot.end - shot.start,
-    transition_in: shot.transitionIn?.type ?? null,
-    analysed_frames: { start: shot.cleanStart, end: shot.cleanEnd },
+    transitionIn: shot.transitionIn?.type ?? null,
+    analysedFrames: { start: shot.cleanStart, end: shot.cleanEnd },
   };
 }
 
 function addUsage(total: AnalysisUsage, part: AnalysisUsage): void {
   total.requests += part.requests;
-  total.prompt_tokens += part.prompt_tokens;
-  total.completion_tokens += part.completion_tokens;
-  total.total_tokens += part.total_tokens;
-  total.prompt_tokens_details.cached_tokens += part.prompt_tokens_details.cached_tokens;
+  total.promptTokens += part.promptTokens;
+  total.completionTokens += part.completionTokens;
+  total.totalTokens += part.totalTokens;
+  total.cachedTokens += part.cachedTokens;
 }
 
 export interface DetectedClip {
   list: ShotList;
   clip: ClipTiming;
-  outlines: SegmentedShotOutline[];
+  outlines: ShotOutline[];
 }
 
 /** Detects the shots of `input.path` (MediaError on bad or oversized media). */
@@ -119,13 +72,13 @@ export async function detectClip(
   const list = await detectShots(input.path, input.detection, context);
   const rate = timecodeRate(list.frameRate);
   const clip: ClipTiming = {
-    frame_rate: list.frameRate,
+    frameRate: list.frameRate,
     frames: list.frameCount,
-    duration_seconds: Math.round(list.durationSeconds * 1e6) / 1e6,
+    durationSeconds: Math.round(list.durationSeconds * 1e6) / 1e6,
     width: list.width,
     height: list.height,
-    timecode_rate: rate.base,
-    drop_frame: rate.dropFrame,
+    timecodeRate: rate.base,
+    dropFrame: rate.dropFrame,
   };
   return { list, clip, outlines: list.shots.map((shot) => outline(shot, list)) };
 }
@@ -139,13 +92,7 @@ export async function analyzeSegments(
   const { list, clip, outlines } = detected;
   input.onShots?.(outlines, clip);
   const frameContext = { ...input.detectionContext, signal: input.signal };
-  const usage: AnalysisUsage = {
-    requests: 0,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    total_tokens: 0,
-    prompt_tokens_details: { cached_tokens: 0 },
-  };
+  const usage: AnalysisUsage = { requests: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0 };
   const shots: SegmentedShot[] = [];
   for (const [position, shot] of list.shots.entries()) {
     const base = outlines[position]!;
@@ -185,11 +132,11 @@ export async function analyzeSegments(
       : undefined;
     const result: SegmentedShot = {
       ...base,
-      analysed_as: still ? 'still' : 'video',
+      analysedAs: still ? 'still' : 'video',
       ...(thumbnail === undefined ? {} : { thumbnail }),
       media: analysis.media,
       dimensions: analysis.dimensions,
-      prompt_fragment: analysis.prompt_fragment,
+      promptFragment: analysis.promptFragment,
       usage: analysis.usage,
     };
     addUsage(usage, analysis.usage);

@@ -1,18 +1,25 @@
 // An analysis of one shot: one engine request per dimension, all submitted at once. They share the
 // system prompt and the media, which come first in the prompt, so the engine encodes the media once
 // (vision cache) and prefills the shared prefix once (its prefix groups); only each question's text
-// is prefilled per request. Used by POST /analyze-shot and by `shotvl analyze --model`.
+// is prefilled per request. Used by POST /analyze-shot and by `shotvl analyze --model`; the result is
+// a domain object (analysis-results.ts) each caller maps to its own output.
 import type { Engine, MediaDescription, MediaOptions, MediaItem, MediaSource } from '../runtime/engine/engine-api.js';
+import type {
+  AnalysisUsage,
+  DimensionAnalyses,
+  DimensionAnalysis,
+  ReasonedAnswer,
+  ShotAnalysis,
+  ShotMediaSummary,
+} from './analysis-results.js';
 import { analysisQuestion, type AnalysisMode, type AnalysisQuestion } from '../shot/analysis/analysis-question.js';
 import type { ShotMediaKind } from '../shot/analysis/analysis-dimensions.js';
-import { dimensionKey } from '../shot/analysis/dimension-keys.js';
 import {
   estimateDimension,
   estimateForLabel,
   estimateFromDistribution,
   labelDistribution,
   type DimensionEstimate,
-  type LabelDistribution,
 } from '../shot/analysis/label-distribution.js';
 import { enrichPrompt, promptFragment } from '../shot/analysis/prompt-fragment.js';
 import { answerLetterProbabilities, parseReasoningOutput } from '../shot/analysis/reasoning-answer.js';
@@ -43,60 +50,6 @@ export interface ShotAnalysisInput {
   signal?: AbortSignal;
 }
 
-export interface AnswerDetails {
-  /** The option letter the reasoning named, null when ShotBench's rules found none (or "Z"). */
-  letter: string | null;
-  /** Which rule decided: option (a letter), text (an option's text), no-answer (Z), or null. */
-  rule: 'option' | 'text' | 'no-answer' | null;
-  /** What the rules read: the text inside <answer>...</answer>, else the whole output (stripped). */
-  text: string;
-  finish_reason: string | null;
-}
-
-export interface DimensionAnalysis {
-  label: string;
-  confidence: number;
-  distribution: LabelDistribution;
-  /** The option letter of `label` in the question. */
-  letter: string;
-  /** Reasoning mode only. */
-  reasoning?: string;
-  answer?: AnswerDetails;
-  /**
-   * Reasoning mode only: where the distribution comes from: the answer letter's token (answer_token),
-   * or a constrained-choice question when the reasoning named no locatable letter (constrained_choice).
-   */
-  probability_source?: 'answer_token' | 'constrained_choice';
-}
-
-export interface MediaSummary {
-  kind: ShotMediaKind;
-  width: number | null;
-  height: number | null;
-  frames: number | null;
-  duration_seconds: number | null;
-  /** Vision tokens the shot occupies in each prompt. */
-  tokens: number | null;
-}
-
-export interface AnalysisUsage {
-  /** Engine requests the analysis made (one per dimension, plus reasoning fallbacks). */
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  prompt_tokens_details: { cached_tokens: number };
-}
-
-export interface ShotAnalysis {
-  mode: AnalysisMode;
-  media: MediaSummary;
-  dimensions: Record<string, DimensionAnalysis>;
-  prompt_fragment: string;
-  enriched_prompt?: string;
-  usage: AnalysisUsage;
-}
-
 interface DimensionOutcome {
   category: ShotCategory;
   result: DimensionAnalysis;
@@ -118,14 +71,14 @@ function fromEstimate(question: AnalysisQuestion, estimate: DimensionEstimate): 
   };
 }
 
-function summarizeMedia(kind: ShotMediaKind, description: MediaDescription | undefined): MediaSummary {
+function summarizeMedia(kind: ShotMediaKind, description: MediaDescription | undefined): ShotMediaSummary {
   return {
     kind,
-    width: description?.width ?? null,
-    height: description?.height ?? null,
-    frames: description?.frames ?? null,
-    duration_seconds: description?.durationSeconds ?? null,
-    tokens: description?.tokens ?? null,
+    width: description?.width,
+    height: description?.height,
+    frames: description?.frames,
+    durationSeconds: description?.durationSeconds,
+    tokens: description?.tokens,
   };
 }
 
@@ -134,10 +87,10 @@ function sumUsage(answers: readonly QuestionAnswer[]): AnalysisUsage {
   const completion = answers.reduce((sum, answer) => sum + answer.completionTokens, 0);
   return {
     requests: answers.length,
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: answers.reduce((sum, answer) => sum + answer.cachedTokens, 0) },
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: prompt + completion,
+    cachedTokens: answers.reduce((sum, answer) => sum + answer.cachedTokens, 0),
   };
 }
 
@@ -181,11 +134,11 @@ class ShotAnalyzer {
       reasoningSampling(this.input.maxTokens ?? DEFAULT_REASONING_MAX_TOKENS, repetitionPenalty),
     );
     const parsed = parseReasoningOutput(answer.text, question.options);
-    const details: AnswerDetails = {
+    const details: ReasonedAnswer = {
       letter: parsed.letter,
       rule: parsed.extraction.rule,
       text: parsed.extraction.answer,
-      finish_reason: answer.finishReason ?? null,
+      finishReason: answer.finishReason ?? null,
     };
     const label = parsed.letter === null ? undefined : question.options[parsed.letter];
     const fromToken =
@@ -196,9 +149,7 @@ class ShotAnalyzer {
         category,
         result: {
           ...fromEstimate(question, estimate),
-          reasoning: parsed.reasoning,
-          answer: details,
-          probability_source: 'answer_token',
+          reasoning: { text: parsed.reasoning, answer: details, probabilitySource: 'answer-token' },
         },
         answers: [answer],
       };
@@ -213,9 +164,7 @@ class ShotAnalyzer {
       category,
       result: {
         ...fromEstimate(question, estimate),
-        reasoning: parsed.reasoning,
-        answer: details,
-        probability_source: 'constrained_choice',
+        reasoning: { text: parsed.reasoning, answer: details, probabilitySource: 'constrained-choice' },
       },
       answers: [answer, ...fallback.answers],
     };
@@ -244,19 +193,15 @@ export async function analyzeShot(engine: Engine, input: ShotAnalysisInput): Pro
       ),
     );
     const answers = outcomes.flatMap((outcome) => outcome.answers);
-    const dimensions: Record<string, DimensionAnalysis> = {};
-    const estimates: Partial<Record<ShotCategory, DimensionAnalysis>> = {};
-    for (const outcome of outcomes) {
-      dimensions[dimensionKey(outcome.category)] = outcome.result;
-      estimates[outcome.category] = outcome.result;
-    }
-    const fragment = promptFragment(estimates);
+    const dimensions: DimensionAnalyses = {};
+    for (const outcome of outcomes) dimensions[outcome.category] = outcome.result;
+    const fragment = promptFragment(dimensions);
     return {
       mode: input.mode,
       media: summarizeMedia(input.kind, answers.find((answer) => answer.media.length > 0)?.media[0]),
       dimensions,
-      prompt_fragment: fragment,
-      ...(input.prompt === undefined ? {} : { enriched_prompt: enrichPrompt(input.prompt, fragment) }),
+      promptFragment: fragment,
+      ...(input.prompt === undefined ? {} : { enrichedPrompt: enrichPrompt(input.prompt, fragment) }),
       usage: sumUsage(answers),
     };
   } finally {

@@ -23,6 +23,10 @@ describe('layering rule', () => {
     ['src/server/example.ts', "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n"],
     ['src/analysis/example.ts', "import { ApiError } from '../server/errors.js';\nexport const x = ApiError;\n"],
     [
+      'src/cli/analyze/example.ts',
+      "import { analyzeShotResponse } from '../../server/routes/analyze-shot/analysis-response.js';\nexport const x = analyzeShotResponse;\n",
+    ],
+    [
       'web/src/views/example.tsx',
       "import { buildApp } from '../../../src/server/app.js';\nexport const x = buildApp;\n",
     ],

@@ -1,6 +1,7 @@
 /**
  * --model DIR: an engine in this process (onnxruntime in a worker thread, media preprocessing in a
- * worker pool), asked exactly as POST /analyze-shot asks it (the route's shot analyzer).
+ * worker pool), asked exactly as POST /analyze-shot asks it (the shot-analysis service of
+ * src/analysis), its results written as the same JSON lines (analysis-records.ts).
  */
 import { basename, resolve } from 'node:path';
 import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
@@ -13,6 +14,7 @@ import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor
 import { analyzeSegments, detectClip } from '../../analysis/segmented-analysis.js';
 import { analyzeShot } from '../../analysis/shot-analyzer.js';
 import { CliError } from '../cli-error.js';
+import { segmentationRecord, shotAnalysisRecord } from './analysis-records.js';
 import {
   FileAnalysisError,
   dimensionsFor,
@@ -86,15 +88,7 @@ export async function engineBackend(
             thumbnails: false,
           };
           const analysis = await analyzeSegments(engine, await detectClip(input), input);
-          return {
-            object: 'shot.segmentation',
-            model: modelId,
-            mode: settings.mode,
-            frame_rate: analysis.clip.frame_rate,
-            duration_seconds: analysis.clip.duration_seconds,
-            ...analysis,
-            timings: { total_ms: Math.round(performance.now() - started) },
-          };
+          return segmentationRecord(analysis, modelId, settings.mode, Math.round(performance.now() - started));
         }
         const analysis = await analyzeShot(engine, {
           requestId: `analyze-${++requests}`,
@@ -106,7 +100,7 @@ export async function engineBackend(
           ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
           signal,
         });
-        return { model: modelId, ...analysis, timings: { total_ms: Math.round(performance.now() - started) } };
+        return shotAnalysisRecord(analysis, modelId, Math.round(performance.now() - started));
       } catch (error) {
         if (error instanceof MediaError && error.code !== 'media_aborted' && error.code !== 'ffmpeg_unavailable') {
           throw new FileAnalysisError(error.code, error.message, { cause: error });

@@ -12,6 +12,7 @@ import { ApiError, withParam } from '../../errors.js';
 import { routeBase } from '../../openapi/route-spec.js';
 import type { RouteContext } from '../../route-context.js';
 import { formFieldsToOptions, planAnalysis } from './analysis-options.js';
+import { analyzeShotResponse } from './analysis-response.js';
 import {
   AnalyzeShotOptions,
   AnalyzeShotRequest,
@@ -188,18 +189,16 @@ export function registerAnalyzeShotRoute(app: FastifyInstance, context: RouteCon
             signal,
           });
           const finished = performance.now();
-          return {
+          return analyzeShotResponse(analysis, {
             id: `shot-${randomUUID().replaceAll('-', '')}`,
-            object: 'shot.analysis',
             created: Math.floor(Date.now() / 1000),
             model: context.servedModelName,
-            ...analysis,
             timings: {
               media_ms: round(mediaDone - started),
               inference_ms: round(finished - mediaDone),
               total_ms: round(finished - started),
             },
-          };
+          });
         } finally {
           if (!handedOver) await media.release();
         }

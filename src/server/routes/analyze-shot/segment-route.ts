@@ -19,7 +19,9 @@ import type { RouteContext } from '../../route-context.js';
 import { SSE_DONE, SSE_HEADERS, sseData } from '../../sse.js';
 import type { AnalysisPlan } from './analysis-options.js';
 import type { AnalyzeShotOptions, AnalyzeShotSegmentsResponse } from './schema.js';
+import type { SegmentedAnalysis } from '../../../analysis/analysis-results.js';
 import { analyzeSegments, detectClip, type SegmentedAnalysisInput } from '../../../analysis/segmented-analysis.js';
+import { clipJson, segmentationResponse, segmentedShotJson, shotOutlineJson } from './analysis-response.js';
 
 interface SegmentRequest {
   request: FastifyRequest;
@@ -87,25 +89,18 @@ export async function handleSegmentedAnalysis(
     };
     const detected = await detectClip(input);
     const id = `shot-${randomUUID().replaceAll('-', '')}`;
-    const response = (analysis: Awaited<ReturnType<typeof analyzeSegments>>): AnalyzeShotSegmentsResponse => {
+    const response = (analysis: SegmentedAnalysis): AnalyzeShotSegmentsResponse => {
       const finished = performance.now();
-      return {
+      return segmentationResponse(analysis, plan.mode, {
         id,
-        object: 'shot.segmentation',
         created: Math.floor(Date.now() / 1000),
         model: context.servedModelName,
-        mode: plan.mode,
-        frame_rate: analysis.clip.frame_rate,
-        duration_seconds: analysis.clip.duration_seconds,
-        clip: analysis.clip,
-        shots: analysis.shots,
-        usage: analysis.usage,
         timings: {
           media_ms: round(segment.mediaDone - segment.started),
           inference_ms: round(finished - segment.mediaDone),
           total_ms: round(finished - segment.started),
         },
-      };
+      });
     };
     if (options.stream !== true) return response(await analyzeSegments(context.engine, detected, input));
 
@@ -113,8 +108,11 @@ export async function handleSegmentedAnalysis(
     const events = eventQueue();
     const work = analyzeSegments(context.engine, detected, {
       ...input,
-      onShots: (shots, clip) => events.push(sseData({ object: 'shot.segmentation.outline', id, clip, shots })),
-      onShot: (shot) => events.push(sseData({ object: 'shot.segmentation.shot', id, shot })),
+      onShots: (shots, clip) =>
+        events.push(
+          sseData({ object: 'shot.segmentation.outline', id, clip: clipJson(clip), shots: shots.map(shotOutlineJson) }),
+        ),
+      onShot: (shot) => events.push(sseData({ object: 'shot.segmentation.shot', id, shot: segmentedShotJson(shot) })),
     }).then(
       (analysis) => events.end([sseData(response(analysis)), SSE_DONE]),
       (error: unknown) => {

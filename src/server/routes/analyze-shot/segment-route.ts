@@ -3,8 +3,9 @@
 // damaged gets its 4xx status. Then either one JSON body (shot.segmentation) or, with `stream`,
 // server-sent events: the outline of the shots, one event per analysed shot, the whole result, and
 // `data: [DONE]`. Closing the connection cancels the rest (the engine requests are aborted, ffmpeg
-// killed). A video held in memory (a data URL) is written to one private temporary file for the
-// request's lifetime and removed when the response ends.
+// killed). A video held in memory (a data URL) is written to one private temporary file (under
+// --upload-dir, else the system temporary folder) for the request's lifetime; it and the resolved
+// media are removed when the response ends, also when the request fails before detection.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,17 +38,30 @@ interface SegmentRequest {
   release: () => Promise<void>;
 }
 
-async function videoPath(source: MediaSource): Promise<{ path: string; remove: () => Promise<void> }> {
+interface VideoFile {
+  path: string;
+  /** Removes the temporary copy, if one was made. */
+  remove: () => Promise<void>;
+}
+
+/** The clip as a file on disk: a data URL's bytes go to a private folder under `directory`. */
+async function videoFile(source: MediaSource, directory: string): Promise<VideoFile> {
   if (source.kind === 'file') return { path: source.path, remove: async () => {} };
   if (source.kind === 'frames')
     throw new ApiError('invalid_request', {
       message: 'segment "auto" needs a video file, not a list of frames.',
       param: 'segment',
     });
-  const folder = await mkdtemp(join(tmpdir(), 'shotvl-segment-'));
-  const path = join(folder, 'input');
-  await writeFile(path, source.bytes, { mode: 0o600, flag: 'wx' });
-  return { path, remove: () => rm(folder, { recursive: true, force: true }) };
+  const folder = await mkdtemp(join(directory, 'shotvl-segment-'));
+  const remove = () => rm(folder, { recursive: true, force: true });
+  try {
+    const path = join(folder, 'input');
+    await writeFile(path, source.bytes, { mode: 0o600, flag: 'wx' });
+    return { path, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
 }
 
 function round(milliseconds: number): number {
@@ -60,13 +74,15 @@ export async function handleSegmentedAnalysis(
 ): Promise<AnalyzeShotSegmentsResponse | undefined> {
   const { context, options, plan, signal } = segment;
   const settings = context.config.shotDetection;
-  const file = await videoPath(segment.source);
+  let file: VideoFile | undefined;
   let streaming = false;
+  // Runs once, whatever failed: the temporary copy (if made) and the resolved or uploaded media.
   const cleanUp = async () => {
-    await file.remove().catch((error: unknown) => segment.request.log.warn({ err: error }, 'removing media failed'));
+    await file?.remove().catch((error: unknown) => segment.request.log.warn({ err: error }, 'removing media failed'));
     await segment.release();
   };
   try {
+    file = await videoFile(segment.source, context.config.uploadDirectory ?? tmpdir());
     const input: SegmentedAnalysisInput = {
       requestId: segment.request.id,
       path: file.path,

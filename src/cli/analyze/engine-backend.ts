@@ -4,16 +4,12 @@
  * src/analysis), its results written as the same JSON lines (analysis-records.ts).
  */
 import { basename, resolve } from 'node:path';
-import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
 import { MediaError } from '../../media/media-errors.js';
-import { availableLoadFormats, isLoadFormat, LOAD_FORMATS } from '../../model-format/model-files.js';
-import { createEngine } from '../../runtime/engine/create-engine.js';
 import type { MediaOptions } from '../../runtime/engine/engine-api.js';
 import { EngineError, type EngineErrorCode } from '../../runtime/engine/engine-errors.js';
-import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
 import { analyzeSegments, detectClip } from '../../analysis/segmented-analysis.js';
 import { analyzeShot } from '../../analysis/shot-analyzer.js';
-import { CliError } from '../cli-error.js';
+import { assembleEngine, chooseModelFormat } from '../engine-assembly.js';
 import { segmentationRecord, shotAnalysisRecord } from './analysis-records.js';
 import {
   FileAnalysisError,
@@ -51,23 +47,12 @@ export async function engineBackend(
   settings: AnalyzeSettings,
 ): Promise<AnalysisBackend> {
   const modelDir = resolve(options.modelDir);
-  const formats = availableLoadFormats(modelDir);
-  if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
-  if (options.dtype !== undefined && !isLoadFormat(options.dtype))
-    throw new CliError(`--dtype must be one of ${LOAD_FORMATS.join(', ')}`, 2);
-  const format = chooseWeightFormat(formats, 'cpu', options.dtype as never).format;
-  const mediaPreprocessor = createMediaPreprocessor({ workers: 1 });
   const modelId = basename(modelDir);
-  const engine = await createEngine({
+  const { engine, close } = await assembleEngine({
     modelDir,
     modelId,
-    format,
-    mediaPreprocessor,
-    logger: { info() {}, warn() {}, error() {} },
+    format: chooseModelFormat(modelDir, 'cpu', options.dtype).format,
     ...(options.inProcess === true ? { inProcess: true } : {}),
-  }).catch(async (error: unknown) => {
-    await mediaPreprocessor.close();
-    throw error;
   });
   let requests = 0;
   return {
@@ -110,9 +95,6 @@ export async function engineBackend(
         throw error;
       }
     },
-    async close() {
-      await engine.close();
-      await mediaPreprocessor.close();
-    },
+    close,
   };
 }

@@ -5,11 +5,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.js';
 import { parseOrExplain } from '../usage-error.js';
-import { availableLoadFormats, isLoadFormat, LOAD_FORMATS } from '../../model-format/model-files.js';
-import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
-import { createEngine } from '../../runtime/engine/create-engine.js';
 import { readGenerationDefaults } from '../../runtime/engine/create-engine.js';
-import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
+import { assembleEngine, chooseModelFormat } from '../engine-assembly.js';
 import type { ContentPart } from '../../runtime/engine/engine-api.js';
 import { describeCliFailure } from '../describe-cli-failure.js';
 
@@ -55,11 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.image !== undefined && values.video !== undefined)
     throw new CliError('give --image or --video, not both', 2);
   const modelDir = resolve(values.model);
-  const formats = availableLoadFormats(modelDir);
-  if (formats.length === 0) throw new CliError(`${modelDir} has no converted model (run shotvl convert first)`);
-  if (values.dtype !== undefined && !isLoadFormat(values.dtype))
-    throw new CliError(`--dtype must be one of ${LOAD_FORMATS.join(', ')}`, 2);
-  const format = chooseWeightFormat(formats, 'cpu', values.dtype as never).format;
+  const format = chooseModelFormat(modelDir, 'cpu', values.dtype).format;
   const number = (text: string | undefined, flag: string) => {
     if (text === undefined) return undefined;
     const value = Number(text);
@@ -79,9 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     content.push({ type: 'video', source: { kind: 'file', path: resolve(values.video) }, options: mediaOptions });
   content.push({ type: 'text', text: question });
 
-  const mediaPreprocessor = createMediaPreprocessor({ workers: 1 });
-  const logger = { info() {}, warn() {}, error() {} };
-  const engine = await createEngine({ modelDir, modelId: modelDir, format, mediaPreprocessor, logger });
+  const { engine, close } = await assembleEngine({ modelDir, modelId: modelDir, format });
   try {
     const defaults = readGenerationDefaults(modelDir);
     const events = engine.generate({
@@ -113,7 +104,6 @@ export async function run(argv: string[]): Promise<number> {
     if (message !== undefined) throw new CliError(message);
     throw error;
   } finally {
-    await engine.close();
-    await mediaPreprocessor.close();
+    await close();
   }
 }

@@ -14,11 +14,8 @@ import { loadHubSettings } from '../../config/hub-settings.js';
 import { loadCudaEnvironment } from '../../config/cuda-environment.js';
 import { selectDevice } from '../../cuda/select-device.js';
 import { createSystemProbes } from '../../cuda/system-probes.js';
-import { chooseWeightFormat } from '../../cuda/weight-format-choice.js';
-import { availableLoadFormats } from '../../model-format/model-files.js';
-import { createEngine } from '../../runtime/engine/create-engine.js';
 import { mergeMediaLimits } from '../../media/media-limits.js';
-import { createMediaPreprocessor } from '../../runtime/engine/media-preprocessor.js';
+import { assembleEngine, chooseModelFormat } from '../engine-assembly.js';
 import { MediaLoader } from '../../server/media/media-loader.js';
 import { startServer, stopServer } from '../../server/lifecycle.js';
 
@@ -58,24 +55,23 @@ export async function run(argv: string[]): Promise<number> {
     log: (message) => logger.info(message),
   });
   const requested = config.engine.dtype === 'auto' ? undefined : config.engine.dtype;
-  const choice = chooseWeightFormat(availableLoadFormats(resolved.modelDir), onCuda ? 'cuda' : 'cpu', requested);
+  const choice = chooseModelFormat(resolved.modelDir, onCuda ? 'cuda' : 'cpu', requested);
   if (choice.note !== undefined) logger.warn({ format: choice.format }, choice.note);
   logger.info({ modelDir: resolved.modelDir, format: choice.format, device: selection.device }, 'loading model');
 
-  const mediaPreprocessor = createMediaPreprocessor({
-    workers: config.engine.mediaWorkers,
-    limits: mergeMediaLimits({
-      maxFrameListPixels: config.maxFrameListPixels,
-      maxVideoTokens: config.engine.limits.maxModelLength,
-    }),
-  });
-  const engine = await createEngine({
+  const assembled = await assembleEngine({
+    media: {
+      workers: config.engine.mediaWorkers,
+      limits: mergeMediaLimits({
+        maxFrameListPixels: config.maxFrameListPixels,
+        maxVideoTokens: config.engine.limits.maxModelLength,
+      }),
+    },
     modelDir: resolved.modelDir,
     modelId: config.servedModelNames[0] ?? resolved.modelId,
     format: choice.format,
     executionProviders: [...selection.executionProviders],
     ...(config.engine.threads === undefined ? {} : { intraOpThreads: config.engine.threads }),
-    mediaPreprocessor,
     limits: config.engine.limits,
     logger,
   });
@@ -89,7 +85,20 @@ export async function run(argv: string[]): Promise<number> {
     allowPrivateAddresses: config.allowPrivateMediaUrls,
     ...(config.allowedLocalMediaPath === undefined ? {} : { allowedLocalMediaPath: config.allowedLocalMediaPath }),
   });
-  const server = await startServer({ engine, config, logger, mediaResolver });
+  const { engine } = assembled;
+  // Shutdown order: the listener (in-flight requests drained), the engine and its media workers, then
+  // the media fetcher's connections.
+  const closeAll = async () => {
+    try {
+      await assembled.close();
+    } finally {
+      await mediaResolver.close();
+    }
+  };
+  const server = await startServer({ engine, config, logger, mediaResolver }).catch(async (error: unknown) => {
+    await closeAll();
+    throw error;
+  });
   logger.info({ url: server.url, model: engine.model.id }, 'listening');
 
   await new Promise<void>((resolve) => {
@@ -99,9 +108,8 @@ export async function run(argv: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal, graceSeconds: config.drainGraceMs / 1000 }, 'draining');
       void stopServer(server)
-        .then(() => engine.close())
-        .then(() => mediaResolver.close())
-        .then(() => mediaPreprocessor.close())
+        .then(closeAll)
+        .catch((error: unknown) => logger.error({ err: error }, 'shutdown failed'))
         .finally(resolve);
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -121,8 +121,10 @@ export function endpointBackend(options: EndpointOptions, settings: AnalyzeSetti
       for (let attempts = 1; ; attempts += 1) {
         const result = await attempt(file, kind, signal);
         if (result.ok) {
-          const { id: _id, object: _object, created: _created, ...analysis } = result.body;
-          return analysis;
+          // The results file drops the response's identity; a segmentation keeps its `object`, which
+          // run-analyze.ts reads to write a line per shot.
+          const { id: _id, object, created: _created, ...analysis } = result.body;
+          return object === 'shot.segmentation' ? { object, ...analysis } : analysis;
         }
         // Out of retries: the server is down or failing for everyone; stop rather than fail every file.
         if (attempts >= options.retry.maxAttempts)

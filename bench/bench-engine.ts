@@ -6,6 +6,8 @@ import type { InferenceEngine } from '../src/runtime/engine/inference-engine.js'
 import type { ChatMessage, GenerationEvent, SamplingOptions } from '../src/runtime/engine/engine-api.js';
 import { createMediaPreprocessor, type ClosableMediaPreprocessor } from '../src/runtime/engine/media-preprocessor.js';
 
+export { testCard } from '../src/media/test-card.js';
+
 export const quietLogger = { info() {}, warn() {}, error() {} };
 
 export async function benchEngine(
@@ -96,25 +98,6 @@ export async function timeRequest(
   timing.seconds = (performance.now() - started) / 1000;
   timing.firstTokenSeconds = (firstToken - started) / 1000;
   return timing;
-}
-
-/** A deterministic test card (gradients and edges) as PNG bytes, so no image file is needed. */
-export async function testCard(width: number, height: number): Promise<Uint8Array> {
-  const sharp = (await import('sharp')).default;
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      const offset = (y * width + x) * 3;
-      pixels[offset] = (x * 255) / width;
-      pixels[offset + 1] = (y * 255) / height;
-      pixels[offset + 2] = ((x >> 5) + (y >> 5)) % 2 === 0 ? 40 : 215;
-    }
-  }
-  return new Uint8Array(
-    await sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer(),
-  );
 }
 
 /**

@@ -74,6 +74,11 @@ export class QwenModelRunner implements ModelRunner {
     this.features.set(featureId, features);
   }
 
+  /** The features `encodeVision` keeps under `featureId` (parity and benchmark access). */
+  visionFeatures(featureId: number): Float32Array | undefined {
+    return this.features.get(featureId);
+  }
+
   dropVision(featureId: number): void {
     this.features.delete(featureId);
   }

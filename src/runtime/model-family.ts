@@ -35,6 +35,7 @@ export interface ToolCallFormat {
 }
 
 export interface ModelFamily {
+  /** How this family's models call tools (the engine API hands it to the server as engine.toolCallFormat). */
   readonly toolCallFormat: ToolCallFormat;
   /**
    * Language-model tokens (pad tokens in the prompt) a media item with this grid occupies. Throws
@@ -43,9 +44,9 @@ export interface ModelFamily {
    */
   mediaTokenCount(grid: GridThw, kind: 'image' | 'video', pixelValueCount?: number): number;
   /**
-   * Rendered token ids and their encoded media (in prompt order) -> the prompt the family's runner runs. Throws a
-   * ShotvlError the API answers with 400 when the prompt's own inputs cannot run (positions out of
-   * range, a grid that does not match its pad tokens), so that no step ever sees them.
+   * Rendered token ids and their encoded media (in prompt order) -> the prompt the family's runner
+   * runs. Throws a ShotvlError the API answers with 400 when the prompt's own inputs cannot run
+   * (positions out of range, a grid that does not match its pad tokens), so no step ever sees them.
    */
   layoutPrompt(
     tokenIds: Int32Array,

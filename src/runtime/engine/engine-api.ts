@@ -94,6 +94,15 @@ export type MediaDescription = Pick<
   'kind' | 'width' | 'height' | 'frames' | 'durationSeconds' | 'tokens'
 >;
 
+/** What /tokenize counts: a text, or a conversation (media counted from their grids, never encoded). */
+export interface TokenizeInput {
+  text?: string;
+  messages?: ChatMessage[];
+  /** End with the assistant turn opener (default true). */
+  addGenerationPrompt?: boolean;
+  signal?: AbortSignal;
+}
+
 export type EngineState = 'loading' | 'ready' | 'draining' | 'stopped' | 'failed';
 
 export interface EngineStats {
@@ -147,12 +156,7 @@ export interface Engine {
    * Token ids of a text or a conversation. Admitted like generate (503 errors when the queue is
    * full or the server drains, the prompt byte cap) and stopped by `signal`.
    */
-  tokenize(input: {
-    text?: string;
-    messages?: ChatMessage[];
-    addGenerationPrompt?: boolean;
-    signal?: AbortSignal;
-  }): Promise<{ tokens: number[]; maxModelLength: number }>;
+  tokenize(input: TokenizeInput): Promise<{ tokens: number[]; maxModelLength: number }>;
   detokenize(tokens: number[]): Promise<string>;
   stats(): EngineStats;
   /** Latency samples recorded since the previous call (for Prometheus histograms). */

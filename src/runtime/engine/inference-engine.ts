@@ -11,6 +11,7 @@ import type {
   GenerationRequest,
   LatencySamples,
   ModelDescription,
+  TokenizeInput,
   ToolCallFormat,
 } from './engine-api.js';
 import { EngineError, neverFits, overloadedError, shuttingDown } from './engine-errors.js';
@@ -20,12 +21,7 @@ import { runEngineStep, type StepContext } from './engine-step.js';
 import type { GrammarService } from '../structured-output/grammar-service.js';
 import { EventChannel } from './event-channel.js';
 import { PrefixCache } from './prefix-cache.js';
-import {
-  tokenizedMessages,
-  tokenizeInput,
-  type PromptPreparationContext,
-  type TokenizeInput,
-} from './prompt-preparation.js';
+import { tokenizedMessages, tokenizeInput, type PromptPreparationContext } from './prompt-preparation.js';
 import { RequestRegistry, type ActiveRequest } from './request-registry.js';
 import { admitRequest, prepareRequest, type PreparedRequest } from './request-admission.js';
 import { checkChoiceBytes, checkPromptBytes } from './request-sampling.js';

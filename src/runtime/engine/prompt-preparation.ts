@@ -4,7 +4,7 @@
 import type { ChatTokenizer } from '../tokenizer/chat-tokenizer.js';
 import type { ModelFamily } from '../model-family.js';
 import type { PromptMediaSpan, RunnerPrompt } from '../runner/model-runner.js';
-import type { ChatMessage, MediaItem, ToolDefinition } from './engine-api.js';
+import type { ChatMessage, MediaItem, TokenizeInput, ToolDefinition } from './engine-api.js';
 import { markMediaPart } from './engine-errors.js';
 import type { EncodedMedia, MediaLease, VisionCache } from './vision-cache.js';
 
@@ -72,13 +72,6 @@ export async function promptTokenIds(
     }
   }
   return renderTokens(messages, grids, context.tokenizer, addGenerationPrompt, context.tools);
-}
-
-export interface TokenizeInput {
-  text?: string;
-  messages?: ChatMessage[];
-  addGenerationPrompt?: boolean;
-  signal?: AbortSignal;
 }
 
 /** The messages /tokenize counts: a bare text is one user message. */

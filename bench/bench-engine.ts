@@ -30,21 +30,8 @@ export async function benchEngine(
   return { engine, media, close: async () => (await engine.close(), await media.close()) };
 }
 
-export function greedy(maxTokens: number, extra: Partial<SamplingOptions> = {}): SamplingOptions {
-  return {
-    maxTokens,
-    temperature: 0,
-    topP: 1,
-    topK: 0,
-    minP: 0,
-    repetitionPenalty: 1,
-    presencePenalty: 0,
-    frequencyPenalty: 0,
-    n: 1,
-    ignoreEos: true,
-    ...extra,
-  };
-}
+/** Greedy, `ignoreEos`: every run generates exactly `maxTokens` tokens (shared with the tests). */
+export { greedySampling as greedy } from '../tests/helpers/greedy-sampling.js';
 
 export interface RequestTiming {
   seconds: number;

@@ -19,11 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
+import { MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
 import { ElementType, attribute } from '../src/convert/onnx/onnx-types.js';
 import { matMulNBitsDims, quantizeQ4 } from '../src/convert/quantize-q4.js';
 import { quantizeInt8 } from '../src/convert/quantize-int8.js';
 import { SeededRandom } from '../src/convert/seeded-random.js';
+import { createMatMulSession, type MatMulVariant } from './matmul-session.js';
 import { transpose } from '../src/convert/qwen2-5-vl/weight-format.js';
 
 /** ShotVL 3B: vision hidden 1280 (MLP 3420), text hidden 2048 (q 2048 + k/v 256 each, MLP 11008). */
@@ -43,10 +44,7 @@ const { values: options } = parseArgs({ options: { rounds: { type: 'string', def
 const ROUNDS = Number(options.rounds);
 const directory = mkdtempSync(join(tmpdir(), 'shotvl-bench-int8-'));
 
-interface Variant {
-  label: string;
-  build: (graph: GraphBuilder, input: string) => string;
-}
+type Variant = MatMulVariant;
 
 function bytesOf(array: Float32Array | Int8Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
@@ -115,24 +113,6 @@ function variants(weight: Float32Array, n: number, k: number): Variant[] {
   ];
 }
 
-async function createSession(variant: Variant, k: number, n: number): Promise<ort.InferenceSession> {
-  const fileName = 'matmul.onnx';
-  const graph = new GraphBuilder({ graphName: 'matmul', directory, fileName, producerVersion: 'bench' });
-  const input = graph.input('a', ElementType.float32, ['rows', k]);
-  graph.output('y', variant.build(graph, input), ElementType.float32, ['rows', n]);
-  const files = graph.save();
-  try {
-    return await ort.InferenceSession.create(join(directory, fileName), {
-      intraOpNumThreads: THREADS,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-  } finally {
-    for (const file of files) rmSync(join(directory, file), { force: true });
-  }
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -166,7 +146,7 @@ async function benchmarkShape(shape: (typeof SHAPES)[number], seed: number): Pro
   ]);
   const opened: Array<{ label: string; session: ort.InferenceSession; times: number[]; output: Float32Array }> = [];
   for (const variant of variants(weight, n, k)) {
-    const session = await createSession(variant, k, n);
+    const session = await createMatMulSession(directory, variant, k, n, THREADS);
     let output: Float32Array = new Float32Array(0);
     for (let run = 0; run < WARMUP_RUNS; run += 1) output = (await session.run({ a: input })).y!.data as Float32Array;
     opened.push({ label: variant.label, session, times: [], output });

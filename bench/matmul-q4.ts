@@ -14,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { float32ToFloat16Bits } from '../src/convert/float16.js';
-import { GraphBuilder, MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
+import { MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
 import { ElementType, attribute } from '../src/convert/onnx/onnx-types.js';
 import { matMulNBitsDims, quantizeQ4 } from '../src/convert/quantize-q4.js';
 import { SeededRandom } from '../src/convert/seeded-random.js';
+import { createMatMulSession, type MatMulVariant } from './matmul-session.js';
 
 /** Qwen2.5-VL 3B: hidden 2048, MLP 11008, vocabulary 151936. */
 const ALL_SHAPES = [
@@ -38,11 +39,7 @@ const HOT_RUNS = 3;
 
 const directory = mkdtempSync(join(tmpdir(), 'shotvl-bench-q4-'));
 
-interface Variant {
-  label: string;
-  /** Adds the weight initializers and nodes; returns the output value's name. */
-  build: (graph: GraphBuilder, input: string) => string;
-}
+type Variant = MatMulVariant;
 
 /** [n, k] (PyTorch Linear) to [k, n] (ONNX MatMul's B), in tiles to stay in cache. */
 function transpose(weight: Float32Array, n: number, k: number): Float32Array {
@@ -110,25 +107,6 @@ function q4Variants(weight: Float32Array, n: number, k: number, blockSize: numbe
       return graph.op1('MatMulNBits', inputs, attributes, MICROSOFT_DOMAIN);
     },
   }));
-}
-
-async function createSession(variant: Variant, k: number, n: number): Promise<ort.InferenceSession> {
-  const fileName = 'matmul.onnx';
-  const graph = new GraphBuilder({ graphName: 'matmul', directory, fileName, producerVersion: 'bench' });
-  const input = graph.input('a', ElementType.float32, ['rows', k]);
-  graph.output('y', variant.build(graph, input), ElementType.float32, ['rows', n]);
-  const files = graph.save();
-  try {
-    return await ort.InferenceSession.create(join(directory, fileName), {
-      intraOpNumThreads: THREADS,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-  } finally {
-    // ORT has read (or mapped) the files; unlinking keeps a 1 GiB lm_head off the disk.
-    for (const file of files) rmSync(join(directory, file), { force: true });
-  }
 }
 
 /**
@@ -249,7 +227,7 @@ async function benchmarkShape(shape: (typeof ALL_SHAPES)[number], seed: number):
     variant: Variant,
   ): Promise<{ variant: string; session: ort.InferenceSession; loadSeconds: number }> => {
     const start = performance.now();
-    const session = await createSession(variant, k, n);
+    const session = await createMatMulSession(directory, variant, k, n, THREADS);
     return { variant: variant.label, session, loadSeconds: (performance.now() - start) / 1000 };
   };
   const baseline = await open(fp32Variant(transpose(weight, n, k), n, k));

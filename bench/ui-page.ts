@@ -10,28 +10,19 @@
 //
 //   npm run build && npx tsx bench/ui-page.ts [--runs 15]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../tests/helpers/chromium.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const runs = Number(values.runs);
 const root = new URL('..', import.meta.url).pathname;
 const webDirectory = join(root, 'dist', 'web');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Build {
   script: string;
@@ -119,12 +110,9 @@ const cold: LoadReading[] = [];
 const warm: LoadReading[] = [];
 try {
   for (let run = 0; run < runs; run += 1) {
-    const profile = mkdtempSync(join(tmpdir(), 'shotvl-bench-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    // A fresh profile each run (cold); playwright's default viewport, as the published figures had.
+    const browser = await launchChromium({ viewport: { width: 1280, height: 720 } });
+    const { context } = browser;
     try {
       await context.addInitScript(MARK_INTERACTIVE);
       const page = context.pages()[0] ?? (await context.newPage());
@@ -133,8 +121,7 @@ try {
       await page.goto('about:blank');
       warm.push(await load(page, url));
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     }
   }
 } finally {

@@ -10,6 +10,7 @@ import { GraphBuilder, MICROSOFT_DOMAIN } from '../../src/convert/onnx/graph-bui
 import { ElementType } from '../../src/convert/onnx/onnx-types.js';
 import { dequantizeInt8, quantizeInt8, type QuantizedInt8Weight } from '../../src/convert/quantize-int8.js';
 import { SeededRandom } from '../../src/convert/seeded-random.js';
+import { referenceMatMul, relativeError } from '../helpers/matmul-reference.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'shotvl-int8-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -37,28 +38,6 @@ async function runDynamicQuantizeMatMul(quantized: QuantizedInt8Weight, input: F
   } finally {
     await session.release();
   }
-}
-
-function referenceMatMul(input: Float32Array, weight: Float32Array, n: number, k: number): Float64Array {
-  const output = new Float64Array(ROWS * n);
-  for (let row = 0; row < ROWS; row += 1) {
-    for (let column = 0; column < n; column += 1) {
-      let sum = 0;
-      for (let inner = 0; inner < k; inner += 1) sum += input[row * k + inner]! * weight[column * k + inner]!;
-      output[row * n + column] = sum;
-    }
-  }
-  return output;
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let largest = 0;
-  for (let index = 0; index < expected.length; index += 1) {
-    worst = Math.max(worst, Math.abs(actual[index]! - expected[index]!));
-    largest = Math.max(largest, Math.abs(expected[index]!));
-  }
-  return worst / largest;
 }
 
 describe('quantizeInt8 layout', () => {

@@ -10,6 +10,7 @@ import { GraphBuilder, MICROSOFT_DOMAIN } from '../../src/convert/onnx/graph-bui
 import { ElementType, attribute } from '../../src/convert/onnx/onnx-types.js';
 import { dequantizeQ4, matMulNBitsDims, quantizeQ4, type QuantizedQ4Weight } from '../../src/convert/quantize-q4.js';
 import { SeededRandom } from '../../src/convert/seeded-random.js';
+import { referenceMatMul, relativeError } from '../helpers/matmul-reference.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'shotvl-q4-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -51,30 +52,6 @@ async function runMatMulNBits(
   } finally {
     await session.release();
   }
-}
-
-/** input [ROWS, k] times weight^T, weight [n, k] (PyTorch Linear layout), in doubles. */
-function referenceMatMul(input: Float32Array, weight: Float32Array, n: number, k: number): Float64Array {
-  const output = new Float64Array(ROWS * n);
-  for (let row = 0; row < ROWS; row += 1) {
-    for (let column = 0; column < n; column += 1) {
-      let sum = 0;
-      for (let inner = 0; inner < k; inner += 1) sum += input[row * k + inner]! * weight[column * k + inner]!;
-      output[row * n + column] = sum;
-    }
-  }
-  return output;
-}
-
-/** max |actual - expected| / max |expected|: scale-free, and not blown up by outputs near 0. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let largest = 0;
-  for (let index = 0; index < expected.length; index += 1) {
-    worst = Math.max(worst, Math.abs(actual[index]! - expected[index]!));
-    largest = Math.max(largest, Math.abs(expected[index]!));
-  }
-  return worst / largest;
 }
 
 /** sqrt(mean((actual - expected)^2) / mean(expected^2)): the noise a layer adds, relative. */

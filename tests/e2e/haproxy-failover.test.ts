@@ -23,6 +23,7 @@ import {
   startServe,
   type ServeProcess,
 } from './serve-process.js';
+import { readJsonLinesSync } from '../helpers/json-lines.js';
 
 const ITEMS = 300;
 /** Kill one replica after this many answers, drain another after that many. */
@@ -47,10 +48,9 @@ beforeAll(async () => {
   requireHaproxy(); // before starting replicas it could not balance
   folder = mkdtempSync(join(tmpdir(), 'haproxy-failover-'));
   // The first ITEMS still-image questions of ShotBench, with a stub JPEG for each media path.
-  const rows = readFileSync(fixturePath('shotbench', 'shotbench_test.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { index: number; type: string[]; path: string[] })
+  const rows = readJsonLinesSync<{ index: number; type: string[]; path: string[] }>(
+    fixturePath('shotbench', 'shotbench_test.jsonl'),
+  )
     .filter((row) => row.type.every((kind) => kind === 'image'))
     .slice(0, ITEMS);
   expect(rows).toHaveLength(ITEMS);

@@ -1,14 +1,12 @@
 // A live server on port 0 over the real tiny-model engine, set up the way `shotvl serve` sets it up:
 // the model runner in a worker thread, the real media preprocessor (sharp, ffmpeg) and the real
 // MediaLoader (data: URLs decoded in memory). For the end-to-end tests in this folder.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { InferenceEngine } from '../../src/runtime/engine/inference-engine.js';
 import { createMediaPreprocessor } from '../../src/runtime/engine/media-preprocessor.js';
 import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
 import { MediaLoader } from '../../src/server/media/media-loader.js';
 import { fixturePath } from '../helpers/fixtures.js';
-import { requireFfmpeg } from '../helpers/system-programs.js';
 import { tinyEngine } from '../helpers/test-engine.js';
 import { testConfig } from '../server/test-app.js';
 
@@ -67,20 +65,4 @@ export async function startLiveTinyServer(
 export function goldenImageDataUrl(): string {
   const bytes = readFileSync(fixturePath('golden', 'processor', 'images', 'img_100x100.png'));
   return `data:image/png;base64,${bytes.toString('base64')}`;
-}
-
-/** A 1 s, 64×64 H.264 test pattern made with ffmpeg's lavfi testsrc, written to `file`. */
-export function makeTestVideo(file: string, size = '64x64'): void {
-  execFileSync(requireFfmpeg(), [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=duration=1:size=${size}:rate=10`,
-    '-pix_fmt',
-    'yuv420p',
-    '-y',
-    file,
-  ]);
 }

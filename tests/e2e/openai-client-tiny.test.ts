@@ -17,7 +17,8 @@ import type {
 } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertOpenAiShape } from '../server/openai-schema.js';
-import { goldenImageDataUrl, makeTestVideo, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
+import { makeTestVideo } from '../helpers/test-video.js';
+import { goldenImageDataUrl, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
 
 /** The client types know OpenAI's fields only; ours (video_url, structured_outputs, top_k, ...) go through as-is. */
 type Extended<T> = T & Record<string, unknown>;

@@ -3,13 +3,15 @@
 // tests/fixtures/shotbench/shotbench_test.jsonl) against a live server with the real tiny model, then
 // `shotvl bench score`. The tiny model's answers are noise, so the test checks the plumbing: every
 // item answered once, a second run sends nothing, and the score table prints.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/bench.js';
-import { makeTestVideo, startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
+import { makeTestVideo } from '../helpers/test-video.js';
+import { startLiveTinyServer, type LiveTinyServer } from './live-tiny-server.js';
+import { readJsonLinesSync } from '../helpers/json-lines.js';
 
 interface DatasetRow {
   index: number;
@@ -65,13 +67,6 @@ function captureOutput(): void {
   vi.spyOn(process.stderr, 'write').mockImplementation(
     (chunk: string | Uint8Array) => (stderr.push(String(chunk)), true),
   );
-}
-
-function readLines(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Requests the engine has finished, whatever the reason: counts what reached the model. */
@@ -133,7 +128,7 @@ describe('shotvl bench against the tiny model', () => {
     vi.restoreAllMocks();
     expect(code, stderr.join('')).toBe(0);
     expect(finishedRequests() - before).toBe(ROWS.length);
-    const lines = readLines(out());
+    const lines = readJsonLinesSync(out());
     expect(lines.map((line) => line['index']).sort()).toEqual(ROWS.map((row) => row.index));
     for (const line of lines) {
       const row = ROWS.find((candidate) => candidate.index === line['index'])!;
@@ -160,7 +155,7 @@ describe('shotvl bench against the tiny model', () => {
     vi.restoreAllMocks();
     expect(finishedRequests()).toBe(before);
     expect(live.engine.stats().prefixCacheQueries).toBe(queriesBefore);
-    expect(readLines(out())).toHaveLength(ROWS.length);
+    expect(readJsonLinesSync(out())).toHaveLength(ROWS.length);
   });
 
   it('scores the predictions as a table', async () => {

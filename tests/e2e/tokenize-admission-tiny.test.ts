@@ -18,10 +18,11 @@ import {
 } from '../../src/runtime/engine/media-preprocessor.js';
 import { startServer, stopServer, type RunningServer } from '../../src/server/lifecycle.js';
 import { MediaLoader } from '../../src/server/media/media-loader.js';
+import { greedySampling } from '../helpers/greedy-sampling.js';
 import { tinyEngine } from '../helpers/test-engine.js';
 import { capturingLogger } from '../server/log-capture.js';
 import { testConfig } from '../server/test-app.js';
-import { requireFfmpeg } from '../helpers/system-programs.js';
+import { makeTestVideo } from '../helpers/test-video.js';
 
 let engine: InferenceEngine;
 let dispose: () => Promise<void>;
@@ -60,18 +61,7 @@ function generation(words: string, signal: AbortSignal): AsyncIterable<Generatio
     requestId: words,
     signal,
     messages: [{ role: 'user', content: words }],
-    sampling: {
-      maxTokens: 400,
-      temperature: 0,
-      topP: 1,
-      topK: 0,
-      minP: 0,
-      repetitionPenalty: 1,
-      presencePenalty: 0,
-      frequencyPenalty: 0,
-      n: 1,
-      ignoreEos: true,
-    },
+    sampling: greedySampling(400),
   });
 }
 
@@ -154,22 +144,13 @@ describe('/tokenize admission and abort on tiny-a', () => {
 
   it('stops its ffmpeg within a second when the client hangs up', async () => {
     const video = join(folder, 'long.mp4');
-    execFileSync(requireFfmpeg(), [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=duration=30:size=640x360:rate=30',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-y',
-      video,
-    ]);
+    makeTestVideo(video, {
+      source: 'testsrc2',
+      size: '640x360',
+      seconds: 30,
+      rate: 30,
+      encoder: ['-c:v', 'libx264', '-preset', 'ultrafast'],
+    });
     const dataUrl = `data:video/mp4;base64,${readFileSync(video).toString('base64')}`;
     const body = JSON.stringify({
       messages: [

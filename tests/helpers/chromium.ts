@@ -1,5 +1,6 @@
-// Real Chromium for the browser tests: Debian's /usr/bin/chromium (.ci/run installs it) driven by
-// playwright-core, headless, with a fresh profile and nothing that reaches the network by itself.
+// Real Chromium for the browser tests and bench/ui-page.ts: Debian's /usr/bin/chromium (.ci/run
+// installs it) driven by playwright-core, headless, with a fresh profile and nothing that reaches the
+// network by itself. No test-runner imports, so the benchmark launches it the same way.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,13 +24,19 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<TestBrowser> {
+export interface ChromiumOptions {
+  colorScheme?: 'light' | 'dark';
+  /** Default 1280×900 (the tests' screenshots). */
+  viewport?: { width: number; height: number };
+}
+
+export async function launchChromium(options: ChromiumOptions = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'shotvl-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1280, height: 900 },
+    viewport: options.viewport ?? { width: 1280, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
   });
   return {

@@ -12,7 +12,7 @@ import {
   UnsupportedFormatError,
 } from '../../src/media/media-errors.js';
 import { mediaFileSize, openVideoInput } from '../../src/media/media-file.js';
-import { makeTestVideo } from '../e2e/live-tiny-server.js';
+import { makeTestVideo } from '../helpers/test-video.js';
 
 let folder = '';
 

@@ -1,7 +1,6 @@
 // Issue 17: a video's token count follows from its probed metadata and the sampling rules, so one
 // that can never fit the context is refused before any frame is decoded: ffprobe runs, the ffmpeg
 // decode does not.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidMediaOptionsError } from '../../src/media/media-errors.js';
 import { mergeMediaLimits } from '../../src/media/media-limits.js';
 import { preprocessVideoFile } from '../../src/media/video-preprocess.js';
-import { requireFfmpeg } from '../helpers/system-programs.js';
+import { makeTestVideo } from '../helpers/test-video.js';
 
 let folder = '';
 let video = '';
@@ -17,18 +16,7 @@ let video = '';
 beforeAll(() => {
   folder = mkdtempSync(join(tmpdir(), 'shotvl-video-tokens-'));
   video = join(folder, 'clip.mp4');
-  execFileSync(requireFfmpeg(), [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=duration=2:size=320x240:rate=10',
-    '-pix_fmt',
-    'yuv420p',
-    '-y',
-    video,
-  ]);
+  makeTestVideo(video, { size: '320x240', seconds: 2 });
 });
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

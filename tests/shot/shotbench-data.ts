@@ -2,6 +2,7 @@
 // outputs; its README.md says where they come from).
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../helpers/fixtures.js';
+import { readJsonLinesSync } from '../helpers/json-lines.js';
 
 /** A ShotBench fixture file, failing with its name when absent. */
 export const shotBenchFile = (name: string): string => fixturePath('shotbench', name);
@@ -26,10 +27,7 @@ export interface SharedPrediction {
 }
 
 function readJsonLines<T>(name: string): T[] {
-  return readFileSync(shotBenchFile(name), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim().length > 0)
-    .map((line) => JSON.parse(line) as T);
+  return readJsonLinesSync<T>(shotBenchFile(name));
 }
 
 export const readSharedQuestions = (): SharedQuestion[] => readJsonLines<SharedQuestion>('shotbench_test.jsonl');

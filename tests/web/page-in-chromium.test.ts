@@ -13,14 +13,10 @@ import { startServer, type RunningServer } from '../../src/server/lifecycle.js';
 import { parseDimensionName } from '../../src/shot/analysis/dimension-keys.js';
 import { promptFragment, type FragmentInput } from '../../src/shot/analysis/prompt-fragment.js';
 import type { ShotCategory } from '../../src/shot/dimensions.js';
-import {
-  goldenImageDataUrl,
-  makeTestVideo,
-  startLiveTinyServer,
-  type LiveTinyServer,
-} from '../e2e/live-tiny-server.js';
+import { goldenImageDataUrl, startLiveTinyServer, type LiveTinyServer } from '../e2e/live-tiny-server.js';
 import { CHROMIUM, launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { makeTestVideo } from '../helpers/test-video.js';
 import { testConfig } from '../server/test-app.js';
 
 // The page's globals, for the callbacks Playwright runs inside Chromium: the Node project has no DOM
@@ -78,7 +74,7 @@ beforeAll(async () => {
     join(folder, 'web'),
   ]);
   clip = join(folder, 'clip.mp4');
-  makeTestVideo(clip, '96x64');
+  makeTestVideo(clip, { size: '96x64' });
   mkdirSync(SCREENSHOTS, { recursive: true });
   live = await startLiveTinyServer([], { uiDirectory: join(folder, 'web') });
   browser = await launchChromium();

@@ -4,7 +4,7 @@
  * the extraction and the judge without the dataset. Official-style files (`prediction` instead of
  * `output`, no options) are read too, with the dataset supplying what they lack.
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonLines } from '../jsonl-reader.js';
 import { JsonlAppender } from '../jsonl-appender.js';
 import type { AnswerRule } from '../../shot/answer-extraction.js';
 import { isShotCategory } from '../../shot/dimensions.js';
@@ -85,28 +85,13 @@ function toLoaded(value: unknown): LoadedPrediction | undefined {
  * A truncated last line (an interrupted write) is ignored; any other bad line is an error.
  */
 export async function readPredictions(file: string): Promise<LoadedPrediction[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(
-      `cannot read predictions ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  const lines = text.split('\n');
+  const notPrediction = 'not a prediction line (needs "index" and "output")';
   const byIndex = new Map<number, LoadedPrediction>();
-  lines.forEach((line, position) => {
-    if (line.trim().length === 0) return;
-    let parsed: LoadedPrediction | undefined;
-    try {
-      parsed = toLoaded(JSON.parse(line));
-    } catch {
-      if (position === lines.length - 1) return;
-    }
-    if (parsed === undefined)
-      throw new CliError(`${file}:${position + 1}: not a prediction line (needs "index" and "output")`);
+  for (const { value, number } of await readJsonLines(file, { name: `predictions ${file}`, notJson: notPrediction })) {
+    const parsed = toLoaded(value);
+    if (parsed === undefined) throw new CliError(`${file}:${number}: ${notPrediction}`);
     byIndex.set(parsed.index, parsed);
-  });
+  }
   return [...byIndex.values()].sort((first, second) => first.index - second.index);
 }
 

@@ -6,9 +6,10 @@
  * belong together, so the merge is refused rather than silently keeping one of the answers.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { CliError } from '../cli-error.js';
+import { readJsonLines } from '../jsonl-reader.js';
 
 export type JsonRecord = Readonly<Record<string, unknown>>;
 
@@ -25,29 +26,14 @@ export async function readShardFile(
   keyOf: (record: JsonRecord) => string | undefined,
   what: string,
 ): Promise<Map<string, JsonRecord>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
   const records = new Map<string, JsonRecord>();
-  const lines = text.split('\n');
-  lines.forEach((line, position) => {
-    if (line.trim() === '') return;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      // A cut-off last line is what an interrupted shard leaves; its item counts as missing.
-      if (position === lines.length - 1) return;
-      throw new CliError(`${path}:${position + 1}: not a JSON line; is it ${what}?`);
-    }
-    const key = typeof record === 'object' && record !== null ? keyOf(record as JsonRecord) : undefined;
-    if (key === undefined) throw new CliError(`${path}:${position + 1}: not a line of ${what}`);
+  // A cut-off last line is what an interrupted shard leaves; its item counts as missing.
+  for (const { value, number } of await readJsonLines(path, { notJson: `not a JSON line; is it ${what}?` })) {
+    const key = typeof value === 'object' && value !== null ? keyOf(value as JsonRecord) : undefined;
+    if (key === undefined) throw new CliError(`${path}:${number}: not a line of ${what}`);
     records.delete(key); // re-inserted below, so the order is that of each item's final line
-    records.set(key, record as JsonRecord);
-  });
+    records.set(key, value as JsonRecord);
+  }
   return records;
 }
 

@@ -1,6 +1,5 @@
 // End to end: `shotvl bench run` on a generated set (PNG images made with sharp, an MP4 made with
 // ffmpeg's testsrc) against a recording stub endpoint, then `bench score` on what it wrote.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { run } from '../../../src/cli/commands/bench.js';
 import { completionReply, startStubEndpoint } from './stub-endpoint.js';
 import type { RecordedRequest, StubEndpoint } from './stub-endpoint.js';
-import { requireFfmpeg } from '../../helpers/system-programs.js';
+import { readJsonLinesSync } from '../../helpers/json-lines.js';
+import { makeTestVideo } from '../../helpers/test-video.js';
 
 const official = JSON.parse(
   readFileSync(new URL('../../shot/golden/official-prompts.json', import.meta.url), 'utf8'),
@@ -138,13 +138,6 @@ function expectedBody(item: GeneratedItem, mode: 'reasoning' | 'plain'): unknown
   };
 }
 
-function readLines(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'bench-run-'));
   mkdirSync(join(folder, 'media', 'image'), { recursive: true });
@@ -155,18 +148,7 @@ beforeAll(async () => {
   await sharp({ create: { width: 40, height: 56, channels: 3, background: { r: 20, g: 40, b: 220 } } })
     .png()
     .toFile(join(folder, 'media/image/blue.png'));
-  execFileSync(requireFfmpeg(), [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=duration=1:size=640x360:rate=10',
-    '-pix_fmt',
-    'yuv420p',
-    '-y',
-    join(folder, 'media/video/testsrc.webm_3.mp4'),
-  ]);
+  makeTestVideo(join(folder, 'media/video/testsrc.webm_3.mp4'), { size: '640x360' });
   writeDatasetTsv(join(folder, 'test.tsv'));
   stub = await startStubEndpoint(() => ({ status: 500, json: {} }));
 });
@@ -236,7 +218,7 @@ describe('shotvl bench run against a stub endpoint', () => {
     // The progress bar (one line per phase off a terminal) ends with the running accuracy.
     expect(stderr.join('')).toMatch(/ShotBench: done 2 in [\d.]+ s acc 100\.0% · 1 retries/);
 
-    const lines = readLines(out());
+    const lines = readJsonLinesSync(out());
     expect(lines.map((line) => line['index'])).toEqual([1, 2]);
     expect(lines[0]).toMatchObject({
       index: 1,
@@ -269,7 +251,7 @@ describe('shotvl bench run against a stub endpoint', () => {
     const sent = stub.requests.map((request) => request.body);
     for (const item of remaining) expect(sent).toContainEqual(expectedBody(item, 'reasoning'));
     expect(
-      readLines(out())
+      readJsonLinesSync(out())
         .map((line) => line['index'])
         .sort(),
     ).toEqual(ITEMS.map((item) => item.index));
@@ -277,7 +259,7 @@ describe('shotvl bench run against a stub endpoint', () => {
     stub.requests.length = 0;
     expect(await run(runArguments('--concurrency', '2'))).toBe(0);
     expect(stub.requests).toHaveLength(0);
-    expect(readLines(out())).toHaveLength(ITEMS.length);
+    expect(readJsonLinesSync(out())).toHaveLength(ITEMS.length);
   });
 
   it('scores what it wrote', async () => {
@@ -329,11 +311,11 @@ describe('shotvl bench run against a stub endpoint', () => {
     expect(stub.requests[0]?.headers.authorization).toBeUndefined();
     expect(stub.requests[0]?.body).toEqual(expectedBody(ITEMS[1] as GeneratedItem, 'plain'));
     expect(stderr.join('')).toContain('index 2: failed: HTTP 400: image too large');
-    expect(existsSync(plainOut) ? readLines(plainOut) : []).toHaveLength(0);
+    expect(existsSync(plainOut) ? readJsonLinesSync(plainOut) : []).toHaveLength(0);
 
     stub.respond = () => completionReply('B');
     expect(await run(args)).toBe(0);
-    expect(readLines(plainOut)).toMatchObject([{ index: 2, letter: 'B', hit: true, mode: 'plain' }]);
+    expect(readJsonLinesSync(plainOut)).toMatchObject([{ index: 2, letter: 'B', hit: true, mode: 'plain' }]);
   });
 
   it('--video-as-frames sends the fps-12 qwen-vl-utils frames as PNG image parts', async () => {
@@ -374,7 +356,7 @@ describe('shotvl bench run against a stub endpoint', () => {
       expect(await sharp(frame).metadata()).toMatchObject({ format: 'png', width: 616, height: 336 });
     }
     expect(new Set(frames.map((frame) => frame.toString('base64'))).size).toBe(10);
-    expect(readLines(framesOut)).toMatchObject([{ index: 4, letter: 'C', hit: true }]);
+    expect(readJsonLinesSync(framesOut)).toMatchObject([{ index: 4, letter: 'C', hit: true }]);
   });
 
   it('asks the endpoint for its model when --model is absent', async () => {

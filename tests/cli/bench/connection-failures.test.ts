@@ -1,6 +1,6 @@
 // A replica dying mid-request: the chat client re-sends the whole request when the connection is
 // reset before the reply or in the middle of its body, and `bench run` writes each item once.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,6 +9,7 @@ import { createChatCompletion } from '../../../src/cli/bench/chat-client.js';
 import { run } from '../../../src/cli/commands/bench.js';
 import { startFlakyServer, type FlakyServer } from '../flaky-http-server.js';
 import { completionReply } from './stub-endpoint.js';
+import { readJsonLinesSync } from '../../helpers/json-lines.js';
 
 const fastRetry = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 1000 };
 let server: FlakyServer | undefined;
@@ -85,10 +86,8 @@ describe('shotvl bench run when connections die', () => {
         out,
       ]);
       expect(code).toBe(0);
-      const indices = readFileSync(out, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => (JSON.parse(line) as { index: number }).index)
+      const indices = readJsonLinesSync<{ index: number }>(out)
+        .map((line) => line.index)
         .sort((first, second) => first - second);
       expect(indices).toEqual([...Array(12).keys()]);
       expect(server.bodies.length).toBeGreaterThan(12);

@@ -8,6 +8,7 @@ import { shardOf } from '../../../src/cli/shard/shard-selection.js';
 import sharp from 'sharp';
 import { mkdirSync } from 'node:fs';
 import { completionReply, startStubEndpoint } from './stub-endpoint.js';
+import { readJsonLinesSync } from '../../helpers/json-lines.js';
 
 let folder = '';
 let stderr: string[] = [];
@@ -33,10 +34,7 @@ function write(name: string, lines: string[]): string {
 }
 
 function indices(path: string): number[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { index: number }).index);
+  return readJsonLinesSync<{ index: number }>(path).map((line) => line.index);
 }
 
 beforeAll(() => {
@@ -71,10 +69,7 @@ describe('shotvl bench merge', () => {
     const out = join(folder, 'merged.jsonl');
     expect(await run(['merge', ...shards, '--out', out, '--data', join(folder, 'data.jsonl')])).toBe(0);
     expect(indices(out)).toEqual(ITEMS.map((item) => item.index));
-    const merged = readFileSync(out, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { index: number; output: string });
+    const merged = readJsonLinesSync<{ index: number; output: string }>(out);
     expect(merged.find((line) => line.index === first.index)?.output).toBe('B');
     expect(stderr.join('')).toContain('complete: all 20 selected items are answered');
     // The merge scores like any run.

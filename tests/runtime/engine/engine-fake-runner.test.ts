@@ -23,6 +23,7 @@ import type { ChatTokenizer } from '../../../src/runtime/tokenizer/chat-tokenize
 import { loadTokenizer } from '../../../src/runtime/tokenizer/load-tokenizer.js';
 import { FakeModelRunner, type FakeModelRunnerOptions } from '../../helpers/fake-model-runner.js';
 import { fixturePath } from '../../helpers/fixtures.js';
+import { greedySampling } from '../../helpers/greedy-sampling.js';
 import { noMediaPreprocessor, silentLogger } from '../../helpers/test-engine.js';
 
 const config: ModelConfig = parseModelConfig(
@@ -31,18 +32,7 @@ const config: ModelConfig = parseModelConfig(
 const EOS = config.tokens.eosTokenIds[0]!;
 const BLOCK = 16;
 
-const greedy: SamplingOptions = {
-  maxTokens: 8,
-  temperature: 0,
-  topP: 1,
-  topK: 0,
-  minP: 0,
-  repetitionPenalty: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  n: 1,
-  ignoreEos: true,
-};
+const greedy = greedySampling(8);
 const defaultLimits: SchedulerLimits = {
   maxRunningSequences: 8,
   maxTokensPerStep: 256,

@@ -3,20 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationEvent, GenerationRequest, SamplingOptions } from '../../../src/runtime/engine/engine-api.js';
 import { EngineError } from '../../../src/runtime/engine/engine-errors.js';
 import type { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
+import { greedySampling } from '../../helpers/greedy-sampling.js';
 import { tinyEngine } from '../../helpers/test-engine.js';
 
-const greedy: SamplingOptions = {
-  maxTokens: 8,
-  temperature: 0,
-  topP: 1,
-  topK: 0,
-  minP: 0,
-  repetitionPenalty: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  n: 1,
-  ignoreEos: true,
-};
+const greedy = greedySampling(8);
 
 function request(
   text: string,

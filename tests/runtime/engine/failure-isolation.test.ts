@@ -19,6 +19,7 @@ import {
 import type { MediaPreprocessor } from '../../../src/runtime/engine/vision-cache.js';
 import { MediaError } from '../../../src/media/media-errors.js';
 import { toApiError, toErrorReply } from '../../../src/server/errors.js';
+import { greedySampling } from '../../helpers/greedy-sampling.js';
 import { tinyEngine } from '../../helpers/test-engine.js';
 
 type Poison = { secondPerGridTs: number } | { gridThw: [number, number, number] };
@@ -42,23 +43,11 @@ function poisoningPreprocessor(real: MediaPreprocessor, poison: Map<Uint8Array, 
   };
 }
 
-const SAMPLING = {
-  temperature: 0,
-  topP: 1,
-  topK: 0,
-  minP: 0,
-  repetitionPenalty: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  n: 1,
-  ignoreEos: true,
-};
-
 function victimRequest(): GenerationRequest {
   return {
     requestId: 'victim',
     messages: [{ role: 'user', content: 'Describe the lighting of a film noir shot, at length.' }],
-    sampling: { ...SAMPLING, maxTokens: 48 },
+    sampling: greedySampling(48),
   };
 }
 
@@ -74,7 +63,7 @@ function videoRequest(frames: Uint8Array[], fps?: number): GenerationRequest {
         ],
       },
     ],
-    sampling: { ...SAMPLING, maxTokens: 4 },
+    sampling: greedySampling(4),
   };
 }
 

@@ -5,19 +5,16 @@
 // after the first byte cannot change the status any more, so it is sent as `data: {"error":...}`.
 import type { Static } from '@sinclair/typebox';
 import type { GenerationEvent } from '../../../runtime/engine/engine-api.js';
-import { toErrorReply } from '../../errors.js';
+import { streamFailure, type StreamSettings } from '../../chat-generation.js';
 import { SSE_DONE, sseData } from '../../sse.js';
 import { checkedFinishReason, toOpenAiLogprobs, UsageCounter, type CompletionContext } from './completion-response.js';
 import type { ChatCompletionChunk, Usage } from './schema.js';
 import { finishWithCalls, ToolCallStream } from './tool-call-output.js';
 
-export interface StreamContext extends CompletionContext {
+export interface StreamContext extends CompletionContext, StreamSettings {
   includeUsage: boolean;
   /** vLLM's continuous_usage_stats: every chunk carries the usage so far (implies includeUsage). */
   continuousUsage: boolean;
-  requestId: string;
-  /** Logs a failure that the client receives as an error event. */
-  onError: (error: unknown) => void;
 }
 
 type ChunkChoice = Static<typeof ChatCompletionChunk>['choices'][number];
@@ -111,10 +108,9 @@ export async function* streamCompletion(
     if (context.includeUsage || context.continuousUsage) yield sseData(chunk(context, [], counter.total()));
     yield SSE_DONE;
   } catch (error) {
-    // A client that left reads nothing; anyone else learns why the stream stopped.
-    if (context.signal.aborted) return;
-    context.onError(error);
-    yield sseData(toErrorReply(error, context.requestId).body);
+    const failure = streamFailure(error, context);
+    if (failure === undefined) return;
+    yield sseData(failure);
     yield SSE_DONE;
   }
 }

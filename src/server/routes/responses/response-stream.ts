@@ -6,15 +6,12 @@
 // `data: <json>` with a sequence_number; unlike chat completions there is no `data: [DONE]`.
 // A failure after the first byte is sent as an `error` event.
 import type { GenerationEvent } from '../../../runtime/engine/engine-api.js';
-import { toErrorReply } from '../../errors.js';
+import { streamFailure, type StreamSettings } from '../../chat-generation.js';
 import type { ResponseBuilder } from './response-object.js';
 
-export interface ResponseStreamContext {
-  requestId: string;
-  signal: AbortSignal;
+export interface ResponseStreamContext extends StreamSettings {
   /** Maps an error's param onto the Responses request's fields. */
   renameError: (error: unknown) => unknown;
-  onError: (error: unknown) => void;
 }
 
 export async function* streamResponse(
@@ -56,10 +53,8 @@ export async function* streamResponse(
     const type = status === 'completed' ? 'response.completed' : 'response.incomplete';
     yield send(type, { response: builder.response('final') });
   } catch (error) {
-    // A client that left reads nothing; anyone else learns why the stream stopped.
-    if (context.signal.aborted) return;
-    context.onError(error);
-    const { body } = toErrorReply(context.renameError(error), context.requestId);
-    yield send('error', { code: body.error.code, message: body.error.message, param: body.error.param });
+    const failure = streamFailure(context.renameError(error), context);
+    if (failure === undefined) return;
+    yield send('error', { code: failure.error.code, message: failure.error.message, param: failure.error.param });
   }
 }

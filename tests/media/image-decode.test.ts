@@ -155,7 +155,8 @@ describe('decodeImage errors', () => {
     const error = await rejection(decodeImage(bomb));
     expect(error).toBeInstanceOf(MediaTooLargeError);
     expect(error.message).toContain('50000x50000');
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Generous on purpose (a loaded machine): decoding 2.5 G pixels would take minutes and 7.5 GB.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses an aspect ratio above 200', async () => {

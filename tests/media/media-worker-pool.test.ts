@@ -94,44 +94,39 @@ describe('MediaWorkerPool', () => {
     expect(result.pixelValues.buffer.byteLength).toBe(result.pixelValues.byteLength);
   });
 
-  it('keeps the event loop responsive while a 3000x2000 image is processed', async () => {
-    let longestGap = 0;
-    let last = performance.now();
-    let ticks = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      longestGap = Math.max(longestGap, now - last);
-      last = now;
-      ticks += 1;
-    }, 5);
-    const started = performance.now();
+  it('keeps the event loop free while a 3000x2000 image is processed', async () => {
+    // How busy this thread's event loop was during the job (Node's event-loop utilization: time
+    // spent running code over time spent running or waiting). Not a wall-clock gap, which a loaded
+    // machine stretches by descheduling the process: a process that waits in epoll stays idle
+    // however long it is descheduled. Through the pool the thread only posts and receives the job
+    // (a few percent); in-process the same call runs the resample on it (~700 ms, most of the job).
+    const before = performance.eventLoopUtilization();
     const result = await pool.run(largeImage);
-    const elapsed = performance.now() - started;
-    clearInterval(timer);
-    // Also the gap up to now: a block just before the result arrived would otherwise go unseen.
-    longestGap = Math.max(longestGap, performance.now() - last);
+    const during = performance.eventLoopUtilization(before);
     expect(result.gridThw).toEqual([1, 142, 214]);
-    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
-    // Measured here: 20–30 ms through the pool; in-process the same call blocks the thread ~700 ms.
-    expect(longestGap).toBeLessThan(200);
+    expect(during.utilization).toBeLessThan(0.5);
   });
 
   it('aborts a video: the caller is released at once and ffmpeg is killed', async () => {
     const controller = new AbortController();
     const pids: number[] = [];
-    const started = performance.now();
     const run = pool.run(
       { type: 'video', source: { kind: 'file', path: longClipPath } },
       { signal: controller.signal, onProcessSpawn: (pid) => pids.push(pid) },
     );
     // ffprobe first, then the ffmpeg decoder: abort once the decoder runs.
     expect(await waitFor(() => pids.length >= 2, 10_000)).toBe(true);
-    const abortedAt = performance.now();
     controller.abort();
-    await expect(run).rejects.toBeInstanceOf(MediaAbortedError);
-    expect(performance.now() - abortedAt).toBeLessThan(100);
-    expect(await waitFor(() => pids.every(processIsGone), 2000)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(10_000);
+    // Released at once: rejected before the event loop turns, while ffmpeg may still be running.
+    const settledFirst = await Promise.race([
+      run.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setImmediate(() => resolve('still pending'))),
+    ]);
+    expect(settledFirst).toBeInstanceOf(MediaAbortedError);
+    expect(await waitFor(() => pids.every(processIsGone), 10_000)).toBe(true);
     // The worker is free again.
     expect((await pool.run(smallImage)).kind).toBe('image');
   });

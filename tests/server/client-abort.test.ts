@@ -44,7 +44,8 @@ function post(body: unknown): { request: ClientRequest; firstBytes: Promise<void
   return { request, firstBytes };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+/** Polls until `condition` holds; the timeout is generous on purpose (a loaded machine), what counts is the outcome. */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -55,22 +56,24 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
 describe('client disconnect', () => {
   it('aborts a streaming generation', async () => {
     const before = engine.stats().finishedRequests.abort;
+    const generatedBefore = engine.stats().generatedTokens;
     const { request, firstBytes } = post({ messages: [userMessage('x')], stream: true });
     await firstBytes;
     expect(engine.running).toBe(1);
     request.destroy();
-    const started = Date.now();
     await waitFor(() => engine.running === 0);
-    // 200 tokens at 20 ms would take 4 s; the abort lands within a few tokens.
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Ended by the abort, not by running out of its 200 tokens: counted as aborted, with fewer tokens.
     expect(engine.stats().finishedRequests.abort).toBe(before + 1);
+    expect(engine.stats().generatedTokens - generatedBefore).toBeLessThan(200);
   });
 
   it('aborts a non-streaming generation', async () => {
+    const before = engine.stats().finishedRequests.abort;
     const { request } = post({ messages: [userMessage('x')] });
     await waitFor(() => engine.running === 1);
     request.destroy();
-    await waitFor(() => engine.running === 0, 1500);
+    await waitFor(() => engine.running === 0);
+    expect(engine.stats().finishedRequests.abort).toBe(before + 1);
   });
 
   it('aborts a media fetch in progress', async () => {
@@ -79,7 +82,7 @@ describe('client disconnect', () => {
     });
     await waitFor(() => resolver.resolved.length === 1);
     request.destroy();
-    await waitFor(() => resolver.aborted === 1, 1500);
+    await waitFor(() => resolver.aborted === 1);
     expect(engine.requests).toHaveLength(2);
   });
 

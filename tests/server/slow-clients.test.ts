@@ -31,7 +31,7 @@ beforeAll(async () => {
       '--request-timeout',
       String(REQUEST_TIMEOUT_SECONDS),
       '--headers-timeout',
-      '0.5',
+      String(HEADERS_TIMEOUT_SECONDS),
       '--upload-dir',
       spool,
       '--max-concurrent-uploads',
@@ -104,7 +104,18 @@ function parseResponse(text: string): { status: number; code: string | undefined
   return { status, code };
 }
 
-const deadlineMs = REQUEST_TIMEOUT_SECONDS * 1000 + 600;
+const HEADERS_TIMEOUT_SECONDS = 0.5;
+/**
+ * When a cut-off client's connection may close, measured from its first byte: not before its
+ * timeout (the server never cuts early; the 20 ms are timer granularity), and well before the
+ * defaults (20 s for headers, 60 s for a request) — a generous upper bound on purpose, because a
+ * loaded 2-core machine delays timers by seconds; what the bound must show is that the configured
+ * timeout, not a default, cut the client.
+ */
+function expectCutByTimeout(afterMs: number, timeoutSeconds: number): void {
+  expect(afterMs).toBeGreaterThanOrEqual(timeoutSeconds * 1000 - 20);
+  expect(afterMs).toBeLessThan(10_000);
+}
 
 describe('slow clients', () => {
   it('cuts off a trickling multipart upload within the timeout and removes its spool folder', async () => {
@@ -113,7 +124,7 @@ describe('slow clients', () => {
     expect(readdirSync(spool)).toHaveLength(1); // the upload's private folder exists while it arrives
     const { text, afterMs } = await client.closed;
     expect(parseResponse(text)).toEqual({ status: 408, code: 'request_timeout' });
-    expect(afterMs).toBeLessThan(deadlineMs);
+    expectCutByTimeout(afterMs, REQUEST_TIMEOUT_SECONDS);
     for (let waited = 0; readdirSync(spool).length > 0 && waited < 1000; waited += 20) await sleep(20);
     expect(readdirSync(spool)).toEqual([]);
   });
@@ -123,9 +134,9 @@ describe('slow clients', () => {
     const headers = await slowClient('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'y', 100);
     const [bodyResult, headerResult] = await Promise.all([body.closed, headers.closed]);
     expect(parseResponse(bodyResult.text)).toEqual({ status: 408, code: 'request_timeout' });
-    expect(bodyResult.afterMs).toBeLessThan(deadlineMs);
+    expectCutByTimeout(bodyResult.afterMs, REQUEST_TIMEOUT_SECONDS);
     expect(parseResponse(headerResult.text)).toEqual({ status: 408, code: 'request_timeout' });
-    expect(headerResult.afterMs).toBeLessThan(deadlineMs);
+    expectCutByTimeout(headerResult.afterMs, HEADERS_TIMEOUT_SECONDS);
   });
 
   it('600 slow clients do not stop a normal request, and are all gone by the deadline', async () => {
@@ -148,8 +159,8 @@ describe('slow clients', () => {
     console.log(
       `normal request with 600 slow clients: ${normalMs.toFixed(0)} ms; last slow client cut at ${slowest.toFixed(0)} ms`,
     );
-    // The clients were opened one after another; each is cut within its own deadline.
-    expect(results.every((result) => result.afterMs < deadlineMs + 2000)).toBe(true);
+    // Each is cut by its own deadline, counted from its own first byte.
+    for (const result of results) expectCutByTimeout(result.afterMs, REQUEST_TIMEOUT_SECONDS);
   });
 
   it('refuses uploads beyond --max-concurrent-uploads before spooling them', async () => {

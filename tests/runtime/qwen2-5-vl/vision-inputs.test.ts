@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { InvalidGridError, type GridThw } from '../../../src/runtime/qwen2-5-vl/grid-thw.js';
 import { referenceWindowIndex } from '../../../src/runtime/qwen2-5-vl/reference-window-index.js';
@@ -149,15 +148,19 @@ describe('buildVisionEncoderInputs', () => {
   it('is cheap for a 7,600-patch image at the 3B head size', () => {
     const grid: GridThw = [1, 76, 100];
     buildVisionEncoderInputs(grid, fullGeometry);
-    const timings: number[] = [];
+    // CPU time of each (synchronous) call, not wall time, so other processes on a loaded machine do
+    // not count; the median of five against a generous bound. A few milliseconds on a quiet machine;
+    // the bound is that the geometry stays negligible beside the encoder it feeds (seconds at this size),
+    // which a per-patch quadratic search would not.
+    const milliseconds: number[] = [];
     for (let run = 0; run < 5; run++) {
-      const started = performance.now();
+      const started = process.cpuUsage();
       buildVisionEncoderInputs(grid, fullGeometry);
-      timings.push(performance.now() - started);
+      const used = process.cpuUsage(started);
+      milliseconds.push((used.user + used.system) / 1000);
     }
-    // The median, not the worst run: the test machine is shared and noisy.
-    timings.sort((left, right) => left - right);
-    expect(timings[2]).toBeLessThan(20);
+    milliseconds.sort((left, right) => left - right);
+    expect(milliseconds[2]).toBeLessThan(200);
   });
 
   it('rejects grids and geometries the graph cannot use', () => {

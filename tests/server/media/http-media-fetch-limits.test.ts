@@ -154,8 +154,10 @@ describe('timeouts', () => {
     const elapsed = Date.now() - started;
     expect(error.reason).toBe('media_fetch_timeout');
     expect(error.status).toBe(422);
+    // Not before the 400 ms asked for, and far before the 60 s default: the configured total timeout
+    // cut it. Generous on purpose above (a loaded machine stretches timers).
     expect(elapsed).toBeGreaterThanOrEqual(350);
-    expect(elapsed).toBeLessThan(2000);
+    expect(elapsed).toBeLessThan(10_000);
     await waitFor(() => server?.closedSockets === 1);
     expect(server.closedSockets).toBe(1);
   });
@@ -166,7 +168,7 @@ describe('timeouts', () => {
     expect(
       await reasonOf(testLoader(directory, { limits: { totalTimeoutMs: 300 } }).resolve(url(), 'image', never)),
     ).toBe('media_fetch_timeout');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000); // 300 ms asked for; the default is 60 s
   });
 
   it('stops a connection that cannot be made (DNS hanging) within the connect timeout', async () => {
@@ -181,7 +183,7 @@ describe('timeouts', () => {
     );
     expect(error.reason).toBe('media_fetch_timeout');
     expect(error.message).toContain("Connecting to 'slow-dns.test'");
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(5000); // 200 ms asked for; the default is 10 s
   });
 });
 

@@ -22,7 +22,8 @@ beforeAll(async () => {
 
 afterAll(async () => test.app.close());
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+/** Polls until `condition` holds; the timeout is generous on purpose (a loaded machine), what counts is the outcome. */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -44,16 +45,16 @@ describe('client disconnect during /analyze-shot', () => {
       headers: { ...form.headers, 'content-length': form.payload.length },
     });
     request.on('error', () => undefined);
+    const abortedBefore = test.engine.stats().finishedRequests.abort;
     request.end(form.payload);
     await waitFor(() => test.engine.running === 7);
     const path = ((test.engine.requests[0]!.messages[1]!.content as MediaItem[])[0]!.source as { path: string }).path;
     expect(existsSync(path)).toBe(true);
     request.destroy();
-    const started = Date.now();
     await waitFor(() => test.engine.running === 0);
-    // 300 tokens at 20 ms would take 6 s per question.
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Every question ended by the abort, none by running out of its 300 tokens.
     expect(test.engine.requests.every((item) => item.signal?.aborted === true)).toBe(true);
+    expect(test.engine.stats().finishedRequests.abort - abortedBefore).toBe(test.engine.requests.length);
     await waitFor(() => !existsSync(path));
   });
 });

@@ -17,12 +17,12 @@ const CLIP_BYTES = 50 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 const MiB = 1024 * 1024;
 /**
- * Memory is sampled after a full collection this often. A collection stalls the upload it
- * measures, so sampling every 50 ms made the test take over 60 s on a loaded 2-core machine; a
- * server that buffered the clip would hold it for the whole upload, so a coarser period still
- * catches it.
+ * Memory is sampled, after a full collection, each time the client has sent this much more of the
+ * clip (and when the analysis starts): 12 samples however fast or slow the machine is, where a timer
+ * took fewer on a fast machine and, every 50 ms, stalled the upload past 60 s on a loaded one. A
+ * server that buffered the clip would hold more at each sample than the one before.
  */
-const SAMPLE_INTERVAL_MS = 250;
+const SAMPLE_EVERY_BYTES = 4 * MiB;
 /** Generous on purpose: this test is about memory, tests/server/slow-clients.test.ts about time. */
 const TEST_TIMEOUT_MS = 240_000;
 
@@ -43,6 +43,8 @@ class FileSizeEngine extends FakeEngine {
 interface MemoryPeaks {
   rss: number;
   heapAndBuffers: number;
+  /** How many samples the peaks are the largest of. */
+  samples: number;
 }
 
 /**
@@ -60,24 +62,22 @@ function sampleMemory(collect: () => void): { sample(): void; stop(): MemoryPeak
   const start = process.memoryUsage();
   const base = { rss: start.rss, heapAndBuffers: start.heapUsed + start.arrayBuffers };
   const peak = { ...base };
+  let samples = 0;
   const sample = (): void => {
+    samples += 1;
     collect();
     const now = process.memoryUsage();
     peak.rss = Math.max(peak.rss, now.rss);
     peak.heapAndBuffers = Math.max(peak.heapAndBuffers, now.heapUsed + now.arrayBuffers);
   };
-  const timer = setInterval(sample, SAMPLE_INTERVAL_MS);
   return {
     sample,
-    stop: () => {
-      clearInterval(timer);
-      return { rss: peak.rss - base.rss, heapAndBuffers: peak.heapAndBuffers - base.heapAndBuffers };
-    },
+    stop: () => ({ rss: peak.rss - base.rss, heapAndBuffers: peak.heapAndBuffers - base.heapAndBuffers, samples }),
   };
 }
 
 /** POSTs a form holding a CLIP_BYTES video made chunk by chunk, so the client holds no copy either. */
-async function uploadClip(port: number): Promise<{ status: number; body: string }> {
+async function uploadClip(port: number, onProgress: () => void): Promise<{ status: number; body: string }> {
   const boundary = '----shotvl-memory-test';
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="clip.mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
@@ -99,8 +99,10 @@ async function uploadClip(port: number): Promise<{ status: number; body: string 
   const header = mp4Header();
   await write(header);
   const filler = Buffer.alloc(CHUNK_BYTES, 0x2a);
-  for (let sent = header.length; sent < CLIP_BYTES; sent += CHUNK_BYTES)
+  for (let sent = header.length; sent < CLIP_BYTES; sent += CHUNK_BYTES) {
     await write(filler.subarray(0, Math.min(CHUNK_BYTES, CLIP_BYTES - sent)));
+    if (Math.floor((sent + CHUNK_BYTES) / SAMPLE_EVERY_BYTES) > Math.floor(sent / SAMPLE_EVERY_BYTES)) onProgress();
+  }
   request.end(tail);
   const [incoming] = (await response) as [IncomingMessage];
   let body = '';
@@ -115,7 +117,7 @@ describe('a 50 MiB multipart upload', () => {
 
   beforeAll(async () => {
     engine = new FileSizeEngine();
-    // The upload is paced by a full garbage collection every SAMPLE_INTERVAL_MS: give it more than the default
+    // The upload is paced by a full garbage collection every SAMPLE_EVERY_BYTES: give it more than the default
     // 60 s request deadline on a loaded machine (this test is about memory, slow-clients.test.ts
     // about deadlines).
     test = createTestApp({ engine, argv: ['--request-timeout', '600'] });
@@ -130,15 +132,17 @@ describe('a 50 MiB multipart upload', () => {
     async () => {
       const memory = sampleMemory(exposeGc());
       engine.onRequest = memory.sample;
-      const { status, body } = await uploadClip(port);
+      const { status, body } = await uploadClip(port, memory.sample);
       const peaks = memory.stop();
       expect(status, body).toBe(200);
       expect(JSON.parse(body).media.kind).toBe('video');
       expect(engine.fileSizes).toEqual([CLIP_BYTES, CLIP_BYTES]);
       const part = (engine.requests[0]!.messages[1]!.content as MediaItem[])[0]!;
       expect(() => statSync((part.source as { path: string }).path)).toThrow(/ENOENT/);
-      // Sampled every SAMPLE_INTERVAL_MS during the upload and when the analysis starts, after a full collection
-      // each time; a server that buffered the clip would hold 50 MiB (more with copies) by then.
+      // Sampled after every SAMPLE_EVERY_BYTES of the upload and when each analysis request starts,
+      // after a full collection each time; a server that buffered the clip would hold 50 MiB (more
+      // with copies) by then.
+      expect(peaks.samples).toBe(Math.floor(CLIP_BYTES / SAMPLE_EVERY_BYTES) + engine.fileSizes.length);
       console.info(
         `peak growth during a ${CLIP_BYTES / MiB} MiB upload: heap+arrayBuffers ${(peaks.heapAndBuffers / MiB).toFixed(1)} MiB, rss ${(peaks.rss / MiB).toFixed(1)} MiB`,
       );

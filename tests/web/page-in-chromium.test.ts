@@ -16,6 +16,7 @@ import type { ShotCategory } from '../../src/shot/dimensions.js';
 import { goldenImageDataUrl, startLiveTinyServer, type LiveTinyServer } from '../e2e/live-tiny-server.js';
 import { CHROMIUM, launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { makeShotClip } from '../helpers/shot-clips.js';
 import { makeTestVideo } from '../helpers/test-video.js';
 import { testConfig } from '../server/test-app.js';
 
@@ -62,6 +63,9 @@ let browser: TestBrowser;
 let page: Page;
 let folder: string;
 let clip: string;
+let twoShots: string;
+/** The first frame of the second shot of `twoShots`. */
+let twoShotsCut: number;
 /** Console errors and page errors; a step that expects an HTTP error clears its own. */
 const problems: string[] = [];
 
@@ -75,6 +79,19 @@ beforeAll(async () => {
   ]);
   clip = join(folder, 'clip.mp4');
   makeTestVideo(clip, { size: '96x64' });
+  // Two one-second shots joined by a hard cut, for the segmentation view.
+  twoShots = join(folder, 'two-shots.mp4');
+  const made = await makeShotClip(twoShots, {
+    rate: '10',
+    width: 96,
+    height: 64,
+    shots: [
+      { source: 'testsrc2', frames: 10 },
+      { source: 'noise-blue', frames: 10 },
+    ],
+    transitions: [{ type: 'cut', frames: 0 }],
+  });
+  twoShotsCut = made.boundaries[0]!.start;
   mkdirSync(SCREENSHOTS, { recursive: true });
   live = await startLiveTinyServer([], { uiDirectory: join(folder, 'web') });
   browser = await launchChromium();
@@ -120,16 +137,6 @@ async function analyse(source: string): Promise<Record<string, unknown>> {
   // An upload shows its progress, then the analysis; a URL goes straight to the analysis.
   expect(progress).toMatch(source.startsWith('data:') ? /Analysing/ : /Uploading.*Analysing/);
   return body;
-}
-
-/** The same with the "Split a clip into shots" box ticked (a pasted clip URL). */
-async function analyseSegmented(url: string): Promise<void> {
-  await page.getByLabel('Or paste an image or video URL').fill(url);
-  await page.getByLabel('Split a clip into shots').check();
-  const response = page.waitForResponse((candidate) => candidate.url().endsWith('/analyze-shot'));
-  await page.getByRole('button', { name: 'Analyse', exact: true }).click();
-  await response;
-  await page.locator('#result-heading').waitFor();
 }
 
 interface ChartReading {
@@ -274,74 +281,75 @@ describe('the web page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows a segmented clip as a timeline of shots, each with its own charts', async () => {
-    // This server does not segment clips yet, so a test double answers in the documented
-    // shot.segmentation shape (src/server/routes/analyze-shot/schema.ts of the segmentation work):
-    // /ui/config.json offers segmentation, and the real analysis of the clip becomes two shots.
-    const sent: Record<string, unknown>[] = [];
-    await page.route('**/ui/config.json', async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, json: { ...((await response.json()) as object), shot_segmentation: true } });
-    });
-    await page.route('**/analyze-shot', async (route) => {
-      try {
-        const { segment, thumbnails, ...request } = route.request().postDataJSON() as Record<string, unknown>;
-        sent.push({ segment, thumbnails });
-        const response = await route.fetch({ postData: JSON.stringify(request) });
-        const whole = (await response.json()) as Record<string, unknown> & { media: { duration_seconds: number } };
-        const rate = 10;
-        const frames = Math.round(whole.media.duration_seconds * rate);
-        const shot = (index: number, start: number, end: number) => ({
-          index,
-          start: start / rate,
-          end: end / rate,
-          start_frame: start,
-          end_frame: end,
-          start_timecode: `00:00:00:${String(start).padStart(2, '0')}`,
-          end_timecode: `00:00:00:${String(end).padStart(2, '0')}`,
-          frames: end - start,
-          transition_in: index === 0 ? null : 'cut',
-          analysed_frames: { start, end },
-          analysed_as: 'video',
-          thumbnail: goldenImageDataUrl(),
-          media: whole.media,
-          dimensions: whole.dimensions,
-          prompt_fragment: whole.prompt_fragment,
-          usage: whole.usage,
-        });
-        const clipTiming = {
-          frame_rate: rate,
-          frames,
-          duration_seconds: whole.media.duration_seconds,
-          width: 96,
-          height: 64,
-        };
-        await route.fulfill({
-          response,
-          json: {
-            ...whole,
-            object: 'shot.segmentation',
-            clip: { ...clipTiming, timecode_rate: rate, drop_frame: false },
-            shots: [shot(0, 0, frames / 2), shot(1, frames / 2, frames)],
-          },
-        });
-      } catch (error) {
-        problems.push(`route: ${String(error)}`);
-        await route.abort();
-      }
-    });
-    await page.reload();
-    await analyseSegmented(`data:video/mp4;base64,${readFileSync(clip).toString('base64')}`);
-    await page.unroute('**/analyze-shot');
-    await page.unroute('**/ui/config.json');
-    expect(sent).toEqual([{ segment: 'auto', thumbnails: true }]);
+  it('splits an uploaded clip with a cut into shots on the real server: a timeline, each shot its own charts', async () => {
+    // No stand-in: the live server detects the cut of a clip made here and analyses each shot with
+    // the tiny model; the page must show what it answered, shot by shot.
+    await page.goto(live.url);
+    await page.getByLabel('Choose a still or a clip').setInputFiles(twoShots);
+    await page.getByLabel('Split a clip into shots').check();
+    const response = page.waitForResponse((candidate) => candidate.url().endsWith('/analyze-shot'));
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    const answer = (await (await response).json()) as {
+      object: string;
+      shots: {
+        start_frame: number;
+        transition_in: string | null;
+        analysed_as: string;
+        thumbnail?: string;
+        prompt_fragment: string;
+        dimensions: Record<string, { label: string; distribution: Record<string, number> }>;
+      }[];
+    };
+    await page.locator('#result-heading').waitFor();
+    // The page asked for segment "auto" and thumbnails (the server answers a segmentation, with them).
+    expect(answer.object).toBe('shot.segmentation');
+    expect(answer.shots.map((shot) => [shot.start_frame, shot.transition_in, shot.analysed_as])).toEqual([
+      [0, null, 'video'],
+      [twoShotsCut, 'cut', 'video'],
+    ]);
+    for (const shot of answer.shots) expect(shot.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+
     const shots = page.locator('.timeline-shot');
     expect(await shots.count()).toBe(2);
     expect(await shots.nth(0).getAttribute('aria-pressed')).toBe('true');
+    // Each shot's thumbnail is the server's JPEG, decoded by the browser.
+    const thumbnails = await shots
+      .locator('img')
+      .evaluateAll((images: PageElement[]) => images.map((image) => (image.naturalWidth ?? 0) > 0));
+    expect(thumbnails).toEqual([true, true]);
+    // The charts are the chosen shot's own answer: its chosen labels and its probabilities.
+    const shown = async () =>
+      Object.fromEntries(
+        (await readCharts()).map((chart) => [
+          chart.dimension,
+          { label: chart.chosen, probabilities: chart.probabilities.map((value) => value.toFixed(6)).sort() },
+        ]),
+      );
+    const answered = (shot: (typeof answer.shots)[number]) =>
+      Object.fromEntries(
+        Object.entries(shot.dimensions).map(([dimension, { label, distribution }]) => [
+          dimension,
+          {
+            label,
+            probabilities: Object.values(distribution)
+              .map((value) => value.toFixed(6))
+              .sort(),
+          },
+        ]),
+      );
     expect(await page.locator('.chart').count()).toBe(8);
+    expect(answered(answer.shots[1]!)).not.toEqual(answered(answer.shots[0]!)); // two different shots
+    expect(await shown()).toEqual(answered(answer.shots[0]!));
+
     await shots.nth(1).click();
     expect(await shots.nth(1).getAttribute('aria-pressed')).toBe('true');
     expect(await page.locator('#prompt-fragment-heading').textContent()).toBe('Prompt fragment of shot 2');
+    const fragment = answer.shots[1]!.prompt_fragment;
+    expect(await page.locator('#prompt-fragment').textContent()).toBe(
+      fragment === '' ? 'No label was confident enough (probability of at least 50%).' : fragment,
+    );
+    expect(await shown()).toEqual(answered(answer.shots[1]!));
+
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export CSV' }).click();
     const csv = readFileSync((await (await download).path())!, 'utf8')

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { readModelConfig } from '../src/model-format/read-model-config.js';
 import { graphPath, isWeightFormat, type WeightFormat } from '../src/model-format/model-files.js';
 import { decodeGraphBytes, readBandwidth } from './read-bandwidth.js';
+import { decodeStepTensors } from './decode-step-tensors.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,7 +36,7 @@ interface Variant {
   format: WeightFormat;
   session: ort.InferenceSession;
   feeds: Record<string, ort.Tensor>;
-  fetches: Record<string, ort.Tensor | null>;
+  fetches: ort.InferenceSession.FetchesType;
   bytes: number;
   samples: number[];
 }
@@ -51,27 +52,7 @@ async function openVariant(spec: string): Promise<Variant> {
     intraOpNumThreads: Number(values.threads),
     extra: configEntries,
   });
-  const kvShape = [batch, text.numKeyValueHeads, past + 1, text.headDim];
-  const kvSize = kvShape.reduce((a, b) => a * b, 1);
-  const feeds: Record<string, ort.Tensor> = {
-    inputs_embeds: new ort.Tensor('float32', new Float32Array(batch * text.hiddenSize).fill(0.01), [
-      batch,
-      1,
-      text.hiddenSize,
-    ]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (past + 1)).fill(1n), [batch, past + 1]),
-    position_ids: new ort.Tensor('int64', new BigInt64Array(3 * batch).fill(BigInt(past)), [3, batch, 1]),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
-  };
-  const fetches: Record<string, ort.Tensor | null> = { logits: null };
-  // Past and present share one buffer of capacity past + 1, as the in-place KV store binds them.
-  for (let layer = 0; layer < text.numLayers; layer += 1) {
-    for (const kind of ['key', 'value']) {
-      const tensor = new ort.Tensor('float32', new Float32Array(kvSize), kvShape);
-      feeds[`past_key_values.${layer}.${kind}`] = tensor;
-      fetches[`present.${layer}.${kind}`] = tensor;
-    }
-  }
+  const { feeds, fetches } = decodeStepTensors(text, batch, past);
   const bytes = decodeGraphBytes({ modelDir, format });
   return { label: `${modelDir}:${format}`, modelDir, format, session, feeds, fetches, bytes, samples: [] };
 }
@@ -85,14 +66,13 @@ if (positionals.length === 0) throw new Error('usage: npx tsx bench/decode-step.
 const variants: Variant[] = [];
 for (const spec of positionals) variants.push(await openVariant(spec));
 for (const variant of variants) {
-  for (let warm = 0; warm < 2; warm += 1)
-    await variant.session.run(variant.feeds, variant.fetches as ort.InferenceSession.FetchesType);
+  for (let warm = 0; warm < 2; warm += 1) await variant.session.run(variant.feeds, variant.fetches);
 }
 const bandwidth: number[] = [];
 for (let round = 0; round < rounds; round += 1) {
   for (const variant of variants) {
     const started = performance.now();
-    await variant.session.run(variant.feeds, variant.fetches as ort.InferenceSession.FetchesType);
+    await variant.session.run(variant.feeds, variant.fetches);
     variant.samples.push(performance.now() - started);
   }
   if (round % 5 === 4) bandwidth.push(readBandwidth() ?? Number.NaN);

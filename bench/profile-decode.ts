@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readModelConfig } from '../src/model-format/read-model-config.js';
 import { graphPath, isWeightFormat } from '../src/model-format/model-files.js';
+import { decodeStepTensors } from './decode-step-tensors.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -41,27 +42,6 @@ interface ProfileEvent {
   args?: { op_name?: string };
 }
 
-function feeds(batch: number): Record<string, ort.Tensor> {
-  const kvShape = [batch, text.numKeyValueHeads, past + 1, text.headDim];
-  const kvSize = kvShape.reduce((a, b) => a * b, 1);
-  const result: Record<string, ort.Tensor> = {
-    inputs_embeds: new ort.Tensor('float32', new Float32Array(batch * text.hiddenSize).fill(0.01), [
-      batch,
-      1,
-      text.hiddenSize,
-    ]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (past + 1)).fill(1n), [batch, past + 1]),
-    position_ids: new ort.Tensor('int64', new BigInt64Array(3 * batch).fill(BigInt(past)), [3, batch, 1]),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
-  };
-  for (let layer = 0; layer < text.numLayers; layer += 1) {
-    // Shared past/present buffers of capacity past + 1, as the in-place KV store binds them.
-    result[`past_key_values.${layer}.key`] = new ort.Tensor('float32', new Float32Array(kvSize), kvShape);
-    result[`past_key_values.${layer}.value`] = new ort.Tensor('float32', new Float32Array(kvSize), kvShape);
-  }
-  return result;
-}
-
 async function profile(batch: number): Promise<{ stepMs: number; byOp: Map<string, number> }> {
   const directory = mkdtempSync(join(tmpdir(), 'profile-decode-'));
   const session = await ort.InferenceSession.create(
@@ -73,20 +53,10 @@ async function profile(batch: number): Promise<{ stepMs: number; byOp: Map<strin
       profileFilePrefix: join(directory, 'decode'),
     },
   );
-  const input = feeds(batch);
-  // Past length `past`, one new position: bind presents to the pasts (GroupQueryAttention's
-  // shared-buffer mode), so the KV tensors stay put across steps.
-  const mask = new BigInt64Array(batch * (past + 1)).fill(1n);
-  input.attention_mask = new ort.Tensor('int64', mask, [batch, past + 1]);
-  const fetches: Record<string, ort.Tensor | null> = { logits: null };
-  for (let layer = 0; layer < text.numLayers; layer += 1) {
-    fetches[`present.${layer}.key`] = input[`past_key_values.${layer}.key`]!;
-    fetches[`present.${layer}.value`] = input[`past_key_values.${layer}.value`]!;
-  }
-  for (let warm = 0; warm < WARMUP_RUNS; warm += 1)
-    await session.run(input, fetches as ort.InferenceSession.FetchesType);
+  const { feeds: input, fetches } = decodeStepTensors(text, batch, past);
+  for (let warm = 0; warm < WARMUP_RUNS; warm += 1) await session.run(input, fetches);
   const started = performance.now();
-  for (let step = 0; step < steps; step += 1) await session.run(input, fetches as ort.InferenceSession.FetchesType);
+  for (let step = 0; step < steps; step += 1) await session.run(input, fetches);
   const stepMs = (performance.now() - started) / steps;
   session.endProfiling();
   await session.release();

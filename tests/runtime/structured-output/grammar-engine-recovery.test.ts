@@ -7,24 +7,16 @@ import type { GenerationEvent, GenerationRequest, GrammarSpec } from '../../../s
 import { EngineError } from '../../../src/runtime/engine/engine-errors.js';
 import type { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
 import { tinyEngine } from '../../helpers/test-engine.js';
+import { greedySampling } from '../../helpers/greedy-sampling.js';
 
 function request(text: string, grammar: GrammarSpec | undefined, maxTokens: number): GenerationRequest {
   return {
     requestId: text,
     messages: [{ role: 'user', content: text }],
-    sampling: {
-      maxTokens,
-      temperature: 0,
-      topP: 1,
-      topK: 0,
-      minP: 0,
-      repetitionPenalty: 1,
-      presencePenalty: 0,
-      frequencyPenalty: 0,
-      n: 1,
+    sampling: greedySampling(maxTokens, {
       ignoreEos: grammar === undefined,
       ...(grammar === undefined ? {} : { structuredOutput: { grammar, param: 'structured_outputs.regex' } }),
-    },
+    }),
   };
 }
 

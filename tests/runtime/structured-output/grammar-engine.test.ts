@@ -12,18 +12,10 @@ import type {
 import { EngineError } from '../../../src/runtime/engine/engine-errors.js';
 import type { InferenceEngine } from '../../../src/runtime/engine/inference-engine.js';
 import { tinyEngine } from '../../helpers/test-engine.js';
+import { greedySampling } from '../../helpers/greedy-sampling.js';
 
-const greedy: SamplingOptions = {
-  maxTokens: 48,
-  temperature: 0,
-  topP: 1,
-  topK: 0,
-  minP: 0,
-  repetitionPenalty: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  n: 1,
-};
+/** Greedy, and stops at EOS: a constrained answer ends where its grammar lets it. */
+const greedy: SamplingOptions = greedySampling(48, { ignoreEos: false });
 
 const SHOT_SCHEMA = {
   type: 'object',

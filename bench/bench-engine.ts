@@ -1,33 +1,24 @@
-// Shared pieces of the engine benchmarks: an in-process engine over a converted model folder and
-// a request runner that reports timings. Benchmarks print figures; they are not tests.
+// Shared pieces of the engine benchmarks: an in-process engine over a converted model folder (the
+// assembly `shotvl serve` uses, src/cli/engine-assembly.ts) and a request runner that reports
+// timings. Benchmarks print figures; they are not tests.
+import { assembleEngine, SILENT_ENGINE_LOGGER, type AssembledEngine } from '../src/cli/engine-assembly.js';
 import { availableFormats, type LoadFormat } from '../src/model-format/model-files.js';
-import { createEngine } from '../src/runtime/engine/create-engine.js';
-import type { InferenceEngine } from '../src/runtime/engine/inference-engine.js';
-import type { ChatMessage, GenerationEvent, SamplingOptions } from '../src/runtime/engine/engine-api.js';
-import { createMediaPreprocessor, type ClosableMediaPreprocessor } from '../src/runtime/engine/media-preprocessor.js';
+import type { ChatMessage, Engine, GenerationEvent, SamplingOptions } from '../src/runtime/engine/engine-api.js';
+import type { EngineLimits } from '../src/runtime/engine/engine-limits.js';
 
 export { testCard } from '../src/media/test-card.js';
 
-export const quietLogger = { info() {}, warn() {}, error() {} };
+export const quietLogger = SILENT_ENGINE_LOGGER;
 
+/** onnxruntime on this thread (so profiles see it), one media worker; q4 unless another format is asked. */
 export async function benchEngine(
   modelDir: string,
-  limits: Record<string, number> = {},
+  limits: Partial<EngineLimits> = {},
   requestedFormat?: LoadFormat,
-): Promise<{ engine: InferenceEngine; media: ClosableMediaPreprocessor; close(): Promise<void> }> {
+): Promise<AssembledEngine> {
   const formats = availableFormats(modelDir);
   const format = requestedFormat ?? (formats.includes('q4') ? 'q4' : formats[0]!);
-  const media = createMediaPreprocessor();
-  const engine = await createEngine({
-    modelDir,
-    modelId: 'bench',
-    format,
-    mediaPreprocessor: media,
-    logger: quietLogger,
-    inProcess: true,
-    limits,
-  });
-  return { engine, media, close: async () => (await engine.close(), await media.close()) };
+  return assembleEngine({ modelDir, modelId: 'bench', format, inProcess: true, limits });
 }
 
 /** Greedy, `ignoreEos`: every run generates exactly `maxTokens` tokens (shared with the tests). */
@@ -46,7 +37,7 @@ export interface RequestTiming {
 }
 
 export async function timeRequest(
-  engine: InferenceEngine,
+  engine: Engine,
   messages: ChatMessage[],
   sampling: SamplingOptions,
   cacheSalt?: string,

@@ -29,8 +29,7 @@ import {
 } from '../src/model-format/model-files.js';
 import { applicableDimensions } from '../src/shot/analysis/analysis-dimensions.js';
 import { analysisQuestion } from '../src/shot/analysis/analysis-question.js';
-import type { InferenceEngine } from '../src/runtime/engine/inference-engine.js';
-import type { MediaItem } from '../src/runtime/engine/engine-api.js';
+import type { Engine, MediaItem } from '../src/runtime/engine/engine-api.js';
 import { createMediaPreprocessor } from '../src/runtime/engine/media-preprocessor.js';
 import type { MediaPreprocessor } from '../src/runtime/engine/vision-cache.js';
 import { readModelConfig } from '../src/model-format/read-model-config.js';
@@ -112,7 +111,7 @@ async function vision(variant: Variant, media: MediaPreprocessor): Promise<numbe
   }
 }
 
-async function analyzeSeven(engine: InferenceEngine, salt: string): Promise<number> {
+async function analyzeSeven(engine: Engine, salt: string): Promise<number> {
   const started = performance.now();
   await Promise.all(
     imageDimensions.map((dimension) => {

@@ -1,7 +1,6 @@
 // What the shot-analysis service returns: plain TypeScript domain objects, camelCase, keyed by
-// ShotCategory. They carry no wire names: POST /analyze-shot maps them to its documented snake_case
-// JSON (src/server/routes/analyze-shot/analysis-response.ts) and `shotvl analyze` to its results
-// file (src/cli/analyze/analysis-records.ts).
+// ShotCategory. They carry no wire names: analysis-json.ts maps them to the documented snake_case
+// JSON that POST /analyze-shot returns and `shotvl analyze` writes, each in its own envelope.
 import type { FinishReason } from '../runtime/engine/engine-api.js';
 import type { ShotMediaKind } from '../shot/analysis/analysis-dimensions.js';
 import type { AnalysisMode } from '../shot/analysis/analysis-question.js';

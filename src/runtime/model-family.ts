@@ -5,6 +5,7 @@ import type { GridThw } from '../media/patchify.js';
 import type { EncodedMedia } from './engine/vision-cache.js';
 import type { RunnerPrompt } from './runner/model-runner.js';
 import type { GrammarSpec } from './structured-output/grammar-spec.js';
+import type { GrammarVocabularyType } from './structured-output/grammar-protocol.js';
 import type { ToolDefinition } from './tokenizer/chat-message.js';
 
 /** A piece of one choice's generated text, split into content and tool calls. */
@@ -37,6 +38,8 @@ export interface ToolCallFormat {
 export interface ModelFamily {
   /** How this family's models call tools (the engine API hands it to the server as engine.toolCallFormat). */
   readonly toolCallFormat: ToolCallFormat;
+  /** How the family's tokenizer writes token bytes, for the grammar engine's vocabulary. */
+  readonly grammarVocabularyType: GrammarVocabularyType;
   /**
    * Language-model tokens (pad tokens in the prompt) a media item with this grid occupies. Throws
    * InvalidGridError (a 400) for a grid the model cannot run, or one that disagrees with the number

@@ -1,7 +1,7 @@
 /**
  * --model DIR: an engine in this process (onnxruntime in a worker thread, media preprocessing in a
  * worker pool), asked exactly as POST /analyze-shot asks it (the shot-analysis service of
- * src/analysis), its results written as the same JSON lines (analysis-records.ts).
+ * src/analysis), its results written as the same analysis document (analysis-records.ts).
  */
 import { basename, resolve } from 'node:path';
 import { MediaError } from '../../media/media-errors.js';

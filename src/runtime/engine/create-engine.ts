@@ -13,7 +13,6 @@ import { DEFAULT_ENGINE_LIMITS, type EngineLimits } from './engine-limits.js';
 import { InferenceEngine, type EngineLogger } from './inference-engine.js';
 import type { MediaPreprocessor } from './vision-cache.js';
 import { GrammarService } from '../structured-output/grammar-service.js';
-import { QWEN2_5_VL_VOCABULARY_TYPE } from '../qwen2-5-vl/grammar-vocabulary.js';
 
 export interface CreateEngineOptions {
   modelDir: string;
@@ -89,7 +88,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
     const grammars = new GrammarService(
       {
         encodedVocabulary: tokenizer.encodedVocabulary(),
-        vocabularyType: QWEN2_5_VL_VOCABULARY_TYPE,
+        vocabularyType: runner.family.grammarVocabularyType,
         vocabularySize: runner.config.text.vocabSize,
         stopTokenIds: [...runner.config.tokens.eosTokenIds],
         maxJsonWhitespace: limits.jsonMaxWhitespace,

@@ -9,6 +9,7 @@ import { assertValidGrid, gridPatchCount, InvalidGridError, type GridThw } from 
 import { validatePrompt, type LaidOutPrompt } from './prompt-validation.js';
 import { computeRopeIndex } from './rope-index.js';
 import { hermesToolCallFormat } from './tool-calls.js';
+import { QWEN2_5_VL_VOCABULARY_TYPE } from './grammar-vocabulary.js';
 
 /** RunnerPrompt.layout of this family. */
 export interface QwenPromptLayout {
@@ -23,6 +24,7 @@ export function qwenFamily(config: ModelConfig): ModelFamily {
   const mergeUnit = vision.spatialMergeSize ** 2;
   return {
     toolCallFormat: hermesToolCallFormat,
+    grammarVocabularyType: QWEN2_5_VL_VOCABULARY_TYPE,
     mediaTokenCount(grid: GridThw, kind: 'image' | 'video', pixelValueCount?: number): number {
       assertValidGrid(grid, vision.spatialMergeSize, kind);
       const rowLength = 3 * vision.temporalPatchSize * vision.patchSize ** 2;

@@ -1,11 +1,14 @@
 // Messages between the engine thread (GrammarService) and the grammar worker.
 import type { GrammarSpec } from './grammar-spec.js';
 
+/** xgrammar's vocabulary types: how a tokenizer writes its tokens' bytes. */
+export type GrammarVocabularyType = 'byte_level' | 'byte_fallback' | 'raw';
+
 export interface GrammarWorkerData {
   /** Token strings by id as the tokenizer stores them (byte-level BPE: "Ġthe"), special tokens included. */
   encodedVocabulary: string[];
   /** xgrammar's vocabulary type: "byte_level" (GPT-2/Qwen BPE), "byte_fallback" or "raw". */
-  vocabularyType: 'byte_level' | 'byte_fallback' | 'raw';
+  vocabularyType: GrammarVocabularyType;
   /** Logits width (the model's vocab_size; may exceed the tokenizer's). */
   vocabularySize: number;
   /** Tokens that end a sequence: allowed once the grammar is complete. */

@@ -22,7 +22,8 @@ import type { AnalysisPlan } from './analysis-options.js';
 import type { AnalyzeShotOptions, AnalyzeShotSegmentsResponse } from './schema.js';
 import type { SegmentedAnalysis } from '../../../analysis/analysis-results.js';
 import { analyzeSegments, detectClip, type SegmentedAnalysisInput } from '../../../analysis/segmented-analysis.js';
-import { clipJson, segmentationResponse, segmentedShotJson, shotOutlineJson } from './analysis-response.js';
+import { clipJson, segmentedShotJson, shotOutlineJson } from '../../../analysis/analysis-json.js';
+import { segmentationResponse } from './analysis-response.js';
 
 interface SegmentRequest {
   request: FastifyRequest;

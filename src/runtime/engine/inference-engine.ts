@@ -14,7 +14,8 @@ import type {
   TokenizeInput,
   ToolCallFormat,
 } from './engine-api.js';
-import { EngineError, neverFits, overloadedError, shuttingDown } from './engine-errors.js';
+import { AdmissionControl } from './admission-control.js';
+import { EngineError, shuttingDown } from './engine-errors.js';
 import type { EngineLogger, EngineSettings } from './engine-settings.js';
 import { EngineMetrics } from './engine-metrics.js';
 import { runEngineStep, type StepContext } from './engine-step.js';
@@ -25,7 +26,7 @@ import { tokenizedMessages, tokenizeInput, type PromptPreparationContext } from 
 import { RequestRegistry, type ActiveRequest } from './request-registry.js';
 import { admitRequest, prepareRequest, type PreparedRequest } from './request-admission.js';
 import { checkChoiceBytes, checkPromptBytes } from './request-sampling.js';
-import { Scheduler, SchedulerRejectedError, type StepPlan } from './scheduler.js';
+import { Scheduler, type StepPlan } from './scheduler.js';
 import { describeMedia, VisionCache, type MediaPreprocessor } from './vision-cache.js';
 
 export type { EngineLogger, EngineSettings };
@@ -42,11 +43,11 @@ export class InferenceEngine implements Engine {
   private nextId = 1;
   /** What the runner should free; released between steps, never mid-step. */
   private readonly releases = { sequenceIds: [] as number[], promptIds: [] as number[] };
-  private preparing = 0;
   private wake: (() => void) | undefined;
   private loopDone: Promise<void>;
   private stopping = false;
   private readonly step: StepContext;
+  private readonly admission: AdmissionControl;
 
   constructor(
     private readonly runner: ModelRunner,
@@ -64,6 +65,7 @@ export class InferenceEngine implements Engine {
     );
     this.scheduler = new Scheduler(settings.limits, this.prefixCache);
     this.visionCache = new VisionCache(runner, preprocessor, settings.limits.visionCacheBytes);
+    this.admission = new AdmissionControl(this.scheduler, this.registry, settings.limits, this.metrics);
     const { registry, scheduler, prefixCache } = this;
     const failRequest = (owner: ActiveRequest, failure: EngineError) => this.failRequest(owner, failure);
     this.step = { runner, registry, scheduler, prefixCache, logger, failRequest };
@@ -75,7 +77,7 @@ export class InferenceEngine implements Engine {
   }
 
   generate(request: GenerationRequest): AsyncIterable<GenerationEvent> {
-    this.checkAccepting();
+    this.admission.checkAccepting(this.currentState);
     checkPromptBytes(request.messages, this.settings.limits);
     checkChoiceBytes(request.sampling.choices, this.settings.limits.maxChoiceBytes);
     let owner: ActiveRequest | undefined;
@@ -85,25 +87,25 @@ export class InferenceEngine implements Engine {
       abandoned = true;
       if (owner !== undefined) this.abortRequest(owner);
     });
-    this.preparing += 1;
+    this.admission.preparing += 1;
     const bind = (active: ActiveRequest) => {
       owner = active;
       if (abandoned) this.abortRequest(active);
     };
-    void this.admit(request, channel, bind).finally(() => (this.preparing -= 1));
+    void this.admit(request, channel, bind).finally(() => (this.admission.preparing -= 1));
     return channel;
   }
 
   async tokenize(input: TokenizeInput): Promise<{ tokens: number[]; maxModelLength: number }> {
     // Admitted like generation (state, queue bound, byte cap; issue 17): no way around the queue.
-    this.checkAccepting();
+    this.admission.checkAccepting(this.currentState);
     checkPromptBytes(tokenizedMessages(input), this.settings.limits);
-    this.preparing += 1;
+    this.admission.preparing += 1;
     try {
       const tokens = await tokenizeInput(input, this.preparation(input.signal));
       return { tokens, maxModelLength: this.settings.limits.maxModelLength };
     } finally {
-      this.preparing -= 1;
+      this.admission.preparing -= 1;
     }
   }
 
@@ -112,7 +114,8 @@ export class InferenceEngine implements Engine {
   }
 
   stats(): EngineStats {
-    const { scheduler, prefixCache, visionCache, preparing } = this;
+    const { scheduler, prefixCache, visionCache } = this;
+    const { preparing } = this.admission;
     const stats = this.metrics.stats({ scheduler, prefixCache, visionCache, preparing }, this.runner.kvBytesPerToken);
     return this.grammars === undefined ? stats : { ...stats, grammarWorkerRestarts: { ...this.grammars.restarts } };
   }
@@ -124,7 +127,7 @@ export class InferenceEngine implements Engine {
   async drain(graceMilliseconds: number): Promise<void> {
     if (this.currentState === 'ready') this.currentState = 'draining';
     const deadline = Date.now() + graceMilliseconds;
-    while ((this.scheduler.hasWork || this.preparing > 0) && Date.now() < deadline)
+    while ((this.scheduler.hasWork || this.admission.preparing > 0) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
     for (const owner of this.registry.all()) this.abortRequest(owner);
   }
@@ -142,21 +145,6 @@ export class InferenceEngine implements Engine {
 
   private preparation(signal: AbortSignal | undefined): PromptPreparationContext {
     return { family: this.runner.family, tokenizer: this.tokenizer, visionCache: this.visionCache, signal };
-  }
-
-  /** Throws the EngineError of a server that takes no new work now (draining, loading, queue full). */
-  private checkAccepting(): void {
-    if (this.currentState === 'draining' || this.currentState === 'stopped') throw shuttingDown();
-    if (this.currentState !== 'ready')
-      throw new EngineError('not_ready', 'the model is not ready', { retryAfterSeconds: 5 });
-    if (this.preparing + this.scheduler.waitingCount >= this.settings.limits.maxWaitingSequences)
-      throw this.overloaded('too many requests are waiting');
-  }
-
-  private overloaded(why: string): EngineError {
-    this.metrics.rejected += 1;
-    const waiting = this.scheduler.waitingCount + this.preparing;
-    return overloadedError(why, waiting, this.settings.limits.maxRunningSequences);
   }
 
   private async admit(
@@ -184,16 +172,7 @@ export class InferenceEngine implements Engine {
         nextId: () => this.nextId++,
         onEvent: (active, event) => this.onSequenceEvent(active, event),
       });
-      try {
-        if (!this.scheduler.canQueue(specs)) throw this.overloaded('the waiting queue is full');
-        this.registry.add(owner);
-        for (const spec of specs) this.scheduler.add(spec);
-      } catch (error) {
-        for (const spec of specs) this.scheduler.remove(spec.id);
-        this.registry.remove(owner);
-        for (const sequence of owner.sequences) sequence.releaseConstraint();
-        throw this.schedulerError(error);
-      }
+      this.admission.enqueue(owner, specs);
       bind(owner);
       const cached = this.prefixCache.peek(owner.hashes)?.length ?? 0;
       channel.push({
@@ -208,13 +187,6 @@ export class InferenceEngine implements Engine {
       prepared?.prompt.releaseMedia();
       channel.fail(error);
     }
-  }
-
-  private schedulerError(error: unknown): unknown {
-    if (!(error instanceof SchedulerRejectedError)) return error;
-    if (error.reason === 'queue_full') return this.overloaded('the waiting queue is full');
-    this.metrics.rejected += 1;
-    return neverFits(error.message);
   }
 
   private onSequenceEvent(owner: ActiveRequest, event: GenerationEvent): void {

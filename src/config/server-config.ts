@@ -48,6 +48,12 @@ export const DEFAULT_MAX_MEDIA_ITEMS = 32;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * Open client connections at once; Node drops (closes at once) a connection beyond them. Each holds
+ * a descriptor: the bound keeps a connection flood from taking the ones uploads, ffmpeg and the
+ * model need, under the usual limit of 1024 per process (raise both together behind a proxy).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 900;
 /** Each upload holds a socket, a temporary file and its descriptors until it is analysed. */
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 16;
 /** A subset of src/server/media's MediaFetchLimits: pass it as the loader's `limits`. */
@@ -97,6 +103,8 @@ export interface ServerConfig {
   readonly headersTimeoutMs: number;
   /** How long an idle keep-alive connection stays open between requests. */
   readonly keepAliveTimeoutMs: number;
+  /** Open client connections at once; more are closed as they arrive. */
+  readonly maxConnections: number;
   /** Multipart uploads received at once; more get 503 + Retry-After before anything is written to disk. */
   readonly maxConcurrentUploads: number;
   /** Folder uploads are spooled to; undefined = the system's temporary folder. */
@@ -200,6 +208,11 @@ export function parseServerConfig(
       s.keepAliveTimeout,
       DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
       wrap((value) => parseSeconds(value, 0.1, 3600)),
+    ),
+    maxConnections: read(
+      s.maxConnections,
+      DEFAULT_MAX_CONNECTIONS,
+      wrap((value) => parseInteger(value, 1, 1_000_000)),
     ),
     maxConcurrentUploads: read(
       s.maxConcurrentUploads,

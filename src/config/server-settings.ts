@@ -49,6 +49,7 @@ export const SERVER_SETTINGS = {
   requestTimeout: { flag: 'request-timeout', env: 'SHOTVL_REQUEST_TIMEOUT' },
   headersTimeout: { flag: 'headers-timeout', env: 'SHOTVL_HEADERS_TIMEOUT' },
   keepAliveTimeout: { flag: 'keep-alive-timeout', env: 'SHOTVL_KEEP_ALIVE_TIMEOUT' },
+  maxConnections: { flag: 'max-connections', env: 'SHOTVL_MAX_CONNECTIONS' },
   maxConcurrentUploads: { flag: 'max-concurrent-uploads', env: 'SHOTVL_MAX_CONCURRENT_UPLOADS' },
   uploadDir: { flag: 'upload-dir', env: 'SHOTVL_UPLOAD_DIR' },
   publicDocs: { flag: 'public-docs', env: 'SHOTVL_PUBLIC_DOCS', boolean: true },

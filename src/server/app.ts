@@ -6,6 +6,7 @@ import type { Engine } from '../runtime/engine/engine-api.js';
 import { registerApiKeyCheck } from './auth.js';
 import { systemFingerprint } from './system-fingerprint.js';
 import { clientErrorHandler } from './client-errors.js';
+import { limitConnections } from './connection-limit.js';
 import { registerJsonParser } from './json/large-json-parser.js';
 import { promptByteLimit } from '../runtime/engine/engine-limits.js';
 import { MAX_CHOICE_CHARACTERS, MAX_CHOICE_STRINGS } from './routes/chat-completions/schema.js';
@@ -90,6 +91,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     clientErrorHandler: clientErrorHandler(() => logger.current!),
   }) as unknown as FastifyInstance;
   logger.current = app.log;
+  limitConnections(app.server, config.maxConnections, app.log);
   // JSON only: text/plain bodies get 415 rather than a confusing "body must be object".
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app, {

@@ -23,6 +23,7 @@ describe('parseServerConfig', () => {
       requestTimeoutMs: 60_000,
       headersTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
+      maxConnections: 900,
       maxConcurrentUploads: 16,
       uploadDirectory: undefined,
       publicDocs: false,
@@ -186,6 +187,8 @@ describe('parseServerConfig', () => {
         '0.5',
         '--keep-alive-timeout',
         '2',
+        '--max-connections',
+        '64',
         '--max-concurrent-uploads',
         '3',
         '--upload-dir',
@@ -202,6 +205,7 @@ describe('parseServerConfig', () => {
     expect(config.requestTimeoutMs).toBe(1500);
     expect(config.headersTimeoutMs).toBe(500);
     expect(config.keepAliveTimeoutMs).toBe(2000);
+    expect(config.maxConnections).toBe(64);
     expect(config.maxConcurrentUploads).toBe(3);
     expect(config.uploadDirectory).toBe('/srv/spool');
     expect(config.publicDocs).toBe(true);

@@ -140,6 +140,7 @@ export class InferenceEngine implements Engine {
     await this.loopDone;
     this.prefixCache.clear();
     await this.grammars?.close();
+    await this.tokenizer.close();
     await this.runner.close();
   }
 

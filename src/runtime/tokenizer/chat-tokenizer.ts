@@ -12,6 +12,8 @@ import {
 } from './chat-message.js';
 import { byteLevelTokenToBytes } from './byte-level-alphabet.js';
 import { decodeTokens, type DetokenizerOptions, type TokenTextSource } from './incremental-detokenizer.js';
+import { OFF_THREAD_TOKENIZE_CHARACTERS, OffThreadEncoder } from './off-thread-encoder.js';
+import { plainTextTokenizer } from './plain-text-tokenizer.js';
 import { joinPieces, withSentinels } from './prompt-template.js';
 import { AddedTokenSplitter, piecesToUnits, type AddedTokenSpec } from './prompt-units.js';
 import { TextOutputStream, type TextOutputOptions } from './text-output-stream.js';
@@ -33,6 +35,11 @@ export interface ChatTokenizerOptions {
   toolChatTemplate?: string;
   /** Vision patches merged into one language token per side (Qwen2.5-VL `spatial_merge_size`, 2). */
   spatialMergeSize?: number;
+  /**
+   * The folder the files came from: long unbroken runs of prompt text are then encoded by a worker
+   * thread reading the same tokenizer.json (off-thread-encoder.ts). Without it they run in place.
+   */
+  modelDirectory?: string;
 }
 
 export interface RenderPromptOptions {
@@ -124,6 +131,7 @@ export class ChatTokenizer implements TokenTextSource {
   private readonly specialIds: ReadonlySet<number>;
   private readonly tokenStrings: ReadonlyArray<string | undefined>;
   private readonly bytesCache: Array<Uint8Array | undefined>;
+  private readonly offThread: OffThreadEncoder | undefined;
 
   constructor(files: ChatTokenizerFiles, options: ChatTokenizerOptions = {}) {
     const { tokenizerJson, tokenizerConfig, chatTemplate } = files;
@@ -134,6 +142,7 @@ export class ChatTokenizer implements TokenTextSource {
     this.chatTemplate = chatTemplate;
     this.spatialMergeSize = options.spatialMergeSize ?? DEFAULT_SPATIAL_MERGE_SIZE;
     this.toolChatTemplate = options.toolChatTemplate;
+    this.offThread = options.modelDirectory === undefined ? undefined : new OffThreadEncoder(options.modelDirectory);
     if (!Number.isInteger(this.spatialMergeSize) || this.spatialMergeSize < 1) {
       throw new TokenizerLoadError(`spatial merge size must be a positive integer, found ${this.spatialMergeSize}`);
     }
@@ -149,10 +158,7 @@ export class ChatTokenizer implements TokenTextSource {
 
     try {
       this.templateTokenizer = new PreTrainedTokenizer(tokenizerJson, tokenizerConfig);
-      this.textTokenizer = new PreTrainedTokenizer(
-        { ...tokenizerJson, added_tokens: [] },
-        { ...tokenizerConfig, added_tokens_decoder: {}, additional_special_tokens: [], chat_template: null },
-      );
+      this.textTokenizer = plainTextTokenizer(tokenizerJson, tokenizerConfig);
     } catch (error) {
       throw new TokenizerLoadError(`tokenizer.json could not be loaded: ${(error as Error).message}`);
     }
@@ -180,13 +186,19 @@ export class ChatTokenizer implements TokenTextSource {
    */
   encodeText(text: string): number[] {
     if (text.length === 0) return [];
-    const ids = this.textTokenizer.encode(text, { add_special_tokens: false });
-    for (const id of ids) {
-      // Fail closed: a vocabulary that lists a control token as an ordinary BPE entry would break
-      // the guarantee above.
+    return this.checkedIds(this.textTokenizer.encode(text, { add_special_tokens: false }));
+  }
+
+  /** Fail closed: a vocabulary that lists a control token as an ordinary BPE entry would break encodeText's guarantee. */
+  private checkedIds(ids: number[]): number[] {
+    for (const id of ids)
       if (this.specialIds.has(id)) throw new Error(`tokenizer produced control token ${id} from plain text`);
-    }
     return ids;
+  }
+
+  /** Stops the off-thread encoder's worker, if one was started. */
+  async close(): Promise<void> {
+    await this.offThread?.close();
   }
 
   /**
@@ -214,15 +226,31 @@ export class ChatTokenizer implements TokenTextSource {
     return render.finish();
   }
 
-  /** encodeText in slices with a yield between them (identical ids; see renderPromptYielding). */
+  /**
+   * encodeText in slices with a yield between them (identical ids; see renderPromptYielding). A
+   * slice longer than OFF_THREAD_TOKENIZE_CHARACTERS (a run the pre-token cuts cannot split) is
+   * encoded by the off-thread worker when there is one, else in place.
+   */
   async encodeTextYielding(text: string): Promise<number[]> {
     if (text.length <= TOKENIZE_SLICE_CHARACTERS) return this.encodeText(text);
     const ids: number[] = [];
     for (const slice of pretokenizerSlices(text, TOKENIZE_SLICE_CHARACTERS)) {
-      for (const id of this.encodeText(slice)) ids.push(id);
+      for (const id of await this.encodeSlice(slice)) ids.push(id);
       await new Promise((resolve) => setImmediate(resolve));
     }
     return ids;
+  }
+
+  private async encodeSlice(slice: string): Promise<number[]> {
+    if (this.offThread === undefined || slice.length <= OFF_THREAD_TOKENIZE_CHARACTERS) return this.encodeText(slice);
+    let ids: number[];
+    try {
+      ids = await this.offThread.encode(slice);
+    } catch {
+      // The worker could not run (or was closed): the same ids, in place.
+      return this.encodeText(slice);
+    }
+    return this.checkedIds(ids);
   }
 
   /** The template rendered and split into units; text units are handed out to be tokenized in order. */

@@ -91,6 +91,7 @@ export async function loadTokenizer(
     { tokenizerJson, tokenizerConfig, chatTemplate },
     {
       spatialMergeSize,
+      modelDirectory,
       ...(options.toolChatTemplate === undefined ? {} : { toolChatTemplate: options.toolChatTemplate }),
     },
   );

@@ -56,11 +56,15 @@ for (const tree of Object.values(trees))
   if (!existsSync(join(tree, 'node_modules')) || !existsSync(join(tree, 'bench', benchmark!)))
     throw new Error(`${tree} needs node_modules (npm ci) and bench/${benchmark}`);
 const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error('--rounds must be a positive integer (even: each side goes first as often)');
+// Each run's working folder is its own tree: paths given relative to here are made absolute first.
+const runArgs = benchmarkArgs.map((arg) => (!arg.startsWith('-') && existsSync(arg) ? resolve(arg) : arg));
 
 /** One run of the benchmark from `tree`'s own copy, in a fresh process. */
 function runIn(tree: string): Promise<Figure[]> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', benchmark!), ...benchmarkArgs], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', benchmark!), ...runArgs], {
       cwd: tree,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -90,15 +94,18 @@ for (let round = 1; round <= rounds; round += 1) {
     console.error(`round ${round}/${rounds}: ${side} (${trees[side]})`);
     figures[side] = await runIn(trees[side]);
   }
+  const names = (side: Figure[]) => side.map((figure) => figure.name).join(', ');
+  if (names(figures.before!) !== names(figures.after!))
+    throw new Error(`the trees printed different figures: ${names(figures.before!)} / ${names(figures.after!)}`);
   results.push(figures as { before: Figure[]; after: Figure[] });
   const line = figures.after!.map(
-    (figure, index) => `${figure.name} ${figures.before![index]?.value} -> ${figure.value}`,
+    (figure, index) => `${figure.name} ${figures.before![index]!.value} -> ${figure.value}`,
   );
   console.log(`round ${round} (${order.join(' first, ')} second): ${line.join('; ')}`);
 }
 
 console.log(
-  `\nbench/${benchmark} ${benchmarkArgs.join(' ')}: before ${trees.before}, after ${trees.after}, ${rounds} rounds`,
+  `\nbench/${benchmark} ${runArgs.join(' ')}: before ${trees.before}, after ${trees.after}, ${rounds} rounds`,
 );
 console.log('| figure | before (median) | after (median) | speed after / before (median of rounds) | range |');
 console.log('|---|---:|---:|---:|---:|');

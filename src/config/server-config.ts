@@ -49,11 +49,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /**
- * Open client connections at once; Node drops (closes at once) a connection beyond them. Each holds
- * a descriptor: the bound keeps a connection flood from taking the ones uploads, ffmpeg and the
- * model need, under the usual limit of 1024 per process (raise both together behind a proxy).
+ * Open client connections at once; Node closes a connection beyond them as it arrives. 0 = no bound
+ * (the default, as in vLLM and llama.cpp's server: Node raises its descriptor limit to the hard
+ * limit, and proxies keep many idle keep-alive connections). Set it below the descriptor limit to
+ * keep a connection flood from taking the descriptors uploads, ffmpeg and the model need.
  */
-export const DEFAULT_MAX_CONNECTIONS = 900;
+export const DEFAULT_MAX_CONNECTIONS = 0;
 /** Each upload holds a socket, a temporary file and its descriptors until it is analysed. */
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 16;
 /** A subset of src/server/media's MediaFetchLimits: pass it as the loader's `limits`. */
@@ -103,7 +104,7 @@ export interface ServerConfig {
   readonly headersTimeoutMs: number;
   /** How long an idle keep-alive connection stays open between requests. */
   readonly keepAliveTimeoutMs: number;
-  /** Open client connections at once; more are closed as they arrive. */
+  /** Open client connections at once; more are closed as they arrive. 0 = no bound. */
   readonly maxConnections: number;
   /** Multipart uploads received at once; more get 503 + Retry-After before anything is written to disk. */
   readonly maxConcurrentUploads: number;
@@ -212,7 +213,7 @@ export function parseServerConfig(
     maxConnections: read(
       s.maxConnections,
       DEFAULT_MAX_CONNECTIONS,
-      wrap((value) => parseInteger(value, 1, 1_000_000)),
+      wrap((value) => parseInteger(value, 0, 1_000_000)),
     ),
     maxConcurrentUploads: read(
       s.maxConcurrentUploads,

@@ -23,7 +23,7 @@ describe('parseServerConfig', () => {
       requestTimeoutMs: 60_000,
       headersTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
-      maxConnections: 900,
+      maxConnections: 0,
       maxConcurrentUploads: 16,
       uploadDirectory: undefined,
       publicDocs: false,

@@ -1,11 +1,13 @@
 // --max-connections: with two connections open, a third is closed as it arrives without an answer;
 // the open ones keep being served, a new one is accepted once one closes, and the refusals are
-// counted in a warning (at most one per interval).
+// counted in warnings: the first at once, later ones when the interval ends. Off by default.
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CONNECTIONS } from '../../src/config/server-config.js';
+import { limitConnections } from '../../src/server/connection-limit.js';
 import { capturingLogger } from './log-capture.js';
 import { createTestApp, testConfig, type TestApp } from './test-app.js';
 
@@ -51,10 +53,37 @@ async function health(socket: Socket): Promise<string> {
 }
 
 describe('--max-connections', () => {
-  it('defaults to a bound under the usual 1024 descriptors a process may open', () => {
-    expect(testConfig().maxConnections).toBe(DEFAULT_MAX_CONNECTIONS);
-    expect(DEFAULT_MAX_CONNECTIONS).toBeLessThan(1024);
-    expect(() => testConfig(['--max-connections', '0'])).toThrow(/max-connections/);
+  it('is off by default (0), and takes no negative bound', () => {
+    expect(DEFAULT_MAX_CONNECTIONS).toBe(0);
+    expect(testConfig().maxConnections).toBe(0);
+    const server = createServer();
+    limitConnections(server, 0, { warn() {} });
+    expect(server.maxConnections).not.toBe(0);
+    expect(() => testConfig(['--max-connections', '-1'])).toThrow(/max-connections/);
+  });
+
+  it('reports refusals made during the interval when it ends', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const server = createServer((_request, response) => response.end('ok'));
+    limitConnections(server, 1, { warn: (fields: Record<string, unknown>) => warnings.push(fields) } as never, 300);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port: localPort } = server.address() as AddressInfo;
+    const held = connect(localPort, '127.0.0.1');
+    await once(held, 'connect');
+    for (let refused = 0; refused < 3; refused += 1) {
+      const socket = connect(localPort, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'close');
+    }
+    expect(warnings).toEqual([{ dropped: 1, maxConnections: 1 }]);
+    await sleep(600);
+    expect(warnings).toEqual([
+      { dropped: 1, maxConnections: 1 },
+      { dropped: 2, maxConnections: 1 },
+    ]);
+    held.destroy();
+    server.close();
   });
 
   it('closes a connection beyond the bound and keeps serving the open ones', async () => {

@@ -78,6 +78,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Infere
     const tokenizer = await loadTokenizer(options.modelDir, {
       spatialMergeSize: runner.config.vision.spatialMergeSize,
       toolChatTemplate: runner.family.toolCallFormat.chatTemplate,
+      onWorkerFailure: (error) =>
+        options.logger.warn({ err: error }, 'the tokenizer worker failed; long unbroken texts are tokenized in place'),
     });
     const configured = { ...DEFAULT_ENGINE_LIMITS, ...options.limits };
     const limits = {

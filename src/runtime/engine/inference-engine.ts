@@ -51,6 +51,7 @@ export class InferenceEngine implements Engine {
 
   constructor(
     private readonly runner: ModelRunner,
+    /** The engine's own: close() closes it (its off-thread encoder's worker) with the runner. */
     private readonly tokenizer: ChatTokenizer,
     preprocessor: MediaPreprocessor,
     private readonly settings: EngineSettings,

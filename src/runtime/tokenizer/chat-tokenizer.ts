@@ -12,7 +12,7 @@ import {
 } from './chat-message.js';
 import { byteLevelTokenToBytes } from './byte-level-alphabet.js';
 import { decodeTokens, type DetokenizerOptions, type TokenTextSource } from './incremental-detokenizer.js';
-import { OFF_THREAD_TOKENIZE_CHARACTERS, OffThreadEncoder } from './off-thread-encoder.js';
+import { OFF_THREAD_TOKENIZE_CHARACTERS, OffThreadEncoder, type TokenizerFileTexts } from './off-thread-encoder.js';
 import { plainTextTokenizer } from './plain-text-tokenizer.js';
 import { joinPieces, withSentinels } from './prompt-template.js';
 import { AddedTokenSplitter, piecesToUnits, type AddedTokenSpec } from './prompt-units.js';
@@ -25,6 +25,12 @@ export interface ChatTokenizerFiles {
   tokenizerConfig: Record<string, unknown>;
   /** The Jinja chat template to render conversations with. */
   chatTemplate: string;
+  /**
+   * The text tokenizer.json and tokenizer_config.json were parsed from: with it, long unbroken runs
+   * of prompt text are encoded by a worker thread with the same BPE (off-thread-encoder.ts);
+   * without it they are encoded in place.
+   */
+  texts?: TokenizerFileTexts;
 }
 
 export interface ChatTokenizerOptions {
@@ -35,11 +41,8 @@ export interface ChatTokenizerOptions {
   toolChatTemplate?: string;
   /** Vision patches merged into one language token per side (Qwen2.5-VL `spatial_merge_size`, 2). */
   spatialMergeSize?: number;
-  /**
-   * The folder the files came from: long unbroken runs of prompt text are then encoded by a worker
-   * thread reading the same tokenizer.json (off-thread-encoder.ts). Without it they run in place.
-   */
-  modelDirectory?: string;
+  /** Told when the off-thread encoder's worker fails (it is started again, a few times). */
+  onWorkerFailure?: (error: Error) => void;
 }
 
 export interface RenderPromptOptions {
@@ -142,7 +145,7 @@ export class ChatTokenizer implements TokenTextSource {
     this.chatTemplate = chatTemplate;
     this.spatialMergeSize = options.spatialMergeSize ?? DEFAULT_SPATIAL_MERGE_SIZE;
     this.toolChatTemplate = options.toolChatTemplate;
-    this.offThread = options.modelDirectory === undefined ? undefined : new OffThreadEncoder(options.modelDirectory);
+    this.offThread = files.texts === undefined ? undefined : new OffThreadEncoder(files.texts, options.onWorkerFailure);
     if (!Number.isInteger(this.spatialMergeSize) || this.spatialMergeSize < 1) {
       throw new TokenizerLoadError(`spatial merge size must be a positive integer, found ${this.spatialMergeSize}`);
     }

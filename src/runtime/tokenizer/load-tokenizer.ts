@@ -63,10 +63,10 @@ async function readChatTemplate(directory: string, tokenizerConfig: Record<strin
   return template;
 }
 
-async function readRequired(directory: string, name: string): Promise<Record<string, unknown>> {
+async function readRequired(directory: string, name: string): Promise<{ text: string; json: Record<string, unknown> }> {
   const text = await readOptional(join(directory, name));
   if (text === undefined) throw new TokenizerLoadError(`${directory}: ${name} is missing`);
-  return parseObject(text, name);
+  return { text, json: parseObject(text, name) };
 }
 
 /** The spatial merge size from preprocessor_config.json when present (Qwen2.5-VL: 2). */
@@ -81,18 +81,25 @@ export async function loadTokenizer(
   modelDirectory: string,
   options: ChatTokenizerOptions = {},
 ): Promise<ChatTokenizer> {
-  const [tokenizerJson, tokenizerConfig] = await Promise.all([
+  const [tokenizerFile, configFile] = await Promise.all([
     readRequired(modelDirectory, 'tokenizer.json'),
     readRequired(modelDirectory, 'tokenizer_config.json'),
   ]);
+  const { json: tokenizerJson } = tokenizerFile;
+  const { json: tokenizerConfig } = configFile;
   const chatTemplate = await readChatTemplate(modelDirectory, tokenizerConfig);
   const spatialMergeSize = options.spatialMergeSize ?? (await readMergeSize(modelDirectory));
   return new ChatTokenizer(
-    { tokenizerJson, tokenizerConfig, chatTemplate },
+    {
+      tokenizerJson,
+      tokenizerConfig,
+      chatTemplate,
+      texts: { tokenizerJson: tokenizerFile.text, tokenizerConfig: configFile.text },
+    },
     {
       spatialMergeSize,
-      modelDirectory,
       ...(options.toolChatTemplate === undefined ? {} : { toolChatTemplate: options.toolChatTemplate }),
+      ...(options.onWorkerFailure === undefined ? {} : { onWorkerFailure: options.onWorkerFailure }),
     },
   );
 }

@@ -1,13 +1,15 @@
-// Worker thread of off-thread-encoder.ts: the model folder's plain-text BPE (plain-text-tokenizer.ts),
-// encoding one text at a time off the engine thread; ids go back in a transferred Int32Array.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Worker thread of off-thread-encoder.ts: the plain-text BPE (plain-text-tokenizer.ts) of the
+// tokenizer files the engine's tokenizer was built from, encoding one text at a time off the
+// engine thread; ids go back in a transferred Int32Array.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { TokenizerFileTexts } from './off-thread-encoder.js';
 import { plainTextTokenizer } from './plain-text-tokenizer.js';
 
-const { modelDirectory } = workerData as { modelDirectory: string };
-const read = (name: string) => JSON.parse(readFileSync(join(modelDirectory, name), 'utf8')) as Record<string, unknown>;
-const tokenizer = plainTextTokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
+const files = workerData as TokenizerFileTexts;
+const tokenizer = plainTextTokenizer(
+  JSON.parse(files.tokenizerJson) as Record<string, unknown>,
+  JSON.parse(files.tokenizerConfig) as Record<string, unknown>,
+);
 
 parentPort?.on('message', ({ id, text }: { id: number; text: string }) => {
   try {

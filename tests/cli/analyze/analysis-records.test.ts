@@ -104,6 +104,17 @@ describe('the results-file records of shotvl analyze --model', () => {
     expect(timings).toEqual({ total_ms: 3 });
   });
 
+  it('writes the documented line, byte for byte', () => {
+    // A literal, so the wire format cannot drift with the shared mapper unnoticed.
+    expect(JSON.stringify(shotAnalysisRecord(fastStill, 'tiny', 3))).toBe(
+      '{"model":"tiny","mode":"fast","media":{"kind":"image","width":null,"height":null,"frames":null,' +
+        '"duration_seconds":null,"tokens":null},"dimensions":{"composition":{"label":"Centered",' +
+        '"confidence":0.9,"distribution":{"Centered":0.9},"letter":"C"}},"prompt_fragment":"",' +
+        '"usage":{"requests":3,"prompt_tokens":300,"completion_tokens":12,"total_tokens":312,' +
+        '"prompt_tokens_details":{"cached_tokens":128}},"timings":{"total_ms":3}}',
+    );
+  });
+
   it('names the fields in snake_case and the dimensions by their JSON keys', () => {
     const record = shotAnalysisRecord(reasoningAnalysis, 'tiny', 3) as {
       dimensions: Record<string, Record<string, unknown>>;

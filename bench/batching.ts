@@ -3,6 +3,8 @@
 // int4 matrix product scales with batch rows on the same decoder shape, measured in the same run.
 // "Steady decode" counts only the tokens produced while every request of the level is decoding
 // (after the last first token, up to the first last token): the decode rate without prefill.
+// The kernel is quantized as the folder's q4 graphs were (its shotvl.json; else the converter's
+// default), so the limit matches the model measured.
 //
 //   npx tsx bench/batching.ts <model-dir> [--tokens 16] [--concurrency 1,2,4,8] [--dtype q4-int8]
 import * as ort from 'onnxruntime-node';
@@ -10,9 +12,11 @@ import { parseArgs } from 'node:util';
 import { GraphBuilder, MICROSOFT_DOMAIN } from '../src/convert/onnx/graph-builder.js';
 import { ElementType, attribute } from '../src/convert/onnx/onnx-types.js';
 import { quantizeQ4 } from '../src/convert/quantize-q4.js';
+import { DEFAULT_Q4_SETTINGS } from '../src/convert/convert-checkpoint.js';
+import type { Q4Settings } from '../src/convert/qwen2-5-vl/weight-format.js';
 import { readModelConfig } from '../src/model-format/read-model-config.js';
-import { isLoadFormat, type LoadFormat } from '../src/model-format/model-files.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { isLoadFormat, MANIFEST_FILE_NAME, type LoadFormat } from '../src/model-format/model-files.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchEngine, greedy, steadyDecodeRate, timeRequest } from './bench-engine.js';
@@ -32,6 +36,15 @@ const modelDir: string = positionals[0] ?? fail('usage: npx tsx bench/batching.t
 const tokens = Number(values.tokens);
 const levels = values.concurrency.split(',').map(Number);
 
+/** The q4 settings the folder was converted with (its manifest), else the converter's default. */
+function folderQ4Settings(): Q4Settings {
+  const manifest = join(modelDir, MANIFEST_FILE_NAME);
+  if (!existsSync(manifest)) return DEFAULT_Q4_SETTINGS;
+  const q4 = (JSON.parse(readFileSync(manifest, 'utf8')) as { q4?: Partial<Q4Settings> }).q4;
+  return { ...DEFAULT_Q4_SETTINGS, ...q4 };
+}
+const q4Settings = folderQ4Settings();
+
 /** Seconds per call of one MatMulNBits (the fused gate/up projection of a decoder layer) at M rows. */
 async function matmulScaling(rows: number[]): Promise<Map<number, number>> {
   const text = readModelConfig(modelDir).text;
@@ -40,20 +53,21 @@ async function matmulScaling(rows: number[]): Promise<Map<number, number>> {
   const directory = mkdtempSync(join(tmpdir(), 'bench-batching-'));
   const graph = new GraphBuilder({ graphName: 'matmul', directory, fileName: 'matmul.onnx', producerVersion: 'bench' });
   const weight = new Float32Array(n * k).map((_, index) => Math.sin(index) * 0.02);
-  const q = quantizeQ4(weight, n, k, { blockSize: 32 });
+  const q = quantizeQ4(weight, n, k, { blockSize: q4Settings.blockSize, symmetric: q4Settings.symmetric });
   const input = graph.input('a', ElementType.float32, ['m', k]);
-  const packed = graph.weight('b', ElementType.uint8, [n, q.nBlocks, 16], q.packed);
+  const packed = graph.weight('b', ElementType.uint8, [n, q.nBlocks, q4Settings.blockSize / 2], q.packed);
   const scales = graph.weight('scales', ElementType.float32, [n * q.nBlocks], new Uint8Array(q.scales.buffer));
-  const zeros = graph.weight('zeros', ElementType.uint8, [q.zeroPoints!.length], q.zeroPoints!);
+  const zeros =
+    q.zeroPoints === undefined ? [] : [graph.weight('zeros', ElementType.uint8, [q.zeroPoints.length], q.zeroPoints)];
   const output = graph.op1(
     'MatMulNBits',
-    [input, packed, scales, zeros],
+    [input, packed, scales, ...zeros],
     {
       K: attribute.int(k),
       N: attribute.int(n),
       bits: attribute.int(4),
-      block_size: attribute.int(32),
-      accuracy_level: attribute.int(4),
+      block_size: attribute.int(q4Settings.blockSize),
+      accuracy_level: attribute.int(q4Settings.accuracyLevel),
     },
     MICROSOFT_DOMAIN,
   );
@@ -104,7 +118,9 @@ for (const concurrency of levels) {
 }
 await close();
 const matmul = await matmulScaling(levels);
-console.log(`batching bench: ${modelDir}, ${tokens} generated tokens per request`);
+console.log(
+  `batching bench: ${modelDir}, ${tokens} generated tokens per request; kernel at q4 block ${q4Settings.blockSize}${q4Settings.symmetric ? ' (symmetric)' : ''}`,
+);
 console.log(
   '| concurrent | engine tokens/s (prefill included) | vs 1 | steady decode tokens/s (all decoding) | vs 1 | MatMulNBits rows/s (gate+up, M rows) | vs 1 |',
 );

@@ -52,6 +52,9 @@ const { schema } = fc.letrec<{ schema: Schema }>((tie) => ({
   ),
 }));
 
+/** fast-check's seed for the schemas and the sampling seeds. */
+const PROPERTY_SEED = 20261202;
+
 const sampling: SamplingOptions = {
   maxTokens: 384,
   temperature: 1,
@@ -112,7 +115,8 @@ describe('random JSON Schemas on tiny-a', () => {
           expect(ajv.validate(schemas[index]!, JSON.parse(result.text)), context).toBe(true);
         });
       }),
-      { numRuns: 4 },
+      // A fixed seed: the suite is deterministic (a random one found xgrammar's enum bug below).
+      { numRuns: 4, seed: PROPERTY_SEED },
     );
   });
 });

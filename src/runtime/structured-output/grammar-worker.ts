@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CompiledGrammar, GrammarCompiler, GrammarMatcher } from '@mlc-ai/web-xgrammar';
 import type { GrammarRequest, GrammarResponse, GrammarWorkerData } from './grammar-protocol.js';
 import type { GrammarSpec } from './grammar-spec.js';
+import { leftFactorLiteralAlternations } from './literal-alternations.js';
 import { loadXGrammar } from './xgrammar-module.js';
 
 const port = parentPort!;
@@ -37,15 +38,22 @@ async function compile(spec: GrammarSpec): Promise<CompiledGrammar> {
   switch (spec.kind) {
     case 'json_object':
       return compiler.compileJSONSchema('{"type": "object"}', true, undefined, undefined, true, whitespace);
-    case 'json_schema':
-      return compiler.compileJSONSchema(JSON.stringify(spec.schema), true, undefined, undefined, true, whitespace);
+    case 'json_schema': {
+      // The grammar compileJSONSchema builds, with enum and const alternations left-factored
+      // (literal-alternations.ts: xgrammar 0.1.27 matches them wrongly as written).
+      const schema = JSON.stringify(spec.schema);
+      const ebnf = await xgrammar.Testings._jsonSchemaToEBNF(schema, true, undefined, undefined, true, whitespace);
+      const factored = leftFactorLiteralAlternations(ebnf);
+      if (factored === ebnf) return compiler.compileJSONSchema(schema, true, undefined, undefined, true, whitespace);
+      return compiler.compileGrammar(factored, 'root');
+    }
     case 'regex':
       return compiler.compileStructuralTag({
         type: 'structural_tag',
         format: { type: 'regex', pattern: spec.pattern },
       });
     case 'ebnf':
-      return compiler.compileGrammar(spec.grammar, 'root');
+      return compiler.compileGrammar(leftFactorLiteralAlternations(spec.grammar), 'root');
     case 'structural_tag':
       return compiler.compileStructuralTag((await boundWhitespace(spec.tag)) as Record<string, unknown>);
   }
@@ -69,7 +77,7 @@ async function boundWhitespace(node: unknown): Promise<unknown> {
       true,
       settings.maxJsonWhitespace,
     );
-    return { type: 'grammar', grammar: ebnf };
+    return { type: 'grammar', grammar: leftFactorLiteralAlternations(ebnf) };
   }
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) result[key] = await boundWhitespace(value);

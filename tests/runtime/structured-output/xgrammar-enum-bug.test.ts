@@ -2,8 +2,9 @@
 // code: alternatives of string literals are not always kept apart, so `{"enum": ["aa", "a"]}` also
 // accepts "aaa" and constrained decoding can produce it (a random seed of
 // json-schema-property.test.ts found it). The same class of bug is reported upstream as
-// mlc-ai/xgrammar#618. The first test pins the bug: when an xgrammar update fixes it, that test
-// fails, and it and README's "Structured outputs" limitation can go. xgrammar runs in a child
+// mlc-ai/xgrammar#618. The server works around it (literal-alternations.ts, tested in
+// literal-alternations.test.ts); this file pins the bug in xgrammar itself: when an update fixes
+// it, the first test fails, and the workaround can go. xgrammar runs in a child
 // process here, as it runs in the grammar worker in production (it cannot load in vitest's VM).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -10,7 +10,7 @@
 //   * abort: the caller's promise rejects at once with MediaAbortedError; the worker is told to cancel
 //     (its AbortSignal kills ffmpeg at once; an image stops at the next step). A worker that still has
 //     not finished after `cancelGraceMs` (stuck in a long synchronous loop) is terminated and replaced.
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 // libvips must stay loaded in the main thread: a worker that exits would otherwise unload the shared
 // library while another worker still uses it (sharp's documentation on worker threads).
 import 'sharp';
@@ -23,6 +23,7 @@ import {
   type WorkerToPoolMessage,
 } from './media-worker-protocol.js';
 import type { MediaItem, PreprocessedMedia } from './preprocess-media.js';
+import { startModuleWorker } from '../util/module-worker.js';
 import { ShotvlError } from '../util/shotvl-error.js';
 
 export interface MediaWorkerPoolOptions {
@@ -132,16 +133,15 @@ export class MediaWorkerPool {
   }
 
   /**
-   * Starts one worker: compiled JavaScript from dist/, or — when this module runs from its TypeScript
-   * source (vitest, tsx) — the .ts entry through tsx's loader, as worker-model-runner.ts does.
+   * Starts one worker: compiled JavaScript from dist/, or the .ts entry through tsx's loader when
+   * this module runs from its TypeScript source (util/module-worker.ts).
    */
   protected createWorker(): Worker {
     const workerData: MediaWorkerData = { ffmpegPath: this.options.ffmpegPath, ffprobePath: this.options.ffprobePath };
-    const settings = { workerData, resourceLimits: this.options.resourceLimits };
-    if (import.meta.url.endsWith('.js')) return new Worker(new URL('./media-worker.js', import.meta.url), settings);
-    const entry = new URL('./media-worker.ts', import.meta.url).href;
-    const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(bootstrap, { ...settings, eval: true });
+    return startModuleWorker(import.meta.url, 'media-worker', {
+      workerData,
+      resourceLimits: this.options.resourceLimits,
+    });
   }
 
   private dispatch(): void {

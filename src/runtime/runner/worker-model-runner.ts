@@ -1,13 +1,14 @@
 // The ModelRunner the engine uses in production: a proxy to a worker thread that owns the
 // onnxruntime sessions, the vision features and the KV caches. Pixel values go in and logits come
 // back transferred (moved, not copied); features never cross the thread boundary.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../../model-format/model-config.js';
 import type { GridThw } from '../../media/patchify.js';
 import type { ModelFamily } from '../model-family.js';
 import { familyOf } from '../model-families.js';
 import type { KvUsage, ModelRunner, RunnerPlan, StepResult } from './model-runner.js';
 import type { ModelWorkerData, SerializedError, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import { startModuleWorker } from '../../util/module-worker.js';
 import { ShotvlError } from '../../util/shotvl-error.js';
 
 /** An error the model worker threw, rebuilt on this side with its code and message. */
@@ -21,16 +22,12 @@ type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => vo
 type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /**
- * Starts the worker entry for both layouts: the built `.js` file directly, or the `.ts` source
- * (under tsx or vitest) through a small bootstrap that registers tsx's loader inside the worker
- * first (loader hooks of the parent thread do not reach workers on Node 20).
+ * Starts the worker entry for both layouts (util/module-worker.ts: the built `.js` file, or the
+ * `.ts` source under tsx or vitest with tsx's loader registered inside the worker, since loader
+ * hooks of the parent thread do not reach workers on Node 20).
  */
 function startWorker(data: ModelWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./model-worker.js', import.meta.url), { workerData: data });
-  const entry = new URL('./model-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startModuleWorker(import.meta.url, 'model-worker', { workerData: data });
 }
 
 export class WorkerModelRunner implements ModelRunner {

@@ -6,7 +6,8 @@
 // GrammarTimeoutError, every other call in flight with GrammarWorkerError. A crash (an uncaught
 // error, a WebAssembly abort that kills the thread, an exit) fails every call in flight the same
 // way. A handle never comes back: GrammarService starts a new one for later calls.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../util/module-worker.js';
 import { GrammarTimeoutError, GrammarWorkerError } from './grammar-errors.js';
 import type { GrammarRequest, GrammarResponse, GrammarWorkerData } from './grammar-protocol.js';
 
@@ -26,11 +27,7 @@ interface Pending {
 }
 
 function spawn(data: GrammarWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./grammar-worker.js', import.meta.url), { workerData: data });
-  const entry = new URL('./grammar-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startModuleWorker(import.meta.url, 'grammar-worker', { workerData: data });
 }
 
 export class GrammarWorkerHandle {

@@ -7,7 +7,8 @@
 // worker costs ~150 MB once started (transformers.js loads its onnxruntime binding on import). A
 // crashed worker is started again at the next long text, at most MAX_WORKER_STARTS times; when it
 // cannot run, encode() rejects and the caller encodes in place.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../util/module-worker.js';
 
 /**
  * A slice of prompt text longer than this is encoded off the engine thread (~80 ms of BPE): twice
@@ -21,15 +22,6 @@ export const MAX_WORKER_STARTS = 3;
 export interface TokenizerFileTexts {
   tokenizerJson: string;
   tokenizerConfig: string;
-}
-
-function startWorker(workerData: TokenizerFileTexts): Worker {
-  if (import.meta.url.endsWith('.js'))
-    return new Worker(new URL('./off-thread-encode-worker.js', import.meta.url), { workerData });
-  // From the sources (vitest, tsx): the .ts entry through tsx's loader, as the other workers do.
-  const entry = new URL('./off-thread-encode-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 interface Pending {
@@ -73,7 +65,7 @@ export class OffThreadEncoder {
     if (this.worker !== undefined) return this.worker;
     if (this.closed || this.starts >= MAX_WORKER_STARTS) return undefined;
     this.starts += 1;
-    const worker = startWorker(this.files);
+    const worker = startModuleWorker(import.meta.url, 'off-thread-encode-worker', { workerData: this.files });
     worker.on('message', (message: { id: number; ids?: Int32Array; error?: string }) => {
       const entry = this.pending.get(message.id);
       this.pending.delete(message.id);

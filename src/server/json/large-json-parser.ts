@@ -3,7 +3,8 @@
 // the event loop keeps answering /health meanwhile (issue 17: JSON.parse of 30 MB holds it ~150 ms,
 // then validation refuses the body anyway). Only the structured clone of the result costs the main
 // thread, a copy of the strings.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../util/module-worker.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import type { BodySizeLimits, SizeRefusal } from './body-size-limits.js';
@@ -17,12 +18,7 @@ interface Pending {
 }
 
 function startWorker(limits: BodySizeLimits): Worker {
-  if (import.meta.url.endsWith('.js'))
-    return new Worker(new URL('./json-parse-worker.js', import.meta.url), { workerData: limits });
-  // From the sources (vitest, tsx): the .ts entry through tsx's loader, as the media workers do.
-  const entry = new URL('./json-parse-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: limits });
+  return startModuleWorker(import.meta.url, 'json-parse-worker', { workerData: limits });
 }
 
 /** One lazily started worker; a crash fails the bodies in flight and the next body starts a new one. */

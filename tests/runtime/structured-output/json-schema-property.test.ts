@@ -117,4 +117,28 @@ describe('random JSON Schemas on tiny-a', () => {
       { numRuns: 4 },
     );
   });
+
+  it('gives only the values of an enum xgrammar 0.1.27 matches wrongly as written (literal-alternations.ts)', async () => {
+    // As written, xgrammar let "aaaa..." through for this enum (xgrammar-enum-bug.test.ts).
+    const schema = { anyOf: [{ type: 'string', format: 'date' }, { enum: ['aa', 'a'] }] };
+    const texts = await Promise.all(
+      Array.from({ length: 8 }, async (_, seed) => {
+        const { text } = await answer(
+          engine.generate({
+            requestId: `enum-${seed}`,
+            messages: [{ role: 'user', content: 'JSON' }],
+            sampling: {
+              ...sampling,
+              maxTokens: 48,
+              seed,
+              structuredOutput: { grammar: { kind: 'json_schema', schema }, param: 'test' },
+            },
+          }),
+        );
+        return text;
+      }),
+    );
+    for (const text of texts) expect(text).toMatch(/^"(aa|a|\d{4}-\d{2}-\d{2})"$/);
+    expect(texts.some((text) => text === '"a"' || text === '"aa"')).toBe(true);
+  });
 });

@@ -6,9 +6,8 @@
 // literal-alternations.test.ts); this file pins the bug in xgrammar itself: when an update fixes
 // it, the first test fails, and the workaround can go. xgrammar runs in a child
 // process here, as it runs in the grammar worker in production (it cannot load in vitest's VM).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { runModuleScript } from '../../helpers/module-script.js';
 
 /** Whether xgrammar's JSON-schema grammar for `schema` accepts each text. */
 async function accepted(schema: unknown, texts: string[]): Promise<boolean[]> {
@@ -23,14 +22,9 @@ async function accepted(schema: unknown, texts: string[]): Promise<boolean[]> {
     'console.log(JSON.stringify(results));',
     'process.exit(0);',
   ].join('\n');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const { code, stdout } = await runModuleScript(script);
   expect(code).toBe(0);
-  return JSON.parse(output.trim().split('\n').at(-1)!) as boolean[];
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as boolean[];
 }
 
 describe('xgrammar 0.1.27, enum of strings', () => {

@@ -2,12 +2,11 @@
 // encoded by a worker thread, so the event loop keeps turning meanwhile; the ids are those of
 // encoding in place, a closed tokenizer still encodes (in place), and a tokenizer never closed does
 // not keep its process alive.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatTokenizer } from '../../../src/runtime/tokenizer/chat-tokenizer.js';
 import { OFF_THREAD_TOKENIZE_CHARACTERS } from '../../../src/runtime/tokenizer/off-thread-encoder.js';
 import { loadTokenizer } from '../../../src/runtime/tokenizer/load-tokenizer.js';
+import { runModuleScript } from '../../helpers/module-script.js';
 import { makeTokenizerFolder } from './tokenizer-fixture.js';
 
 let folder: Awaited<ReturnType<typeof makeTokenizerFolder>>;
@@ -79,15 +78,8 @@ describe('long unbroken text', () => {
       `const ids = await tokenizer.encodeTextYielding('ab'.repeat(${OFF_THREAD_TOKENIZE_CHARACTERS}));`,
       'console.log(ids.length);',
     ].join('\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
-    clearTimeout(timer);
+    const { code, signal, stdout } = await runModuleScript(script);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(Number(output.trim())).toBeGreaterThan(0);
+    expect(Number(stdout.trim())).toBeGreaterThan(0);
   });
 });
